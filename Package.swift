@@ -1,0 +1,77 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module arrows point one way, downwards:
+//   metricsd, tsq → Scraper, QueryAPI, alertd → Relabel, TSDB → MetricsModel → CRE2Shim
+let package = Package(
+    name: "ToolboxMetrics",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "metricsd", targets: ["metricsd"]),
+        .executable(name: "tsq", targets: ["tsq"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // RE2 behind a pure-C header, so no Swift target needs C++ interop.
+        .target(name: "CRE2Shim", linkerSettings: [.linkedLibrary("re2")]),
+        .target(name: "MetricsModel", dependencies: ["CRE2Shim"]),
+        .target(name: "Relabel", dependencies: ["MetricsModel"]),
+        .target(name: "TSDB", dependencies: ["MetricsModel"]),
+        .target(
+            name: "Scraper",
+            dependencies: [
+                "MetricsModel", "Relabel", "TSDB",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "QueryAPI",
+            dependencies: [
+                "MetricsModel", "TSDB", "Scraper",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "alertd",
+            dependencies: [
+                "MetricsModel", "TSDB",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "metricsd",
+            dependencies: [
+                "MetricsModel", "Scraper", "QueryAPI", "TSDB", "alertd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "tsq",
+            dependencies: [
+                "MetricsModel", "Relabel", "Scraper",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Locates ../shared for the conformance tests; shared by every test target.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MetricsModelTests", dependencies: ["MetricsModel", "TestSupport"]),
+        .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
+        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "MetricsModel", "TestSupport"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

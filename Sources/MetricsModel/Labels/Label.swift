@@ -1,0 +1,53 @@
+/// One name/value pair of a series' identity.
+public struct Label: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    /// Orders by name, then by value, as Prometheus's `labels.Compare` does pairwise.
+    public static func < (lhs: Label, rhs: Label) -> Bool {
+        if lhs.name != rhs.name { return lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8) }
+        return lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+    }
+
+    public var description: String { "\(name)=\(quoteLabelValue(value))" }
+}
+
+/// Reserved label names with a meaning of their own.
+public enum LabelNames {
+    public static let metricName = "__name__"
+    public static let job = "job"
+    public static let instance = "instance"
+    public static let address = "__address__"
+    public static let scheme = "__scheme__"
+    public static let metricsPath = "__metrics_path__"
+    public static let scrapeInterval = "__scrape_interval__"
+    public static let scrapeTimeout = "__scrape_timeout__"
+    public static let bucket = "le"
+    public static let quantile = "quantile"
+    /// Labels with this prefix are dropped after target relabeling.
+    public static let reservedPrefix = "__"
+    public static let metaPrefix = "__meta_"
+    public static let paramPrefix = "__param_"
+    public static let tmpPrefix = "__tmp_"
+}
+
+/// Quotes `value` with `"`, escaping `\`, `"` and newline the way PromQL and the text format print it.
+package func quoteLabelValue(_ value: String) -> String {
+    var out = "\""
+    out.reserveCapacity(value.utf8.count + 2)
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\\": out += "\\\\"
+        case "\"": out += "\\\""
+        case "\n": out += "\\n"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    out += "\""
+    return out
+}

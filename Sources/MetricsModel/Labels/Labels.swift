@@ -1,0 +1,132 @@
+/// An immutable label set, sorted by name with unique names, the identity of a series.
+///
+/// The hash is computed once at construction from the bytes of every pair, so dictionary
+/// lookups and shard selection cost one comparison of 64 bits before any string is read.
+/// `stableHash` is the same in every process and on every machine (unlike `Hasher`),
+/// so it can shard series and be written to disk.
+public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, CustomStringConvertible {
+    public typealias Element = Label
+    public typealias Index = Int
+
+    private let pairs: [Label]
+    /// A stable 64-bit hash of the pairs, equal for equal label sets.
+    public let stableHash: UInt64
+
+    /// The empty label set.
+    public static let empty = Labels(sortedUnique: [])
+
+    /// Builds a label set from pairs in any order; later duplicates of a name win. Empty values are kept
+    /// here, as Prometheus's `labels.New` keeps them; `LabelsBuilder` drops them, as its builder does.
+    public init(_ pairs: [Label]) {
+        // A stable sort keeps input order among equal names, so "later wins" holds.
+        let sorted = pairs.enumerated().sorted { a, b in
+            a.element.name == b.element.name ? a.offset < b.offset : a.element.name.utf8.lexicographicallyPrecedes(b.element.name.utf8)
+        }.map(\.element)
+        var unique: [Label] = []
+        unique.reserveCapacity(sorted.count)
+        for pair in sorted {
+            if let last = unique.last, last.name == pair.name {
+                unique[unique.count - 1] = pair
+            } else {
+                unique.append(pair)
+            }
+        }
+        self.init(sortedUnique: unique)
+    }
+
+    /// Builds a label set from a dictionary.
+    public init(_ dictionary: [String: String]) {
+        self.init(dictionary.map { Label($0.key, $0.value) })
+    }
+
+    /// Wraps pairs that are already sorted by name with unique names. Checked in debug builds.
+    package init(sortedUnique pairs: [Label]) {
+        assert(zip(pairs, pairs.dropFirst()).allSatisfy { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) })
+        self.pairs = pairs
+        self.stableHash = Labels.hash(pairs)
+    }
+
+    public var startIndex: Int { pairs.startIndex }
+    public var endIndex: Int { pairs.endIndex }
+    public subscript(position: Int) -> Label { pairs[position] }
+
+    /// The value of `name`, or nil when the label is absent.
+    public subscript(name: String) -> String? {
+        var low = 0
+        var high = pairs.count
+        while low < high {
+            let mid = (low + high) / 2
+            let candidate = pairs[mid].name
+            if candidate == name { return pairs[mid].value }
+            if candidate.utf8.lexicographicallyPrecedes(name.utf8) { low = mid + 1 } else { high = mid }
+        }
+        return nil
+    }
+
+    /// The value of `name`, or "" when absent, as Prometheus's `Labels.Get` returns it.
+    public func get(_ name: String) -> String { self[name] ?? "" }
+
+    /// The metric name, or "" when the set has none.
+    public var metricName: String { self.get(LabelNames.metricName) }
+
+    /// All pairs as an array, sorted by name.
+    public var array: [Label] { pairs }
+
+    /// The pairs as a dictionary.
+    public var dictionary: [String: String] {
+        Dictionary(uniqueKeysWithValues: pairs.map { ($0.name, $0.value) })
+    }
+
+    public static func == (lhs: Labels, rhs: Labels) -> Bool {
+        lhs.stableHash == rhs.stableHash && lhs.pairs == rhs.pairs
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(stableHash)
+    }
+
+    /// Prometheus's `labels.Compare`: pairwise by name then value, then the shorter set first.
+    public static func < (lhs: Labels, rhs: Labels) -> Bool {
+        for (a, b) in zip(lhs.pairs, rhs.pairs) where a != b {
+            return a < b
+        }
+        return lhs.pairs.count < rhs.pairs.count
+    }
+
+    /// `{a="1", b="2"}` with the metric name in front when there is one, as PromQL prints a series.
+    public var description: String {
+        var name = ""
+        var parts: [String] = []
+        for pair in pairs {
+            if pair.name == LabelNames.metricName {
+                name = pair.value
+            } else {
+                parts.append(pair.description)
+            }
+        }
+        if parts.isEmpty && !name.isEmpty { return name }
+        return name + "{" + parts.joined(separator: ", ") + "}"
+    }
+
+    /// A builder seeded with these labels.
+    public func builder() -> LabelsBuilder { LabelsBuilder(self) }
+
+    // FNV-1a over name, 0xff, value, 0xff for each pair. 0xff never occurs in UTF-8, so the
+    // separators make ("ab","c") and ("a","bc") hash differently.
+    private static func hash(_ pairs: [Label]) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for pair in pairs {
+            for byte in pair.name.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            h = (h ^ 0xff) &* 0x0000_0100_0000_01b3
+            for byte in pair.value.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            h = (h ^ 0xff) &* 0x0000_0100_0000_01b3
+        }
+        return h
+    }
+}
+
+extension Labels: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.init(elements.map { Label($0.0, $0.1) })
+    }
+}

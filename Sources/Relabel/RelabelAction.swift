@@ -1,0 +1,46 @@
+/// What a relabel step does. Raw values are the YAML spellings.
+public enum RelabelAction: String, Sendable, CaseIterable, Codable {
+    case replace
+    case keep
+    case drop
+    case keepEqual = "keepequal"
+    case dropEqual = "dropequal"
+    case hashMod = "hashmod"
+    case labelMap = "labelmap"
+    case labelDrop = "labeldrop"
+    case labelKeep = "labelkeep"
+    case lowercase
+    case uppercase
+
+    /// Parses an action name case-insensitively, as Prometheus's YAML does.
+    public init(parsing text: String) throws(RelabelError) {
+        if text.isEmpty { throw RelabelError("relabel action cannot be empty") }
+        guard let action = RelabelAction(rawValue: text.lowercased()) else {
+            throw RelabelError("unknown relabel action \(goQuote(text))")
+        }
+        self = action
+    }
+}
+
+/// An invalid relabel configuration.
+public struct RelabelError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Quotes like Go's `%q` for the printable strings that appear in config errors.
+func goQuote(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
