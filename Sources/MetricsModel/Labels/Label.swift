@@ -10,8 +10,9 @@ public struct Label: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Orders by name, then by value, as Prometheus's `labels.Compare` does pairwise.
     public static func < (lhs: Label, rhs: Label) -> Bool {
-        if lhs.name != rhs.name { return lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8) }
-        return lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+        let byName = utf8Compare(lhs.name, rhs.name)
+        if byName != 0 { return byName < 0 }
+        return utf8Less(lhs.value, rhs.value)
     }
 
     public var description: String { "\(name)=\(quoteLabelValue(value))" }

@@ -18,20 +18,31 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
     /// Builds a label set from pairs in any order; later duplicates of a name win. Empty values are kept
     /// here, as Prometheus's `labels.New` keeps them; `LabelsBuilder` drops them, as its builder does.
     public init(_ pairs: [Label]) {
-        // A stable sort keeps input order among equal names, so "later wins" holds.
-        let sorted = pairs.enumerated().sorted { a, b in
-            a.element.name == b.element.name ? a.offset < b.offset : a.element.name.utf8.lexicographicallyPrecedes(b.element.name.utf8)
-        }.map(\.element)
-        var unique: [Label] = []
-        unique.reserveCapacity(sorted.count)
-        for pair in sorted {
-            if let last = unique.last, last.name == pair.name {
-                unique[unique.count - 1] = pair
-            } else {
-                unique.append(pair)
+        var sorted = pairs
+        // Insertion sort: label sets are small and usually nearly sorted already (parsers emit
+        // `__name__` first and exporters write labels in order). It is stable, so "later wins" holds.
+        if sorted.count > 1 {
+            for i in 1..<sorted.count where utf8Less(sorted[i].name, sorted[i - 1].name) {
+                let item = sorted[i]
+                var j = i - 1
+                while j >= 0 && utf8Less(item.name, sorted[j].name) {
+                    sorted[j + 1] = sorted[j]
+                    j -= 1
+                }
+                sorted[j + 1] = item
             }
+            var write = 0
+            for read in 1..<sorted.count {
+                if sorted[read].name == sorted[write].name {
+                    sorted[write] = sorted[read]
+                } else {
+                    write += 1
+                    if write != read { sorted[write] = sorted[read] }
+                }
+            }
+            sorted.removeLast(sorted.count - write - 1)
         }
-        self.init(sortedUnique: unique)
+        self.init(sortedUnique: sorted)
     }
 
     /// Builds a label set from a dictionary.
@@ -41,7 +52,7 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
 
     /// Wraps pairs that are already sorted by name with unique names. Checked in debug builds.
     package init(sortedUnique pairs: [Label]) {
-        assert(zip(pairs, pairs.dropFirst()).allSatisfy { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) })
+        assert(zip(pairs, pairs.dropFirst()).allSatisfy { utf8Less($0.name, $1.name) })
         self.pairs = pairs
         self.stableHash = Labels.hash(pairs)
     }
@@ -56,9 +67,9 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
         var high = pairs.count
         while low < high {
             let mid = (low + high) / 2
-            let candidate = pairs[mid].name
-            if candidate == name { return pairs[mid].value }
-            if candidate.utf8.lexicographicallyPrecedes(name.utf8) { low = mid + 1 } else { high = mid }
+            let order = utf8Compare(pairs[mid].name, name)
+            if order == 0 { return pairs[mid].value }
+            if order < 0 { low = mid + 1 } else { high = mid }
         }
         return nil
     }
@@ -111,17 +122,13 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
     /// A builder seeded with these labels.
     public func builder() -> LabelsBuilder { LabelsBuilder(self) }
 
-    // FNV-1a over name, 0xff, value, 0xff for each pair. 0xff never occurs in UTF-8, so the
-    // separators make ("ab","c") and ("a","bc") hash differently.
     private static func hash(_ pairs: [Label]) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hasher = StableHasher()
         for pair in pairs {
-            for byte in pair.name.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-            h = (h ^ 0xff) &* 0x0000_0100_0000_01b3
-            for byte in pair.value.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-            h = (h ^ 0xff) &* 0x0000_0100_0000_01b3
+            hasher.combine(pair.name)
+            hasher.combine(pair.value)
         }
-        return h
+        return hasher.value
     }
 }
 

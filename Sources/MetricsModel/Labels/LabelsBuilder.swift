@@ -69,9 +69,9 @@ public struct LabelsBuilder: Sendable {
         var high = pairs.count
         while low < high {
             let mid = (low + high) / 2
-            let candidate = pairs[mid].name
-            if candidate == name { return .found(mid) }
-            if candidate.utf8.lexicographicallyPrecedes(name.utf8) { low = mid + 1 } else { high = mid }
+            let order = utf8Compare(pairs[mid].name, name)
+            if order == 0 { return .found(mid) }
+            if order < 0 { low = mid + 1 } else { high = mid }
         }
         return .insertAt(low)
     }

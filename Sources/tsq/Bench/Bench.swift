@@ -1,0 +1,36 @@
+import ArgumentParser
+
+/// `tsq bench …`: micro-benchmarks of the hot paths. Build with `-c release` before trusting a figure.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure hot paths (run from a release build).",
+        subcommands: [ParseBench.self, RelabelBench.self]
+    )
+}
+
+/// Timing helpers shared by the benchmarks: repeated runs, median and range.
+enum Stopwatch {
+    /// Runs `body` `runs` times after one warm-up and returns the nanoseconds of each run.
+    static func measure(runs: Int, _ body: () throws -> Void) rethrows -> [Double] {
+        try body()
+        let clock = ContinuousClock()
+        var samples: [Double] = []
+        for _ in 0..<runs {
+            let elapsed = try clock.measure(body)
+            samples.append(Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9)
+        }
+        return samples
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    /// "median X (min–max)" with one decimal.
+    static func summary(_ perItem: [Double], unit: String) -> String {
+        let format = { (v: Double) in String(Int((v * 10).rounded()) / 10) + "." + String(Int((v * 10).rounded()) % 10) }
+        return "median \(format(median(perItem))) \(unit) (\(format(perItem.min() ?? 0))–\(format(perItem.max() ?? 0)))"
+    }
+}

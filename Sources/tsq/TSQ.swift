@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `tsq`: the terminal client for ToolboxMetrics.
+@main
+struct TSQ: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsq",
+        abstract: "Query, import and benchmark ToolboxMetrics from a terminal.",
+        subcommands: [Bench.self]
+    )
+}
