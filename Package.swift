@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "MetricsModelTests", dependencies: ["MetricsModel", "TestSupport"]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "MetricsModel", "TestSupport"]),
+        .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,1 +1,1 @@
-print("metricsd")
+print("metricsd: not wired yet")
