@@ -73,6 +73,8 @@ let package = Package(
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "MetricsModel", "TestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
+        // Starts the built binaries as a user would; needs `swift build` to have built them.
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

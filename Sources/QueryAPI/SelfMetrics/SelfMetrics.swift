@@ -1,0 +1,71 @@
+import MetricsModel
+import Scraper
+import TSDB
+
+/// Renders metricsd's own metrics in Prometheus text format, under Prometheus's names where the
+/// meaning is the same, so existing dashboards and the benchmark harness read them unchanged.
+public struct SelfMetrics: Sendable {
+    let head: Head
+    let targets: TargetStatusBoard
+
+    public init(head: Head, targets: TargetStatusBoard) {
+        self.head = head
+        self.targets = targets
+    }
+
+    public func render() -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples {
+                out += name + labels + " " + GoFloat.formatG(value) + "\n"
+            }
+        }
+        let process = ProcessMetrics.read()
+        family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", [("", process.cpuSeconds)])
+        family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [("", process.residentBytes)])
+        family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", [("", process.virtualBytes)])
+        family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", [("", process.startTimeSeconds)])
+        family("process_open_fds", "gauge", "Number of open file descriptors.", [("", process.openFileDescriptors)])
+        family("metricsd_build_info", "gauge", "Build information of metricsd.", [("{version=\"\(BuildInfo.version)\"}", 1)])
+
+        let stats = head.stats
+        family("prometheus_tsdb_head_series", "gauge", "Total number of series in the head block.", [("", Double(head.seriesCount))])
+        family("prometheus_tsdb_head_series_created_total", "counter", "Total number of series created in the head.", [("", Double(stats.seriesCreated))])
+        family("prometheus_tsdb_head_samples_appended_total", "counter", "Total number of appended samples.", [("{type=\"float\"}", Double(stats.samplesAppended))])
+        family("prometheus_tsdb_out_of_order_samples_total", "counter", "Total number of out of order samples ingestion failed attempts.", [("{type=\"float\"}", Double(stats.outOfOrderSamples))])
+
+        let snapshot = targets.snapshot()
+        var byPool: [String: (up: Int, down: Int)] = [:]
+        for entry in snapshot.active {
+            var counts = byPool[entry.scrapePool] ?? (0, 0)
+            if entry.health == "down" { counts.down += 1 } else { counts.up += 1 }
+            byPool[entry.scrapePool] = counts
+        }
+        family("metricsd_scrape_targets", "gauge", "Active scrape targets by pool and last health.",
+               byPool.sorted { $0.key < $1.key }.flatMap { pool, counts in
+                   [("{scrape_job=\(quote(pool)),health=\"up\"}", Double(counts.up)), ("{scrape_job=\(quote(pool)),health=\"down\"}", Double(counts.down))]
+               })
+        return out
+    }
+
+    private func quote(_ text: String) -> String {
+        "\"" + text.replacingEscapes() + "\""
+    }
+}
+
+extension String {
+    /// Escapes `\`, `"` and newline for a label value in the text format.
+    func replacingEscapes() -> String {
+        var out = ""
+        for c in self {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}

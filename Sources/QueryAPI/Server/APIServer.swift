@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import Logging
+import MetricsModel
+import Scraper
+import TSDB
+
+/// The HTTP surface of metricsd: health probes, self-metrics and the Prometheus API endpoints
+/// implemented so far.
+public struct APIServer: Sendable {
+    let head: Head
+    let targets: TargetStatusBoard
+    let selfMetrics: SelfMetrics
+
+    public init(head: Head, targets: TargetStatusBoard) {
+        self.head = head
+        self.targets = targets
+        selfMetrics = SelfMetrics(head: head, targets: targets)
+    }
+
+    /// The router, separate from the listener so tests can drive it in process.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/-/healthy") { _, _ in Self.text("Prometheus Server is Healthy.\n") }
+        router.get("/-/ready") { _, _ in Self.text("Prometheus Server is Ready.\n") }
+        router.get("/health") { _, _ in Self.text("OK\n") }
+        router.get("/ready") { _, _ in Self.text("OK\n") }
+        router.get("/metrics") { _, _ in
+            Self.text(selfMetrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("/api/v1/targets") { request, _ in
+            let state = request.uri.queryParameters.get("state") ?? "any"
+            return Self.json(["status": "success", "data": TargetsResponse.render(targets.snapshot(), state: state)])
+        }
+        return router
+    }
+
+    /// An application listening on `host:port`, to run in a `ServiceGroup`.
+    public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "metricsd"), logger: logger)
+    }
+
+    static func text(_ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// `/api/v1/targets` in Prometheus's shape.
+enum TargetsResponse {
+    static func render(_ snapshot: (active: [TargetStatusBoard.Entry], dropped: [(pool: String, labels: Labels)]), state: String) -> [String: Any] {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let active: [[String: Any]] = snapshot.active.map { entry in
+            [
+                "discoveredLabels": entry.target.discoveredLabels.dictionary,
+                "labels": entry.target.labels.dictionary,
+                "scrapePool": entry.scrapePool,
+                "scrapeUrl": entry.target.url,
+                "globalUrl": entry.target.url,
+                "lastError": entry.lastError,
+                "lastScrape": entry.lastScrape == 0 ? "0001-01-01T00:00:00Z"
+                    : formatter.string(from: Date(timeIntervalSince1970: Double(entry.lastScrape) / 1000)),
+                "lastScrapeDuration": entry.lastScrapeDuration,
+                "health": entry.health,
+                "scrapeInterval": entry.target.interval.description,
+                "scrapeTimeout": entry.target.timeout.description,
+            ]
+        }
+        let dropped: [[String: Any]] = snapshot.dropped.map { ["discoveredLabels": $0.labels.dictionary, "scrapePool": $0.pool] }
+        var data: [String: Any] = [:]
+        if state == "any" || state == "active" { data["activeTargets"] = active }
+        if state == "any" || state == "dropped" { data["droppedTargets"] = dropped }
+        return data
+    }
+}

@@ -1,0 +1,72 @@
+import MetricsModel
+import Relabel
+
+extension PrometheusConfig: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case global
+        case scrapeConfigs = "scrape_configs"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        global = try container.decodeIfPresent(GlobalConfig.self, forKey: .global) ?? GlobalConfig()
+        scrapeConfigs = try container.decodeIfPresent([ScrapeConfig].self, forKey: .scrapeConfigs) ?? []
+    }
+}
+
+extension GlobalConfig: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case scrapeInterval = "scrape_interval"
+        case scrapeTimeout = "scrape_timeout"
+        case evaluationInterval = "evaluation_interval"
+        case externalLabels = "external_labels"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        scrapeInterval = try container.decodeIfPresent(PromDuration.self, forKey: .scrapeInterval) ?? scrapeInterval
+        scrapeTimeout = try container.decodeIfPresent(PromDuration.self, forKey: .scrapeTimeout) ?? scrapeTimeout
+        evaluationInterval = try container.decodeIfPresent(PromDuration.self, forKey: .evaluationInterval) ?? evaluationInterval
+        externalLabels = try container.decodeIfPresent([String: String].self, forKey: .externalLabels) ?? [:]
+    }
+}
+
+extension ScrapeConfig: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case jobName = "job_name"
+        case scrapeInterval = "scrape_interval"
+        case scrapeTimeout = "scrape_timeout"
+        case metricsPath = "metrics_path"
+        case scheme, params
+        case honorLabels = "honor_labels"
+        case honorTimestamps = "honor_timestamps"
+        case sampleLimit = "sample_limit"
+        case labelLimit = "label_limit"
+        case bodySizeLimit = "body_size_limit"
+        case staticConfigs = "static_configs"
+        case relabelConfigs = "relabel_configs"
+        case metricRelabelConfigs = "metric_relabel_configs"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(jobName: try container.decode(String.self, forKey: .jobName))
+        scrapeInterval = try container.decodeIfPresent(PromDuration.self, forKey: .scrapeInterval)
+        scrapeTimeout = try container.decodeIfPresent(PromDuration.self, forKey: .scrapeTimeout)
+        metricsPath = try container.decodeIfPresent(String.self, forKey: .metricsPath) ?? metricsPath
+        scheme = try container.decodeIfPresent(String.self, forKey: .scheme) ?? scheme
+        guard scheme == "http" || scheme == "https" else {
+            throw DecodingError.dataCorruptedError(forKey: .scheme, in: container, debugDescription: "unknown scheme \"\(scheme)\"")
+        }
+        params = try container.decodeIfPresent([String: [String]].self, forKey: .params) ?? [:]
+        honorLabels = try container.decodeIfPresent(Bool.self, forKey: .honorLabels) ?? false
+        honorTimestamps = try container.decodeIfPresent(Bool.self, forKey: .honorTimestamps) ?? true
+        sampleLimit = try container.decodeIfPresent(Int.self, forKey: .sampleLimit) ?? 0
+        labelLimit = try container.decodeIfPresent(Int.self, forKey: .labelLimit) ?? 0
+        bodySizeLimit = try container.decodeIfPresent(Int.self, forKey: .bodySizeLimit) ?? 0
+        staticConfigs = try container.decodeIfPresent([StaticConfig].self, forKey: .staticConfigs) ?? []
+        relabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .relabelConfigs) ?? []
+        metricRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .metricRelabelConfigs) ?? []
+    }
+}

@@ -1,0 +1,126 @@
+import MetricsModel
+import Relabel
+import Yams
+
+/// A `prometheus.yml`-compatible configuration: the parts ToolboxMetrics reads so far.
+public struct PrometheusConfig: Sendable, Equatable {
+    public var global = GlobalConfig()
+    public var scrapeConfigs: [ScrapeConfig] = []
+
+    public init(global: GlobalConfig = GlobalConfig(), scrapeConfigs: [ScrapeConfig] = []) {
+        self.global = global
+        self.scrapeConfigs = scrapeConfigs
+    }
+
+    /// Parses YAML text; `source` names the file in errors.
+    public static func load(yaml: String, source: String = "<config>") throws(ConfigError) -> PrometheusConfig {
+        let config: PrometheusConfig
+        do {
+            config = try YAMLDecoder().decode(PrometheusConfig.self, from: yaml)
+        } catch let error as DecodingError {
+            throw ConfigError(source: source, message: ConfigError.describe(error))
+        } catch {
+            throw ConfigError(source: source, message: "\(error)")
+        }
+        try config.validate(source: source)
+        return config
+    }
+
+    /// Cross-field checks Prometheus makes after decoding.
+    func validate(source: String) throws(ConfigError) {
+        var seen = Set<String>()
+        for scrape in scrapeConfigs {
+            if scrape.jobName.isEmpty { throw ConfigError(source: source, message: "job_name is empty") }
+            if !seen.insert(scrape.jobName).inserted {
+                throw ConfigError(source: source, message: "found multiple scrape configs with job name \"\(scrape.jobName)\"")
+            }
+            let interval = scrape.scrapeInterval ?? global.scrapeInterval
+            let timeout = scrape.scrapeTimeout ?? min(global.scrapeTimeout, interval)
+            if timeout > interval {
+                throw ConfigError(source: source, message: "scrape timeout greater than scrape interval for scrape config with job name \"\(scrape.jobName)\"")
+            }
+        }
+    }
+}
+
+/// `global:`.
+public struct GlobalConfig: Sendable, Equatable {
+    public var scrapeInterval = PromDuration.seconds(60)
+    public var scrapeTimeout = PromDuration.seconds(10)
+    public var evaluationInterval = PromDuration.seconds(60)
+    public var externalLabels: [String: String] = [:]
+    public init() {}
+}
+
+/// One `scrape_configs:` entry.
+public struct ScrapeConfig: Sendable, Equatable {
+    public var jobName: String
+    public var scrapeInterval: PromDuration?
+    public var scrapeTimeout: PromDuration?
+    public var metricsPath = "/metrics"
+    public var scheme = "http"
+    public var params: [String: [String]] = [:]
+    public var honorLabels = false
+    public var honorTimestamps = true
+    public var sampleLimit = 0
+    public var labelLimit = 0
+    public var bodySizeLimit = 0
+    public var staticConfigs: [StaticConfig] = []
+    public var relabelConfigs: [RelabelConfig] = []
+    public var metricRelabelConfigs: [RelabelConfig] = []
+
+    public init(jobName: String) {
+        self.jobName = jobName
+    }
+}
+
+/// A `static_configs:` entry: a target group written in the config.
+public struct StaticConfig: Sendable, Equatable, Decodable {
+    public var targets: [String]
+    public var labels: [String: String]
+
+    public init(targets: [String], labels: [String: String] = [:]) {
+        self.targets = targets
+        self.labels = labels
+    }
+
+    enum CodingKeys: String, CodingKey { case targets, labels }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        targets = try container.decodeIfPresent([String].self, forKey: .targets) ?? []
+        labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+    }
+}
+
+/// A configuration that cannot be loaded, with the file and the reason.
+public struct ConfigError: Error, Sendable, CustomStringConvertible {
+    public let source: String
+    public let message: String
+
+    public init(source: String, message: String) {
+        self.source = source
+        self.message = message
+    }
+
+    public var description: String { "\(source): \(message)" }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .dataCorrupted(let context):
+            // Errors thrown by our own decoders (relabel validation, regex compilation) arrive wrapped.
+            if let underlying = context.underlyingError {
+                if let decoding = underlying as? DecodingError { return describe(decoding) }
+                return "\(path(context)): \(underlying)"
+            }
+            return "\(path(context)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context): return "\(path(context)): missing field \(key.stringValue)"
+        case .typeMismatch(_, let context): return "\(path(context)): \(context.debugDescription)"
+        case .valueNotFound(_, let context): return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

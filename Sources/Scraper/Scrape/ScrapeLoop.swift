@@ -1,0 +1,118 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MetricsModel
+import NIOCore
+import NIOHTTP1
+import TSDB
+
+/// Scrapes one target on its interval until cancelled, appending to the store.
+struct ScrapeLoop<Store: Appendable> {
+    let target: Target
+    let config: ScrapeConfig
+    let store: Store
+    let client: HTTPClient
+    let status: TargetStatusBoard
+    let logger: Logger
+
+    /// Prometheus offers OpenMetrics first and falls back to text.
+    static var accept: String { "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1" }
+
+    func run() async {
+        var ingester = ScrapeIngester(target: target, config: config)
+        let interval = target.interval.milliseconds
+        // Spread targets over the interval by a stable per-target offset, as Prometheus does.
+        let offset = Int64(target.labels.stableHash % UInt64(max(interval, 1)))
+        let now = Self.nowMilliseconds()
+        var next = now - (now % interval) + offset
+        if next < now { next += interval }
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .milliseconds(next - Self.nowMilliseconds()))
+            } catch {
+                break
+            }
+            await scrapeOnce(&ingester, timestamp: next)
+            next += interval
+            // After a long stall (suspended process) skip missed slots instead of bursting.
+            let current = Self.nowMilliseconds()
+            if next < current { next += ((current - next) / interval + 1) * interval }
+        }
+        var appender = store.appender()
+        ingester.markAllStale(at: Self.nowMilliseconds(), into: &appender)
+        try? appender.commit()
+    }
+
+    func scrapeOnce(_ ingester: inout ScrapeIngester, timestamp: Int64) async {
+        let started = ContinuousClock.now
+        var appender = store.appender()
+        var report = ScrapeIngester.Report()
+        var failure: String?
+        do {
+            let (body, contentType) = try await fetch()
+            do {
+                report = try ingester.ingest(body, format: ExpositionFormat(contentType: contentType), timestamp: timestamp, into: &appender)
+            } catch {
+                failure = error.description
+            }
+        } catch {
+            failure = "\(error)"
+        }
+        if failure != nil {
+            appender.rollback()
+            appender = store.appender()
+            ingester.markAllStale(at: timestamp, into: &appender)
+        }
+        let duration = ContinuousClock.now - started
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        appendReport(&appender, timestamp: timestamp, up: failure == nil, duration: seconds, report: report)
+        do {
+            try appender.commit()
+        } catch {
+            failure = failure ?? "commit failed: \(error)"
+        }
+        if let failure { logger.debug("scrape failed", metadata: ["target": "\(target.url)", "error": "\(failure)"]) }
+        status.record(target, lastScrape: timestamp, duration: seconds, error: failure)
+    }
+
+    private func fetch() async throws -> ([UInt8], String?) {
+        var request = HTTPClientRequest(url: target.url)
+        request.headers.add(name: "Accept", value: Self.accept)
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
+        request.headers.add(name: "User-Agent", value: "ToolboxMetrics/\(BuildInfo.version)")
+        request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(target.timeout.seconds))
+        let response = try await client.execute(request, timeout: .milliseconds(target.timeout.milliseconds))
+        guard response.status == .ok else { throw ScrapeHTTPError(status: response.status) }
+        let limit = config.bodySizeLimit > 0 ? config.bodySizeLimit : 1 << 30
+        let buffer = try await response.body.collect(upTo: limit)
+        return (Array(buffer.readableBytesView), response.headers.first(name: "Content-Type"))
+    }
+
+    private func appendReport<A: Appender>(_ appender: inout A, timestamp: Int64, up: Bool, duration: Double, report: ScrapeIngester.Report) {
+        let values: [(String, Double)] = [
+            ("up", up ? 1 : 0), ("scrape_duration_seconds", duration),
+            ("scrape_samples_scraped", Double(report.samplesScraped)),
+            ("scrape_samples_post_metric_relabeling", Double(report.samplesPostRelabel)),
+            ("scrape_series_added", Double(report.seriesAdded)),
+        ]
+        for (name, value) in values {
+            var builder = LabelsBuilder(target.labels)
+            builder.set(LabelNames.metricName, name)
+            try? appender.append(builder.labels(), Sample(timestamp: timestamp, value: value))
+        }
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}
+
+struct ScrapeHTTPError: Error, CustomStringConvertible {
+    let status: HTTPResponseStatus
+    var description: String { "server returned HTTP status \(status.code) \(status.reasonPhrase)" }
+}
+
+/// The version every component reports.
+public enum BuildInfo {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,100 @@
+import MetricsModel
+import Relabel
+
+/// A scrape target after relabeling: where to scrape and the labels its series get.
+public struct Target: Sendable, Hashable {
+    /// The labels attached to every scraped series (`job`, `instance`, user labels).
+    public let labels: Labels
+    /// The labels discovery produced, before relabeling (for `/api/v1/targets`).
+    public let discoveredLabels: Labels
+    /// The full URL scraped.
+    public let url: String
+    public let interval: PromDuration
+    public let timeout: PromDuration
+
+    /// Applies Prometheus's target population to discovered labels: defaults, `relabel_configs`,
+    /// then `instance` from `__address__` and removal of `__`-prefixed labels.
+    /// Returns nil when relabeling drops the target; throws when it leaves no address.
+    public static func populate(
+        _ discovered: Labels, config: ScrapeConfig, global: GlobalConfig
+    ) throws(TargetError) -> Target? {
+        let interval = config.scrapeInterval ?? global.scrapeInterval
+        let timeout = config.scrapeTimeout ?? min(global.scrapeTimeout, interval)
+        var builder = LabelsBuilder(discovered)
+        // Defaults, unless discovery already set them.
+        let defaults: [(String, String)] = [
+            (LabelNames.job, config.jobName), (LabelNames.scheme, config.scheme), (LabelNames.metricsPath, config.metricsPath),
+            (LabelNames.scrapeInterval, interval.description), (LabelNames.scrapeTimeout, timeout.description),
+        ]
+        for (name, value) in defaults where !builder.has(name) { builder.set(name, value) }
+        for (name, values) in config.params where !builder.has(LabelNames.paramPrefix + name) {
+            if let first = values.first { builder.set(LabelNames.paramPrefix + name, first) }
+        }
+        guard Relabeler.process(&builder, config.relabelConfigs) else { return nil }
+
+        let address = builder.get(LabelNames.address)
+        guard !address.isEmpty else { throw TargetError("no address") }
+        guard !address.contains("/") else { throw TargetError("\(address) is not a valid hostname") }
+        let scheme = builder.get(LabelNames.scheme)
+        guard scheme == "http" || scheme == "https" else { throw TargetError("invalid scheme \"\(scheme)\"") }
+        let path = builder.get(LabelNames.metricsPath)
+        let targetInterval = PromDuration(parsing: builder.get(LabelNames.scrapeInterval)) ?? interval
+        let targetTimeout = PromDuration(parsing: builder.get(LabelNames.scrapeTimeout)) ?? timeout
+
+        var query: [String] = []
+        for label in builder.current where label.name.hasPrefix(LabelNames.paramPrefix) {
+            query.append(percentEncode(String(label.name.dropFirst(LabelNames.paramPrefix.count))) + "=" + percentEncode(label.value))
+        }
+        var url = "\(scheme)://\(address)\(path.hasPrefix("/") ? path : "/" + path)"
+        if !query.isEmpty { url += "?" + query.joined(separator: "&") }
+
+        if !builder.has(LabelNames.instance) { builder.set(LabelNames.instance, address) }
+        // Labels starting with "__" are internal and never reach the series.
+        builder.removeAll { $0.name.hasPrefix(LabelNames.reservedPrefix) }
+        return Target(labels: builder.labels(), discoveredLabels: discovered, url: url, interval: targetInterval, timeout: targetTimeout)
+    }
+
+    /// The targets of a scrape config's static groups.
+    public static func staticTargets(_ config: ScrapeConfig, global: GlobalConfig) -> (active: [Target], dropped: [Labels], errors: [String]) {
+        var active: [Target] = []
+        var dropped: [Labels] = []
+        var errors: [String] = []
+        for group in config.staticConfigs {
+            for address in group.targets {
+                var pairs = group.labels
+                pairs[LabelNames.address] = address
+                let discovered = Labels(pairs)
+                do {
+                    if let target = try populate(discovered, config: config, global: global) {
+                        active.append(target)
+                    } else {
+                        dropped.append(discovered)
+                    }
+                } catch {
+                    errors.append("instance \(address) in job \(config.jobName): \(error)")
+                }
+            }
+        }
+        return (active, dropped, errors)
+    }
+
+    private static func percentEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+}
+
+/// A target that cannot be scraped as configured.
+public struct TargetError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

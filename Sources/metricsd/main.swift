@@ -1,1 +1,0 @@
-print("metricsd: not wired yet")

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs the shipped `metricsd` binary on 127.0.0.1 and talks to it over HTTP.
+@Suite("metricsd process", .serialized)
+struct MetricsdProcessTests {
+    @Test("metricsd scrapes itself, reports healthy targets and stops cleanly on SIGTERM")
+    func scrapesItself() async throws {
+        let port = ServerProcess.freePort()
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-self-\(port).yml")
+        try """
+            global: {scrape_interval: 1s, scrape_timeout: 1s}
+            scrape_configs:
+              - job_name: self
+                static_configs: [{targets: ['127.0.0.1:\(port)'], labels: {env: test}}]
+              - job_name: nothing-listens
+                static_configs: [{targets: ['127.0.0.1:1']}]
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess("metricsd", arguments: ["--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)"])
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(port)"
+
+        #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
+        let healthy = await eventually(within: 15) {
+            guard let (_, body) = await httpGet(base + "/api/v1/targets") else { return false }
+            return body.contains(#""health":"up""#) && body.contains(#""health":"down""#)
+        }
+        #expect(healthy)
+        let (_, targets) = try #require(await httpGet(base + "/api/v1/targets"))
+        #expect(targets.contains(#""env":"test""#))
+        #expect(targets.contains("connection refused") || targets.contains("Connection refused") || targets.contains("connect"))
+
+        // The self scrape lands in the head: samples appended grows.
+        let appended = await eventually(within: 15) {
+            guard let (_, metrics) = await httpGet(base + "/metrics") else { return false }
+            return metrics.split(separator: "\n").contains { $0.hasPrefix("prometheus_tsdb_head_samples_appended_total") && !$0.hasSuffix(" 0") }
+        }
+        #expect(appended)
+        #expect(server.stop() == 0)
+    }
+
+    @Test("a bad configuration fails start-up with the file and the reason")
+    func badConfig() throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-bad-\(getpid()).yml")
+        try "scrape_configs: [{job_name: a, scrape_interval: 15q}]".write(to: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess("metricsd", arguments: ["--config.file", config.path, "--web.listen-address", "127.0.0.1:\(ServerProcess.freePort())"])
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 1)
+        let log = server.log()
+        #expect(log.contains(config.path))
+        #expect(log.contains("not a valid duration"))
+    }
+}

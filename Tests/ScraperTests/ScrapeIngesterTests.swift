@@ -1,0 +1,166 @@
+import MetricsModel
+import Relabel
+import Testing
+import TSDB
+
+@testable import Scraper
+
+@Suite("Scrape ingestion")
+struct ScrapeIngesterTests {
+    /// Collects appended samples instead of storing them.
+    struct RecordingAppender: Appender {
+        var samples: [(Labels, Sample)] = []
+        mutating func append(_ labels: Labels, _ sample: Sample) throws { samples.append((labels, sample)) }
+        mutating func commit() throws {}
+        mutating func rollback() { samples = [] }
+    }
+
+    static func target(_ config: ScrapeConfig) throws -> Target {
+        try #require(try Target.populate(["__address__": "host:9100", "env": "prod"], config: config, global: GlobalConfig()))
+    }
+
+    @Test("target labels are attached and clashes become exported_ labels")
+    func exportedLabels() throws {
+        let config = ScrapeConfig(jobName: "node")
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        var appender = RecordingAppender()
+        _ = try ingester.ingest(Array("m{job=\"inner\",exported_job=\"x\"} 1\n".utf8), format: .prometheusText, timestamp: 1000, into: &appender)
+        let labels = try #require(appender.samples.first?.0)
+        #expect(labels == ["__name__": "m", "job": "node", "instance": "host:9100", "env": "prod", "exported_job": "x", "exported_exported_job": "inner"])
+    }
+
+    @Test("honor_labels keeps the scraped values")
+    func honorLabels() throws {
+        var config = ScrapeConfig(jobName: "node")
+        config.honorLabels = true
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        var appender = RecordingAppender()
+        _ = try ingester.ingest(Array("m{job=\"inner\"} 1\n".utf8), format: .prometheusText, timestamp: 1000, into: &appender)
+        #expect(appender.samples.first?.0["job"] == "inner")
+    }
+
+    @Test("metric_relabel_configs drop series and the cache remembers the drop")
+    func metricRelabel() throws {
+        var config = ScrapeConfig(jobName: "node")
+        config.metricRelabelConfigs = [try RelabelConfig(sourceLabels: ["__name__"], regex: "go_.*", action: .drop)]
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        for round in 0..<2 {
+            var appender = RecordingAppender()
+            let report = try ingester.ingest(Array("go_goroutines 5\nkeep_me 1\n".utf8), format: .prometheusText, timestamp: Int64(round) * 1000, into: &appender)
+            #expect(report.samplesScraped == 2)
+            #expect(report.samplesPostRelabel == 1)
+            #expect(report.seriesAdded == (round == 0 ? 1 : 0))
+            #expect(appender.samples.map(\.0.metricName) == ["keep_me"])
+        }
+    }
+
+    @Test("a series that disappears gets a stale marker")
+    func staleness() throws {
+        let config = ScrapeConfig(jobName: "node")
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        var first = RecordingAppender()
+        _ = try ingester.ingest(Array("a 1\nb 1\n".utf8), format: .prometheusText, timestamp: 1000, into: &first)
+        var second = RecordingAppender()
+        _ = try ingester.ingest(Array("a 2\n".utf8), format: .prometheusText, timestamp: 2000, into: &second)
+        let stale = second.samples.filter { StaleMarker.isStale($0.1.value) }
+        #expect(stale.map(\.0.metricName) == ["b"])
+        #expect(stale.first?.1.timestamp == 2000)
+    }
+
+    @Test("sample_limit fails the whole scrape")
+    func sampleLimit() throws {
+        var config = ScrapeConfig(jobName: "node")
+        config.sampleLimit = 1
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        var appender = RecordingAppender()
+        #expect(throws: ScrapeIngester.Failure.self) {
+            try ingester.ingest(Array("a 1\nb 1\n".utf8), format: .prometheusText, timestamp: 1000, into: &appender)
+        }
+    }
+
+    @Test("honor_timestamps uses the exposed timestamp")
+    func timestamps() throws {
+        let config = ScrapeConfig(jobName: "node")
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        var appender = RecordingAppender()
+        _ = try ingester.ingest(Array("a 1 5000\nb 1\n".utf8), format: .prometheusText, timestamp: 9000, into: &appender)
+        #expect(appender.samples.map(\.1.timestamp) == [5000, 9000])
+    }
+}
+
+@Suite("Targets and configuration")
+struct TargetTests {
+    @Test("a static target gets job, instance and its URL")
+    func populate() throws {
+        var config = ScrapeConfig(jobName: "api")
+        config.metricsPath = "/custom"
+        config.params = ["module": ["http 2xx"]]
+        let target = try #require(try Target.populate(["__address__": "10.0.0.1:8008"], config: config, global: GlobalConfig()))
+        #expect(target.labels == ["job": "api", "instance": "10.0.0.1:8008"])
+        #expect(target.url == "http://10.0.0.1:8008/custom?module=http%202xx")
+        #expect(target.interval == .seconds(60))
+    }
+
+    @Test("the platform's prometheus.yml pod rules decide scrape path and port")
+    func platformRules() throws {
+        let yaml = """
+            global: {scrape_interval: 15s, evaluation_interval: 15s}
+            scrape_configs:
+            - job_name: 'kubernetes-pods'
+              relabel_configs:
+              - {source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape], action: keep, regex: true}
+              - {source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path], action: replace, target_label: __metrics_path__, regex: (.+)}
+              - {source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port], action: replace, regex: '([^:]+)(?::\\d+)?;(\\d+)', replacement: $1:$2, target_label: __address__}
+            """
+        let config = try PrometheusConfig.load(yaml: yaml)
+        let scrape = try #require(config.scrapeConfigs.first)
+        let discovered: Labels = [
+            "__address__": "10.1.0.7", "__meta_kubernetes_pod_annotation_prometheus_io_scrape": "true",
+            "__meta_kubernetes_pod_annotation_prometheus_io_path": "/stats", "__meta_kubernetes_pod_annotation_prometheus_io_port": "9876",
+        ]
+        let target = try #require(try Target.populate(discovered, config: scrape, global: config.global))
+        #expect(target.url == "http://10.1.0.7:9876/stats")
+        #expect(target.interval == .seconds(15))
+        #expect(target.labels == ["job": "kubernetes-pods", "instance": "10.1.0.7:9876"])
+    }
+
+    @Test("the platform document's unquoted regex is invalid YAML, refused as Prometheus 2.42 refuses it")
+    func platformDocumentFlowScalar() {
+        // `[` may not appear in a plain scalar inside a flow mapping; promtool says
+        // "yaml: line 7: did not find expected ',' or '}'" for the same text.
+        let yaml = "scrape_configs:\n- job_name: p\n  relabel_configs:\n  - {source_labels: [a], regex: ([^:]+)(?::\\d+)?;(\\d+), target_label: b}\n"
+        #expect(throws: ConfigError.self) { try PrometheusConfig.load(yaml: yaml) }
+    }
+
+    @Test("invalid configurations are refused with the reason", arguments: [
+        ("scrape_configs: [{job_name: a}, {job_name: a}]", "multiple scrape configs"),
+        ("global: {scrape_interval: 15x}", "not a valid duration"),
+        ("scrape_configs: [{job_name: a, scrape_interval: 5s, scrape_timeout: 10s}]", "scrape timeout greater"),
+        ("scrape_configs: [{job_name: a, relabel_configs: [{action: explode}]}]", "unknown relabel action"),
+        ("scrape_configs: [{job_name: a, relabel_configs: [{regex: 'a(', target_label: x}]}]", "missing closing )"),
+    ])
+    func invalidConfigs(yaml: String, reason: String) {
+        do {
+            _ = try PrometheusConfig.load(yaml: yaml, source: "test.yml")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.description.contains(reason), "\(error.description)")
+            #expect(error.description.hasPrefix("test.yml: "))
+        }
+    }
+
+    @Test("durations parse and print as Prometheus's", arguments: [
+        ("15s", Int64(15_000), "15s"), ("1m30s", 90_000, "1m30s"), ("1h", 3_600_000, "1h"), ("0", 0, "0s"), ("2d", 172_800_000, "2d"),
+        ("500ms", 500, "500ms"), ("1w", 604_800_000, "1w"),
+    ])
+    func durations(text: String, milliseconds: Int64, canonical: String) throws {
+        let duration = try #require(PromDuration(parsing: text))
+        #expect(duration.milliseconds == milliseconds)
+        #expect(duration.description == canonical)
+    }
+
+    @Test("malformed durations are refused", arguments: ["", "s", "1", "1s1m", "1.5s", "-1s", "1x", "99999999999999999999s"])
+    func badDurations(text: String) {
+        #expect(PromDuration(parsing: text) == nil)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A built executable of this package run as a child process, stopped when the test ends.
+public final class ServerProcess: @unchecked Sendable {
+    public let process = Process()
+    public let output = Pipe()
+
+    /// `.build/debug/<name>` (or `$TOOLBOX_BIN_DIR/<name>`).
+    public static func binary(_ name: String) -> URL {
+        if let directory = ProcessInfo.processInfo.environment["TOOLBOX_BIN_DIR"] {
+            return URL(fileURLWithPath: directory).appendingPathComponent(name)
+        }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug").appendingPathComponent(name)
+    }
+
+    public init(_ name: String, arguments: [String]) throws {
+        process.executableURL = Self.binary(name)
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    /// Stops the process with SIGTERM and waits up to `seconds` for it to exit; returns its status.
+    @discardableResult
+    public func stop(within seconds: Double = 10) -> Int32? {
+        if process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// Everything the process wrote so far (call after it stopped).
+    public func log() -> String {
+        String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// A TCP port that was free a moment ago on 127.0.0.1.
+    public static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Minimal HTTP GET for tests: status and body, nil when nothing answers.
+public func httpGet(_ url: String, timeout: Double = 2) async -> (Int, String)? {
+    guard let url = URL(string: url) else { return nil }
+    var request = URLRequest(url: url)
+    request.timeoutInterval = timeout
+    guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
+        return nil
+    }
+    return (http.statusCode, String(decoding: data, as: UTF8.self))
+}
+
+/// Polls `condition` every 100 ms until it holds or `seconds` pass (a bounded wait, never a hang).
+public func eventually(within seconds: Double, _ condition: () async -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+    return false
+}
