@@ -21,9 +21,18 @@ let package = Package(
     targets: [
         // RE2 behind a pure-C header, so no Swift target needs C++ interop.
         .target(name: "CRE2Shim", linkerSettings: [.linkedLibrary("re2")]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "MetricsModel", dependencies: ["CRE2Shim"]),
         .target(name: "Relabel", dependencies: ["MetricsModel"]),
-        .target(name: "TSDB", dependencies: ["MetricsModel"]),
+        .target(
+            name: "TSDB",
+            dependencies: [
+                "MetricsModel", "CZlib", "CSQLite", "CZstd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Scraper",
             dependencies: [

@@ -1,10 +1,26 @@
+import Logging
 import MetricsModel
 import Synchronization
 
-/// The in-memory part of the store: every active series with its recent samples.
+/// Settings of the head.
+public struct HeadOptions: Sendable {
+    /// The span of one block and the boundary head chunks never cross: 2 h, as in Prometheus.
+    public var chunkRange: Int64 = 2 * 3_600_000
+    /// How far behind a series' newest sample a late sample may still be accepted (0: none).
+    public var outOfOrderWindow: Int64 = 0
+
+    public init(chunkRange: Int64 = 2 * 3_600_000, outOfOrderWindow: Int64 = 0) {
+        self.chunkRange = chunkRange
+        self.outOfOrderWindow = outOfOrderWindow
+    }
+}
+
+/// The in-memory part of the store: every active series with its recent samples, backed by the WAL.
 ///
 /// Series are spread over shards by their label set's stable hash; each shard has its own lock,
-/// so appenders for different targets rarely contend.
+/// so appenders for different targets rarely contend. Commits are serialised by `commitLock`,
+/// which holds the WAL write and the head update together; that is what lets a checkpoint cut the
+/// WAL at a point the head's state matches exactly.
 public final class Head: Appendable, Sendable {
     final class Shard: Sendable {
         struct State {
@@ -13,13 +29,20 @@ public final class Head: Appendable, Sendable {
         let state = Mutex(State())
     }
 
+    let options: HeadOptions
+    let wal: WAL?
     private let shards: [Shard]
     private let nextRef = Atomic<UInt64>(1)
-    private let counters = Atomic<UInt64>(0)
+    let commitLock = Mutex(())
     let statistics = HeadStatistics()
+    /// Oldest and newest sample timestamps in the head (Int64.max / Int64.min when empty).
+    let minTimeValue = Atomic<Int64>(Int64.max)
+    let maxTimeValue = Atomic<Int64>(Int64.min)
 
-    public init(shardCount: Int = 16) {
+    public init(options: HeadOptions = HeadOptions(), wal: WAL? = nil, shardCount: Int = 16) {
         precondition(shardCount > 0)
+        self.options = options
+        self.wal = wal
         shards = (0..<shardCount).map { _ in Shard() }
     }
 
@@ -27,6 +50,9 @@ public final class Head: Appendable, Sendable {
 
     /// Counters for the self-metrics.
     public var stats: HeadStatistics.Snapshot { statistics.snapshot() }
+
+    public var minTime: Int64 { minTimeValue.load(ordering: .relaxed) }
+    public var maxTime: Int64 { maxTimeValue.load(ordering: .relaxed) }
 
     func shard(for labels: Labels) -> Shard {
         shards[Int(labels.stableHash % UInt64(shards.count))]
@@ -42,8 +68,12 @@ public final class Head: Appendable, Sendable {
         return (series, true)
     }
 
+    func noteTime(_ timestamp: Int64) {
+        minTimeValue.min(timestamp, ordering: .relaxed)
+        maxTimeValue.max(timestamp, ordering: .relaxed)
+    }
+
     /// Every series whose labels satisfy all `matchers`, with its samples in `mint...maxt`, sorted by labels.
-    /// A full scan for now; postings come with the persisted index.
     public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) -> [(Labels, [Sample])] {
         var out: [(Labels, [Sample])] = []
         for shard in shards {
@@ -57,9 +87,149 @@ public final class Head: Appendable, Sendable {
         return out.sorted { $0.0 < $1.0 }
     }
 
+    /// Label sets of every series satisfying `matchers` (all series for none), unsorted.
+    public func series(_ matchers: [Matcher]) -> [Labels] {
+        var out: [Labels] = []
+        for shard in shards {
+            shard.state.withLock { state in
+                for labels in state.byLabels.keys where labels.matches(matchers) { out.append(labels) }
+            }
+        }
+        return out
+    }
+
     /// How many series the head holds.
     public var seriesCount: Int {
         shards.reduce(0) { total, shard in total + shard.state.withLock { $0.byLabels.count } }
+    }
+
+    /// Calls `body` for each series under its shard's lock.
+    func forEachSeries(_ body: (MemSeries) -> Void) {
+        for shard in shards {
+            shard.state.withLock { state in
+                for series in state.byLabels.values { body(series) }
+            }
+        }
+    }
+
+    /// Drops everything older than `cut` and series left empty; recomputes the head's time range.
+    func truncate(before cut: Int64) {
+        var newMin = Int64.max
+        var removed = 0
+        for shard in shards {
+            shard.state.withLock { state in
+                for (labels, series) in state.byLabels {
+                    series.truncate(before: cut)
+                    if series.isEmpty {
+                        state.byLabels[labels] = nil
+                        removed += 1
+                    } else {
+                        newMin = min(newMin, series.minTime)
+                    }
+                }
+            }
+        }
+        minTimeValue.store(newMin, ordering: .relaxed)
+        statistics.seriesRemoved.add(UInt64(removed), ordering: .relaxed)
+    }
+
+    // MARK: WAL replay and checkpoints
+
+    /// Rebuilds the head from the WAL. Call before `wal.startWriting()` and before any append.
+    public func replayWAL(logger: Logger) throws -> WAL.ReplayReport {
+        guard let wal else { return WAL.ReplayReport() }
+        var byRef: [SeriesRef: MemSeries] = [:]
+        var maxRef: SeriesRef = 0
+        var unknownRefs = 0
+        var rejected = 0
+        let report = try wal.replay { record in
+            switch record {
+            case .series(let entries):
+                for (ref, labels) in entries {
+                    let shard = shard(for: labels)
+                    let series = shard.state.withLock { state -> MemSeries in
+                        if let existing = state.byLabels[labels] { return existing }
+                        let created = MemSeries(ref: ref, labels: labels)
+                        state.byLabels[labels] = created
+                        return created
+                    }
+                    series.walLogged = true
+                    byRef[ref] = series
+                    maxRef = max(maxRef, ref)
+                }
+            case .samples(let entries):
+                for (ref, sample) in entries {
+                    guard let series = byRef[ref] else { unknownRefs += 1; continue }
+                    if sample.timestamp > series.maxTime {
+                        if (try? series.append(sample, chunkRange: options.chunkRange)) != nil { noteTime(sample.timestamp) }
+                    } else if options.outOfOrderWindow > 0 && sample.timestamp > series.maxTime - options.outOfOrderWindow {
+                        if series.insertOutOfOrder(sample) { noteTime(sample.timestamp) }
+                    } else {
+                        rejected += 1
+                    }
+                }
+            case .chunks(let entries):
+                for (ref, chunk) in entries {
+                    guard let series = byRef[ref] else { unknownRefs += 1; continue }
+                    try? series.attach(chunk)
+                    if let first = series.closed.last { noteTime(first.minTime); noteTime(first.maxTime) }
+                }
+            case .tombstones(let entries):
+                for (ref, mint, maxt) in entries {
+                    byRef[ref]?.delete(from: mint, through: maxt, chunkRange: options.chunkRange)
+                }
+            }
+        }
+        // Series with no samples left (all deleted, say) are not kept.
+        truncate(before: Int64.min)
+        nextRef.store(maxRef + 1, ordering: .relaxed)
+        var metadata: Logger.Metadata = [
+            "records": "\(report.records)", "bytes": "\(report.bytes)", "series": "\(seriesCount)",
+        ]
+        if unknownRefs > 0 { metadata["samples_for_unknown_series"] = "\(unknownRefs)" }
+        if rejected > 0 { metadata["samples_out_of_order"] = "\(rejected)" }
+        logger.info("WAL replayed", metadata: metadata)
+        return report
+    }
+
+    /// Records that recreate the head's current state: every series and all of its chunks.
+    func checkpointRecords() -> [WALRecord] {
+        var records: [WALRecord] = []
+        var series: [(ref: SeriesRef, labels: Labels)] = []
+        var chunks: [(ref: SeriesRef, chunk: XORChunk)] = []
+        var late: [(ref: SeriesRef, sample: Sample)] = []
+        forEachSeries { item in
+            series.append((item.ref, item.labels))
+            for entry in item.closed { chunks.append((item.ref, entry.chunk)) }
+            if item.open.count > 0 { chunks.append((item.ref, item.open.chunk())) }
+            for sample in item.outOfOrder { late.append((item.ref, sample)) }
+            if series.count >= 10_000 {
+                records.append(.series(series))
+                series.removeAll(keepingCapacity: true)
+            }
+            if chunks.count >= 10_000 {
+                records.append(.series(series))
+                series.removeAll(keepingCapacity: true)
+                records.append(.chunks(chunks))
+                chunks.removeAll(keepingCapacity: true)
+            }
+        }
+        if !series.isEmpty { records.append(.series(series)) }
+        if !chunks.isEmpty { records.append(.chunks(chunks)) }
+        // Out-of-order samples go last, after the in-order chunks they sort between.
+        for start in stride(from: 0, to: late.count, by: 10_000) {
+            records.append(.samples(Array(late[start..<min(start + 10_000, late.count)])))
+        }
+        return records
+    }
+
+    /// Cuts the WAL and writes a checkpoint of the head as it is now, deleting the segments it covers.
+    public func checkpointWAL() throws {
+        guard let wal else { return }
+        // Holding the commit lock across the cut means every commit is either wholly before it
+        // (and in the head now) or wholly after it (and in the segments kept).
+        let upTo = try commitLock.withLock { _ in try wal.cutSegment() }
+        try wal.checkpoint(upTo: upTo, records: checkpointRecords())
     }
 }
 
@@ -67,18 +237,27 @@ public final class Head: Appendable, Sendable {
 public final class HeadStatistics: Sendable {
     let samplesAppended = Atomic<UInt64>(0)
     let outOfOrderSamples = Atomic<UInt64>(0)
+    let outOfOrderAccepted = Atomic<UInt64>(0)
     let seriesCreated = Atomic<UInt64>(0)
+    let seriesRemoved = Atomic<UInt64>(0)
+    let commitFailures = Atomic<UInt64>(0)
 
     public struct Snapshot: Sendable {
         public var samplesAppended: UInt64
         public var outOfOrderSamples: UInt64
+        public var outOfOrderAccepted: UInt64
         public var seriesCreated: UInt64
+        public var seriesRemoved: UInt64
+        public var commitFailures: UInt64
     }
 
     func snapshot() -> Snapshot {
         Snapshot(
             samplesAppended: samplesAppended.load(ordering: .relaxed),
             outOfOrderSamples: outOfOrderSamples.load(ordering: .relaxed),
-            seriesCreated: seriesCreated.load(ordering: .relaxed))
+            outOfOrderAccepted: outOfOrderAccepted.load(ordering: .relaxed),
+            seriesCreated: seriesCreated.load(ordering: .relaxed),
+            seriesRemoved: seriesRemoved.load(ordering: .relaxed),
+            commitFailures: commitFailures.load(ordering: .relaxed))
     }
 }

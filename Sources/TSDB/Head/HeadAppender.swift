@@ -1,7 +1,7 @@
 import MetricsModel
 
-/// One ingest transaction against the head: samples are checked on `append` and become
-/// visible together on `commit`.
+/// One ingest transaction against the head: samples are checked on `append`, then written to the
+/// WAL and made visible together on `commit`.
 public struct HeadAppender: Appender {
     let head: Head
     private var pending: [(MemSeries, Sample)] = []
@@ -12,8 +12,8 @@ public struct HeadAppender: Appender {
         self.head = head
     }
 
-    /// Buffers a sample. Throws `AppendError.outOfOrder` when it is not newer than what the series holds,
-    /// counting it, as Prometheus does.
+    /// Buffers a sample. Throws `AppendError.outOfOrder` when it is not newer than what the series
+    /// holds (or, with an out-of-order window, older than the window), counting it.
     public mutating func append(_ labels: Labels, _ sample: Sample) throws {
         let shard = head.shard(for: labels)
         let (series, committedNewest) = shard.state.withLock { state in
@@ -23,27 +23,66 @@ public struct HeadAppender: Appender {
         // Within one transaction the series' pending samples also count.
         let newest = max(committedNewest, pendingNewest[series.ref] ?? Int64.min)
         if sample.timestamp <= newest {
-            head.statistics.outOfOrderSamples.add(1, ordering: .relaxed)
-            throw AppendError.outOfOrder(labels: labels, timestamp: sample.timestamp)
+            let window = head.options.outOfOrderWindow
+            guard window > 0, newest != Int64.min, sample.timestamp > newest - window else {
+                head.statistics.outOfOrderSamples.add(1, ordering: .relaxed)
+                throw AppendError.outOfOrder(labels: labels, timestamp: sample.timestamp)
+            }
+        } else {
+            pendingNewest[series.ref] = sample.timestamp
         }
         pending.append((series, sample))
-        pendingNewest[series.ref] = sample.timestamp
     }
 
+    /// Logs the transaction to the WAL, then applies it. When the WAL write fails (a full disk),
+    /// nothing is applied, the error says why, and stored data is untouched.
     public mutating func commit() throws {
-        for (series, sample) in pending {
-            let shard = head.shard(for: series.labels)
-            shard.state.withLock { _ in
-                // Checked at append time; a concurrent appender to the same series may have won since.
-                if sample.timestamp > series.maxTime, (try? series.append(sample)) != nil {
-                    head.statistics.samplesAppended.add(1, ordering: .relaxed)
-                } else {
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            pendingNewest.removeAll(keepingCapacity: true)
+        }
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        try head.commitLock.withLock { _ in
+            if let wal = head.wal {
+                var newSeries: [(ref: SeriesRef, labels: Labels)] = []
+                var logged = Set<SeriesRef>()
+                for (series, _) in batch where !series.walLogged && logged.insert(series.ref).inserted {
+                    newSeries.append((series.ref, series.labels))
+                }
+                var records: [WALRecord] = []
+                if !newSeries.isEmpty { records.append(.series(newSeries)) }
+                records.append(.samples(batch.map { ($0.0.ref, $0.1) }))
+                do {
+                    try wal.log(records)
+                } catch {
+                    head.statistics.commitFailures.add(1, ordering: .relaxed)
+                    throw error
+                }
+            }
+            for (series, sample) in batch {
+                let shard = head.shard(for: series.labels)
+                shard.state.withLock { _ in
+                    series.walLogged = true
+                    if sample.timestamp > series.maxTime {
+                        if (try? series.append(sample, chunkRange: head.options.chunkRange)) != nil {
+                            head.statistics.samplesAppended.add(1, ordering: .relaxed)
+                            head.noteTime(sample.timestamp)
+                            return
+                        }
+                    } else if head.options.outOfOrderWindow > 0 && sample.timestamp > series.maxTime - head.options.outOfOrderWindow
+                        && series.insertOutOfOrder(sample)
+                    {
+                        head.statistics.samplesAppended.add(1, ordering: .relaxed)
+                        head.statistics.outOfOrderAccepted.add(1, ordering: .relaxed)
+                        head.noteTime(sample.timestamp)
+                        return
+                    }
+                    // A concurrent appender to the same series won the race.
                     head.statistics.outOfOrderSamples.add(1, ordering: .relaxed)
                 }
             }
         }
-        pending.removeAll(keepingCapacity: true)
-        pendingNewest.removeAll(keepingCapacity: true)
     }
 
     public mutating func rollback() {

@@ -1,42 +1,129 @@
 import MetricsModel
 
-/// A series held in memory: its closed chunks and the open one being appended to.
+/// A series held in memory: its closed chunks, the open one being appended to, and samples that
+/// arrived out of order within the allowed window.
 /// Mutable state is guarded by its head shard's lock and never touched outside it (hence `@unchecked Sendable`).
 final class MemSeries: @unchecked Sendable {
     let ref: SeriesRef
     let labels: Labels
-    var closed: [XORChunk] = []
+    /// Closed chunks with their time range, oldest first.
+    var closed: [(chunk: XORChunk, minTime: Int64, maxTime: Int64)] = []
     var open = XORAppender()
-    /// The newest committed timestamp, `Int64.min` before the first sample.
+    /// The newest in-order timestamp, `Int64.min` before the first sample.
     var maxTime = Int64.min
+    /// Where the open chunk must end: chunks never span a block boundary, so the head can hand
+    /// whole chunks to a block and drop them.
+    var chunkEnd = Int64.min
+    /// Samples older than `maxTime` accepted under the out-of-order window, sorted by time.
+    var outOfOrder: [Sample] = []
+    /// Whether a series record for this series is in the WAL.
+    var walLogged = false
 
     init(ref: SeriesRef, labels: Labels) {
         self.ref = ref
         self.labels = labels
     }
 
-    /// Appends a committed sample, cutting a new chunk every `XORAppender.targetSamples`.
-    func append(_ sample: Sample) throws(ChunkError) {
-        if open.count >= XORAppender.targetSamples {
-            closed.append(open.chunk())
-            open = XORAppender()
+    var isEmpty: Bool { closed.isEmpty && open.count == 0 && outOfOrder.isEmpty }
+
+    var minTime: Int64 {
+        var result = closed.first?.minTime ?? (open.count > 0 ? open.minTime : Int64.max)
+        if let first = outOfOrder.first { result = min(result, first.timestamp) }
+        return result
+    }
+
+    /// Appends an in-order sample, cutting a new chunk at `XORAppender.targetSamples` or at the
+    /// next multiple of `chunkRange`.
+    func append(_ sample: Sample, chunkRange: Int64) throws(ChunkError) {
+        if open.count >= XORAppender.targetSamples || (open.count > 0 && sample.timestamp >= chunkEnd) {
+            closeOpenChunk()
+        }
+        if open.count == 0 {
+            chunkEnd = (sample.timestamp.floorDivided(by: chunkRange) + 1) * chunkRange
         }
         try open.append(sample.timestamp, sample.value)
         maxTime = sample.timestamp
     }
 
-    /// Every sample in `mint...maxt`.
+    /// Inserts a sample older than `maxTime` (the caller checked the window). Duplicates are refused.
+    func insertOutOfOrder(_ sample: Sample) -> Bool {
+        var low = 0
+        var high = outOfOrder.count
+        while low < high {
+            let mid = (low + high) / 2
+            if outOfOrder[mid].timestamp < sample.timestamp { low = mid + 1 } else { high = mid }
+        }
+        if low < outOfOrder.count && outOfOrder[low].timestamp == sample.timestamp { return false }
+        outOfOrder.insert(sample, at: low)
+        return true
+    }
+
+    func closeOpenChunk() {
+        guard open.count > 0 else { return }
+        closed.append((open.chunk(), open.minTime, open.lastTimestamp))
+        open = XORAppender()
+    }
+
+    /// Attaches a whole chunk (WAL checkpoint replay). Chunks must arrive in time order.
+    func attach(_ chunk: XORChunk) throws(ChunkError) {
+        let samples = try chunk.samples()
+        guard let first = samples.first, let last = samples.last, first.timestamp > maxTime else { return }
+        closeOpenChunk()
+        closed.append((chunk, first.timestamp, last.timestamp))
+        maxTime = last.timestamp
+    }
+
+    /// Every sample in `mint...maxt`, in time order, out-of-order ones merged in.
     func samples(from mint: Int64, through maxt: Int64) -> [Sample] {
         var out: [Sample] = []
-        for chunk in closed + (open.count > 0 ? [open.chunk()] : []) {
+        for entry in closed where entry.maxTime >= mint && entry.minTime <= maxt {
             // A chunk that fails to decode cannot happen for one we wrote; skip rather than crash.
-            guard let decoded = try? chunk.samples() else { continue }
-            guard let last = decoded.last, last.timestamp >= mint, let first = decoded.first, first.timestamp <= maxt else { continue }
+            guard let decoded = try? entry.chunk.samples() else { continue }
             out.append(contentsOf: decoded.lazy.filter { $0.timestamp >= mint && $0.timestamp <= maxt })
+        }
+        if open.count > 0 && open.lastTimestamp >= mint && open.minTime <= maxt, let decoded = try? open.chunk().samples() {
+            out.append(contentsOf: decoded.lazy.filter { $0.timestamp >= mint && $0.timestamp <= maxt })
+        }
+        let late = outOfOrder.filter { $0.timestamp >= mint && $0.timestamp <= maxt }
+        if late.isEmpty { return out }
+        return Self.merge(out, late)
+    }
+
+    /// Merges two time-sorted runs; on equal timestamps the first run wins.
+    static func merge(_ a: [Sample], _ b: [Sample]) -> [Sample] {
+        var out: [Sample] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            if j >= b.count || (i < a.count && a[i].timestamp <= b[j].timestamp) {
+                if j < b.count && i < a.count && a[i].timestamp == b[j].timestamp { j += 1 }
+                out.append(a[i])
+                i += 1
+            } else {
+                out.append(b[j])
+                j += 1
+            }
         }
         return out
     }
+
+    /// Drops data older than `cut`: whole closed chunks that end before it and out-of-order samples.
+    /// Chunks never span a multiple of the chunk range, so cutting at one drops whole chunks.
+    func truncate(before cut: Int64) {
+        closed.removeAll { $0.maxTime < cut }
+        if open.count > 0 && open.lastTimestamp < cut { open = XORAppender() }
+        outOfOrder.removeAll { $0.timestamp < cut }
+    }
 }
 
-/// A series' identity within one store, stable while the process runs.
+/// A series' identity within one store, stable while the process runs and across WAL replay.
 public typealias SeriesRef = UInt64
+
+extension Int64 {
+    /// Division rounding toward negative infinity.
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}

@@ -1,0 +1,213 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MetricsModel
+import Synchronization
+
+/// A persisted, immutable block opened for queries.
+///
+/// The label-pair dictionary is loaded at open (it decodes every series' labels); postings, series
+/// rows and chunk references are read from SQLite per query with prepared statements, and chunks
+/// with `pread` from the segment files, so a query decodes only the chunks it needs.
+public final class Block: Sendable {
+    public let directory: String
+    public let meta: BlockMeta
+    /// Label pairs by id (index 0 unused).
+    let pairs: [Label]
+    /// Label names to their pairs' (value, id), values sorted.
+    let byName: [String: [(value: String, id: Int64)]]
+    let chunkFiles: [Int: Int32]
+    let numSeries: UInt32
+
+    final class Statements: @unchecked Sendable {
+        let db: SQLiteDatabase
+        let postings: SQLiteStatement
+        let series: SQLiteStatement
+        let chunks: SQLiteStatement
+        init(_ db: SQLiteDatabase) throws {
+            self.db = db
+            postings = try db.prepare("SELECT series FROM postings WHERE pair_id = ?")
+            series = try db.prepare("SELECT pairs FROM series WHERE id = ?")
+            chunks = try db.prepare(
+                "SELECT min_time, max_time, file, offset, length, encoding FROM chunks WHERE series_id = ? AND max_time >= ? AND min_time <= ? ORDER BY min_time")
+        }
+    }
+
+    /// SQLite connections are not shared between threads; queries take this lock.
+    private let statements: Mutex<Statements>
+
+    public init(directory: String) throws {
+        self.directory = directory
+        meta = try BlockMeta.read(directory)
+        let db = try SQLiteDatabase(path: directory + "/index.sqlite", readOnly: true)
+        var pairs: [Label] = [Label("", "")]
+        var byName: [String: [(value: String, id: Int64)]] = [:]
+        let all = try db.prepare("SELECT id, name, value FROM label_pairs ORDER BY id")
+        while try all.step() {
+            let id = all.int64(0)
+            let pair = Label(all.string(1), all.string(2))
+            guard id == Int64(pairs.count) else { throw StorageError.corrupt("label pair ids not dense in \(directory)") }
+            pairs.append(pair)
+            byName[pair.name, default: []].append((pair.value, id))
+        }
+        self.pairs = pairs
+        self.byName = byName
+        let count = try db.prepare("SELECT count(*) FROM series")
+        _ = try count.step()
+        numSeries = UInt32(count.int64(0))
+        var files: [Int: Int32] = [:]
+        for name in try FileIO.list(directory + "/chunks") {
+            guard let index = Int(name) else { continue }
+            let fd = open(directory + "/chunks/" + name, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw StorageError.io("open chunk file \(name)", errno) }
+            files[index] = fd
+        }
+        chunkFiles = files
+        statements = Mutex(try Statements(db))
+    }
+
+    deinit {
+        for fd in chunkFiles.values { close(fd) }
+    }
+
+    public var minTime: Int64 { meta.minTime }
+    public var maxTime: Int64 { meta.maxTime }
+
+    /// Bytes on disk.
+    public var sizeOnDisk: Int64 { FileIO.directorySize(directory) }
+
+    // MARK: Postings
+
+    private func postings(pairID: Int64, _ s: Statements) throws -> [UInt32] {
+        s.postings.bind(1, pairID)
+        defer { s.postings.reset() }
+        guard try s.postings.step() else { return [] }
+        let blob = s.postings.blob(0)
+        var out = [UInt32](repeating: 0, count: blob.count / 4)
+        for index in 0..<out.count { out[index] = UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)) }
+        return out
+    }
+
+    /// Series ids satisfying every matcher, following Prometheus's rules: a matcher that accepts ""
+    /// also selects series without the label, so it is applied by subtracting what it rejects.
+    func postings(for matchers: [Matcher], _ s: Statements) throws -> [UInt32] {
+        var result: [UInt32]?
+        var subtractions: [[UInt32]] = []
+        for matcher in matchers {
+            let values = byName[matcher.name] ?? []
+            if matcher.matchesEmpty {
+                // Subtract the series whose value for this label is rejected.
+                let rejected = values.filter { !matcher.matches($0.value) }.map(\.id)
+                if !rejected.isEmpty { subtractions.append(Postings.union(try rejected.map { try postings(pairID: $0, s) })) }
+            } else {
+                let accepted: [Int64]
+                if let set = matcher.setMatches {
+                    let wanted = Set(set)
+                    accepted = values.filter { wanted.contains($0.value) }.map(\.id)
+                } else {
+                    accepted = values.filter { matcher.matches($0.value) }.map(\.id)
+                }
+                let list = Postings.union(try accepted.map { try postings(pairID: $0, s) })
+                result = result.map { Postings.intersect($0, list) } ?? list
+                if result?.isEmpty == true { return [] }
+            }
+        }
+        var ids = result ?? Array(1...max(numSeries, 1)).filter { $0 <= numSeries }
+        for list in subtractions { ids = Postings.subtract(ids, list) }
+        return ids
+    }
+
+    // MARK: Reading
+
+    /// Series matching `matchers` with their samples in `mint...maxt`, sorted by labels.
+    public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+        guard maxt >= meta.minTime && mint < meta.maxTime else { return [] }
+        let refs: [(Labels, [(Int64, Int64, Int, Int64, Int, UInt8)])] = try statements.withLock { s in
+            var out: [(Labels, [(Int64, Int64, Int, Int64, Int, UInt8)])] = []
+            for id in try postings(for: matchers, s) {
+                let labels = try seriesLabels(Int64(id), s)
+                s.chunks.bind(1, Int64(id))
+                s.chunks.bind(2, mint)
+                s.chunks.bind(3, maxt)
+                var chunks: [(Int64, Int64, Int, Int64, Int, UInt8)] = []
+                while try s.chunks.step() {
+                    chunks.append((s.chunks.int64(0), s.chunks.int64(1), Int(s.chunks.int64(2)), s.chunks.int64(3), Int(s.chunks.int64(4)), UInt8(truncatingIfNeeded: s.chunks.int64(5))))
+                }
+                s.chunks.reset()
+                if !chunks.isEmpty { out.append((labels, chunks)) }
+            }
+            return out
+        }
+        // Chunk reads run outside the SQLite lock; pread is safe to call concurrently.
+        var out: [(Labels, [Sample])] = []
+        out.reserveCapacity(refs.count)
+        for (labels, chunks) in refs {
+            var samples: [Sample] = []
+            for (_, _, file, offset, length, _) in chunks {
+                guard let fd = chunkFiles[file] else { throw StorageError.corrupt("missing chunk file \(file) in \(directory)") }
+                let (encoding, data) = try ChunkFile.read(fd: fd, offset: offset, length: length)
+                for sample in try BlockEncoding.decode(encoding: encoding, data: data) where sample.timestamp >= mint && sample.timestamp <= maxt {
+                    samples.append(sample)
+                }
+            }
+            if !samples.isEmpty { out.append((labels, samples)) }
+        }
+        return out
+    }
+
+    /// Runs `body` with the block's prepared statements, under their lock.
+    func withStatements<R>(_ body: (Statements) throws -> R) throws -> R {
+        try statements.withLock { try body($0) }
+    }
+
+    /// One series by id with its samples in `mint...maxt`; nil when it has none there.
+    func series(id: UInt32, from mint: Int64, through maxt: Int64) throws -> (Labels, [Sample])? {
+        let (labels, chunks) = try withStatements { s -> (Labels, [(Int, Int64, Int)]) in
+            let labels = try seriesLabels(Int64(id), s)
+            s.chunks.bind(1, Int64(id))
+            s.chunks.bind(2, mint)
+            s.chunks.bind(3, maxt)
+            var chunks: [(Int, Int64, Int)] = []
+            while try s.chunks.step() { chunks.append((Int(s.chunks.int64(2)), s.chunks.int64(3), Int(s.chunks.int64(4)))) }
+            s.chunks.reset()
+            return (labels, chunks)
+        }
+        var samples: [Sample] = []
+        for (file, offset, length) in chunks {
+            guard let fd = chunkFiles[file] else { throw StorageError.corrupt("missing chunk file \(file) in \(directory)") }
+            let (encoding, data) = try ChunkFile.read(fd: fd, offset: offset, length: length)
+            for sample in try BlockEncoding.decode(encoding: encoding, data: data) where sample.timestamp >= mint && sample.timestamp <= maxt {
+                samples.append(sample)
+            }
+        }
+        return samples.isEmpty ? nil : (labels, samples)
+    }
+
+    func seriesLabels(_ id: Int64, _ s: Statements) throws -> Labels {
+        s.series.bind(1, id)
+        defer { s.series.reset() }
+        guard try s.series.step() else { throw StorageError.corrupt("series \(id) missing in \(directory)") }
+        var reader = ByteReader(s.series.blob(0))
+        var labels: [Label] = []
+        while !reader.isAtEnd {
+            guard let pair = reader.uvarint(), pair > 0, Int(pair) < pairs.count else { throw StorageError.corrupt("series \(id) labels") }
+            labels.append(pairs[Int(pair)])
+        }
+        return Labels(sortedUnique: labels)
+    }
+
+    /// Label sets of the series matching `matchers`.
+    public func series(_ matchers: [Matcher]) throws -> [Labels] {
+        try statements.withLock { s in try postings(for: matchers, s).map { try seriesLabels(Int64($0), s) } }
+    }
+
+    /// All label names in the block, sorted.
+    public var labelNames: [String] { byName.keys.sorted() }
+
+    /// Values of `name` in the block, sorted.
+    public func labelValues(_ name: String) -> [String] {
+        (byName[name] ?? []).map(\.value)
+    }
+}

@@ -1,0 +1,132 @@
+import Logging
+import MetricsModel
+
+extension DB {
+    /// One round of upkeep: persist what the head has ready, merge blocks, apply retention.
+    /// Errors are logged and counted, never fatal: the head keeps its data and the next round retries.
+    public func runMaintenance() {
+        maintenance.withLock { _ in
+            do {
+                while try compactHeadOnce() {}
+                while try compactBlocksOnce() {}
+                try applyRetention()
+            } catch {
+                statistics.compactionFailures.add(1, ordering: .relaxed)
+                logger.error("storage maintenance failed; will retry", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Writes the head's oldest complete block range to a block when the head spans more than
+    /// 1.5 ranges (so late scrapes for the range have arrived), then truncates head and WAL.
+    /// Returns whether it wrote a block.
+    @discardableResult
+    func compactHeadOnce(force: Bool = false) throws -> Bool {
+        let range = options.head.chunkRange
+        let minTime = head.minTime
+        let maxTime = head.maxTime
+        guard minTime != Int64.max, maxTime != Int64.min else { return false }
+        let start = minTime.floorDivided(by: range) * range
+        let end = start + range
+        guard force || maxTime - start > range * 3 / 2 else { return false }
+        guard !force || maxTime >= start else { return false }
+        var writer = try BlockWriter(parent: path, minTime: start, maxTime: end, encoding: options.encoding)
+        do {
+            var batch: [(Labels, [Sample])] = []
+            head.forEachSeries { series in
+                let samples = series.samples(from: start, through: end - 1)
+                if !samples.isEmpty { batch.append((series.labels, samples)) }
+            }
+            for (labels, samples) in batch { try writer.add(labels, samples) }
+            let (directory, meta) = try writer.finish()
+            let block = try Block(directory: directory)
+            replaceBlocks(removing: [], adding: [block])
+            logger.info("head compacted to block", metadata: [
+                "block": "\(meta.ulid)", "series": "\(meta.stats.numSeries)", "samples": "\(meta.stats.numSamples)",
+                "min_time": "\(meta.minTime)", "max_time": "\(meta.maxTime)",
+            ])
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        head.truncate(before: end)
+        try head.checkpointWAL()
+        statistics.compactions.add(1, ordering: .relaxed)
+        return true
+    }
+
+    /// Persists everything in the head as blocks regardless of age (used by shutdown-less tools
+    /// such as import, and by tests).
+    public func flushHead() throws {
+        try maintenance.withLock { _ in
+            while head.minTime != Int64.max, try compactHeadOnce(force: true) {}
+        }
+    }
+
+    /// Merges blocks of one level into the next: for each range above the smallest, a window
+    /// holding more than one block, entirely older than the head, becomes one block.
+    func compactBlocksOnce() throws -> Bool {
+        let ranges = options.blockRanges
+        let headStart = head.minTime
+        for range in ranges.dropFirst() {
+            var windows: [Int64: [Block]] = [:]
+            for block in blocks where block.maxTime - block.minTime < range {
+                let window = block.minTime.floorDivided(by: range)
+                // A block straddling the window's end stays where it is.
+                guard block.maxTime <= (window + 1) * range else { continue }
+                windows[window, default: []].append(block)
+            }
+            for (window, members) in windows.sorted(by: { $0.key < $1.key }) where members.count > 1 {
+                let end = (window + 1) * range
+                guard headStart == Int64.max || headStart >= end else { continue }
+                try merge(members, minTime: members.map(\.minTime).min()!, maxTime: members.map(\.maxTime).max()!)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Writes `members` as one block and deletes them.
+    func merge(_ members: [Block], minTime: Int64, maxTime: Int64) throws {
+        let level = (members.map(\.meta.compaction.level).max() ?? 1) + 1
+        let sources = members.flatMap(\.meta.compaction.sources)
+        var writer = try BlockWriter(parent: path, minTime: minTime, maxTime: maxTime, level: level, sources: sources, encoding: options.encoding)
+        do {
+            try SeriesMerger.merge(members.sorted { $0.minTime < $1.minTime }, from: minTime, through: maxTime - 1) { labels, samples in
+                try writer.add(labels, samples)
+            }
+            let (directory, meta) = try writer.finish()
+            let block = try Block(directory: directory)
+            replaceBlocks(removing: members, adding: [block])
+            for member in members { try FileIO.removeTree(member.directory) }
+            logger.info("blocks compacted", metadata: ["block": "\(meta.ulid)", "level": "\(level)", "sources": "\(members.count)"])
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        statistics.compactions.add(1, ordering: .relaxed)
+    }
+
+    /// Deletes blocks past the retention time, then the oldest blocks while the store (blocks and
+    /// WAL) exceeds the retention size.
+    func applyRetention() throws {
+        let newest = max(head.maxTime, blocks.map { $0.maxTime - 1 }.max() ?? Int64.min)
+        guard newest != Int64.min else { return }
+        var expired = blocks.filter { $0.maxTime <= newest - options.retentionTime }
+        if options.retentionSize > 0 {
+            var total = sizeOnDisk - expired.reduce(0) { $0 + $1.sizeOnDisk }
+            for block in blocks where !expired.contains(where: { $0.directory == block.directory }) {
+                guard total > options.retentionSize else { break }
+                expired.append(block)
+                total -= block.sizeOnDisk
+            }
+        }
+        guard !expired.isEmpty else { return }
+        replaceBlocks(removing: expired, adding: [])
+        for block in expired {
+            try FileIO.removeTree(block.directory)
+            logger.info("block deleted by retention", metadata: ["block": "\(block.meta.ulid)", "max_time": "\(block.maxTime)"])
+        }
+        statistics.blocksDeletedByRetention.add(UInt64(expired.count), ordering: .relaxed)
+    }
+}

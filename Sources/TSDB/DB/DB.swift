@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import MetricsModel
+import Synchronization
+
+/// The store: the head (with its WAL) and the persisted blocks of one data directory.
+///
+/// ```
+/// data/
+///   lock               flock'ed while open, so two processes never share a directory
+///   wal/               the head's write-ahead log
+///   <ULID>/            persisted blocks
+/// ```
+public final class DB: Appendable, Sendable {
+    public let path: String
+    public let head: Head
+    let options: DBOptions
+    let logger: Logger
+    private let blockList = Mutex<[Block]>([])
+    /// Serialises compaction, retention and deletion of blocks.
+    let maintenance = Mutex(())
+    private let lockFD: Int32
+    public let replayReport: WAL.ReplayReport
+    let statistics = DBStatistics()
+
+    public init(path: String, options: DBOptions = DBOptions(), logger: Logger) throws {
+        self.path = path
+        self.options = options
+        self.logger = logger
+        try FileIO.makeDirectory(path)
+        lockFD = open(path + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockFD >= 0 else { throw StorageError.io("open \(path)/lock", errno) }
+        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            Glibc.close(lockFD)
+            throw StorageError.io("\(path) is in use by another process (lock)", EWOULDBLOCK)
+        }
+        // Half-written blocks from a crash are removed; finished ones are opened.
+        var blocks: [Block] = []
+        for name in try FileIO.list(path).sorted() {
+            let full = path + "/" + name
+            if name.hasSuffix(".tmp") {
+                logger.warning("removing incomplete block from an interrupted write", metadata: ["dir": "\(full)"])
+                try FileIO.removeTree(full)
+                continue
+            }
+            guard name.count == 26, FileIO.isDirectory(full) else { continue }
+            do {
+                blocks.append(try Block(directory: full))
+            } catch {
+                // A damaged block is kept on disk for inspection but not served.
+                logger.error("cannot open block; skipping it", metadata: ["dir": "\(full)", "error": "\(error)"])
+            }
+        }
+        blockList.withLock { $0 = blocks.sorted { $0.minTime < $1.minTime } }
+        let wal = try WAL(directory: path + "/wal", options: options.wal, logger: logger)
+        let head = Head(options: options.head, wal: wal)
+        self.head = head
+        let clock = ContinuousClock()
+        var report = WAL.ReplayReport()
+        let elapsed = try clock.measure { report = try head.replayWAL(logger: logger) }
+        replayReport = report
+        statistics.replaySeconds.store(UInt64(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000), ordering: .relaxed)
+        try wal.startWriting()
+        // Samples older than the newest block belong to it already (a crash between writing a
+        // block and truncating the WAL replays them again); drop them from the head.
+        if let newest = blocks.map(\.maxTime).max(), head.minTime < newest {
+            head.truncate(before: newest)
+        }
+    }
+
+    public func appender() -> HeadAppender { head.appender() }
+
+    /// The persisted blocks, oldest first.
+    public var blocks: [Block] { blockList.withLock { $0 } }
+
+    /// Series matching `matchers` with their samples in `mint...maxt`, from blocks and head merged,
+    /// sorted by labels.
+    public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+        var parts: [[(Labels, [Sample])]] = []
+        for block in blocks where block.maxTime > mint && block.minTime <= maxt {
+            parts.append(try block.select(matchers, from: mint, through: maxt))
+        }
+        if head.maxTime >= mint { parts.append(head.select(matchers, from: mint, through: maxt)) }
+        if parts.count == 1 { return parts[0] }
+        var merged: [Labels: [Sample]] = [:]
+        for part in parts {
+            for (labels, samples) in part {
+                if let existing = merged[labels] {
+                    merged[labels] = MemSeries.merge(existing, samples)
+                } else {
+                    merged[labels] = samples
+                }
+            }
+        }
+        return merged.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
+    }
+
+    /// Label sets of series matching `matchers` with data in `mint...maxt`, sorted, without duplicates.
+    public func series(_ matchers: [Matcher], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [Labels] {
+        var all = Set<Labels>()
+        for block in blocks where block.maxTime > mint && block.minTime <= maxt {
+            all.formUnion(try block.series(matchers))
+        }
+        if head.maxTime >= mint { all.formUnion(head.series(matchers)) }
+        return all.sorted()
+    }
+
+    /// Label names of the matching series (all series without matchers), sorted.
+    public func labelNames(_ matchers: [Matcher] = [], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [String] {
+        if matchers.isEmpty {
+            var names = Set<String>()
+            for block in blocks where block.maxTime > mint && block.minTime <= maxt { names.formUnion(block.labelNames) }
+            for labels in head.series([]) { for label in labels { names.insert(label.name) } }
+            return names.sorted()
+        }
+        var names = Set<String>()
+        for labels in try series(matchers, from: mint, through: maxt) { for label in labels { names.insert(label.name) } }
+        return names.sorted()
+    }
+
+    /// Values of label `name` among the matching series, sorted.
+    public func labelValues(_ name: String, _ matchers: [Matcher] = [], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [String] {
+        var values = Set<String>()
+        if matchers.isEmpty {
+            for block in blocks where block.maxTime > mint && block.minTime <= maxt { values.formUnion(block.labelValues(name)) }
+            for labels in head.series([]) { if let value = labels[name] { values.insert(value) } }
+        } else {
+            for labels in try series(matchers, from: mint, through: maxt) { if let value = labels[name] { values.insert(value) } }
+        }
+        return values.sorted()
+    }
+
+    /// Bytes on disk: blocks and WAL.
+    public var sizeOnDisk: Int64 {
+        blocks.reduce(head.wal?.sizeOnDisk() ?? 0) { $0 + $1.sizeOnDisk }
+    }
+
+    func replaceBlocks(removing removed: [Block], adding added: [Block]) {
+        let removedPaths = Set(removed.map(\.directory))
+        blockList.withLock { list in
+            list.removeAll { removedPaths.contains($0.directory) }
+            list.append(contentsOf: added)
+            list.sort { $0.minTime < $1.minTime }
+        }
+    }
+
+    /// Flushes the WAL and releases the directory.
+    public func close() {
+        head.wal?.close()
+        flock(lockFD, LOCK_UN)
+        Glibc.close(lockFD)
+    }
+}
+
+/// Counters of the store for the self-metrics.
+public final class DBStatistics: Sendable {
+    let replaySeconds = Atomic<UInt64>(0)
+    let compactions = Atomic<UInt64>(0)
+    let compactionFailures = Atomic<UInt64>(0)
+    let blocksDeletedByRetention = Atomic<UInt64>(0)
+}

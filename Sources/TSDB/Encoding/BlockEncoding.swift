@@ -1,0 +1,39 @@
+import MetricsModel
+
+/// How a block stores its samples. Each chunk record carries its encoding byte, so blocks of
+/// different encodings (and a block mixing them) read the same way.
+public enum BlockEncoding: Sendable, Equatable {
+    /// Prometheus-compatible XOR chunks of 120 samples (encoding byte 1).
+    case xor
+
+    public static let `default` = BlockEncoding.xor
+
+    /// An encoded chunk with its time range.
+    struct Chunk {
+        var minTime: Int64
+        var maxTime: Int64
+        var encoding: UInt8
+        var data: [UInt8]
+    }
+
+    func encode(_ samples: [Sample]) throws -> [Chunk] {
+        var chunks: [Chunk] = []
+        var index = 0
+        while index < samples.count {
+            let end = min(index + XORAppender.targetSamples, samples.count)
+            var appender = XORAppender()
+            for sample in samples[index..<end] { try appender.append(sample.timestamp, sample.value) }
+            chunks.append(Chunk(minTime: samples[index].timestamp, maxTime: samples[end - 1].timestamp, encoding: 1, data: appender.chunk().bytes))
+            index = end
+        }
+        return chunks
+    }
+
+    /// Decodes a chunk of any known encoding.
+    static func decode(encoding: UInt8, data: [UInt8]) throws -> [Sample] {
+        switch encoding {
+        case 1: return try XORChunk(bytes: data).samples()
+        default: throw StorageError.corrupt("unknown chunk encoding \(encoding)")
+        }
+    }
+}

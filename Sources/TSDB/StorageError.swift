@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Errors of the store, each with enough context to act on.
+public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A system call failed; `errno` says why (ENOSPC: the disk is full).
+    case io(String, Int32)
+    case corrupt(String)
+    case closed
+    case sqlite(String)
+
+    public var description: String {
+        switch self {
+        case .io(let what, let code):
+            let reason = String(cString: strerror(code))
+            return code == ENOSPC ? "\(what): disk full (\(reason))" : "\(what): \(reason)"
+        case .corrupt(let what): return "corrupt data: \(what)"
+        case .closed: return "storage is closed"
+        case .sqlite(let what): return "sqlite: \(what)"
+        }
+    }
+
+    /// Whether this is the disk running out of space.
+    public var isDiskFull: Bool {
+        if case .io(_, let code) = self { return code == ENOSPC || code == EDQUOT }
+        return false
+    }
+}

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+
+extension WAL {
+    /// What a replay read.
+    public struct ReplayReport: Sendable {
+        public var records = 0
+        public var bytes = 0
+        public var segments = 0
+        /// Where a torn or corrupt tail was cut, if anywhere.
+        public var repaired: String?
+    }
+
+    /// Reads the newest checkpoint and every later segment, in order, calling `handle` per record.
+    /// A torn or corrupt record ends the log there: the segment is truncated before it and later
+    /// segments are removed, with a warning; records before it are all delivered.
+    func replay(_ handle: (WALRecord) -> Void) throws -> ReplayReport {
+        var report = ReplayReport()
+        var firstSegment = 0
+        if let checkpoint = try latestCheckpoint() {
+            for segment in try FileIO.list(checkpoint.path).compactMap({ $0.count == 8 ? Int($0) : nil }).sorted() {
+                let path = checkpoint.path + "/" + Self.segmentName(segment)
+                let bytes = try FileIO.readAll(path)
+                let (records, end) = Self.decodeRecords(bytes, handle)
+                report.records += records
+                report.bytes += bytes.count
+                if end < bytes.count {
+                    // A checkpoint is written whole and renamed into place, so damage here is
+                    // disk corruption: use what is readable and say so.
+                    logger.warning("WAL checkpoint is corrupt; using the records before the damage", metadata: ["file": "\(path)", "offset": "\(end)"])
+                    statistics.corruptions.add(1, ordering: .relaxed)
+                }
+            }
+            firstSegment = checkpoint.upTo + 1
+        }
+        let segments = try segments().filter { $0 >= firstSegment }
+        for (position, segment) in segments.enumerated() {
+            let path = directory + "/" + Self.segmentName(segment)
+            let bytes = try FileIO.readAll(path)
+            let (records, end) = Self.decodeRecords(bytes, handle)
+            report.records += records
+            report.bytes += end
+            report.segments += 1
+            if end < bytes.count {
+                statistics.corruptions.add(1, ordering: .relaxed)
+                let later = segments[(position + 1)...]
+                report.repaired = "\(path) at byte \(end) of \(bytes.count)" + (later.isEmpty ? "" : ", removed \(later.count) later segment(s)")
+                logger.warning("WAL ends in a torn or corrupt record; cutting it", metadata: [
+                    "segment": "\(path)", "offset": "\(end)", "size": "\(bytes.count)", "later_segments_removed": "\(later.count)",
+                ])
+                guard truncate(path, off_t(end)) == 0 else { throw StorageError.io("truncate \(path)", errno) }
+                for segment in later { try FileIO.remove(directory + "/" + Self.segmentName(segment)) }
+                break
+            }
+        }
+        return report
+    }
+
+    /// Decodes frames until the end or the first bad one; returns the count and where decoding stopped.
+    static func decodeRecords(_ bytes: [UInt8], _ handle: (WALRecord) -> Void) -> (Int, Int) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            var count = 0
+            while offset + 9 <= raw.count {
+                let kind = raw[offset]
+                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self)))
+                let expected = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 5, as: UInt32.self))
+                guard length <= raw.count - offset - 9 else { break }
+                let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + 9)..<(offset + 9 + length)])
+                let crc = Checksum.crc32(payload, seed: Checksum.crc32([kind]))
+                guard crc == expected, let record = WALRecord.decode(kind: kind, payload: payload) else { break }
+                handle(record)
+                count += 1
+                offset += 9 + length
+            }
+            return (count, offset)
+        }
+    }
+}

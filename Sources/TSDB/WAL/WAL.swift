@@ -1,0 +1,214 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import MetricsModel
+import Synchronization
+
+/// The write-ahead log: segmented files of CRC-checked records (docs/format/wal.md).
+///
+/// Records are framed `[kind u8][length u32 LE][crc32 u32 LE][payload]`; the CRC covers the kind
+/// byte and the payload. Segments are named by an 8-digit index; a checkpoint directory
+/// `checkpoint.NNNNNNNN` stands for every segment up to NNNNNNNN.
+public final class WAL: Sendable {
+    public let directory: String
+    let options: WALOptions
+    let logger: Logger
+
+    struct Writer {
+        var fd: Int32 = -1
+        var segment = 0
+        var size = 0
+        var lastSync = ContinuousClock.now
+        var dirty = false
+    }
+
+    private let writer = Mutex(Writer())
+    let statistics = WALStatistics()
+
+    public init(directory: String, options: WALOptions = WALOptions(), logger: Logger) throws {
+        self.directory = directory
+        self.options = options
+        self.logger = logger
+        try FileIO.makeDirectory(directory)
+    }
+
+    // MARK: Layout
+
+    static func segmentName(_ index: Int) -> String {
+        let digits = String(index)
+        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    /// Segment indexes present, ascending.
+    func segments() throws -> [Int] {
+        try FileIO.list(directory).compactMap { $0.count == 8 ? Int($0) : nil }.sorted()
+    }
+
+    /// The newest complete checkpoint: its directory and the last segment it covers.
+    func latestCheckpoint() throws -> (path: String, upTo: Int)? {
+        let checkpoints = try FileIO.list(directory).compactMap { name -> (String, Int)? in
+            guard name.hasPrefix("checkpoint."), !name.hasSuffix(".tmp"), let index = Int(name.dropFirst("checkpoint.".count)) else { return nil }
+            return (directory + "/" + name, index)
+        }
+        return checkpoints.max { $0.1 < $1.1 }
+    }
+
+    // MARK: Writing
+
+    /// Opens a fresh segment after the last one; call once, after replay.
+    public func startWriting() throws {
+        let next = (try segments().last ?? (try latestCheckpoint()?.upTo ?? -1)) + 1
+        try writer.withLock { state in
+            try openSegment(next, &state)
+        }
+    }
+
+    private func openSegment(_ index: Int, _ state: inout Writer) throws {
+        let path = directory + "/" + Self.segmentName(index)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StorageError.io("open \(path)", errno) }
+        state.fd = fd
+        state.segment = index
+        state.size = Int(lseek(fd, 0, SEEK_END))
+        try FileIO.syncDirectory(directory)
+    }
+
+    /// Appends records as one write. On failure (a full disk, say) the segment is cut back to where
+    /// it was, so a failed commit never leaves a torn record in front of later ones.
+    func log(_ records: [WALRecord]) throws {
+        var frame = ByteWriter(capacity: 4096)
+        var payload = ByteWriter(capacity: 4096)
+        for record in records {
+            payload.bytes.removeAll(keepingCapacity: true)
+            record.encodePayload(into: &payload)
+            let kind = record.kind.rawValue
+            frame.bytes.append(kind)
+            frame.uint32LE(UInt32(payload.bytes.count))
+            frame.uint32LE(Checksum.crc32(payload.bytes, seed: Checksum.crc32([kind])))
+            frame.bytes.append(contentsOf: payload.bytes)
+        }
+        try writer.withLock { state in
+            guard state.fd >= 0 else { throw StorageError.closed }
+            if state.size > 0 && state.size + frame.bytes.count > options.segmentSize {
+                try closeSegment(&state)
+                try openSegment(state.segment + 1, &state)
+            }
+            let start = state.size
+            do {
+                try FileIO.writeAll(state.fd, frame.bytes)
+            } catch {
+                _ = ftruncate(state.fd, off_t(start))
+                statistics.writeFailures.add(1, ordering: .relaxed)
+                throw error
+            }
+            state.size += frame.bytes.count
+            state.dirty = true
+            statistics.bytesWritten.add(UInt64(frame.bytes.count), ordering: .relaxed)
+            switch options.syncPolicy {
+            case .everyCommit:
+                try sync(&state)
+            case .interval(let interval):
+                if ContinuousClock.now - state.lastSync >= interval { try sync(&state) }
+            }
+        }
+    }
+
+    private func sync(_ state: inout Writer) throws {
+        guard state.dirty, state.fd >= 0 else { return }
+        guard fsync(state.fd) == 0 else { throw StorageError.io("fsync WAL segment", errno) }
+        state.dirty = false
+        state.lastSync = .now
+    }
+
+    private func closeSegment(_ state: inout Writer) throws {
+        guard state.fd >= 0 else { return }
+        try sync(&state)
+        Glibc.close(state.fd)
+        state.fd = -1
+    }
+
+    /// Forces everything written so far to disk.
+    public func sync() throws {
+        try writer.withLock { state in try sync(&state) }
+    }
+
+    /// Closes the current segment and starts the next; returns the index of the closed one.
+    /// Everything logged before this call is in segments up to the returned index.
+    func cutSegment() throws -> Int {
+        try writer.withLock { state -> Int in
+            let closed = state.segment
+            try closeSegment(&state)
+            try openSegment(closed + 1, &state)
+            return closed
+        }
+    }
+
+    /// Syncs and closes the WAL.
+    public func close() {
+        writer.withLock { state in
+            try? closeSegment(&state)
+        }
+    }
+
+    /// Bytes on disk: segments and checkpoints.
+    public func sizeOnDisk() -> Int64 {
+        FileIO.directorySize(directory)
+    }
+
+    // MARK: Checkpoints
+
+    /// Writes `records` as checkpoint `upTo` (standing for segments 0...upTo), then deletes those
+    /// segments and older checkpoints. The checkpoint is complete on disk before anything is deleted.
+    func checkpoint(upTo: Int, records: [WALRecord]) throws {
+        let final = directory + "/checkpoint." + Self.segmentName(upTo)
+        let temporary = final + ".tmp"
+        try FileIO.removeTree(temporary)
+        try FileIO.makeDirectory(temporary)
+        let path = temporary + "/" + Self.segmentName(0)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StorageError.io("open \(path)", errno) }
+        var frame = ByteWriter(capacity: 1 << 20)
+        var payload = ByteWriter(capacity: 1 << 16)
+        do {
+            for record in records {
+                payload.bytes.removeAll(keepingCapacity: true)
+                record.encodePayload(into: &payload)
+                let kind = record.kind.rawValue
+                frame.bytes.append(kind)
+                frame.uint32LE(UInt32(payload.bytes.count))
+                frame.uint32LE(Checksum.crc32(payload.bytes, seed: Checksum.crc32([kind])))
+                frame.bytes.append(contentsOf: payload.bytes)
+                if frame.bytes.count > 1 << 20 {
+                    try FileIO.writeAll(fd, frame.bytes)
+                    frame.bytes.removeAll(keepingCapacity: true)
+                }
+            }
+            try FileIO.writeAll(fd, frame.bytes)
+            guard fsync(fd) == 0 else { throw StorageError.io("fsync checkpoint", errno) }
+            Glibc.close(fd)
+        } catch {
+            Glibc.close(fd)
+            try? FileIO.removeTree(temporary)
+            throw error
+        }
+        try FileIO.syncDirectory(temporary)
+        try FileIO.rename(temporary, final)
+        try FileIO.syncDirectory(directory)
+        for segment in try segments() where segment <= upTo {
+            try FileIO.remove(directory + "/" + Self.segmentName(segment))
+        }
+        for name in try FileIO.list(directory) where name.hasPrefix("checkpoint.") && directory + "/" + name != final {
+            try FileIO.removeTree(directory + "/" + name)
+        }
+    }
+}
+
+/// Counters of the WAL for the self-metrics.
+final class WALStatistics: Sendable {
+    let bytesWritten = Atomic<UInt64>(0)
+    let writeFailures = Atomic<UInt64>(0)
+    let corruptions = Atomic<UInt64>(0)
+}
