@@ -72,7 +72,8 @@ let package = Package(
         .executableTarget(
             name: "tsq",
             dependencies: [
-                "MetricsModel", "Relabel", "Scraper",
+                "MetricsModel", "Relabel", "Scraper", "TSDB",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,7 +84,10 @@ let package = Package(
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "MetricsModel", "TestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Starts the built binaries as a user would; needs `swift build` to have built them.
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )

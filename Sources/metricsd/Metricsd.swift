@@ -14,7 +14,8 @@ struct Metricsd: AsyncParsableCommand {
         commandName: "metricsd",
         abstract: "ToolboxMetrics: a Prometheus-compatible metrics agent and store.",
         discussion: """
-            Without --config.file, metricsd scrapes itself and a node exporter on 127.0.0.1:9100 every 15 s.
+            Without --config.file, metricsd scrapes itself and a node exporter on 127.0.0.1:9100 every 15 s,
+            and stores the samples under --storage.tsdb.path (WAL, then 2 h blocks).
             Endpoints so far: /metrics, /-/healthy, /-/ready, /health, /ready, /api/v1/targets.
             """,
         version: BuildInfo.version
@@ -26,6 +27,19 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("web.listen-address"), help: "Address to listen on for the API and self-metrics.")
     var listenAddress = "127.0.0.1:9090"
 
+    @Option(name: .customLong("storage.tsdb.path"), help: "Base path for metrics storage.")
+    var storagePath = "data/"
+
+    @Option(name: .customLong("storage.tsdb.retention.time"), help: "How long to retain samples in storage (Prometheus duration, e.g. 15d).")
+    var retentionTime = "15d"
+
+    @Option(name: .customLong("storage.tsdb.retention.size"), help: "Maximum bytes of storage blocks and WAL (e.g. 512MB, 10GB); 0 disables.")
+    var retentionSize = "0"
+
+    @Option(name: .customLong("storage.tsdb.wal-sync-interval"),
+            help: "How often the WAL is fsync'ed (Prometheus duration); 0s syncs on every commit. Commits always reach the kernel before they return, so a killed process loses nothing.")
+    var walSyncInterval = "5s"
+
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
 
@@ -33,6 +47,25 @@ struct Metricsd: AsyncParsableCommand {
         guard Self.splitAddress(listenAddress) != nil else {
             throw ValidationError("--web.listen-address must be host:port, got \(listenAddress)")
         }
+        _ = try storageOptions()
+    }
+
+    /// The store's settings from the flags.
+    func storageOptions() throws -> DBOptions {
+        var options = DBOptions()
+        guard let retention = PromDuration(parsing: retentionTime), retention.milliseconds > 0 else {
+            throw ValidationError("--storage.tsdb.retention.time: invalid duration \(retentionTime)")
+        }
+        options.retentionTime = retention.milliseconds
+        guard let size = ByteSize.parse(retentionSize) else {
+            throw ValidationError("--storage.tsdb.retention.size: invalid size \(retentionSize) (use B, KB, MB, GB, TB)")
+        }
+        options.retentionSize = size
+        guard let sync = PromDuration(parsing: walSyncInterval) else {
+            throw ValidationError("--storage.tsdb.wal-sync-interval: invalid duration \(walSyncInterval)")
+        }
+        options.wal.syncPolicy = sync.milliseconds == 0 ? .everyCommit : .interval(sync.duration)
+        return options
     }
 
     func run() async throws {
@@ -64,14 +97,24 @@ struct Metricsd: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        let head = Head()
+        var options = try storageOptions()
+        options.head.outOfOrderWindow = config.storage.outOfOrderTimeWindow.milliseconds
+        let db: DB
+        do {
+            db = try DB(path: storagePath, options: options, logger: logger)
+        } catch {
+            logger.error("error opening storage", metadata: ["path": "\(storagePath)", "error": "\(error)"])
+            throw ExitCode(1)
+        }
         let targets = TargetStatusBoard()
-        let scraper = ScrapeManager(config: config, store: head, status: targets, logger: logger)
-        let server = APIServer(head: head, targets: targets).application(host: host, port: port, logger: logger)
-        logger.info("metricsd starting", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)"])
+        let scraper = ScrapeManager(config: config, store: db, status: targets, logger: logger)
+        let server = APIServer(db: db, targets: targets).application(host: host, port: port, logger: logger)
+        let storage = StorageService(db: db, interval: .seconds(60), logger: logger)
+        logger.info("metricsd starting", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)", "storage": "\(storagePath)"])
+        // Shutdown runs in reverse: scrapers stop, then the server, then the store closes.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server), .init(service: scraper)],
+                services: [.init(service: storage), .init(service: server), .init(service: scraper)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -5,11 +5,11 @@ import TSDB
 /// Renders metricsd's own metrics in Prometheus text format, under Prometheus's names where the
 /// meaning is the same, so existing dashboards and the benchmark harness read them unchanged.
 public struct SelfMetrics: Sendable {
-    let head: Head
+    let db: DB
     let targets: TargetStatusBoard
 
-    public init(head: Head, targets: TargetStatusBoard) {
-        self.head = head
+    public init(db: DB, targets: TargetStatusBoard) {
+        self.db = db
         self.targets = targets
     }
 
@@ -29,11 +29,25 @@ public struct SelfMetrics: Sendable {
         family("process_open_fds", "gauge", "Number of open file descriptors.", [("", process.openFileDescriptors)])
         family("metricsd_build_info", "gauge", "Build information of metricsd.", [("{version=\"\(BuildInfo.version)\"}", 1)])
 
+        let head = db.head
         let stats = head.stats
+        let storage = db.stats
         family("prometheus_tsdb_head_series", "gauge", "Total number of series in the head block.", [("", Double(head.seriesCount))])
         family("prometheus_tsdb_head_series_created_total", "counter", "Total number of series created in the head.", [("", Double(stats.seriesCreated))])
         family("prometheus_tsdb_head_samples_appended_total", "counter", "Total number of appended samples.", [("{type=\"float\"}", Double(stats.samplesAppended))])
         family("prometheus_tsdb_out_of_order_samples_total", "counter", "Total number of out of order samples ingestion failed attempts.", [("{type=\"float\"}", Double(stats.outOfOrderSamples))])
+
+        family("prometheus_tsdb_head_min_time", "gauge", "Minimum time bound of the head block.", [("", Double(head.minTime == Int64.max ? 0 : head.minTime))])
+        family("prometheus_tsdb_head_max_time", "gauge", "Maximum timestamp of the head block.", [("", Double(head.maxTime == Int64.min ? 0 : head.maxTime))])
+        family("metricsd_tsdb_commit_failures_total", "counter", "Commits refused because the WAL could not be written (a full disk, say).", [("", Double(stats.commitFailures))])
+        family("prometheus_tsdb_blocks_loaded", "gauge", "Number of currently loaded data blocks.", [("", Double(storage.blocks))])
+        family("prometheus_tsdb_storage_blocks_bytes", "gauge", "The number of bytes that are currently used for local storage by all blocks.", [("", Double(storage.blockBytes))])
+        family("prometheus_tsdb_wal_storage_size_bytes", "gauge", "Size of the write log directory.", [("", Double(storage.walBytes))])
+        family("prometheus_tsdb_wal_corruptions_total", "counter", "Total number of WAL corruptions.", [("", Double(storage.walCorruptions))])
+        family("prometheus_tsdb_compactions_total", "counter", "Total number of compactions that were executed.", [("", Double(storage.compactions))])
+        family("prometheus_tsdb_compactions_failed_total", "counter", "Total number of compactions that failed.", [("", Double(storage.compactionFailures))])
+        family("prometheus_tsdb_size_retentions_total", "counter", "Number of blocks deleted by retention.", [("", Double(storage.retentionDeletions))])
+        family("prometheus_tsdb_data_replay_duration_seconds", "gauge", "Time taken to replay the data on disk.", [("", storage.replaySeconds)])
 
         let snapshot = targets.snapshot()
         var byPool: [String: (up: Int, down: Int)] = [:]

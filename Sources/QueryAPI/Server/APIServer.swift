@@ -8,14 +8,14 @@ import TSDB
 /// The HTTP surface of metricsd: health probes, self-metrics and the Prometheus API endpoints
 /// implemented so far.
 public struct APIServer: Sendable {
-    let head: Head
+    let db: DB
     let targets: TargetStatusBoard
     let selfMetrics: SelfMetrics
 
-    public init(head: Head, targets: TargetStatusBoard) {
-        self.head = head
+    public init(db: DB, targets: TargetStatusBoard) {
+        self.db = db
         self.targets = targets
-        selfMetrics = SelfMetrics(head: head, targets: targets)
+        selfMetrics = SelfMetrics(db: db, targets: targets)
     }
 
     /// The router, separate from the listener so tests can drive it in process.

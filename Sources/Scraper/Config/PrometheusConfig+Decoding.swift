@@ -3,7 +3,7 @@ import Relabel
 
 extension PrometheusConfig: Decodable {
     enum CodingKeys: String, CodingKey {
-        case global
+        case global, storage
         case scrapeConfigs = "scrape_configs"
     }
 
@@ -11,6 +11,7 @@ extension PrometheusConfig: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         global = try container.decodeIfPresent(GlobalConfig.self, forKey: .global) ?? GlobalConfig()
         scrapeConfigs = try container.decodeIfPresent([ScrapeConfig].self, forKey: .scrapeConfigs) ?? []
+        storage = try container.decodeIfPresent(StorageConfig.self, forKey: .storage) ?? StorageConfig()
     }
 }
 

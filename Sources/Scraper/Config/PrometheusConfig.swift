@@ -6,6 +6,7 @@ import Yams
 public struct PrometheusConfig: Sendable, Equatable {
     public var global = GlobalConfig()
     public var scrapeConfigs: [ScrapeConfig] = []
+    public var storage = StorageConfig()
 
     public init(global: GlobalConfig = GlobalConfig(), scrapeConfigs: [ScrapeConfig] = []) {
         self.global = global
@@ -39,6 +40,24 @@ public struct PrometheusConfig: Sendable, Equatable {
             if timeout > interval {
                 throw ConfigError(source: source, message: "scrape timeout greater than scrape interval for scrape config with job name \"\(scrape.jobName)\"")
             }
+        }
+    }
+}
+
+/// `storage:` (only `tsdb.out_of_order_time_window` so far).
+public struct StorageConfig: Sendable, Equatable, Decodable {
+    public var outOfOrderTimeWindow = PromDuration(milliseconds: 0)
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case tsdb }
+    enum TSDBKeys: String, CodingKey { case outOfOrderTimeWindow = "out_of_order_time_window" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if container.contains(.tsdb) {
+            let tsdb = try container.nestedContainer(keyedBy: TSDBKeys.self, forKey: .tsdb)
+            outOfOrderTimeWindow = try tsdb.decodeIfPresent(PromDuration.self, forKey: .outOfOrderTimeWindow) ?? outOfOrderTimeWindow
         }
     }
 }

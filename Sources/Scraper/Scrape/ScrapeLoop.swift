@@ -68,6 +68,8 @@ struct ScrapeLoop<Store: Appendable> {
         appendReport(&appender, timestamp: timestamp, up: failure == nil, duration: seconds, report: report)
         do {
             try appender.commit()
+            // Written after the commit returned: tests compare these lines with what survives a crash.
+            logger.debug("scrape committed", metadata: ["job": "\(config.jobName)", "target": "\(target.url)", "timestamp": "\(timestamp)", "samples": "\(report.samplesPostRelabel)"])
         } catch {
             failure = failure ?? "commit failed: \(error)"
         }

@@ -34,7 +34,7 @@ extension TextParser {
         while true {
             entryStart = position
             if atEnd {
-                if strict { throw error("data does not end with # EOF") }
+                if strict && !options.partial { throw error("data does not end with # EOF") }
                 return nil
             }
             let b = current
@@ -102,6 +102,7 @@ extension TextParser {
         position += 2
         if matches("EOF") {
             position += 3
+            sawEOFMarker = true
             if !atEnd && current == Self.newline { position += 1 }
             if !atEnd { throw error("unexpected data after # EOF") }
             return nil
@@ -295,9 +296,13 @@ extension TextParser {
         let start = position
         while position < bytes.count && bytes[position] != Self.space && bytes[position] != Self.newline { position += 1 }
         if start == position { throw error("expected timestamp, got \(found(at: position))") }
-        let seconds = try parseFloat(start..<position)
-        guard seconds.isFinite else { throw error("invalid timestamp \(GoFloat.formatG(seconds))", at: start) }
-        timestamp = try milliseconds(seconds, at: start)
+        if let exact = exactMilliseconds(start..<position) {
+            timestamp = exact
+        } else {
+            let seconds = try parseFloat(start..<position)
+            guard seconds.isFinite else { throw error("invalid timestamp \(GoFloat.formatG(seconds))", at: start) }
+            timestamp = try milliseconds(seconds, at: start)
+        }
         if atEnd { throw error("data does not end with # EOF") }
         if current == Self.newline { position += 1; return }
         if bytes.count - position >= 2 && bytes[position + 1] == Self.hash && (position + 2 >= bytes.count || bytes[position + 2] == Self.space) {
@@ -331,6 +336,39 @@ extension TextParser {
         if atEnd { throw error("data does not end with # EOF") }
         guard current == Self.newline else { throw error("expected next entry after exemplar timestamp, got \(found(at: position))") }
         position += 1
+    }
+
+    /// `123.456` (at most three decimals, no exponent) read straight into milliseconds, so
+    /// timestamps written with millisecond precision come back exact (float arithmetic can turn
+    /// `.123` into 122.999…). Nil for any other form.
+    private func exactMilliseconds(_ range: Range<Int>) -> Int64? {
+        var i = range.lowerBound
+        var negative = false
+        if i < range.upperBound && bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        var whole: Int64 = 0
+        var digits = 0
+        while i < range.upperBound, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            guard digits < 15 else { return nil }
+            whole = whole * 10 + Int64(bytes[i] - 0x30)
+            digits += 1
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        var fraction: Int64 = 0
+        var fractionDigits = 0
+        if i < range.upperBound && bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < range.upperBound, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                guard fractionDigits < 3 else { return nil }
+                fraction = fraction * 10 + Int64(bytes[i] - 0x30)
+                fractionDigits += 1
+                i += 1
+            }
+        }
+        guard i == range.upperBound else { return nil }
+        for _ in fractionDigits..<3 { fraction *= 10 }
+        let value = whole * 1000 + fraction
+        return negative ? -value : value
     }
 
     /// Seconds to milliseconds, truncating as Go's `int64(ts * 1000)` does.

@@ -14,9 +14,13 @@ public struct TextParser {
         public var skipCreatedSeries = true
         /// Add `__type__` and `__unit__` labels from the metadata (Prometheus's `type-and-unit-labels` feature).
         public var typeAndUnitLabels = false
-        public init(skipCreatedSeries: Bool = true, typeAndUnitLabels: Bool = false) {
+        /// The input is one piece of a longer exposition cut at a line boundary: OpenMetrics input
+        /// may end without `# EOF`. Used by importers that stream large files.
+        public var partial = false
+        public init(skipCreatedSeries: Bool = true, typeAndUnitLabels: Bool = false, partial: Bool = false) {
             self.skipCreatedSeries = skipCreatedSeries
             self.typeAndUnitLabels = typeAndUnitLabels
+            self.partial = partial
         }
     }
 
@@ -59,6 +63,9 @@ public struct TextParser {
     var exemplarValue: Double = 0
     var exemplarTimestamp: Int64?
 
+    /// Whether the input's `# EOF` marker was read (OpenMetrics).
+    public internal(set) var sawEOFMarker = false
+
     // OpenMetrics start-timestamp lookup (see TextParser+StartTimestamp.swift).
     var createdIndex: CreatedIndex?
     var startTimestampCache: (family: [UInt8], hash: UInt64, value: Int64)?
@@ -88,6 +95,14 @@ public struct TextParser {
             if entry == .series && strict && options.skipCreatedSeries && isCreatedSeries { continue }
             return entry
         }
+    }
+
+    /// Takes over the metadata state (current type and unit) of the parser that read the previous
+    /// piece of the same exposition.
+    public mutating func continueAfter(_ previous: TextParser) {
+        currentType = previous.currentType
+        currentTypeName = previous.currentTypeName
+        currentUnit = previous.currentUnit
     }
 
     // MARK: - Accessors

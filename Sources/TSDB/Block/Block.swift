@@ -66,6 +66,7 @@ public final class Block: Sendable {
         }
         chunkFiles = files
         statements = Mutex(try Statements(db))
+        sizeOnDisk = FileIO.directorySize(directory)
     }
 
     deinit {
@@ -75,8 +76,8 @@ public final class Block: Sendable {
     public var minTime: Int64 { meta.minTime }
     public var maxTime: Int64 { meta.maxTime }
 
-    /// Bytes on disk.
-    public var sizeOnDisk: Int64 { FileIO.directorySize(directory) }
+    /// Bytes on disk, measured at open (blocks never change).
+    public let sizeOnDisk: Int64
 
     // MARK: Postings
 

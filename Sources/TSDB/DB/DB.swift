@@ -156,6 +156,31 @@ public final class DB: Appendable, Sendable {
     }
 }
 
+extension DB {
+    /// A reading of the store's gauges and counters for the self-metrics.
+    public struct Stats: Sendable {
+        public var blocks: Int
+        public var blockBytes: Int64
+        public var walBytes: Int64
+        public var walCorruptions: UInt64
+        public var compactions: UInt64
+        public var compactionFailures: UInt64
+        public var retentionDeletions: UInt64
+        public var replaySeconds: Double
+    }
+
+    public var stats: Stats {
+        let blocks = self.blocks
+        return Stats(
+            blocks: blocks.count, blockBytes: blocks.reduce(0) { $0 + $1.sizeOnDisk }, walBytes: head.wal?.sizeOnDisk() ?? 0,
+            walCorruptions: head.wal?.statistics.corruptions.load(ordering: .relaxed) ?? 0,
+            compactions: statistics.compactions.load(ordering: .relaxed),
+            compactionFailures: statistics.compactionFailures.load(ordering: .relaxed),
+            retentionDeletions: statistics.blocksDeletedByRetention.load(ordering: .relaxed),
+            replaySeconds: Double(statistics.replaySeconds.load(ordering: .relaxed)) / 1000)
+    }
+}
+
 /// Counters of the store for the self-metrics.
 public final class DBStatistics: Sendable {
     let replaySeconds = Atomic<UInt64>(0)

@@ -5,8 +5,11 @@ import MetricsModel
 public enum BlockEncoding: Sendable, Equatable {
     /// Prometheus-compatible XOR chunks of 120 samples (encoding byte 1).
     case xor
+    /// Scaled-integer/XOR values and delta-of-delta timestamps under zstd, up to `samplesPerChunk`
+    /// samples a chunk (encoding byte 2).
+    case compact(samplesPerChunk: Int)
 
-    public static let `default` = BlockEncoding.xor
+    public static let `default` = BlockEncoding.compact(samplesPerChunk: 1440)
 
     /// An encoded chunk with its time range.
     struct Chunk {
@@ -17,6 +20,17 @@ public enum BlockEncoding: Sendable, Equatable {
     }
 
     func encode(_ samples: [Sample]) throws -> [Chunk] {
+        if case .compact(let size) = self {
+            var chunks: [Chunk] = []
+            var index = 0
+            while index < samples.count {
+                let end = min(index + max(size, 1), samples.count)
+                let data = try CompactChunk.encode(samples[index..<end])
+                chunks.append(Chunk(minTime: samples[index].timestamp, maxTime: samples[end - 1].timestamp, encoding: 2, data: data))
+                index = end
+            }
+            return chunks
+        }
         var chunks: [Chunk] = []
         var index = 0
         while index < samples.count {
@@ -33,6 +47,7 @@ public enum BlockEncoding: Sendable, Equatable {
     static func decode(encoding: UInt8, data: [UInt8]) throws -> [Sample] {
         switch encoding {
         case 1: return try XORChunk(bytes: data).samples()
+        case 2: return try CompactChunk.decode(data)
         default: throw StorageError.corrupt("unknown chunk encoding \(encoding)")
         }
     }

@@ -1,0 +1,260 @@
+import CZstd
+import MetricsModel
+
+/// The tighter encoding persisted blocks use (encoding byte 2; layout in docs/format/chunks.md).
+///
+/// Gorilla's XOR pays about a byte per sample on counters and far more on decimal gauges. Most
+/// series in practice are integers or fixed-point decimals, so, as VictoriaMetrics does, values
+/// are turned into scaled integers where that is exact, delta-encoded as varints, and the whole
+/// chunk (timestamps as delta-of-delta varints, then values) is compressed with zstd. Values that
+/// are not exactly representable that way (NaN payloads, -0, long binary fractions) fall back to a
+/// Gorilla XOR stream inside the same frame, so every bit pattern still round-trips.
+package enum CompactChunk {
+    enum ValueMode: UInt8 {
+        /// Every value has the same bit pattern: stored once.
+        case constant = 0
+        /// value = integer / 10^scale for every sample: first integer, then zig-zag varint deltas.
+        case decimal = 1
+        /// A Gorilla XOR bit stream of the values.
+        case xor = 2
+    }
+
+    static let zstdLevel: Int32 = 3
+    /// Powers of ten tried for the decimal transform.
+    static let maxScale = 6
+    private static let powers: [Double] = (0...maxScale).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    package static func encode(_ samples: ArraySlice<Sample>) throws -> [UInt8] {
+        var writer = ByteWriter(capacity: samples.count * 3 + 16)
+        writer.uvarint(UInt64(samples.count))
+        // Timestamps: first, first delta, then deltas of deltas (almost always 0 for a steady scrape).
+        var previous: Int64 = 0
+        var previousDelta: Int64 = 0
+        for (index, sample) in samples.enumerated() {
+            switch index {
+            case 0: writer.varint(sample.timestamp)
+            case 1: previousDelta = sample.timestamp &- previous; writer.varint(previousDelta)
+            default:
+                let delta = sample.timestamp &- previous
+                writer.varint(delta &- previousDelta)
+                previousDelta = delta
+            }
+            previous = sample.timestamp
+        }
+        encodeValues(samples, into: &writer)
+        return try compress(writer.bytes)
+    }
+
+    private static func encodeValues(_ samples: ArraySlice<Sample>, into writer: inout ByteWriter) {
+        let first = samples.first!.value.bitPattern
+        if samples.allSatisfy({ $0.value.bitPattern == first }) {
+            writer.bytes.append(ValueMode.constant.rawValue)
+            writer.uint64LE(first)
+            return
+        }
+        if let (scale, integers) = decimalIntegers(samples) {
+            writer.bytes.append(ValueMode.decimal.rawValue)
+            writer.bytes.append(UInt8(scale))
+            var last: Int64 = 0
+            for value in integers {
+                writer.varint(value &- last)
+                last = value
+            }
+            return
+        }
+        writer.bytes.append(ValueMode.xor.rawValue)
+        var bits = BitWriter(capacity: samples.count * 4)
+        var lastBits: UInt64 = 0
+        var leading: UInt8 = 0xff
+        var trailing: UInt8 = 0
+        for (index, sample) in samples.enumerated() {
+            XORValueCoder.write(sample.value.bitPattern, first: index == 0, previous: &lastBits, leading: &leading, trailing: &trailing, into: &bits)
+        }
+        writer.bytes.append(contentsOf: bits.finished())
+    }
+
+    /// The smallest scale at which every value is an exact integer multiple of 10^-scale, with the
+    /// integers; nil when there is none (non-finite values, -0, or too many decimals).
+    /// Which value mode `encode` picks for these samples (for benchmarks).
+    package static func mode(of samples: ArraySlice<Sample>) -> String {
+        let first = samples.first!.value.bitPattern
+        if samples.allSatisfy({ $0.value.bitPattern == first }) { return "constant" }
+        if let (scale, _) = decimalIntegers(samples) { return "decimal(\(scale))" }
+        return "xor"
+    }
+
+    private static func decimalIntegers(_ samples: ArraySlice<Sample>) -> (Int, [Int64])? {
+        var scale = 0
+        for sample in samples {
+            let value = sample.value
+            guard value.isFinite, !(value == 0 && value.sign == .minus) else { return nil }
+            while scale <= maxScale {
+                let scaled = (value * powers[scale]).rounded()
+                if abs(scaled) < 9.0e15 && scaled / powers[scale] == value { break }
+                scale += 1
+            }
+            if scale > maxScale { return nil }
+        }
+        var integers: [Int64] = []
+        integers.reserveCapacity(samples.count)
+        for sample in samples {
+            let scaled = (sample.value * powers[scale]).rounded()
+            // Exactness at the final scale (a value exact at a smaller scale is exact here too,
+            // but check: the decode divides, and must give back the same bits).
+            guard abs(scaled) < 9.0e15, (scaled / powers[scale]).bitPattern == sample.value.bitPattern else { return nil }
+            integers.append(Int64(scaled))
+        }
+        return (scale, integers)
+    }
+
+    package static func decode(_ data: [UInt8]) throws -> [Sample] {
+        let raw = try decompress(data)
+        return try raw.withUnsafeBytes { bytes -> [Sample] in
+            var reader = ByteReader(bytes)
+            guard let count64 = reader.uvarint(), count64 > 0, count64 <= 1 << 24 else { throw StorageError.corrupt("compact chunk count") }
+            let count = Int(count64)
+            var timestamps = [Int64](repeating: 0, count: count)
+            var delta: Int64 = 0
+            for index in 0..<count {
+                guard let value = reader.varint() else { throw StorageError.corrupt("compact chunk timestamps") }
+                switch index {
+                case 0: timestamps[0] = value
+                case 1: delta = value; timestamps[1] = timestamps[0] &+ delta
+                default: delta = delta &+ value; timestamps[index] = timestamps[index - 1] &+ delta
+                }
+            }
+            guard !reader.isAtEnd, let mode = ValueMode(rawValue: bytes[reader.offset]) else { throw StorageError.corrupt("compact chunk value mode") }
+            reader.offset += 1
+            var samples: [Sample] = []
+            samples.reserveCapacity(count)
+            switch mode {
+            case .constant:
+                guard let bits = reader.uint64LE() else { throw StorageError.corrupt("compact chunk constant") }
+                for t in timestamps { samples.append(Sample(timestamp: t, value: Double(bitPattern: bits))) }
+            case .decimal:
+                guard !reader.isAtEnd else { throw StorageError.corrupt("compact chunk scale") }
+                let scale = Int(bytes[reader.offset])
+                reader.offset += 1
+                guard scale <= maxScale else { throw StorageError.corrupt("compact chunk scale \(scale)") }
+                var integer: Int64 = 0
+                for t in timestamps {
+                    guard let step = reader.varint() else { throw StorageError.corrupt("compact chunk values") }
+                    integer = integer &+ step
+                    samples.append(Sample(timestamp: t, value: Double(integer) / powers[scale]))
+                }
+            case .xor:
+                let rest = UnsafeRawBufferPointer(rebasing: bytes[reader.offset...])
+                var bits = BitReader(rest)
+                var lastBits: UInt64 = 0
+                var leading: UInt8 = 0
+                var trailing: UInt8 = 0
+                for (index, t) in timestamps.enumerated() {
+                    guard let value = XORValueCoder.read(&bits, previous: &lastBits, leading: &leading, trailing: &trailing, first: index == 0) else {
+                        throw StorageError.corrupt("compact chunk xor values")
+                    }
+                    samples.append(Sample(timestamp: t, value: Double(bitPattern: value)))
+                }
+            }
+            return samples
+        }
+    }
+
+    // MARK: zstd framing: [raw length uvarint][zstd frame], or [0][raw] when compression does not pay.
+
+    private static func compress(_ raw: [UInt8]) throws -> [UInt8] {
+        let bound = ZSTD_compressBound(raw.count)
+        var out = ByteWriter(capacity: bound + 10)
+        out.uvarint(UInt64(raw.count))
+        let header = out.bytes.count
+        out.bytes.append(contentsOf: repeatElement(0, count: bound))
+        let written = out.bytes.withUnsafeMutableBytes { destination in
+            raw.withUnsafeBytes { source in
+                ZSTD_compress(destination.baseAddress! + header, bound, source.baseAddress, raw.count, zstdLevel)
+            }
+        }
+        guard ZSTD_isError(written) == 0 else { throw StorageError.corrupt("zstd: \(String(cString: ZSTD_getErrorName(written)))") }
+        if written >= raw.count {
+            var plain = ByteWriter(capacity: raw.count + 1)
+            plain.uvarint(0)
+            plain.bytes.append(contentsOf: raw)
+            return plain.bytes
+        }
+        out.bytes.removeLast(bound - written)
+        return out.bytes
+    }
+
+    private static func decompress(_ data: [UInt8]) throws -> [UInt8] {
+        try data.withUnsafeBytes { bytes -> [UInt8] in
+            var reader = ByteReader(bytes)
+            guard let length = reader.uvarint(), length <= 1 << 28 else { throw StorageError.corrupt("compact chunk length") }
+            if length == 0 { return Array(bytes[reader.offset...]) }
+            var out = [UInt8](repeating: 0, count: Int(length))
+            let produced = out.withUnsafeMutableBytes { destination in
+                ZSTD_decompress(destination.baseAddress, Int(length), bytes.baseAddress! + reader.offset, bytes.count - reader.offset)
+            }
+            guard ZSTD_isError(produced) == 0, produced == Int(length) else { throw StorageError.corrupt("zstd frame") }
+            return out
+        }
+    }
+}
+
+/// Gorilla's value coding, shared by XOR chunks and the compact encoding's fallback.
+enum XORValueCoder {
+    /// `leading` starts at 0xff, meaning "no window yet".
+    static func write(_ value: UInt64, first: Bool, previous: inout UInt64, leading: inout UInt8, trailing: inout UInt8, into writer: inout BitWriter) {
+        if first {
+            writer.write(bits: value, count: 64)
+            previous = value
+            return
+        }
+        let xor = value ^ previous
+        previous = value
+        if xor == 0 {
+            writer.write(bit: false)
+            return
+        }
+        writer.write(bit: true)
+        var newLeading = UInt8(xor.leadingZeroBitCount)
+        let newTrailing = UInt8(xor.trailingZeroBitCount)
+        if newLeading >= 32 { newLeading = 31 }
+        if leading != 0xff && newLeading >= leading && newTrailing >= trailing {
+            writer.write(bit: false)
+            let significant = 64 - Int(leading) - Int(trailing)
+            writer.write(bits: xor >> UInt64(trailing), count: significant)
+            return
+        }
+        leading = newLeading
+        trailing = newTrailing
+        writer.write(bit: true)
+        writer.write(bits: UInt64(leading), count: 5)
+        let significant = 64 - Int(leading) - Int(trailing)
+        writer.write(bits: UInt64(significant & 63), count: 6)
+        writer.write(bits: xor >> UInt64(trailing), count: significant)
+    }
+
+    static func read(_ reader: inout BitReader, previous: inout UInt64, leading: inout UInt8, trailing: inout UInt8, first: Bool) -> UInt64? {
+        if first {
+            guard let bits = reader.readBits(64) else { return nil }
+            previous = bits
+            return bits
+        }
+        guard let changed = reader.readBit() else { return nil }
+        if !changed { return previous }
+        guard let newWindow = reader.readBit() else { return nil }
+        if newWindow {
+            guard let lead = reader.readBits(5), let sig = reader.readBits(6) else { return nil }
+            leading = UInt8(lead)
+            let significant = sig == 0 ? 64 : Int(sig)
+            guard Int(leading) + significant <= 64 else { return nil }
+            trailing = UInt8(64 - Int(leading) - significant)
+        }
+        let significant = 64 - Int(leading) - Int(trailing)
+        guard significant > 0, let bits = reader.readBits(significant) else { return nil }
+        previous ^= bits << UInt64(trailing)
+        return previous
+    }
+}

@@ -1,0 +1,196 @@
+import ArgumentParser
+import Foundation
+import MetricsModel
+import Scraper
+import TSDB
+
+/// `tsq import`: backfills an OpenMetrics file with timestamps straight into blocks, as
+/// `promtool tsdb create-blocks-from openmetrics` does.
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write blocks from an OpenMetrics file with timestamps (promtool's backfill format).")
+
+    @Argument(help: "OpenMetrics text with a timestamp on every sample, ending in # EOF.")
+    var file: String
+
+    @Option(name: .customLong("data-dir"), help: "The storage directory (metricsd's --storage.tsdb.path); must not be in use.")
+    var dataDirectory: String
+
+    @Option(name: .customLong("max-block-duration"), help: "Largest block to write (Prometheus duration, a multiple of 2h).")
+    var maxBlockDuration = "24h"
+
+    func run() throws {
+        guard let duration = PromDuration(parsing: maxBlockDuration), duration.milliseconds > 0,
+              duration.milliseconds % (2 * 3_600_000) == 0 else {
+            throw ValidationError("--max-block-duration must be a multiple of 2h, got \(maxBlockDuration)")
+        }
+        let clock = ContinuousClock()
+        var importer = Importer(range: duration.milliseconds)
+        let readTime = try clock.measure { try importer.read(path: file) }
+        let writeTime = try clock.measure { try importer.writeBlocks(into: dataDirectory) }
+        print("imported \(importer.samples) samples of \(importer.series.count) series into \(importer.blocksWritten) block(s) in \(dataDirectory)")
+        print("read+parse \(readTime), write blocks \(writeTime)")
+        if importer.rejected > 0 { print("skipped \(importer.rejected) samples out of order or without a timestamp") }
+    }
+}
+
+/// Streams a file in pieces cut at line ends, keeping each series' samples XOR-compressed per block
+/// range until all are read, then writes one block per range.
+struct Importer {
+    /// One series' compressed samples per block range. A class, so appends mutate in place
+    /// instead of copying the chunk bytes out of and back into a dictionary.
+    final class SeriesBuffer {
+        let labels: Labels
+        let key: [UInt8]
+        /// Finished chunks per block range start.
+        var ranges: [Int64: [XORChunk]] = [:]
+        /// The chunk being appended to and its range.
+        var currentStart = Int64.min
+        var current = XORAppender()
+
+        init(labels: Labels, key: [UInt8]) {
+            self.labels = labels
+            self.key = key
+        }
+
+        func append(_ timestamp: Int64, _ value: Double, range: Int64) throws {
+            let start = timestamp.floorDividedBy(range) * range
+            if start != currentStart || current.count >= 60_000 {
+                flush()
+                currentStart = start
+            }
+            try current.append(timestamp, value)
+        }
+
+        func flush() {
+            guard current.count > 0 else { return }
+            ranges[currentStart, default: []].append(current.chunk())
+            current = XORAppender()
+        }
+    }
+
+    let range: Int64
+    var series: [SeriesBuffer] = []
+    /// Series by a hash of their raw bytes in the file; collisions are resolved by comparing bytes.
+    private var byHash: [UInt64: [Int]] = [:]
+    private var last: Int = -1
+    var samples = 0
+    var rejected = 0
+    var blocksWritten = 0
+
+    init(range: Int64) {
+        self.range = range
+    }
+
+    mutating func read(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot open \(path)") }
+        defer { try? handle.close() }
+        var carry: [UInt8] = []
+        var previous: TextParser?
+        var sawEOF = false
+        while true {
+            let data = try handle.read(upToCount: 64 << 20) ?? Data()
+            if data.isEmpty && carry.isEmpty { break }
+            var piece = carry
+            piece.append(contentsOf: data)
+            carry = []
+            if !data.isEmpty, let lastNewline = piece.lastIndex(of: 0x0a) {
+                carry = Array(piece[(lastNewline + 1)...])
+                piece.removeSubrange((lastNewline + 1)...)
+            } else if !data.isEmpty {
+                carry = piece
+                continue
+            }
+            var parser = TextParser(bytes: piece, format: .openMetrics, options: .init(partial: true))
+            if let previous { parser.continueAfter(previous) }
+            do {
+                while let entry = try parser.next() {
+                    guard entry == .series else { continue }
+                    add(&parser)
+                }
+            } catch {
+                throw ValidationError("\(path): \(error)")
+            }
+            previous = parser
+            if parser.sawEOFMarker {
+                sawEOF = true
+                break
+            }
+            if data.isEmpty { break }
+        }
+        if !sawEOF { print("warning: \(path) does not end with # EOF; imported what was read") }
+    }
+
+    private mutating func add(_ parser: inout TextParser) {
+        guard let timestamp = parser.timestamp else {
+            rejected += 1
+            return
+        }
+        let id = seriesID(&parser)
+        do {
+            try series[id].append(timestamp, parser.value, range: range)
+            samples += 1
+        } catch {
+            rejected += 1
+        }
+    }
+
+    /// The series of the current line: the previous line's (files list a series' samples together),
+    /// else a hash lookup over the raw bytes, else a new series.
+    private mutating func seriesID(_ parser: inout TextParser) -> Int {
+        let bytes = parser.seriesBytes
+        if last >= 0 && Self.same(series[last].key, bytes) { return last }
+        var hasher = StableHasher()
+        bytes.withUnsafeBytes { hasher.combine($0) }
+        let hash = hasher.value
+        if let candidates = byHash[hash] {
+            for candidate in candidates where Self.same(series[candidate].key, bytes) {
+                last = candidate
+                return candidate
+            }
+        }
+        let id = series.count
+        series.append(SeriesBuffer(labels: parser.labels(), key: Array(bytes)))
+        byHash[hash, default: []].append(id)
+        last = id
+        return id
+    }
+
+    private static func same(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, a.count) == 0 } }
+    }
+
+    /// Every series' samples in `start`'s range, decoded.
+    func samples(of buffer: SeriesBuffer, in start: Int64) throws -> [Sample] {
+        var all: [Sample] = []
+        for chunk in buffer.ranges[start] ?? [] { all.append(contentsOf: try chunk.samples()) }
+        return all
+    }
+
+    /// Block range starts holding data, after the last chunks are closed.
+    var rangeStarts: [Int64] {
+        for buffer in series { buffer.flush() }
+        return Array(Set(series.flatMap { $0.ranges.keys })).sorted()
+    }
+
+    mutating func writeBlocks(into directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for start in rangeStarts {
+            var writer = try BlockWriter(parent: directory, minTime: start, maxTime: start + range)
+            for buffer in series where buffer.ranges[start] != nil {
+                try writer.add(buffer.labels, try samples(of: buffer, in: start))
+                buffer.ranges[start] = nil
+            }
+            _ = try writer.finish()
+            blocksWritten += 1
+        }
+    }
+}
+
+extension Int64 {
+    func floorDividedBy(_ divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}
