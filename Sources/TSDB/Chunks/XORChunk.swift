@@ -40,7 +40,7 @@ public struct XORAppender: Sendable {
     /// queries decode more than they need.
     public static let targetSamples = 120
 
-    private var writer = BitWriter(capacity: 160)
+    private var writer = BitWriter(capacity: 32)
     public private(set) var count = 0
     public private(set) var lastTimestamp: Int64 = 0
     public private(set) var lastValue: Double = 0

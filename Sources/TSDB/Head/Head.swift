@@ -32,8 +32,16 @@ public final class Head: Appendable, Sendable {
     let options: HeadOptions
     let wal: WAL?
     private let shards: [Shard]
+    /// Series by reference, spread over their own locks by `ref % count`.
+    final class RefShard: Sendable {
+        let series = Mutex<[SeriesRef: MemSeries]>([:])
+    }
+    private let refShards: [RefShard]
     private let nextRef = Atomic<UInt64>(1)
     let commitLock = Mutex(())
+    /// Label names and values shared by many series are stored once: a new series' strings are
+    /// swapped for the instances already held (series of one metric share `__name__`, `job`, …).
+    private let symbols = Mutex(Set<String>())
     let statistics = HeadStatistics()
     /// Oldest and newest sample timestamps in the head (Int64.max / Int64.min when empty).
     let minTimeValue = Atomic<Int64>(Int64.max)
@@ -44,6 +52,20 @@ public final class Head: Appendable, Sendable {
         self.options = options
         self.wal = wal
         shards = (0..<shardCount).map { _ in Shard() }
+        refShards = (0..<shardCount).map { _ in RefShard() }
+    }
+
+    /// The series `ref` stands for, if it is still in the head.
+    func series(ref: SeriesRef) -> MemSeries? {
+        refShards[Int(ref % UInt64(refShards.count))].series.withLock { $0[ref] }
+    }
+
+    private func register(_ series: MemSeries) {
+        refShards[Int(series.ref % UInt64(refShards.count))].series.withLock { $0[series.ref] = series }
+    }
+
+    private func unregister(_ ref: SeriesRef) {
+        _ = refShards[Int(ref % UInt64(refShards.count))].series.withLock { $0.removeValue(forKey: ref) }
     }
 
     public func appender() -> HeadAppender { HeadAppender(head: self) }
@@ -62,10 +84,31 @@ public final class Head: Appendable, Sendable {
     func getOrCreate(_ labels: Labels, in state: inout Shard.State) -> (MemSeries, Bool) {
         if let series = state.byLabels[labels] { return (series, false) }
         let ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
-        let series = MemSeries(ref: ref, labels: labels)
-        state.byLabels[labels] = series
+        let series = MemSeries(ref: ref, labels: intern(labels))
+        state.byLabels[series.labels] = series
+        register(series)
         statistics.seriesCreated.add(1, ordering: .relaxed)
         return (series, true)
+    }
+
+    /// The same label set built from shared string instances.
+    func intern(_ labels: Labels) -> Labels {
+        symbols.withLock { table in
+            var pairs: [Label] = []
+            pairs.reserveCapacity(labels.count)
+            for label in labels {
+                pairs.append(Label(Self.shared(label.name, &table), Self.shared(label.value, &table)))
+            }
+            return Labels(sortedUnique: pairs)
+        }
+    }
+
+    private static func shared(_ text: String, _ table: inout Set<String>) -> String {
+        // Short strings live inline in the String value; only heap-backed ones are worth sharing.
+        if text.utf8.count <= 15 { return text }
+        if let existing = table.firstIndex(of: text) { return table[existing] }
+        table.insert(text)
+        return text
     }
 
     func noteTime(_ timestamp: Int64) {
@@ -115,22 +158,23 @@ public final class Head: Appendable, Sendable {
     /// Drops everything older than `cut` and series left empty; recomputes the head's time range.
     func truncate(before cut: Int64) {
         var newMin = Int64.max
-        var removed = 0
+        var removed: [SeriesRef] = []
         for shard in shards {
             shard.state.withLock { state in
                 for (labels, series) in state.byLabels {
                     series.truncate(before: cut)
                     if series.isEmpty {
                         state.byLabels[labels] = nil
-                        removed += 1
+                        removed.append(series.ref)
                     } else {
                         newMin = min(newMin, series.minTime)
                     }
                 }
             }
         }
+        for ref in removed { unregister(ref) }
         minTimeValue.store(newMin, ordering: .relaxed)
-        statistics.seriesRemoved.add(UInt64(removed), ordering: .relaxed)
+        statistics.seriesRemoved.add(UInt64(removed.count), ordering: .relaxed)
     }
 
     // MARK: WAL replay and checkpoints
@@ -147,12 +191,14 @@ public final class Head: Appendable, Sendable {
             case .series(let entries):
                 for (ref, labels) in entries {
                     let shard = shard(for: labels)
+                    let shared = intern(labels)
                     let series = shard.state.withLock { state -> MemSeries in
-                        if let existing = state.byLabels[labels] { return existing }
-                        let created = MemSeries(ref: ref, labels: labels)
-                        state.byLabels[labels] = created
+                        if let existing = state.byLabels[shared] { return existing }
+                        let created = MemSeries(ref: ref, labels: shared)
+                        state.byLabels[shared] = created
                         return created
                     }
+                    register(series)
                     series.walLogged = true
                     byRef[ref] = series
                     maxRef = max(maxRef, ref)

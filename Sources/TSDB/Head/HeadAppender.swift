@@ -15,11 +15,28 @@ public struct HeadAppender: Appender {
     /// Buffers a sample. Throws `AppendError.outOfOrder` when it is not newer than what the series
     /// holds (or, with an out-of-order window, older than the window), counting it.
     public mutating func append(_ labels: Labels, _ sample: Sample) throws {
+        _ = try appendReturningRef(labels, sample)
+    }
+
+    public mutating func appendReturningRef(_ labels: Labels, _ sample: Sample) throws -> SeriesRef? {
         let shard = head.shard(for: labels)
         let (series, committedNewest) = shard.state.withLock { state in
             let series = head.getOrCreate(labels, in: &state).0
             return (series, series.maxTime)
         }
+        try add(series, committedNewest: committedNewest, sample)
+        return series.ref
+    }
+
+    public mutating func append(ref: SeriesRef, _ sample: Sample) throws -> Bool {
+        guard let series = head.series(ref: ref) else { return false }
+        let committedNewest = head.shard(for: series.labels).state.withLock { _ in series.maxTime }
+        try add(series, committedNewest: committedNewest, sample)
+        return true
+    }
+
+    private mutating func add(_ series: MemSeries, committedNewest: Int64, _ sample: Sample) throws {
+        let labels = series.labels
         // Within one transaction the series' pending samples also count.
         let newest = max(committedNewest, pendingNewest[series.ref] ?? Int64.min)
         if sample.timestamp <= newest {
