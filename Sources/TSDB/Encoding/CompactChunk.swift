@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CZstd
 import MetricsModel
 
@@ -19,7 +22,12 @@ package enum CompactChunk {
         case xor = 2
     }
 
-    static let zstdLevel: Int32 = 3
+    /// zstd level; chunks are compressed once (at compaction) and read many times, and zstd's
+    /// decompression speed hardly depends on the level.
+    static let zstdLevel: Int32 = {
+        if let text = getenv("TOOLBOX_ZSTD_LEVEL"), let level = Int32(String(cString: text)) { return level }
+        return 3
+    }()
     /// Powers of ten tried for the decimal transform.
     static let maxScale = 6
     private static let powers: [Double] = (0...maxScale).map { exponent in
@@ -59,10 +67,24 @@ package enum CompactChunk {
         if let (scale, integers) = decimalIntegers(samples) {
             writer.bytes.append(ValueMode.decimal.rawValue)
             writer.bytes.append(UInt8(scale))
-            var last: Int64 = 0
-            for value in integers {
-                writer.varint(value &- last)
-                last = value
+            // First value as a varint, then the deltas zig-zagged to fixed width and split into
+            // byte planes (all low bytes, then all next bytes, …): zstd's entropy coder then sees
+            // each byte position's own distribution, which measured smaller than varints.
+            writer.varint(integers[0])
+            var deltas: [UInt64] = []
+            deltas.reserveCapacity(integers.count - 1)
+            var widest: UInt64 = 0
+            for index in 1..<integers.count {
+                let delta = integers[index] &- integers[index - 1]
+                let zigzag = UInt64(bitPattern: (delta << 1) ^ (delta >> 63))
+                deltas.append(zigzag)
+                widest |= zigzag
+            }
+            let width = (64 - widest.leadingZeroBitCount + 7) / 8
+            writer.bytes.append(UInt8(width))
+            for plane in 0..<width {
+                let shift = UInt64(plane * 8)
+                for delta in deltas { writer.bytes.append(UInt8(truncatingIfNeeded: delta >> shift)) }
             }
             return
         }
@@ -140,11 +162,20 @@ package enum CompactChunk {
                 let scale = Int(bytes[reader.offset])
                 reader.offset += 1
                 guard scale <= maxScale else { throw StorageError.corrupt("compact chunk scale \(scale)") }
-                var integer: Int64 = 0
-                for t in timestamps {
-                    guard let step = reader.varint() else { throw StorageError.corrupt("compact chunk values") }
-                    integer = integer &+ step
-                    samples.append(Sample(timestamp: t, value: Double(integer) / powers[scale]))
+                guard var integer = reader.varint(), !reader.isAtEnd else { throw StorageError.corrupt("compact chunk values") }
+                let width = Int(bytes[reader.offset])
+                reader.offset += 1
+                let deltas = count - 1
+                guard width <= 8, reader.offset + width * deltas <= bytes.count else { throw StorageError.corrupt("compact chunk planes") }
+                samples.append(Sample(timestamp: timestamps[0], value: Double(integer) / powers[scale]))
+                let planes = reader.offset
+                for index in 0..<deltas {
+                    var zigzag: UInt64 = 0
+                    for plane in 0..<width {
+                        zigzag |= UInt64(bytes[planes + plane * deltas + index]) << UInt64(plane * 8)
+                    }
+                    integer = integer &+ (Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1))
+                    samples.append(Sample(timestamp: timestamps[index + 1], value: Double(integer) / powers[scale]))
                 }
             case .xor:
                 let rest = UnsafeRawBufferPointer(rebasing: bytes[reader.offset...])
