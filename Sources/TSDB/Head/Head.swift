@@ -182,16 +182,25 @@ public final class Head: Appendable, Sendable {
     /// Rebuilds the head from the WAL. Call before `wal.startWriting()` and before any append.
     public func replayWAL(logger: Logger) throws -> WAL.ReplayReport {
         guard let wal else { return WAL.ReplayReport() }
-        var byRef: [SeriesRef: MemSeries] = [:]
+        // Refs are dense, so an array finds a series faster than a dictionary; times are tracked
+        // locally and published once, instead of two atomic updates per sample.
+        var byRef: [MemSeries?] = []
         var maxRef: SeriesRef = 0
         var unknownRefs = 0
         var rejected = 0
+        var low = Int64.max
+        var high = Int64.min
+        let chunkRange = options.chunkRange
+        let window = options.outOfOrderWindow
+        func lookup(_ ref: SeriesRef) -> MemSeries? {
+            ref < UInt64(byRef.count) ? byRef[Int(ref)] : nil
+        }
         let report = try wal.replay { record in
             switch record {
             case .series(let entries):
                 for (ref, labels) in entries {
-                    let shard = shard(for: labels)
                     let shared = intern(labels)
+                    let shard = shard(for: shared)
                     let series = shard.state.withLock { state -> MemSeries in
                         if let existing = state.byLabels[shared] { return existing }
                         let created = MemSeries(ref: ref, labels: shared)
@@ -200,32 +209,43 @@ public final class Head: Appendable, Sendable {
                     }
                     register(series)
                     series.walLogged = true
-                    byRef[ref] = series
+                    guard ref < 1 << 40 else { unknownRefs += 1; continue }
+                    if Int(ref) >= byRef.count { byRef.append(contentsOf: repeatElement(nil, count: Int(ref) + 1 - byRef.count)) }
+                    byRef[Int(ref)] = series
                     maxRef = max(maxRef, ref)
                 }
             case .samples(let entries):
+                // Replay runs before anything else touches the head, so no shard lock is needed.
                 for (ref, sample) in entries {
-                    guard let series = byRef[ref] else { unknownRefs += 1; continue }
-                    if sample.timestamp > series.maxTime {
-                        if (try? series.append(sample, chunkRange: options.chunkRange)) != nil { noteTime(sample.timestamp) }
-                    } else if options.outOfOrderWindow > 0 && sample.timestamp > series.maxTime - options.outOfOrderWindow {
-                        if series.insertOutOfOrder(sample) { noteTime(sample.timestamp) }
+                    guard let series = lookup(ref) else { unknownRefs += 1; continue }
+                    let t = sample.timestamp
+                    if t > series.maxTime {
+                        guard (try? series.append(sample, chunkRange: chunkRange)) != nil else { rejected += 1; continue }
+                    } else if window > 0 && t > series.maxTime - window && series.insertOutOfOrder(sample) {
                     } else {
                         rejected += 1
+                        continue
                     }
+                    if t < low { low = t }
+                    if t > high { high = t }
                 }
             case .chunks(let entries):
                 for (ref, chunk) in entries {
-                    guard let series = byRef[ref] else { unknownRefs += 1; continue }
+                    guard let series = lookup(ref) else { unknownRefs += 1; continue }
                     try? series.attach(chunk)
-                    if let first = series.closed.last { noteTime(first.minTime); noteTime(first.maxTime) }
+                    if let last = series.closed.last {
+                        low = min(low, last.minTime)
+                        high = max(high, last.maxTime)
+                    }
                 }
             case .tombstones(let entries):
                 for (ref, mint, maxt) in entries {
-                    byRef[ref]?.delete(from: mint, through: maxt, chunkRange: options.chunkRange)
+                    lookup(ref)?.delete(from: mint, through: maxt, chunkRange: chunkRange)
                 }
             }
         }
+        if low != Int64.max { noteTime(low) }
+        if high != Int64.min { noteTime(high) }
         // Series with no samples left (all deleted, say) are not kept.
         truncate(before: Int64.min)
         nextRef.store(maxRef + 1, ordering: .relaxed)

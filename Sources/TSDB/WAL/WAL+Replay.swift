@@ -71,7 +71,7 @@ extension WAL {
                 let expected = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 5, as: UInt32.self))
                 guard length <= raw.count - offset - 9 else { break }
                 let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + 9)..<(offset + 9 + length)])
-                let crc = Checksum.crc32(payload, seed: Checksum.crc32([kind]))
+                let crc = Checksum.crc32(payload, seed: Checksum.kindSeeds[Int(kind)])
                 guard crc == expected, let record = WALRecord.decode(kind: kind, payload: payload) else { break }
                 handle(record)
                 count += 1

@@ -87,7 +87,7 @@ public final class WAL: Sendable {
             let kind = record.kind.rawValue
             frame.bytes.append(kind)
             frame.uint32LE(UInt32(payload.bytes.count))
-            frame.uint32LE(Checksum.crc32(payload.bytes, seed: Checksum.crc32([kind])))
+            frame.uint32LE(Checksum.crc32(payload.bytes, seed: Checksum.kindSeeds[Int(kind)]))
             frame.bytes.append(contentsOf: payload.bytes)
         }
         try writer.withLock { state in
@@ -179,7 +179,7 @@ public final class WAL: Sendable {
                 let kind = record.kind.rawValue
                 frame.bytes.append(kind)
                 frame.uint32LE(UInt32(payload.bytes.count))
-                frame.uint32LE(Checksum.crc32(payload.bytes, seed: Checksum.crc32([kind])))
+                frame.uint32LE(Checksum.crc32(payload.bytes, seed: Checksum.kindSeeds[Int(kind)]))
                 frame.bytes.append(contentsOf: payload.bytes)
                 if frame.bytes.count > 1 << 20 {
                     try FileIO.writeAll(fd, frame.bytes)
