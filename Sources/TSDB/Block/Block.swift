@@ -37,6 +37,8 @@ public final class Block: Sendable {
 
     /// SQLite connections are not shared between threads; queries take this lock.
     private let statements: Mutex<Statements>
+    /// Deleted ranges not yet compacted away.
+    let tombstones: Mutex<Tombstones>
 
     public init(directory: String) throws {
         self.directory = directory
@@ -66,6 +68,8 @@ public final class Block: Sendable {
         }
         chunkFiles = files
         statements = Mutex(try Statements(db))
+        let tombstonePath = directory + "/tombstones"
+        tombstones = Mutex(FileIO.exists(tombstonePath) ? try Tombstones.decode(try FileIO.readAll(tombstonePath)) : Tombstones())
         sizeOnDisk = FileIO.directorySize(directory)
     }
 
@@ -125,8 +129,8 @@ public final class Block: Sendable {
     /// Series matching `matchers` with their samples in `mint...maxt`, sorted by labels.
     public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
         guard maxt >= meta.minTime && mint < meta.maxTime else { return [] }
-        let refs: [(Labels, [(Int64, Int64, Int, Int64, Int, UInt8)])] = try statements.withLock { s in
-            var out: [(Labels, [(Int64, Int64, Int, Int64, Int, UInt8)])] = []
+        let refs: [(UInt32, Labels, [(Int64, Int64, Int, Int64, Int, UInt8)])] = try statements.withLock { s in
+            var out: [(UInt32, Labels, [(Int64, Int64, Int, Int64, Int, UInt8)])] = []
             for id in try postings(for: matchers, s) {
                 let labels = try seriesLabels(Int64(id), s)
                 s.chunks.bind(1, Int64(id))
@@ -137,19 +141,21 @@ public final class Block: Sendable {
                     chunks.append((s.chunks.int64(0), s.chunks.int64(1), Int(s.chunks.int64(2)), s.chunks.int64(3), Int(s.chunks.int64(4)), UInt8(truncatingIfNeeded: s.chunks.int64(5))))
                 }
                 s.chunks.reset()
-                if !chunks.isEmpty { out.append((labels, chunks)) }
+                if !chunks.isEmpty { out.append((id, labels, chunks)) }
             }
             return out
         }
         // Chunk reads run outside the SQLite lock; pread is safe to call concurrently.
         var out: [(Labels, [Sample])] = []
         out.reserveCapacity(refs.count)
-        for (labels, chunks) in refs {
+        let deleted = tombstones.withLock { $0 }
+        for (id, labels, chunks) in refs {
             var samples: [Sample] = []
             for (_, _, file, offset, length, _) in chunks {
                 guard let fd = chunkFiles[file] else { throw StorageError.corrupt("missing chunk file \(file) in \(directory)") }
                 let (encoding, data) = try ChunkFile.read(fd: fd, offset: offset, length: length)
-                for sample in try BlockEncoding.decode(encoding: encoding, data: data) where sample.timestamp >= mint && sample.timestamp <= maxt {
+                for sample in try BlockEncoding.decode(encoding: encoding, data: data)
+                where sample.timestamp >= mint && sample.timestamp <= maxt && !deleted.isDeleted(id, sample.timestamp) {
                     samples.append(sample)
                 }
             }
@@ -176,10 +182,12 @@ public final class Block: Sendable {
             return (labels, chunks)
         }
         var samples: [Sample] = []
+        let deleted = tombstones.withLock { $0 }
         for (file, offset, length) in chunks {
             guard let fd = chunkFiles[file] else { throw StorageError.corrupt("missing chunk file \(file) in \(directory)") }
             let (encoding, data) = try ChunkFile.read(fd: fd, offset: offset, length: length)
-            for sample in try BlockEncoding.decode(encoding: encoding, data: data) where sample.timestamp >= mint && sample.timestamp <= maxt {
+            for sample in try BlockEncoding.decode(encoding: encoding, data: data)
+            where sample.timestamp >= mint && sample.timestamp <= maxt && !deleted.isDeleted(id, sample.timestamp) {
                 samples.append(sample)
             }
         }
@@ -202,6 +210,20 @@ public final class Block: Sendable {
     /// Label sets of the series matching `matchers`.
     public func series(_ matchers: [Matcher]) throws -> [Labels] {
         try statements.withLock { s in try postings(for: matchers, s).map { try seriesLabels(Int64($0), s) } }
+    }
+
+    /// Marks the samples of matching series in `mint...maxt` deleted, persisting the tombstones
+    /// (written to a temporary file and renamed, so a crash keeps the old or the new set).
+    func delete(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> Int {
+        let ids = try statements.withLock { s in try postings(for: matchers, s) }
+        guard !ids.isEmpty, maxt >= meta.minTime, mint < meta.maxTime else { return 0 }
+        let updated = tombstones.withLock { stones -> Tombstones in
+            for id in ids { stones.add(id, mint...maxt) }
+            return stones
+        }
+        try FileIO.writeFile(directory + "/tombstones.tmp", updated.encode())
+        try FileIO.rename(directory + "/tombstones.tmp", directory + "/tombstones")
+        return ids.count
     }
 
     /// All label names in the block, sorted.

@@ -87,8 +87,8 @@ extension DB {
     }
 
     /// Writes `members` as one block and deletes them.
-    func merge(_ members: [Block], minTime: Int64, maxTime: Int64) throws {
-        let level = (members.map(\.meta.compaction.level).max() ?? 1) + 1
+    func merge(_ members: [Block], minTime: Int64, maxTime: Int64, level fixedLevel: Int? = nil) throws {
+        let level = fixedLevel ?? (members.map(\.meta.compaction.level).max() ?? 1) + 1
         let sources = members.flatMap(\.meta.compaction.sources)
         var writer = try BlockWriter(parent: path, minTime: minTime, maxTime: maxTime, level: level, sources: sources, encoding: options.encoding)
         do {
@@ -105,6 +105,43 @@ extension DB {
             throw error
         }
         statistics.compactions.add(1, ordering: .relaxed)
+    }
+
+    /// Deletes the samples of series matching `matchers` in `mint...maxt`: the head's at once
+    /// (logged to the WAL as tombstones), the blocks' through tombstone files until
+    /// `cleanTombstones` rewrites them. Returns how many series had data deleted.
+    @discardableResult
+    public func delete(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> Int {
+        try maintenance.withLock { _ in
+            var affected = 0
+            for block in blocks { affected += try block.delete(matchers, from: mint, through: maxt) }
+            var entries: [(ref: SeriesRef, mint: Int64, maxt: Int64)] = []
+            try head.commitLock.withLock { _ in
+                head.forEachSeries { series in
+                    if series.labels.matches(matchers) && series.maxTime >= mint && series.minTime <= maxt {
+                        entries.append((series.ref, mint, maxt))
+                    }
+                }
+                if !entries.isEmpty { try head.wal?.log([.tombstones(entries)]) }
+                for entry in entries {
+                    if let series = head.series(ref: entry.ref) {
+                        head.shard(for: series.labels).state.withLock { _ in
+                            series.delete(from: mint, through: maxt, chunkRange: options.head.chunkRange)
+                        }
+                    }
+                }
+            }
+            return affected + entries.count
+        }
+    }
+
+    /// Rewrites every block that has tombstones without the deleted samples.
+    public func cleanTombstones() throws {
+        try maintenance.withLock { _ in
+            for block in blocks where !block.tombstones.withLock({ $0.isEmpty }) {
+                try merge([block], minTime: block.minTime, maxTime: block.maxTime, level: block.meta.compaction.level)
+            }
+        }
     }
 
     /// Deletes blocks past the retention time, then the oldest blocks while the store (blocks and

@@ -24,6 +24,7 @@ public final class DB: Appendable, Sendable {
     /// Serialises compaction, retention and deletion of blocks.
     let maintenance = Mutex(())
     private let lockFD: Int32
+    private let closed = Atomic(false)
     public let replayReport: WAL.ReplayReport
     let statistics = DBStatistics()
 
@@ -148,8 +149,9 @@ public final class DB: Appendable, Sendable {
         }
     }
 
-    /// Flushes the WAL and releases the directory.
+    /// Flushes the WAL and releases the directory. Safe to call more than once.
     public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         head.wal?.close()
         flock(lockFD, LOCK_UN)
         Glibc.close(lockFD)
