@@ -20,6 +20,9 @@ package enum CompactChunk {
         case decimal = 1
         /// A Gorilla XOR bit stream of the values.
         case xor = 2
+        /// Each value XOR'ed with the previous one, split into 8 byte planes (most significant
+        /// first): sign, exponent and top mantissa bits repeat and compress; the rest is stored.
+        case xorPlanes = 3
     }
 
     /// zstd level; chunks are compressed once (at compaction) and read many times, and zstd's
@@ -37,6 +40,14 @@ package enum CompactChunk {
     }
 
     package static func encode(_ samples: ArraySlice<Sample>) throws -> [UInt8] {
+        let first = try encode(samples, floats: .xor)
+        guard first.isFloat else { return first.bytes }
+        // Full-precision floats: keep whichever float layout compresses smaller.
+        let second = try encode(samples, floats: .xorPlanes)
+        return second.bytes.count < first.bytes.count ? second.bytes : first.bytes
+    }
+
+    private static func encode(_ samples: ArraySlice<Sample>, floats: ValueMode) throws -> (bytes: [UInt8], isFloat: Bool) {
         var writer = ByteWriter(capacity: samples.count * 3 + 16)
         writer.uvarint(UInt64(samples.count))
         // Timestamps: first, first delta, then deltas of deltas (almost always 0 for a steady scrape).
@@ -53,16 +64,17 @@ package enum CompactChunk {
             }
             previous = sample.timestamp
         }
-        encodeValues(samples, into: &writer)
-        return try compress(writer.bytes)
+        let isFloat = encodeValues(samples, floats: floats, into: &writer)
+        return (try compress(writer.bytes), isFloat)
     }
 
-    private static func encodeValues(_ samples: ArraySlice<Sample>, into writer: inout ByteWriter) {
+    /// Writes the value section; returns whether it fell back to a float layout.
+    private static func encodeValues(_ samples: ArraySlice<Sample>, floats: ValueMode, into writer: inout ByteWriter) -> Bool {
         let first = samples.first!.value.bitPattern
         if samples.allSatisfy({ $0.value.bitPattern == first }) {
             writer.bytes.append(ValueMode.constant.rawValue)
             writer.uint64LE(first)
-            return
+            return false
         }
         if let (scale, integers) = decimalIntegers(samples) {
             writer.bytes.append(ValueMode.decimal.rawValue)
@@ -86,7 +98,22 @@ package enum CompactChunk {
                 let shift = UInt64(plane * 8)
                 for delta in deltas { writer.bytes.append(UInt8(truncatingIfNeeded: delta >> shift)) }
             }
-            return
+            return false
+        }
+        if floats == .xorPlanes {
+            writer.bytes.append(ValueMode.xorPlanes.rawValue)
+            var previous: UInt64 = 0
+            var xors: [UInt64] = []
+            xors.reserveCapacity(samples.count)
+            for sample in samples {
+                xors.append(sample.value.bitPattern ^ previous)
+                previous = sample.value.bitPattern
+            }
+            for plane in 0..<8 {
+                let shift = UInt64(56 - plane * 8)
+                for value in xors { writer.bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+            }
+            return true
         }
         writer.bytes.append(ValueMode.xor.rawValue)
         var bits = BitWriter(capacity: samples.count * 4)
@@ -97,6 +124,7 @@ package enum CompactChunk {
             XORValueCoder.write(sample.value.bitPattern, first: index == 0, previous: &lastBits, leading: &leading, trailing: &trailing, into: &bits)
         }
         writer.bytes.append(contentsOf: bits.finished())
+        return true
     }
 
     /// The smallest scale at which every value is an exact integer multiple of 10^-scale, with the
@@ -176,6 +204,16 @@ package enum CompactChunk {
                     }
                     integer = integer &+ (Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1))
                     samples.append(Sample(timestamp: timestamps[index + 1], value: Double(integer) / powers[scale]))
+                }
+            case .xorPlanes:
+                guard reader.offset + 8 * count <= bytes.count else { throw StorageError.corrupt("compact chunk float planes") }
+                let planes = reader.offset
+                var previous: UInt64 = 0
+                for (index, t) in timestamps.enumerated() {
+                    var xor: UInt64 = 0
+                    for plane in 0..<8 { xor |= UInt64(bytes[planes + plane * count + index]) << UInt64(56 - plane * 8) }
+                    previous ^= xor
+                    samples.append(Sample(timestamp: t, value: Double(bitPattern: previous)))
                 }
             case .xor:
                 let rest = UnsafeRawBufferPointer(rebasing: bytes[reader.offset...])
