@@ -8,13 +8,13 @@ import TSDB
 struct HeadBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "head",
-        abstract: "Append N series × H hours of 15 s samples into a fresh store, then reopen it (WAL replay).")
+        abstract: "Append N series × M minutes of 15 s samples into a fresh store, then reopen it (WAL replay).")
 
     @Option(help: "Active series.")
     var series = 100_000
 
-    @Option(help: "Hours of data at 15 s.")
-    var hours = 2
+    @Option(help: "Minutes of data at 15 s.")
+    var minutes = 120
 
     @Option(help: "Series per commit (a scrape of one target).")
     var perCommit = 1000
@@ -36,10 +36,11 @@ struct HeadBench: ParsableCommand {
             ]
         }
         var refs = [SeriesRef](repeating: 0, count: series)
-        let steps = hours * 240
+        guard minutes >= 1 else { throw ValidationError("--minutes must be at least 1") }
+        let steps = minutes * 4
         let baseline = Self.residentBytes()
         var options = DBOptions()
-        options.head.chunkRange = Int64(hours + 2) * 3_600_000  // keep everything in the head
+        options.head.chunkRange = Int64(minutes / 60 + 2) * 3_600_000  // keep everything in the head
         let db = try DB(path: dataDirectory, options: options, logger: logger)
         let cpuBefore = Self.cpuSeconds()
         let clock = ContinuousClock()
