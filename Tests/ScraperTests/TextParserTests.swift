@@ -1,5 +1,6 @@
 import MetricsModel
 import Testing
+import TestSupport
 
 @testable import Scraper
 
@@ -134,7 +135,7 @@ struct TextParserTests {
 
     @Test("random bytes never crash the parser", arguments: [ExpositionFormat.prometheusText, .openMetrics])
     func randomBytes(format: ExpositionFormat) {
-        var generator = SplitMix64(seed: 42)
+        var generator = SplitMix(seed: 42)
         let alphabet = Array("ab_:{}=\",# \t\n\\.0123456789eE+-InfNaHELPTYUO\u{0}".utf8) + [0xff, 0xc3]
         for _ in 0..<3000 {
             let length = Int(generator.next() % 64)
@@ -151,15 +152,3 @@ struct TextParserTests {
     }
 }
 
-/// A small deterministic generator so property tests repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import MetricsModel
 import Testing
+import TestSupport
 
 @testable import TSDB
 

@@ -110,31 +110,8 @@ public struct XORAppender: Sendable {
     }
 
     private mutating func writeValue(_ value: Double) {
-        let xor = value.bitPattern ^ lastValue.bitPattern
-        if xor == 0 {
-            writer.write(bit: false)
-            return
-        }
-        writer.write(bit: true)
-        var newLeading = UInt8(xor.leadingZeroBitCount)
-        let newTrailing = UInt8(xor.trailingZeroBitCount)
-        // The leading count has 5 bits in the stream.
-        if newLeading >= 32 { newLeading = 31 }
-        if leading != 0xff && newLeading >= leading && newTrailing >= trailing {
-            // Fits in the previous window: control bit 0, then the window's bits.
-            writer.write(bit: false)
-            let significant = 64 - Int(leading) - Int(trailing)
-            writer.write(bits: xor >> UInt64(trailing), count: significant)
-            return
-        }
-        leading = newLeading
-        trailing = newTrailing
-        writer.write(bit: true)
-        writer.write(bits: UInt64(leading), count: 5)
-        // 64 significant bits do not fit in 6 bits; they are written as 0, which is otherwise impossible.
-        let significant = 64 - Int(leading) - Int(trailing)
-        writer.write(bits: UInt64(significant & 63), count: 6)
-        writer.write(bits: xor >> UInt64(trailing), count: significant)
+        var previous = lastValue.bitPattern
+        XORValueCoder.write(value.bitPattern, first: false, previous: &previous, leading: &leading, trailing: &trailing, into: &writer)
     }
 
     /// Go's `binary.PutVarint`: zig-zag, then 7 bits per byte, least significant first.
@@ -222,20 +199,9 @@ public struct XORIterator {
     }
 
     private mutating func readValue(_ reader: inout BitReader) -> Bool {
-        guard let changed = reader.readBit() else { return false }
-        if !changed { return true }
-        guard let newWindow = reader.readBit() else { return false }
-        if newWindow {
-            guard let lead = reader.readBits(5), let sig = reader.readBits(6) else { return false }
-            leading = UInt8(lead)
-            var significant = Int(sig)
-            if significant == 0 { significant = 64 }
-            guard Int(leading) + significant <= 64 else { return false }
-            trailing = UInt8(64 - Int(leading) - significant)
-        }
-        let significant = 64 - Int(leading) - Int(trailing)
-        guard significant > 0, let bits = reader.readBits(significant) else { return false }
-        value = Double(bitPattern: value.bitPattern ^ (bits << UInt64(trailing)))
+        var previous = value.bitPattern
+        guard let bits = XORValueCoder.read(&reader, previous: &previous, leading: &leading, trailing: &trailing, first: false) else { return false }
+        value = Double(bitPattern: bits)
         return true
     }
 

@@ -78,18 +78,21 @@ public final class WAL: Sendable {
 
     /// Appends records as one write. On failure (a full disk, say) the segment is cut back to where
     /// it was, so a failed commit never leaves a torn record in front of later ones.
+    /// Appends `record` framed as `[kind][length][crc32][payload]` to `frame`.
+    static func frame(_ record: WALRecord, into frame: inout ByteWriter, scratch payload: inout ByteWriter) {
+        payload.bytes.removeAll(keepingCapacity: true)
+        record.encodePayload(into: &payload)
+        let kind = record.kind.rawValue
+        frame.bytes.append(kind)
+        frame.uint32LE(UInt32(payload.bytes.count))
+        frame.uint32LE(Checksum.crc32(payload.bytes, seed: Checksum.kindSeeds[Int(kind)]))
+        frame.bytes.append(contentsOf: payload.bytes)
+    }
+
     func log(_ records: [WALRecord]) throws {
         var frame = ByteWriter(capacity: 4096)
         var payload = ByteWriter(capacity: 4096)
-        for record in records {
-            payload.bytes.removeAll(keepingCapacity: true)
-            record.encodePayload(into: &payload)
-            let kind = record.kind.rawValue
-            frame.bytes.append(kind)
-            frame.uint32LE(UInt32(payload.bytes.count))
-            frame.uint32LE(Checksum.crc32(payload.bytes, seed: Checksum.kindSeeds[Int(kind)]))
-            frame.bytes.append(contentsOf: payload.bytes)
-        }
+        for record in records { Self.frame(record, into: &frame, scratch: &payload) }
         try writer.withLock { state in
             guard state.fd >= 0 else { throw StorageError.closed }
             if state.size > 0 && state.size + frame.bytes.count > options.segmentSize {
@@ -174,13 +177,7 @@ public final class WAL: Sendable {
         var payload = ByteWriter(capacity: 1 << 16)
         do {
             for record in records {
-                payload.bytes.removeAll(keepingCapacity: true)
-                record.encodePayload(into: &payload)
-                let kind = record.kind.rawValue
-                frame.bytes.append(kind)
-                frame.uint32LE(UInt32(payload.bytes.count))
-                frame.uint32LE(Checksum.crc32(payload.bytes, seed: Checksum.kindSeeds[Int(kind)]))
-                frame.bytes.append(contentsOf: payload.bytes)
+                Self.frame(record, into: &frame, scratch: &payload)
                 if frame.bytes.count > 1 << 20 {
                     try FileIO.writeAll(fd, frame.bytes)
                     frame.bytes.removeAll(keepingCapacity: true)
