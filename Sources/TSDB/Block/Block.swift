@@ -25,13 +25,10 @@ public final class Block: Sendable {
         let db: SQLiteDatabase
         let postings: SQLiteStatement
         let series: SQLiteStatement
-        let chunks: SQLiteStatement
         init(_ db: SQLiteDatabase) throws {
             self.db = db
             postings = try db.prepare("SELECT series FROM postings WHERE pair_id = ?")
-            series = try db.prepare("SELECT pairs FROM series WHERE id = ?")
-            chunks = try db.prepare(
-                "SELECT min_time, max_time, file, offset, length, encoding FROM chunks WHERE series_id = ? AND max_time >= ? AND min_time <= ? ORDER BY min_time")
+            series = try db.prepare("SELECT pairs, chunks FROM series WHERE id = ?")
         }
     }
 
@@ -46,7 +43,8 @@ public final class Block: Sendable {
         let db = try SQLiteDatabase(path: directory + "/index.sqlite", readOnly: true)
         var pairs: [Label] = [Label("", "")]
         var byName: [String: [(value: String, id: Int64)]] = [:]
-        let all = try db.prepare("SELECT id, name, value FROM label_pairs ORDER BY id")
+        // Ids were given in (name, value) order, the table's key order, so this scan is in id order.
+        let all = try db.prepare("SELECT id, name, value FROM label_pairs")
         while try all.step() {
             let id = all.int64(0)
             let pair = Label(all.string(1), all.string(2))
@@ -89,9 +87,15 @@ public final class Block: Sendable {
         s.postings.bind(1, pairID)
         defer { s.postings.reset() }
         guard try s.postings.step() else { return [] }
-        let blob = s.postings.blob(0)
-        var out = [UInt32](repeating: 0, count: blob.count / 4)
-        for index in 0..<out.count { out[index] = UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)) }
+        var reader = ByteReader(s.postings.blob(0))
+        var out: [UInt32] = []
+        var id: UInt64 = 0
+        while !reader.isAtEnd {
+            guard let delta = reader.uvarint(), delta > 0 || out.isEmpty else { throw StorageError.corrupt("postings of pair \(pairID)") }
+            id += delta
+            guard id <= UInt64(numSeries) else { throw StorageError.corrupt("postings of pair \(pairID)") }
+            out.append(UInt32(id))
+        }
         return out
     }
 
@@ -129,18 +133,11 @@ public final class Block: Sendable {
     /// Series matching `matchers` with their samples in `mint...maxt`, sorted by labels.
     public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
         guard maxt >= meta.minTime && mint < meta.maxTime else { return [] }
-        let refs: [(UInt32, Labels, [(Int64, Int64, Int, Int64, Int, UInt8)])] = try statements.withLock { s in
-            var out: [(UInt32, Labels, [(Int64, Int64, Int, Int64, Int, UInt8)])] = []
+        let refs: [(UInt32, Labels, [BlockWriter.ChunkRef])] = try statements.withLock { s in
+            var out: [(UInt32, Labels, [BlockWriter.ChunkRef])] = []
             for id in try postings(for: matchers, s) {
-                let labels = try seriesLabels(Int64(id), s)
-                s.chunks.bind(1, Int64(id))
-                s.chunks.bind(2, mint)
-                s.chunks.bind(3, maxt)
-                var chunks: [(Int64, Int64, Int, Int64, Int, UInt8)] = []
-                while try s.chunks.step() {
-                    chunks.append((s.chunks.int64(0), s.chunks.int64(1), Int(s.chunks.int64(2)), s.chunks.int64(3), Int(s.chunks.int64(4)), UInt8(truncatingIfNeeded: s.chunks.int64(5))))
-                }
-                s.chunks.reset()
+                let (labels, all) = try seriesRow(Int64(id), s)
+                let chunks = all.filter { $0.maxTime >= mint && $0.minTime <= maxt }
                 if !chunks.isEmpty { out.append((id, labels, chunks)) }
             }
             return out
@@ -151,9 +148,9 @@ public final class Block: Sendable {
         let deleted = tombstones.withLock { $0 }
         for (id, labels, chunks) in refs {
             var samples: [Sample] = []
-            for (_, _, file, offset, length, _) in chunks {
-                guard let fd = chunkFiles[file] else { throw StorageError.corrupt("missing chunk file \(file) in \(directory)") }
-                let (encoding, data) = try ChunkFile.read(fd: fd, offset: offset, length: length)
+            for chunk in chunks {
+                guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
+                let (encoding, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
                 for sample in try BlockEncoding.decode(encoding: encoding, data: data)
                 where sample.timestamp >= mint && sample.timestamp <= maxt && !deleted.isDeleted(id, sample.timestamp) {
                     samples.append(sample)
@@ -171,21 +168,13 @@ public final class Block: Sendable {
 
     /// One series by id with its samples in `mint...maxt`; nil when it has none there.
     func series(id: UInt32, from mint: Int64, through maxt: Int64) throws -> (Labels, [Sample])? {
-        let (labels, chunks) = try withStatements { s -> (Labels, [(Int, Int64, Int)]) in
-            let labels = try seriesLabels(Int64(id), s)
-            s.chunks.bind(1, Int64(id))
-            s.chunks.bind(2, mint)
-            s.chunks.bind(3, maxt)
-            var chunks: [(Int, Int64, Int)] = []
-            while try s.chunks.step() { chunks.append((Int(s.chunks.int64(2)), s.chunks.int64(3), Int(s.chunks.int64(4)))) }
-            s.chunks.reset()
-            return (labels, chunks)
-        }
+        let (labels, all) = try withStatements { s in try seriesRow(Int64(id), s) }
+        let chunks = all.filter { $0.maxTime >= mint && $0.minTime <= maxt }
         var samples: [Sample] = []
         let deleted = tombstones.withLock { $0 }
-        for (file, offset, length) in chunks {
-            guard let fd = chunkFiles[file] else { throw StorageError.corrupt("missing chunk file \(file) in \(directory)") }
-            let (encoding, data) = try ChunkFile.read(fd: fd, offset: offset, length: length)
+        for chunk in chunks {
+            guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
+            let (encoding, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
             for sample in try BlockEncoding.decode(encoding: encoding, data: data)
             where sample.timestamp >= mint && sample.timestamp <= maxt && !deleted.isDeleted(id, sample.timestamp) {
                 samples.append(sample)
@@ -194,7 +183,8 @@ public final class Block: Sendable {
         return samples.isEmpty ? nil : (labels, samples)
     }
 
-    func seriesLabels(_ id: Int64, _ s: Statements) throws -> Labels {
+    /// A series' labels and chunk references, from its one row.
+    func seriesRow(_ id: Int64, _ s: Statements) throws -> (Labels, [BlockWriter.ChunkRef]) {
         s.series.bind(1, id)
         defer { s.series.reset() }
         guard try s.series.step() else { throw StorageError.corrupt("series \(id) missing in \(directory)") }
@@ -204,12 +194,12 @@ public final class Block: Sendable {
             guard let pair = reader.uvarint(), pair > 0, Int(pair) < pairs.count else { throw StorageError.corrupt("series \(id) labels") }
             labels.append(pairs[Int(pair)])
         }
-        return Labels(sortedUnique: labels)
+        return (Labels(sortedUnique: labels), try ChunkRefs.decode(s.series.blob(1)))
     }
 
     /// Label sets of the series matching `matchers`.
     public func series(_ matchers: [Matcher]) throws -> [Labels] {
-        try statements.withLock { s in try postings(for: matchers, s).map { try seriesLabels(Int64($0), s) } }
+        try statements.withLock { s in try postings(for: matchers, s).map { try seriesRow(Int64($0), s).0 } }
     }
 
     /// Marks the samples of matching series in `mint...maxt` deleted, persisting the tombstones

@@ -26,10 +26,11 @@ package enum CompactChunk {
     }
 
     /// zstd level; chunks are compressed once (at compaction) and read many times, and zstd's
-    /// decompression speed hardly depends on the level.
+    /// decompression speed hardly depends on the level. Level 9 against 3 on the bench dataset:
+    /// 1.279 → 1.266 B/sample for 1.5 s more block writing per 57 M samples.
     static let zstdLevel: Int32 = {
         if let text = getenv("TOOLBOX_ZSTD_LEVEL"), let level = Int32(String(cString: text)) { return level }
-        return 3
+        return 9
     }()
     /// Powers of ten tried for the decimal transform.
     static let maxScale = 6
