@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "MetricsModel", dependencies: ["CRE2Shim"]),
         .target(name: "Relabel", dependencies: ["MetricsModel"]),
+        .target(name: "PromQL", dependencies: ["MetricsModel"]),
         .target(
             name: "TSDB",
             dependencies: [
@@ -83,6 +84,7 @@ let package = Package(
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "MetricsModel", "TestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricsModel"]),
         // Starts the built binaries as a user would; needs `swift build` to have built them.
         .testTarget(
             name: "IntegrationTests",

@@ -41,6 +41,12 @@ extension GoFloat {
         return text + ".0"
     }
 
+    /// The shortest round-trip digits and decimal point position (see `shortestDigits`), for printers
+    /// that lay numbers out in other forms (PromQL prints plain decimals).
+    public static func shortestDigitsForPrinting(_ value: Double) -> (String, Int) {
+        value == 0 ? ("", 0) : shortestDigits(value)
+    }
+
     /// The shortest round-trip decimal digits of `value` (no sign, no leading or trailing zeros) and the
     /// position of the decimal point relative to them: value = 0.d1d2d3… × 10^pointPosition.
     static func shortestDigits(_ value: Double) -> (String, Int) {

@@ -1,0 +1,493 @@
+import MetricsModel
+
+/// Parses PromQL into an `Expr`, checking types as Prometheus's parser does.
+public struct Parser {
+    private var tokens: [Token]
+    private var index = 0
+    private let source: String
+    /// Nesting depth, bounded so a hostile query cannot exhaust the stack.
+    private var depth = 0
+    public static let maxDepth = 256
+
+    /// Parses a whole query.
+    public static func parse(_ query: String) throws(ParseError) -> Expr {
+        var parser = Parser(tokens: try Lexer.tokenize(query), source: query)
+        if parser.current.kind == .end { throw ParseError(start: 0, end: 0, message: "no expression found in input") }
+        let expr = try parser.parseExpression(minPrecedence: 0)
+        guard parser.current.kind == .end else {
+            throw parser.error("unexpected \(parser.describe(parser.current))", at: parser.current)
+        }
+        return expr
+    }
+
+    private init(tokens: [Token], source: String) {
+        self.tokens = tokens
+        self.source = source
+    }
+
+    // MARK: Tokens
+
+    private var current: Token { tokens[index] }
+    private var next: Token { tokens[min(index + 1, tokens.count - 1)] }
+
+    private mutating func advance() -> Token {
+        let token = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return token
+    }
+
+    private func isIdentifier(_ word: String, _ token: Token? = nil) -> Bool {
+        let token = token ?? current
+        return token.kind == .identifier && token.text.lowercased() == word
+    }
+
+    private func error(_ message: String, at token: Token) -> ParseError {
+        ParseError(start: token.start, end: token.start + max(token.text.utf8.count, 1), message: message)
+    }
+
+    private func describe(_ token: Token) -> String {
+        switch token.kind {
+        case .end: return "end of input"
+        case .identifier: return "identifier \"\(token.text)\""
+        case .number: return "number \"\(token.text)\""
+        case .duration: return "duration \"\(token.text)\""
+        case .string: return "string \(token.text)"
+        default: return "\"\(token.text)\""
+        }
+    }
+
+    private mutating func expect(_ kind: Token.Kind, _ what: String) throws(ParseError) {
+        guard current.kind == kind else { throw error("unexpected \(describe(current)), expected \(what)", at: current) }
+        _ = advance()
+    }
+
+    // MARK: Expressions
+
+    private mutating func parseExpression(minPrecedence: Int) throws(ParseError) -> Expr {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw error("expression nested too deeply", at: current) }
+        var lhs = try parseUnary()
+        while let op = binaryOperator(current), op.precedence >= minPrecedence {
+            let opToken = advance()
+            var returnBool = false
+            if isIdentifier("bool") {
+                guard op.isComparison else { throw error("bool modifier can only be used on comparison operators", at: current) }
+                _ = advance()
+                returnBool = true
+            }
+            var matching: VectorMatching?
+            if isIdentifier("on") || isIdentifier("ignoring") {
+                var m = VectorMatching()
+                m.on = isIdentifier("on")
+                m.explicit = true
+                _ = advance()
+                m.labels = try parseLabelList()
+                if isIdentifier("group_left") || isIdentifier("group_right") {
+                    m.cardinality = isIdentifier("group_left") ? .manyToOne : .oneToMany
+                    _ = advance()
+                    if current.kind == .leftParen { m.include = try parseLabelList() }
+                }
+                matching = m
+            } else if isIdentifier("group_left") || isIdentifier("group_right") {
+                throw error("unexpected \(describe(current)) without on() or ignoring()", at: current)
+            }
+            let rhs = try parseExpression(minPrecedence: op.rightAssociative ? op.precedence : op.precedence + 1)
+            lhs = try makeBinary(op, lhs, rhs, returnBool: returnBool, matching: matching, at: opToken)
+        }
+        return lhs
+    }
+
+    private func binaryOperator(_ token: Token) -> BinaryOp? {
+        switch token.kind {
+        case .op(let text): return BinaryOp(rawValue: text)
+        case .identifier:
+            let word = token.text.lowercased()
+            return ["and", "or", "unless", "atan2"].contains(word) ? BinaryOp(rawValue: word) : nil
+        default: return nil
+        }
+    }
+
+    private mutating func parseUnary() throws(ParseError) -> Expr {
+        if case .op(let op) = current.kind, op == "-" || op == "+" {
+            let token = advance()
+            // Unary minus binds tighter than every binary operator but `^`: -2 ^ 2 is -(2 ^ 2).
+            let operand = try parseExpression(minPrecedence: BinaryOp.pow.precedence)
+            let type = try typeOf(operand)
+            guard type == .scalar || type == .vector else {
+                throw error("unary expression only allowed on expressions of type scalar or instant vector, got \"\(type.rawValue)\"", at: token)
+            }
+            if op == "+" { return operand }
+            if case .number(let value) = operand { return .number(-value) }
+            return .unary(negative: true, operand)
+        }
+        return try parsePostfix(try parsePrimary())
+    }
+
+    private mutating func parsePrimary() throws(ParseError) -> Expr {
+        let token = current
+        switch token.kind {
+        case .number(let value):
+            _ = advance()
+            return .number(value)
+        case .duration(let milliseconds):
+            _ = advance()
+            return .number(Double(milliseconds) / 1000)
+        case .string(let value):
+            _ = advance()
+            return .string(value)
+        case .leftParen:
+            _ = advance()
+            let inner = try parseExpression(minPrecedence: 0)
+            try expect(.rightParen, "\")\"")
+            return .paren(inner)
+        case .leftBrace:
+            return .vector(try parseSelector(name: nil, at: token))
+        case .identifier:
+            let word = String(token.text)
+            if let op = AggregateOp(rawValue: word.lowercased()),
+               next.kind == .leftParen || isIdentifier("by", next) || isIdentifier("without", next) {
+                return try parseAggregate(op)
+            }
+            if next.kind == .leftParen {
+                return try parseCall()
+            }
+            if ["bool", "by", "without", "on", "ignoring", "group_left", "group_right", "offset"].contains(word.lowercased()) {
+                throw error("unexpected \(describe(token))", at: token)
+            }
+            _ = advance()
+            return .vector(try parseSelector(name: word, at: token))
+        default:
+            throw error("unexpected \(describe(token))", at: token)
+        }
+    }
+
+    /// `name`, `name{…}` or `{…}`; at least one matcher must reject the empty string.
+    private mutating func parseSelector(name: String?, at start: Token) throws(ParseError) -> VectorSelector {
+        var selector = VectorSelector(name: name, matchers: [])
+        if current.kind == .leftBrace {
+            _ = advance()
+            while current.kind != .rightBrace {
+                let labelToken = current
+                let label: String
+                switch labelToken.kind {
+                case .identifier: label = String(labelToken.text)
+                case .string(let quoted): label = quoted
+                default: throw error("unexpected \(describe(labelToken)) in label matching, expected label name", at: labelToken)
+                }
+                _ = advance()
+                if case .string = labelToken.kind, current.kind == .comma || current.kind == .rightBrace {
+                    // A bare quoted string names the metric: {"my.metric"}.
+                    guard selector.name == nil else { throw error("metric name must not be set twice: \"\(selector.name!)\" or \"\(label)\"", at: labelToken) }
+                    selector.name = label
+                } else {
+                    guard case .op(let opText) = current.kind, let type = MatchType(rawValue: opText) else {
+                        throw error("unexpected \(describe(current)) in label matching, expected label matching operator", at: current)
+                    }
+                    _ = advance()
+                    guard case .string(let value) = current.kind else {
+                        throw error("unexpected \(describe(current)) in label matching, expected string", at: current)
+                    }
+                    let valueToken = advance()
+                    do {
+                        let matcher = try Matcher(type, label, value)
+                        if label == LabelNames.metricName && selector.name != nil {
+                            throw error("metric name must not be set twice: \"\(selector.name!)\" or \"\(value)\"", at: labelToken)
+                        }
+                        selector.matchers.append(matcher)
+                    } catch let regexError as RegexError {
+                        throw error("\(regexError)", at: valueToken)
+                    } catch let parseError as ParseError {
+                        throw parseError
+                    } catch {
+                        throw self.error("\(error)", at: valueToken)
+                    }
+                }
+                if current.kind == .comma { _ = advance() } else if current.kind != .rightBrace {
+                    throw error("unexpected \(describe(current)) in label matching, expected \",\" or \"}\"", at: current)
+                }
+            }
+            _ = advance()
+        }
+        if !selector.allMatchers.contains(where: { !$0.matchesEmpty }) {
+            throw error("vector selector must contain at least one non-empty matcher", at: start)
+        }
+        return selector
+    }
+
+    private mutating func parseLabelList() throws(ParseError) -> [String] {
+        try expect(.leftParen, "\"(\"")
+        var labels: [String] = []
+        while current.kind != .rightParen {
+            switch current.kind {
+            case .identifier: labels.append(String(current.text))
+            case .string(let quoted): labels.append(quoted)
+            default: throw error("unexpected \(describe(current)) in grouping opts, expected label", at: current)
+            }
+            _ = advance()
+            if current.kind == .comma { _ = advance() } else if current.kind != .rightParen {
+                throw error("unexpected \(describe(current)) in grouping opts, expected \",\" or \")\"", at: current)
+            }
+        }
+        _ = advance()
+        return labels
+    }
+
+    private mutating func parseAggregate(_ op: AggregateOp) throws(ParseError) -> Expr {
+        let opToken = advance()
+        var grouping: [String] = []
+        var without = false
+        var hasGrouping = false
+        if isIdentifier("by") || isIdentifier("without") {
+            without = isIdentifier("without")
+            _ = advance()
+            grouping = try parseLabelList()
+            hasGrouping = true
+        }
+        try expect(.leftParen, "\"(\"")
+        var args: [Expr] = []
+        if current.kind != .rightParen {
+            args.append(try parseExpression(minPrecedence: 0))
+            while current.kind == .comma {
+                _ = advance()
+                if current.kind == .rightParen { break }
+                args.append(try parseExpression(minPrecedence: 0))
+            }
+        }
+        try expect(.rightParen, "\")\"")
+        if !hasGrouping && (isIdentifier("by") || isIdentifier("without")) {
+            without = isIdentifier("without")
+            _ = advance()
+            grouping = try parseLabelList()
+            hasGrouping = true
+        }
+        let wanted = op.hasParameter ? 2 : 1
+        guard args.count == wanted else {
+            throw error("wrong number of arguments for aggregate expression provided, expected \(wanted), got \(args.count)", at: opToken)
+        }
+        let aggregate = Aggregate(op: op, expr: args[wanted - 1], parameter: op.hasParameter ? args[0] : nil, grouping: grouping, without: without)
+        guard try typeOf(aggregate.expr) == .vector else {
+            throw error("expected type instant vector in aggregation expression, got \(try typeOf(aggregate.expr).rawValue)", at: opToken)
+        }
+        if let parameter = aggregate.parameter {
+            let expected: ValueType = op == .countValues ? .string : .scalar
+            guard try typeOf(parameter) == expected else {
+                throw error("expected type \(expected.rawValue) in aggregation parameter, got \(try typeOf(parameter).rawValue)", at: opToken)
+            }
+        }
+        return .aggregate(aggregate)
+    }
+
+    private mutating func parseCall() throws(ParseError) -> Expr {
+        let nameToken = advance()
+        let name = String(nameToken.text)
+        guard let signature = Functions.all[name] else { throw error("unknown function with name \"\(name)\"", at: nameToken) }
+        try expect(.leftParen, "\"(\"")
+        var args: [Expr] = []
+        if current.kind != .rightParen {
+            args.append(try parseExpression(minPrecedence: 0))
+            while current.kind == .comma {
+                _ = advance()
+                if current.kind == .rightParen { break }
+                args.append(try parseExpression(minPrecedence: 0))
+            }
+        }
+        try expect(.rightParen, "\")\"")
+        let required = signature.arguments.count - signature.optional
+        if args.count < required || (!signature.variadic && args.count > signature.arguments.count) {
+            let expected = signature.optional > 0 && !signature.variadic ? "at most \(signature.arguments.count)" : "\(signature.arguments.count)"
+            throw error("expected \(args.count < required ? "at least \(required)" : expected) argument(s) in call to \"\(name)\", got \(args.count)", at: nameToken)
+        }
+        for (position, arg) in args.enumerated() {
+            let expected = signature.arguments[min(position, signature.arguments.count - 1)]
+            let actual = try typeOf(arg)
+            guard actual == expected else {
+                throw error("expected type \(expected.rawValue) in call to function \"\(name)\", got \(actual.rawValue)", at: nameToken)
+            }
+        }
+        return .call(name: name, args: args)
+    }
+
+    // MARK: Postfix: ranges, subqueries, offset, @
+
+    private mutating func parsePostfix(_ primary: Expr) throws(ParseError) -> Expr {
+        var expr = primary
+        while true {
+            if current.kind == .leftBracket {
+                let open = advance()
+                let range = try parseDurationExpr(minPrecedence: 0)
+                if current.kind == .colon {
+                    _ = advance()
+                    var step: DurationExpr?
+                    if current.kind != .rightBracket { step = try parseDurationExpr(minPrecedence: 0) }
+                    try expect(.rightBracket, "\"]\"")
+                    let type = try typeOf(expr)
+                    guard type == .vector else { throw error("subquery is only allowed on instant vector, got \(type.rawValue) instead", at: open) }
+                    expr = .subquery(Subquery(expr: expr, range: range, step: step))
+                } else {
+                    try expect(.rightBracket, "\"]\"")
+                    guard case .vector(let selector) = expr, selector.modifiers == Modifiers() else {
+                        throw error("ranges only allowed for vector selectors", at: open)
+                    }
+                    expr = .matrix(selector, range: range)
+                }
+            } else if isIdentifier("offset") {
+                let token = advance()
+                var negative = false
+                if case .op(let op) = current.kind, op == "-" || op == "+" {
+                    negative = op == "-"
+                    _ = advance()
+                }
+                var offset = try parseDurationPrimary()
+                if negative { offset = .negate(offset) }
+                expr = try setModifier(expr, at: token) { modifiers throws(ParseError) in
+                    guard modifiers.offset == nil else { throw self.error("offset may not be set multiple times", at: token) }
+                    modifiers.offset = offset
+                }
+            } else if case .op("@") = current.kind {
+                let token = advance()
+                let at: AtModifier
+                if isIdentifier("start") || isIdentifier("end") {
+                    at = isIdentifier("start") ? .start : .end
+                    _ = advance()
+                    try expect(.leftParen, "\"(\"")
+                    try expect(.rightParen, "\")\"")
+                } else {
+                    var sign = 1.0
+                    if case .op(let op) = current.kind, op == "-" || op == "+" {
+                        sign = op == "-" ? -1 : 1
+                        _ = advance()
+                    }
+                    guard case .number(let seconds) = current.kind, seconds.isFinite else {
+                        throw error("unexpected \(describe(current)) in @, expected timestamp", at: current)
+                    }
+                    _ = advance()
+                    at = .timestamp(Int64((sign * seconds * 1000).rounded()))
+                }
+                expr = try setModifier(expr, at: token) { modifiers throws(ParseError) in
+                    guard modifiers.at == nil else { throw self.error("@ <timestamp> may not be set multiple times", at: token) }
+                    modifiers.at = at
+                }
+            } else {
+                return expr
+            }
+        }
+    }
+
+    private func setModifier(_ expr: Expr, at token: Token, _ update: (inout Modifiers) throws(ParseError) -> Void) throws(ParseError) -> Expr {
+        switch expr {
+        case .vector(var selector):
+            try update(&selector.modifiers)
+            return .vector(selector)
+        case .matrix(var selector, let range):
+            try update(&selector.modifiers)
+            return .matrix(selector, range: range)
+        case .subquery(var subquery):
+            try update(&subquery.modifiers)
+            return .subquery(subquery)
+        default:
+            throw error("offset and @ modifiers must be preceded by an instant vector selector, range vector selector or subquery", at: token)
+        }
+    }
+
+    // MARK: Duration expressions
+
+    private mutating func parseDurationExpr(minPrecedence: Int) throws(ParseError) -> DurationExpr {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw error("expression nested too deeply", at: current) }
+        var lhs: DurationExpr
+        if case .op(let op) = current.kind, op == "-" || op == "+" {
+            _ = advance()
+            let operand = try parseDurationExpr(minPrecedence: BinaryOp.pow.precedence)
+            lhs = op == "-" ? .negate(operand) : operand
+        } else {
+            lhs = try parseDurationPrimary()
+        }
+        while case .op(let text) = current.kind, let op = BinaryOp(rawValue: text), [.add, .sub, .mul, .div, .mod, .pow].contains(op),
+              op.precedence >= minPrecedence {
+            _ = advance()
+            let rhs = try parseDurationExpr(minPrecedence: op.rightAssociative ? op.precedence : op.precedence + 1)
+            lhs = .binary(op: op, lhs, rhs)
+        }
+        return lhs
+    }
+
+    private mutating func parseDurationPrimary() throws(ParseError) -> DurationExpr {
+        let token = current
+        switch token.kind {
+        case .duration(let milliseconds):
+            _ = advance()
+            return .literal(milliseconds: milliseconds)
+        case .number(let seconds):
+            _ = advance()
+            return .seconds(seconds)
+        case .leftParen:
+            _ = advance()
+            let inner = try parseDurationExpr(minPrecedence: 0)
+            try expect(.rightParen, "\")\"")
+            return .paren(inner)
+        case .identifier where (isIdentifier("step") || isIdentifier("range")) && next.kind == .leftParen:
+            let name = String(advance().text).lowercased()
+            try expect(.leftParen, "\"(\"")
+            try expect(.rightParen, "\")\"")
+            return .call(name)
+        default:
+            throw error("unexpected \(describe(token)), expected duration", at: token)
+        }
+    }
+
+    // MARK: Types
+
+    private func makeBinary(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, returnBool: Bool, matching: VectorMatching?, at token: Token) throws(ParseError) -> Expr {
+        let left = try typeOf(lhs)
+        let right = try typeOf(rhs)
+        guard (left == .scalar || left == .vector) && (right == .scalar || right == .vector) else {
+            throw error("binary expression must contain only scalar and instant vector types", at: token)
+        }
+        if op.isSetOperator {
+            if left == .scalar || right == .scalar { throw error("set operator \"\(op.rawValue)\" not allowed in binary scalar expression", at: token) }
+            if let matching, matching.cardinality != .oneToOne { throw error("no grouping allowed for \"\(op.rawValue)\" operation", at: token) }
+        }
+        if op.isComparison && left == .scalar && right == .scalar && !returnBool {
+            throw error("comparisons between scalars must use BOOL modifier", at: token)
+        }
+        if matching != nil && (left != .vector || right != .vector) {
+            throw error("vector matching only allowed between instant vectors", at: token)
+        }
+        var resolved = matching
+        if op.isSetOperator && left == .vector && right == .vector {
+            if resolved == nil { resolved = VectorMatching() }
+            resolved?.cardinality = .manyToMany
+        } else if resolved == nil && left == .vector && right == .vector {
+            resolved = VectorMatching()
+        }
+        if let m = resolved, m.on {
+            for label in m.include where m.labels.contains(label) {
+                throw error("label \"\(label)\" must not occur in ON and GROUP clause at once", at: token)
+            }
+        }
+        return .binary(Binary(op: op, lhs: lhs, rhs: rhs, returnBool: returnBool, matching: resolved))
+    }
+
+    /// The type an expression evaluates to.
+    func typeOf(_ expr: Expr) throws(ParseError) -> ValueType {
+        try Self.type(of: expr)
+    }
+
+    public static func type(of expr: Expr) throws(ParseError) -> ValueType {
+        switch expr {
+        case .number: return .scalar
+        case .string: return .string
+        case .vector: return .vector
+        case .matrix, .subquery: return .matrix
+        case .call(let name, _): return Functions.all[name]?.returns ?? .vector
+        case .aggregate: return .vector
+        case .binary(let binary):
+            let left = try type(of: binary.lhs)
+            let right = try type(of: binary.rhs)
+            return left == .scalar && right == .scalar ? .scalar : .vector
+        case .unary(_, let inner), .paren(let inner): return try type(of: inner)
+        }
+    }
+}
