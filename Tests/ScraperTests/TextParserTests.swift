@@ -152,3 +152,20 @@ struct TextParserTests {
     }
 }
 
+
+@Suite("UTF-8 validation in the parser")
+struct UTF8ValidationTests {
+    @Test("label values must be well-formed UTF-8", arguments: [
+        ([0x61, 0x62], true), ([0xc3, 0xa9], true), ([0xe2, 0x82, 0xac], true), ([0xf0, 0x9f, 0x98, 0x80], true),
+        ([0xff], false), ([0xc0, 0xaf], false), ([0xe0, 0x80, 0xaf], false), ([0xed, 0xa0, 0x80], false),
+        ([0xf4, 0x90, 0x80, 0x80], false), ([0xc3], false), ([0xe2, 0x82], false), ([0x80], false),
+        (Array("0123456789abcdefé".utf8), true), (Array("0123456789abcdef".utf8) + [0xfe], false),
+    ] as [([UInt8], Bool)])
+    func values(bytes: [UInt8], valid: Bool) {
+        let line = Array("m{l=\"".utf8) + bytes + Array("\"} 1\n".utf8)
+        var parser = TextParser(bytes: line, format: .prometheusText)
+        let parsed = (try? parser.next()) != nil
+        #expect(parsed == valid)
+        #expect((String(validating: bytes, as: UTF8.self) != nil) == valid)
+    }
+}

@@ -163,7 +163,7 @@ extension TextParser {
             createdIndex = nil
             startTimestampCache = nil
         case .help:
-            guard String(validating: bytes[metaText], as: UTF8.self) != nil else {
+            guard isValidUTF8(metaText) else {
                 throw error("help text \(goQuoted(bytes[metaText])) is not a valid utf8 string", at: metaText.lowerBound)
             }
         case .unit:
@@ -442,7 +442,7 @@ extension TextParser {
             if b == Self.quote {
                 let range = (open + 1)..<position
                 position += 1
-                if String(validating: bytes[range], as: UTF8.self) == nil {
+                if !isValidUTF8(range) {
                     throw error("invalid UTF-8 \(what): \(goQuoted(bytes[open..<position]))", at: open)
                 }
                 return (range, escaped)
@@ -459,6 +459,55 @@ extension TextParser {
     }
 
     // MARK: Scanning
+
+    /// UTF-8 validity without building a String: ASCII is checked eight bytes at a time, and any
+    /// other sequence by the standard's well-formedness table (no overlongs, surrogates or > U+10FFFF).
+    func isValidUTF8(_ range: Range<Int>) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var i = range.lowerBound
+            let end = range.upperBound
+            while i < end {
+                if i + 8 <= end {
+                    let word = UnsafeRawPointer(buffer.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 == 0 {
+                        i += 8
+                        continue
+                    }
+                }
+                let b0 = buffer[i]
+                if b0 < 0x80 { i += 1; continue }
+                func continuation(_ offset: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xbf) -> Bool {
+                    i + offset < end && buffer[i + offset] >= low && buffer[i + offset] <= high
+                }
+                switch b0 {
+                case 0xc2...0xdf:
+                    guard continuation(1) else { return false }
+                    i += 2
+                case 0xe0:
+                    guard continuation(1, 0xa0), continuation(2) else { return false }
+                    i += 3
+                case 0xe1...0xec, 0xee...0xef:
+                    guard continuation(1), continuation(2) else { return false }
+                    i += 3
+                case 0xed:
+                    guard continuation(1, 0x80, 0x9f), continuation(2) else { return false }
+                    i += 3
+                case 0xf0:
+                    guard continuation(1, 0x90), continuation(2), continuation(3) else { return false }
+                    i += 4
+                case 0xf1...0xf3:
+                    guard continuation(1), continuation(2), continuation(3) else { return false }
+                    i += 4
+                case 0xf4:
+                    guard continuation(1, 0x80, 0x8f), continuation(2), continuation(3) else { return false }
+                    i += 4
+                default:
+                    return false
+                }
+            }
+            return true
+        }
+    }
 
     func matches(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
