@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "QueryAPI",
             dependencies: [
-                "MetricsModel", "TSDB", "Scraper",
+                "MetricsModel", "TSDB", "Scraper", "PromQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -85,6 +85,13 @@ let package = Package(
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "MetricsModel", "TestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricsModel"]),
+        .testTarget(
+            name: "QueryAPITests",
+            dependencies: [
+                "QueryAPI", "TSDB", "Scraper", "MetricsModel",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         // Starts the built binaries as a user would; needs `swift build` to have built them.
         .testTarget(
             name: "IntegrationTests",

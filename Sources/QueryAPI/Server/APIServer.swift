@@ -28,6 +28,14 @@ public struct APIServer: Sendable {
         router.get("/metrics") { _, _ in
             Self.text(selfMetrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
+        MetadataEndpoints(db: db).register(on: router)
+        router.get("/api/v1/status/buildinfo") { _, _ in
+            // A version Grafana reads as Prometheus ≥ 2.24; no `features` key.
+            APIResponse.success([
+                "version": "2.53.0", "revision": "toolboxmetrics-\(BuildInfo.version)", "branch": "main",
+                "buildUser": "toolboxmetrics", "buildDate": "20261126-00:00:00", "goVersion": "swift6.3",
+            ])
+        }
         router.get("/api/v1/targets") { request, _ in
             let state = request.uri.queryParameters.get("state") ?? "any"
             return Self.json(["status": "success", "data": TargetsResponse.render(targets.snapshot(), state: state)])

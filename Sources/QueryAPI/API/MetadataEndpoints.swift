@@ -1,0 +1,134 @@
+import Dispatch
+import Hummingbird
+import MetricsModel
+import PromQL
+import TSDB
+
+/// `/api/v1/series`, `/labels`, `/label/<name>/values` and `/format_query`.
+struct MetadataEndpoints: Sendable {
+    let db: DB
+
+    func register(on router: Router<BasicRequestContext>) {
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("/api/v1/series", method: method) { request, _ in await self.respond { try await self.series(request) } }
+            router.on("/api/v1/labels", method: method) { request, _ in await self.respond { try await self.labels(request) } }
+            router.on("/api/v1/format_query", method: method) { request, _ in await self.respond { try await self.formatQuery(request) } }
+        }
+        router.get("/api/v1/label/:name/values") { request, context in
+            await self.respond { try await self.labelValues(request, name: context.parameters.get("name") ?? "") }
+        }
+    }
+
+    private func respond(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as APIError {
+            return APIResponse.failure(error)
+        } catch {
+            return APIResponse.failure(APIError(.internal, "\(error)"))
+        }
+    }
+
+    private func series(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.read(request)
+        let selectors = try parameters.selectors()
+        guard !selectors.isEmpty else { throw APIError(.badData, "no match[] parameter provided") }
+        let (start, end, limit) = (try parameters.time("start", default: APIParameters.minTime), try parameters.time("end", default: APIParameters.maxTime), try parameters.limit())
+        let found = try await Storage.run {
+            var all = Set<Labels>()
+            for matchers in selectors { all.formUnion(try db.series(matchers, from: start, through: end)) }
+            return all.sorted()
+        }
+        let (kept, warnings) = truncate(found, limit)
+        return APIResponse.success(kept.map(\.dictionary), warnings: warnings)
+    }
+
+    private func labels(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.read(request)
+        let selectors = try parameters.selectors()
+        let (start, end, limit) = (try parameters.time("start", default: APIParameters.minTime), try parameters.time("end", default: APIParameters.maxTime), try parameters.limit())
+        let names = try await Storage.run {
+            if selectors.isEmpty { return try db.labelNames([], from: start, through: end) }
+            var all = Set<String>()
+            for matchers in selectors { all.formUnion(try db.labelNames(matchers, from: start, through: end)) }
+            return all.sorted()
+        }
+        let (kept, warnings) = truncate(names, limit)
+        return APIResponse.success(kept, warnings: warnings)
+    }
+
+    private func labelValues(_ request: Request, name: String) async throws -> Response {
+        let parameters = try await APIParameters.read(request)
+        // Prometheus main accepts UTF-8 names escaped as U__…; plain names pass through.
+        let label = Self.unescapeLabelName(name)
+        guard LabelName.isValid(label) else { throw APIError(.badData, "invalid label name: \"\(name)\"") }
+        let selectors = try parameters.selectors()
+        let (start, end, limit) = (try parameters.time("start", default: APIParameters.minTime), try parameters.time("end", default: APIParameters.maxTime), try parameters.limit())
+        let values = try await Storage.run {
+            if selectors.isEmpty { return try db.labelValues(label, [], from: start, through: end) }
+            var all = Set<String>()
+            for matchers in selectors { all.formUnion(try db.labelValues(label, matchers, from: start, through: end)) }
+            return all.sorted()
+        }
+        let (kept, warnings) = truncate(values, limit)
+        return APIResponse.success(kept, warnings: warnings)
+    }
+
+    private func formatQuery(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.read(request)
+        do {
+            return APIResponse.success(try Parser.parse(parameters.first("query") ?? "").description)
+        } catch {
+            throw APIError(.badData, "invalid parameter \"query\": \(error)")
+        }
+    }
+
+    private func truncate<T>(_ items: [T], _ limit: Int) -> ([T], [String]) {
+        guard limit > 0, items.count > limit else { return (items, []) }
+        return (Array(items.prefix(limit)), ["results truncated due to limit"])
+    }
+
+    /// `U__` names: `_XX_` hex code points and `__` for `_`, as Prometheus escapes UTF-8 label names in URLs.
+    static func unescapeLabelName(_ name: String) -> String {
+        guard name.hasPrefix("U__") else { return name }
+        var out = ""
+        var rest = Substring(name.dropFirst(3))
+        while let first = rest.first {
+            if first == "_" {
+                rest = rest.dropFirst()
+                if rest.first == "_" {
+                    out.append("_")
+                    rest = rest.dropFirst()
+                    continue
+                }
+                guard let end = rest.firstIndex(of: "_"), let code = UInt32(rest[..<end], radix: 16), let scalar = Unicode.Scalar(code) else { return name }
+                out.unicodeScalars.append(scalar)
+                rest = rest[rest.index(after: end)...]
+            } else {
+                out.append(first)
+                rest = rest.dropFirst()
+            }
+        }
+        return out
+    }
+}
+
+/// Runs blocking storage work (SQLite, disk reads) on a dedicated queue, off the event loops and
+/// the cooperative thread pool.
+enum Storage {
+    private static let queue = DispatchQueue(label: "metricsd.storage-queries", qos: .userInitiated, attributes: .concurrent)
+
+    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                do {
+                    continuation.resume(returning: try work())
+                } catch let error as APIError {
+                    continuation.resume(throwing: error)
+                } catch {
+                    continuation.resume(throwing: APIError(.execution, "\(error)"))
+                }
+            }
+        }
+    }
+}
