@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "tsq",
             dependencies: [
-                "MetricsModel", "Relabel", "Scraper", "TSDB",
+                "MetricsModel", "Relabel", "Scraper", "TSDB", "PromQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "MetricsModel", "TestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
-        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricsModel"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricsModel", "TestSupport"]),
         .testTarget(
             name: "QueryAPITests",
             dependencies: [

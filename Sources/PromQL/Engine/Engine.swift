@@ -1,0 +1,181 @@
+import MetricsModel
+
+/// Evaluates PromQL over a `Queryable`. Range queries evaluate each node once for all steps
+/// (series-major arrays of per-step values), so cost grows with series × steps, never with a
+/// re-evaluation of the whole expression per step.
+public struct Engine: Sendable {
+    /// How far back an instant selector looks for a sample: (t − lookback, t].
+    public var lookbackDelta: Int64 = 5 * 60_000
+    /// Points a query may load before it fails.
+    public var maxSamples = 50_000_000
+
+    public init() {}
+
+    /// An instant query at `time` (ms).
+    public func instant(_ expr: Expr, at time: Int64, on storage: some Queryable) throws -> QueryValue {
+        let steps = Steps(start: time, end: time, step: 0)
+        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: maxSamples)
+        if try Parser.type(of: expr) == .matrix {
+            return .matrix(try evaluation.rawMatrix(expr).map { ($0.labels, $0.samples) }.sorted { $0.0 < $1.0 })
+        }
+        switch try evaluation.eval(expr) {
+        case .scalar(let values): return .scalar(timestamp: time, value: values[0])
+        case .string(let text): return .string(timestamp: time, value: text)
+        case .vector(let series):
+            let result = series.compactMap { item -> (Labels, Double)? in
+                Absent.test(item.values[0]) ? nil : (Evaluation.finalLabels(item), item.values[0])
+            }
+            try Evaluation.checkDuplicates(result.map(\.0))
+            return .vector(timestamp: time, result)
+        }
+    }
+
+    /// A range query: `start`, `start + step`, …, up to `end` (ms). The result is a matrix sorted by labels.
+    public func range(_ expr: Expr, start: Int64, end: Int64, step: Int64, on storage: some Queryable) throws -> QueryValue {
+        guard step > 0 else { throw EvaluationError("zero or negative query resolution step widths are not accepted") }
+        guard end >= start else { throw EvaluationError("end timestamp must not be before start time") }
+        let type = try Parser.type(of: expr)
+        guard type == .scalar || type == .vector else {
+            throw EvaluationError("invalid expression type \"\(type.rawValue)\" for range query, must be Scalar or instant Vector")
+        }
+        let steps = Steps(start: start, end: end, step: step)
+        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: maxSamples)
+        let value = try evaluation.eval(expr)
+        var out: [(Labels, [Sample])] = []
+        switch value {
+        case .scalar(let values):
+            out.append((Labels.empty, values.enumerated().map { Sample(timestamp: steps.time($0.offset), value: $0.element) }))
+        case .vector(let series):
+            var merged: [Labels: [Sample]] = [:]
+            for item in series {
+                let points = item.values.enumerated().compactMap { index, value in
+                    Absent.test(value) ? nil : Sample(timestamp: steps.time(index), value: value)
+                }
+                guard !points.isEmpty else { continue }
+                let labels = Evaluation.finalLabels(item)
+                if let existing = merged[labels] {
+                    // Two series that end up with the same labels may not share a step.
+                    let times = Set(existing.map(\.timestamp))
+                    if points.contains(where: { times.contains($0.timestamp) }) {
+                        throw EvaluationError("vector cannot contain metrics with the same labelset")
+                    }
+                    merged[labels] = (existing + points).sorted { $0.timestamp < $1.timestamp }
+                } else {
+                    merged[labels] = points
+                }
+            }
+            out = merged.map { ($0.key, $0.value) }
+        case .string:
+            throw EvaluationError("invalid expression type \"string\" for range query, must be Scalar or instant Vector")
+        }
+        return .matrix(out.sorted { $0.0 < $1.0 })
+    }
+}
+
+/// The state of one query's evaluation.
+struct Evaluation {
+    let storage: any Queryable
+    let steps: Steps
+    let lookback: Int64
+    let maxSamples: Int
+    var samplesLoaded = 0
+
+    init(storage: any Queryable, steps: Steps, lookback: Int64, maxSamples: Int) {
+        self.storage = storage
+        self.steps = steps
+        self.lookback = lookback
+        self.maxSamples = maxSamples
+    }
+
+    mutating func eval(_ expr: Expr) throws -> StepValue {
+        switch expr {
+        case .number(let value): return .scalar([Double](repeating: value, count: steps.count))
+        case .string(let text): return .string(text)
+        case .paren(let inner): return try eval(inner)
+        case .unary(let negative, let inner):
+            switch try eval(inner) {
+            case .scalar(let values): return .scalar(negative ? values.map { -$0 } : values)
+            case .vector(var series):
+                guard negative else { return .vector(series) }
+                for index in series.indices {
+                    series[index].values = series[index].values.map { Absent.test($0) ? $0 : -$0 }
+                    series[index].dropName = true
+                }
+                return .vector(series)
+            case .string: throw EvaluationError("unary expression on a string")
+            }
+        case .vector(let selector): return .vector(try selectInstant(selector))
+        case .matrix, .subquery:
+            throw EvaluationError("range vector can only be used as a function argument")
+        case .call(let name, let args): return try call(name, args)
+        case .aggregate(let aggregate): return try self.aggregate(aggregate)
+        case .binary(let binary): return try self.binary(binary)
+        }
+    }
+
+    /// Labels of a result series, with `__name__` removed when an operation asked for it.
+    static func finalLabels(_ series: StepSeries) -> Labels {
+        guard series.dropName, series.labels[LabelNames.metricName] != nil else { return series.labels }
+        var builder = LabelsBuilder(series.labels)
+        builder.delete(LabelNames.metricName)
+        return builder.labels()
+    }
+
+    static func checkDuplicates(_ labels: [Labels]) throws {
+        var seen = Set<Labels>()
+        for item in labels where !seen.insert(item).inserted {
+            throw EvaluationError("vector cannot contain metrics with the same labelset")
+        }
+    }
+
+    /// Seconds → ms, as Prometheus converts durations computed in expressions.
+    func duration(_ expr: DurationExpr) throws -> Int64 {
+        let seconds = try durationSeconds(expr)
+        guard seconds.isFinite, abs(seconds) < 9e12 else { throw EvaluationError("duration out of range") }
+        return Int64((seconds * 1000).rounded())
+    }
+
+    private func durationSeconds(_ expr: DurationExpr) throws -> Double {
+        switch expr {
+        case .literal(let milliseconds): return Double(milliseconds) / 1000
+        case .seconds(let seconds): return seconds
+        case .negate(let inner): return -(try durationSeconds(inner))
+        case .paren(let inner): return try durationSeconds(inner)
+        case .call(let name): return name == "step" ? Double(steps.step) / 1000 : Double(steps.end - steps.start) / 1000
+        case .binary(let op, let lhs, let rhs):
+            let a = try durationSeconds(lhs)
+            let b = try durationSeconds(rhs)
+            switch op {
+            case .add: return a + b
+            case .sub: return a - b
+            case .mul: return a * b
+            case .div:
+                guard b != 0 else { throw EvaluationError("division by zero in duration expression") }
+                return a / b
+            case .mod:
+                guard b != 0 else { throw EvaluationError("modulo by zero in duration expression") }
+                return a.truncatingRemainder(dividingBy: b)
+            case .pow: return pow(a, b)
+            default: throw EvaluationError("operator \(op.rawValue) not allowed in duration expression")
+            }
+        }
+    }
+
+    /// The evaluation time of step `index` after `@` and `offset`.
+    func selectorTime(_ index: Int, _ modifiers: Modifiers, offset: Int64) -> Int64 {
+        let base: Int64
+        switch modifiers.at {
+        case .timestamp(let t): base = t
+        case .start: base = steps.start
+        case .end: base = steps.end
+        case nil: base = steps.time(index)
+        }
+        return base - offset
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

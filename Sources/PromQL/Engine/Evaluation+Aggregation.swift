@@ -1,0 +1,171 @@
+import MetricsModel
+
+extension Evaluation {
+    mutating func aggregate(_ node: Aggregate) throws -> StepValue {
+        let series = try vectorArgument(node.expr)
+        var parameter: [Double] = []
+        var label = ""
+        if let p = node.parameter {
+            if node.op == .countValues {
+                guard case .string(let text) = try eval(p) else { throw EvaluationError("count_values needs a string parameter") }
+                label = text
+                guard LabelName.isValid(label) else { throw EvaluationError("invalid label name \"\(label)\"") }
+            } else {
+                parameter = try scalarArgument(p)
+            }
+        }
+        // Group keys are computed once per series, not per step.
+        let keys = series.map { groupKey(Evaluation.finalLabels($0), node) }
+        var groupIndex: [Labels: Int] = [:]
+        var groupLabels: [Labels] = []
+        var members: [[Int]] = []
+        for (index, key) in keys.enumerated() {
+            if let existing = groupIndex[key] {
+                members[existing].append(index)
+            } else {
+                groupIndex[key] = groupLabels.count
+                groupLabels.append(key)
+                members.append([index])
+            }
+        }
+        switch node.op {
+        case .topk, .bottomk, .limitk, .limitRatio:
+            return .vector(try selectTopK(node.op, series, members, parameter))
+        case .countValues:
+            var out: [Labels: [Double]] = [:]
+            for (group, list) in members.enumerated() {
+                for step in 0..<steps.count {
+                    for index in list where !Absent.test(series[index].values[step]) {
+                        var builder = LabelsBuilder(groupLabels[group])
+                        builder.set(label, GoFloat.formatPlain(series[index].values[step]))
+                        let key = builder.labels()
+                        var values = out[key] ?? [Double](repeating: Absent.value, count: steps.count)
+                        values[step] = Absent.test(values[step]) ? 1 : values[step] + 1
+                        out[key] = values
+                    }
+                }
+            }
+            return .vector(out.map { StepSeries(labels: $0.key, values: $0.value) })
+        default:
+            var out: [StepSeries] = []
+            for (group, list) in members.enumerated() {
+                var values = [Double](repeating: Absent.value, count: steps.count)
+                for step in 0..<steps.count {
+                    let present = list.compactMap { index -> Double? in
+                        let v = series[index].values[step]
+                        return Absent.test(v) ? nil : v
+                    }
+                    guard !present.isEmpty else { continue }
+                    values[step] = Self.reduce(node.op, present, parameter.isEmpty ? 0 : parameter[step])
+                }
+                if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: groupLabels[group], values: values)) }
+            }
+            return .vector(out)
+        }
+    }
+
+    private func groupKey(_ labels: Labels, _ node: Aggregate) -> Labels {
+        var builder = LabelsBuilder()
+        if node.without {
+            builder = LabelsBuilder(labels)
+            builder.delete(LabelNames.metricName)
+            for name in node.grouping { builder.delete(name) }
+        } else {
+            for name in node.grouping { builder.set(name, labels.get(name)) }
+        }
+        return builder.labels()
+    }
+
+    static func reduce(_ op: AggregateOp, _ values: [Double], _ parameter: Double) -> Double {
+        switch op {
+        case .sum: return kahanSum(values)
+        case .avg:
+            var mean = 0.0, c = 0.0, count = 0.0
+            var infinite: Double?
+            for v in values {
+                count += 1
+                if v.isInfinite {
+                    infinite = infinite.map { $0.sign == v.sign ? $0 : .nan } ?? v
+                    continue
+                }
+                (mean, c) = kahanAdd((v - (mean + c)) / count, mean, c)
+            }
+            if let infinite { return infinite }
+            return mean + c
+        case .count: return Double(values.count)
+        case .group: return 1
+        case .min: return values.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
+        case .max: return values.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
+        case .stddev, .stdvar:
+            var count = 0.0, mean = 0.0, meanC = 0.0, aux = 0.0, auxC = 0.0
+            for v in values {
+                count += 1
+                let delta = v - (mean + meanC)
+                (mean, meanC) = kahanAdd(delta / count, mean, meanC)
+                (aux, auxC) = kahanAdd(delta * (v - (mean + meanC)), aux, auxC)
+            }
+            let variance = (aux + auxC) / count
+            return op == .stddev ? variance.squareRoot() : variance
+        case .quantile: return quantile(parameter, values)
+        default: return .nan
+        }
+    }
+
+    private func selectTopK(_ op: AggregateOp, _ series: [StepSeries], _ members: [[Int]], _ parameter: [Double]) throws -> [StepSeries] {
+        var out = series.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
+        for step in 0..<steps.count {
+            let p = parameter[step]
+            if op == .limitRatio {
+                guard !p.isNaN else { throw EvaluationError("Ratio value is NaN") }
+            } else {
+                guard p.isFinite || p.isNaN else { throw EvaluationError("Scalar value \(p) overflows int64") }
+                guard abs(p) < 9.2e18 else { throw EvaluationError("Scalar value \(p) overflows int64") }
+            }
+            for list in members {
+                let present = list.filter { !Absent.test(series[$0].values[step]) }
+                var chosen: [Int]
+                switch op {
+                case .topk, .bottomk:
+                    let k = p.isNaN ? 0 : Int(p)
+                    guard k > 0 else { continue }
+                    chosen = present.sorted { a, b in
+                        let x = series[a].values[step], y = series[b].values[step]
+                        // NaN sorts last for both directions, as in Prometheus.
+                        if x.isNaN != y.isNaN { return y.isNaN }
+                        return op == .topk ? x > y : x < y
+                    }
+                    chosen = Array(chosen.prefix(k))
+                case .limitk:
+                    let k = p.isNaN ? 0 : Int(p)
+                    guard k > 0 else { continue }
+                    chosen = Array(present.sorted { series[$0].labels.stableHash < series[$1].labels.stableHash }.prefix(k))
+                default:
+                    // limit_ratio: a stable per-series sample of the given fraction.
+                    let ratio = max(-1, min(1, p))
+                    chosen = present.filter { index in
+                        let position = Double(series[index].labels.stableHash) / Double(UInt64.max)
+                        return ratio >= 0 ? position < ratio : position >= 1 + ratio
+                    }
+                }
+                for index in chosen { out[index].values[step] = series[index].values[step] }
+            }
+        }
+        return out.filter { $0.values.contains { !Absent.test($0) } }
+    }
+}
+
+extension GoFloat {
+    /// Go's `strconv.FormatFloat(v, 'f', -1, 64)` (count_values' label values).
+    public static func formatPlain(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        let (digits, point) = shortestDigitsForPrinting(value)
+        var out = value < 0 ? "-" : ""
+        if digits.isEmpty { return out + "0" }
+        if point <= 0 { return out + "0." + String(repeating: "0", count: -point) + digits }
+        if point >= digits.count { return out + digits + String(repeating: "0", count: point - digits.count) }
+        let split = digits.index(digits.startIndex, offsetBy: point)
+        out += digits[..<split] + "." + digits[split...]
+        return out
+    }
+}

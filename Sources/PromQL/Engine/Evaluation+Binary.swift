@@ -1,0 +1,178 @@
+import Foundation
+import MetricsModel
+
+extension Evaluation {
+    mutating func binary(_ node: Binary) throws -> StepValue {
+        let lhs = try eval(node.lhs)
+        let rhs = try eval(node.rhs)
+        switch (lhs, rhs) {
+        case (.scalar(let a), .scalar(let b)):
+            return .scalar(zip(a, b).map { x, y in
+                let (value, keep) = Self.apply(node.op, x, y)
+                return node.op.isComparison ? (keep ? 1 : 0) : value
+            })
+        case (.vector(let series), .scalar(let scalar)):
+            return .vector(vectorScalar(node, series, scalar, scalarOnLeft: false))
+        case (.scalar(let scalar), .vector(let series)):
+            return .vector(vectorScalar(node, series, scalar, scalarOnLeft: true))
+        case (.vector(let left), .vector(let right)):
+            return .vector(try vectorVector(node, left, right))
+        default:
+            throw EvaluationError("binary expression must contain only scalar and instant vector types")
+        }
+    }
+
+    /// The value of `x op y`, and for comparisons whether it holds.
+    static func apply(_ op: BinaryOp, _ x: Double, _ y: Double) -> (Double, Bool) {
+        switch op {
+        case .add: return (x + y, true)
+        case .sub: return (x - y, true)
+        case .mul: return (x * y, true)
+        case .div: return (x / y, true)
+        case .mod: return (fmod(x, y), true)
+        case .pow: return (pow(x, y), true)
+        case .atan2: return (atan2(x, y), true)
+        case .eql: return (x, x == y)
+        case .neq: return (x, x != y)
+        case .gtr: return (x, x > y)
+        case .lss: return (x, x < y)
+        case .gte: return (x, x >= y)
+        case .lte: return (x, x <= y)
+        case .and, .or, .unless: return (x, true)
+        }
+    }
+
+    private func vectorScalar(_ node: Binary, _ series: [StepSeries], _ scalar: [Double], scalarOnLeft: Bool) -> [StepSeries] {
+        var out: [StepSeries] = []
+        for item in series {
+            var values = item.values
+            for step in values.indices where !Absent.test(values[step]) {
+                let v = values[step]
+                let (value, keep) = scalarOnLeft ? Self.apply(node.op, scalar[step], v) : Self.apply(node.op, v, scalar[step])
+                if node.op.isComparison {
+                    // A filter keeps the vector's own value; `bool` turns it into 0 or 1.
+                    values[step] = node.returnBool ? (keep ? 1 : 0) : (keep ? v : Absent.value)
+                } else {
+                    values[step] = value
+                }
+            }
+            if values.contains(where: { !Absent.test($0) }) {
+                let drop = item.dropName || !node.op.isComparison || node.returnBool
+                out.append(StepSeries(labels: item.labels, values: values, dropName: drop))
+            }
+        }
+        return out
+    }
+
+    private func signature(_ labels: Labels, _ matching: VectorMatching) -> Labels {
+        var builder = LabelsBuilder()
+        if matching.on {
+            for name in matching.labels { builder.set(name, labels.get(name)) }
+        } else {
+            builder = LabelsBuilder(labels)
+            builder.delete(LabelNames.metricName)
+            for name in matching.labels { builder.delete(name) }
+        }
+        return builder.labels()
+    }
+
+    private func vectorVector(_ node: Binary, _ left: [StepSeries], _ right: [StepSeries]) throws -> [StepSeries] {
+        let matching = node.matching ?? VectorMatching()
+        let leftLabels = left.map(Evaluation.finalLabels)
+        let rightLabels = right.map(Evaluation.finalLabels)
+        let leftSignatures = leftLabels.map { signature($0, matching) }
+        let rightSignatures = rightLabels.map { signature($0, matching) }
+        if node.op.isSetOperator { return setOperation(node.op, left, right, leftSignatures, rightSignatures) }
+
+        // For group_right the "many" side is the right one: swap, and swap back for the arithmetic.
+        let swapped = matching.cardinality == .oneToMany
+        let (many, one) = swapped ? (right, left) : (left, right)
+        let (manyLabels, oneLabels) = swapped ? (rightLabels, leftLabels) : (leftLabels, rightLabels)
+        let (manySignatures, oneSignatures) = swapped ? (rightSignatures, leftSignatures) : (leftSignatures, rightSignatures)
+        var results: [Labels: Int] = [:]
+        var out: [StepSeries] = []
+        for step in 0..<steps.count {
+            var oneBySignature: [Labels: Int] = [:]
+            for (index, series) in one.enumerated() where !Absent.test(series.values[step]) {
+                if let existing = oneBySignature[oneSignatures[index]] {
+                    let side = swapped ? "left" : "right"
+                    throw EvaluationError(
+                        "found duplicate series for the match group \(oneSignatures[index]) on the \(side) hand-side of the operation: [\(oneLabels[existing]), \(oneLabels[index])];many-to-many matching not allowed: matching labels must be unique on one side")
+                }
+                oneBySignature[oneSignatures[index]] = index
+            }
+            var seenOneToOne = Set<Labels>()
+            for (index, series) in many.enumerated() where !Absent.test(series.values[step]) {
+                guard let partner = oneBySignature[manySignatures[index]] else { continue }
+                if matching.cardinality == .oneToOne && !seenOneToOne.insert(manySignatures[index]).inserted {
+                    throw EvaluationError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+                }
+                var x = series.values[step]
+                var y = one[partner].values[step]
+                if swapped { swap(&x, &y) }
+                let (value, keep) = Self.apply(node.op, x, y)
+                let resultValue: Double
+                if node.op.isComparison {
+                    guard keep || node.returnBool else { continue }
+                    resultValue = node.returnBool ? (keep ? 1 : 0) : value
+                } else {
+                    resultValue = value
+                }
+                let labels = resultLabels(manyLabels[index], oneLabels[partner], node, matching)
+                let slot: Int
+                if let existing = results[labels] {
+                    slot = existing
+                    if !Absent.test(out[slot].values[step]) {
+                        throw EvaluationError("vector cannot contain metrics with the same labelset")
+                    }
+                } else {
+                    slot = out.count
+                    results[labels] = slot
+                    out.append(StepSeries(labels: labels, values: [Double](repeating: Absent.value, count: steps.count)))
+                }
+                out[slot].values[step] = resultValue
+            }
+        }
+        return out
+    }
+
+    private func resultLabels(_ many: Labels, _ one: Labels, _ node: Binary, _ matching: VectorMatching) -> Labels {
+        var builder = LabelsBuilder(many)
+        if !node.op.isComparison || node.returnBool { builder.delete(LabelNames.metricName) }
+        if matching.cardinality == .oneToOne {
+            if matching.on {
+                let keep = Set(matching.labels)
+                builder.removeAll { !keep.contains($0.name) }
+            } else {
+                for name in matching.labels { builder.delete(name) }
+            }
+        }
+        for name in matching.include {
+            let value = one.get(name)
+            if value.isEmpty { builder.delete(name) } else { builder.set(name, value) }
+        }
+        return builder.labels()
+    }
+
+    private func setOperation(_ op: BinaryOp, _ left: [StepSeries], _ right: [StepSeries], _ leftSignatures: [Labels], _ rightSignatures: [Labels]) -> [StepSeries] {
+        var out = left.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
+        var extra = right.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
+        for step in 0..<steps.count {
+            let rightPresent = Set(right.indices.filter { !Absent.test(right[$0].values[step]) }.map { rightSignatures[$0] })
+            var leftPresent = Set<Labels>()
+            for index in left.indices where !Absent.test(left[index].values[step]) {
+                leftPresent.insert(leftSignatures[index])
+                let inRight = rightPresent.contains(leftSignatures[index])
+                if op == .or || (op == .and && inRight) || (op == .unless && !inRight) {
+                    out[index].values[step] = left[index].values[step]
+                }
+            }
+            if op == .or {
+                for index in right.indices where !Absent.test(right[index].values[step]) && !leftPresent.contains(rightSignatures[index]) {
+                    extra[index].values[step] = right[index].values[step]
+                }
+            }
+        }
+        return (out + (op == .or ? extra : [])).filter { $0.values.contains { !Absent.test($0) } }
+    }
+}

@@ -1,0 +1,224 @@
+import MetricsModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Evaluation {
+    /// Functions over a range vector: one value per series and step from the samples in the
+    /// left-open window (end − range, end].
+    mutating func rangeFunction(_ name: String, _ args: [Expr]) throws -> StepValue {
+        let matrixIndex = args.firstIndex { (try? Parser.type(of: $0)) == .matrix } ?? 0
+        let scalars = try args.enumerated().filter { $0.offset != matrixIndex }.map { try scalarArgument($0.element) }
+        let (series, range, ends) = try rangeArgument(args[matrixIndex])
+        var out: [StepSeries] = []
+        for item in series where !item.samples.isEmpty {
+            var values = [Double](repeating: Absent.value, count: steps.count)
+            var low = 0
+            var high = 0
+            var any = false
+            for (index, end) in ends.enumerated() {
+                if index > 0 && end < ends[index - 1] { low = 0; high = 0 }
+                while high < item.samples.count && item.samples[high].timestamp <= end { high += 1 }
+                while low < high && item.samples[low].timestamp <= end - range { low += 1 }
+                let window = item.samples[low..<high]
+                if let value = try compute(name, window, range: range, end: end, scalars: scalars.map { $0[index] }) {
+                    values[index] = value
+                    any = true
+                }
+            }
+            if any {
+                let keepsName = ["last_over_time", "first_over_time"].contains(name)
+                out.append(StepSeries(labels: item.labels, values: values, dropName: !keepsName))
+            }
+        }
+        return .vector(out)
+    }
+
+    private func compute(_ name: String, _ window: ArraySlice<Sample>, range: Int64, end: Int64, scalars: [Double]) throws -> Double? {
+        guard !window.isEmpty else { return nil }
+        switch name {
+        case "rate": return extrapolatedRate(window, range: range, end: end, counter: true, rate: true)
+        case "increase": return extrapolatedRate(window, range: range, end: end, counter: true, rate: false)
+        case "delta": return extrapolatedRate(window, range: range, end: end, counter: false, rate: false)
+        case "irate", "idelta":
+            guard window.count >= 2 else { return nil }
+            let last = window[window.endIndex - 1]
+            let previous = window[window.endIndex - 2]
+            if name == "idelta" { return last.value - previous.value }
+            let change = last.value < previous.value ? last.value : last.value - previous.value
+            let seconds = Double(last.timestamp - previous.timestamp) / 1000
+            return seconds == 0 ? nil : change / seconds
+        case "count_over_time": return Double(window.count)
+        case "present_over_time": return 1
+        case "last_over_time": return window.last!.value
+        case "first_over_time": return window.first!.value
+        case "sum_over_time": return kahanSum(window.lazy.map(\.value))
+        case "avg_over_time":
+            // An incremental mean keeps large values from overflowing a plain sum.
+            var mean = 0.0
+            var compensation = 0.0
+            var count = 0.0
+            for sample in window {
+                count += 1
+                if sample.value.isInfinite || mean.isInfinite {
+                    mean = mean.isInfinite && sample.value.isInfinite && mean.sign != sample.value.sign ? .nan : (mean.isInfinite ? mean : sample.value)
+                    continue
+                }
+                (mean, compensation) = kahanAdd((sample.value - (mean + compensation)) / count, mean, compensation)
+            }
+            return mean.isInfinite || mean.isNaN ? mean : mean + compensation
+        case "min_over_time":
+            return window.reduce(Double.nan) { $0.isNaN || $1.value < $0 ? $1.value : $0 }
+        case "max_over_time":
+            return window.reduce(Double.nan) { $0.isNaN || $1.value > $0 ? $1.value : $0 }
+        case "stddev_over_time", "stdvar_over_time":
+            var count = 0.0, mean = 0.0, meanC = 0.0, aux = 0.0, auxC = 0.0
+            for sample in window {
+                count += 1
+                let delta = sample.value - (mean + meanC)
+                (mean, meanC) = kahanAdd(delta / count, mean, meanC)
+                (aux, auxC) = kahanAdd(delta * (sample.value - (mean + meanC)), aux, auxC)
+            }
+            let variance = (aux + auxC) / count
+            return name == "stddev_over_time" ? variance.squareRoot() : variance
+        case "mad_over_time":
+            let values = window.map(\.value)
+            let median = quantile(0.5, values)
+            return quantile(0.5, values.map { abs($0 - median) })
+        case "quantile_over_time": return quantile(scalars[0], window.map(\.value))
+        case "changes":
+            var changes = 0.0
+            var previous = window.first!.value
+            for sample in window.dropFirst() {
+                if !(sample.value == previous || (sample.value.isNaN && previous.isNaN)) { changes += 1 }
+                previous = sample.value
+            }
+            return changes
+        case "resets":
+            var resets = 0.0
+            var previous = window.first!.value
+            for sample in window.dropFirst() {
+                if sample.value < previous { resets += 1 }
+                previous = sample.value
+            }
+            return resets
+        case "deriv":
+            guard window.count >= 2 else { return nil }
+            return linearRegression(window, interceptTime: window.first!.timestamp).slope
+        case "predict_linear":
+            guard window.count >= 2 else { return nil }
+            let (slope, intercept) = linearRegression(window, interceptTime: end)
+            return intercept + slope * scalars[0]
+        case "double_exponential_smoothing", "holt_winters":
+            let (smoothing, trend) = (scalars[0], scalars[1])
+            guard smoothing > 0, smoothing < 1, trend > 0, trend < 1 else {
+                throw EvaluationError("invalid smoothing factor. Expected: 0 < sf < 1, got: \(smoothing)")
+            }
+            guard window.count >= 2 else { return nil }
+            var s0 = 0.0, s1 = window[window.startIndex].value
+            var b = window[window.startIndex + 1].value - window[window.startIndex].value
+            for (offset, sample) in window.enumerated().dropFirst() {
+                if offset > 1 { b = trend * (s1 - s0) + (1 - trend) * b }
+                let x = smoothing * sample.value
+                let y = (1 - smoothing) * (s1 + b)
+                s0 = s1
+                s1 = x + y
+            }
+            return s1
+        case "absent_over_time": return nil
+        case "ts_of_last_over_time": return Double(window.last!.timestamp) / 1000
+        case "ts_of_first_over_time": return Double(window.first!.timestamp) / 1000
+        case "ts_of_max_over_time", "ts_of_min_over_time":
+            var best = window.first!
+            for sample in window.dropFirst() where name == "ts_of_max_over_time" ? sample.value >= best.value : sample.value <= best.value { best = sample }
+            return Double(best.timestamp) / 1000
+        default: throw EvaluationError("function \(name) is not supported")
+        }
+    }
+
+    /// Prometheus's `extrapolatedRate`: the change over the samples, extrapolated towards the window's
+    /// edges when the series seems to cover them, and never below a counter's zero point.
+    private func extrapolatedRate(_ window: ArraySlice<Sample>, range: Int64, end: Int64, counter: Bool, rate: Bool) -> Double? {
+        guard window.count >= 2 else { return nil }
+        let first = window.first!, last = window.last!
+        var result = last.value - first.value
+        if counter {
+            var previous = first.value
+            for sample in window.dropFirst() {
+                if sample.value < previous { result += previous }
+                previous = sample.value
+            }
+        }
+        let rangeStart = end - range
+        var durationToStart = Double(first.timestamp - rangeStart) / 1000
+        var durationToEnd = Double(end - last.timestamp) / 1000
+        let sampled = Double(last.timestamp - first.timestamp) / 1000
+        let average = sampled / Double(window.count - 1)
+        let threshold = average * 1.1
+        if durationToStart >= threshold { durationToStart = average / 2 }
+        if counter && result > 0 && first.value >= 0 {
+            let durationToZero = sampled * (first.value / result)
+            if durationToZero < durationToStart { durationToStart = durationToZero }
+        }
+        if durationToEnd >= threshold { durationToEnd = average / 2 }
+        var factor = (sampled + durationToStart + durationToEnd) / sampled
+        if rate { factor /= Double(range) / 1000 }
+        return result * factor
+    }
+
+    private func linearRegression(_ samples: ArraySlice<Sample>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
+        var n = 0.0
+        var sumX = 0.0, cX = 0.0, sumY = 0.0, cY = 0.0, sumXY = 0.0, cXY = 0.0, sumX2 = 0.0, cX2 = 0.0
+        let initY = samples.first!.value
+        var constY = true
+        for (index, sample) in samples.enumerated() {
+            if constY && index > 0 && sample.value != initY { constY = false }
+            n += 1
+            let x = Double(sample.timestamp - interceptTime) / 1000
+            (sumX, cX) = kahanAdd(x, sumX, cX)
+            (sumY, cY) = kahanAdd(sample.value, sumY, cY)
+            (sumXY, cXY) = kahanAdd(x * sample.value, sumXY, cXY)
+            (sumX2, cX2) = kahanAdd(x * x, sumX2, cX2)
+        }
+        if constY { return initY.isInfinite ? (.nan, .nan) : (0, initY) }
+        sumX += cX; sumY += cY; sumXY += cXY; sumX2 += cX2
+        let covXY = sumXY - sumX * sumY / n
+        let varX = sumX2 - sumX * sumX / n
+        let slope = covXY / varX
+        return (slope, sumY / n - slope * sumX / n)
+    }
+}
+
+/// Kahan–Babuška summation step: returns the new sum and compensation.
+@inline(__always)
+func kahanAdd(_ value: Double, _ sum: Double, _ compensation: Double) -> (Double, Double) {
+    let t = sum + value
+    var c = compensation
+    if t.isInfinite {
+        c = 0
+    } else if abs(sum) >= abs(value) {
+        c += (sum - t) + value
+    } else {
+        c += (value - t) + sum
+    }
+    return (t, c)
+}
+
+func kahanSum<S: Sequence>(_ values: S) -> Double where S.Element == Double {
+    var sum = 0.0, c = 0.0
+    for value in values { (sum, c) = kahanAdd(value, sum, c) }
+    return sum.isInfinite ? sum : sum + c
+}
+
+/// Prometheus's `quantile`: linear interpolation between the closest ranks.
+func quantile(_ q: Double, _ values: [Double]) -> Double {
+    if values.isEmpty || q.isNaN { return .nan }
+    if q < 0 { return -.infinity }
+    if q > 1 { return .infinity }
+    let sorted = values.sorted { $0 < $1 || ($0.isNaN && !$1.isNaN) }
+    let rank = q * Double(sorted.count - 1)
+    let lower = max(0, Int(rank.rounded(.down)))
+    let upper = min(sorted.count - 1, lower + 1)
+    let weight = rank - rank.rounded(.down)
+    return sorted[lower] * (1 - weight) + sorted[upper] * weight
+}

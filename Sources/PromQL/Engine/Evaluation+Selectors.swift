@@ -1,0 +1,105 @@
+import MetricsModel
+
+/// A series with its raw samples, for range functions.
+struct RawSeries {
+    var labels: Labels
+    var samples: [Sample]
+}
+
+extension Evaluation {
+    /// Loads series for `matchers` over `mint...maxt`, counting samples against the limit.
+    mutating func load(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+        let series = try storage.select(matchers, from: mint, through: maxt)
+        samplesLoaded += series.reduce(0) { $0 + $1.1.count }
+        guard samplesLoaded <= maxSamples else {
+            throw EvaluationError("query processing would load too many samples into memory in query execution")
+        }
+        return series
+    }
+
+    /// An instant selector at every step: the newest sample in (t − lookback, t], unless it is a stale marker.
+    mutating func selectInstant(_ selector: VectorSelector) throws -> [StepSeries] {
+        let offset = try selector.modifiers.offset.map(duration) ?? 0
+        let count = steps.count
+        let times = (0..<count).map { selectorTime($0, selector.modifiers, offset: offset) }
+        guard let first = times.min(), let last = times.max() else { return [] }
+        let series = try load(selector.allMatchers, from: first - lookback + 1, through: last)
+        var out: [StepSeries] = []
+        out.reserveCapacity(series.count)
+        for (labels, samples) in series {
+            var values = [Double](repeating: Absent.value, count: count)
+            var cursor = 0
+            var any = false
+            for (index, t) in times.enumerated() {
+                // Times only go up across steps unless `@` pins them; rewind when they do not.
+                if index > 0 && t < times[index - 1] { cursor = 0 }
+                while cursor < samples.count && samples[cursor].timestamp <= t { cursor += 1 }
+                guard cursor > 0 else { continue }
+                let sample = samples[cursor - 1]
+                guard sample.timestamp > t - lookback, !StaleMarker.isStale(sample.value) else { continue }
+                values[index] = sample.value
+                any = true
+            }
+            if any { out.append(StepSeries(labels: labels, values: values)) }
+        }
+        return out
+    }
+
+    /// For a matrix selector or subquery argument: each series' samples (stale markers removed) over
+    /// the whole span every step's window can reach, with the range and the per-step window ends.
+    mutating func rangeArgument(_ expr: Expr) throws -> (series: [RawSeries], range: Int64, windowEnds: [Int64]) {
+        switch expr {
+        case .paren(let inner): return try rangeArgument(inner)
+        case .matrix(let selector, let rangeExpr):
+            let range = try duration(rangeExpr)
+            let offset = try selector.modifiers.offset.map(duration) ?? 0
+            let ends = (0..<steps.count).map { selectorTime($0, selector.modifiers, offset: offset) }
+            guard let first = ends.min(), let last = ends.max() else { return ([], range, ends) }
+            var plain = selector
+            plain.modifiers = Modifiers()
+            let series = try load(plain.allMatchers, from: first - range + 1, through: last)
+            return (series.map { RawSeries(labels: $0.0, samples: $0.1.filter { !StaleMarker.isStale($0.value) }) }, range, ends)
+        case .subquery(let subquery):
+            let range = try duration(subquery.range)
+            let offset = try subquery.modifiers.offset.map(duration) ?? 0
+            let ends = (0..<steps.count).map { selectorTime($0, subquery.modifiers, offset: offset) }
+            guard let first = ends.min(), let last = ends.max() else { return ([], range, ends) }
+            var step = try subquery.step.map(duration) ?? 60_000
+            if step <= 0 { step = 60_000 }
+            // Inner steps are aligned to multiples of the step, as Prometheus aligns them.
+            let innerStart = (first - range).floorDiv(step) * step + step
+            let innerEnd = last.floorDiv(step) * step
+            guard innerEnd >= innerStart else { return ([], range, ends) }
+            var inner = Evaluation(storage: storage, steps: Steps(start: innerStart, end: innerEnd, step: step), lookback: lookback, maxSamples: maxSamples)
+            inner.samplesLoaded = samplesLoaded
+            let value = try inner.eval(subquery.expr)
+            samplesLoaded = inner.samplesLoaded
+            guard case .vector(let series) = value else { throw EvaluationError("subquery is only allowed on instant vector") }
+            let raw = series.map { item in
+                RawSeries(labels: Evaluation.finalLabels(item), samples: item.values.enumerated().compactMap { index, value in
+                    Absent.test(value) ? nil : Sample(timestamp: innerStart + Int64(index) * step, value: value)
+                })
+            }
+            return (raw, range, ends)
+        default:
+            throw EvaluationError("expected a range vector")
+        }
+    }
+
+    /// A top-level range vector of an instant query: the raw samples of each window.
+    mutating func rawMatrix(_ expr: Expr) throws -> [RawSeries] {
+        let (series, range, ends) = try rangeArgument(expr)
+        let end = ends[0]
+        return series.compactMap { item in
+            let samples = item.samples.filter { $0.timestamp > end - range && $0.timestamp <= end }
+            return samples.isEmpty ? nil : RawSeries(labels: item.labels, samples: samples)
+        }
+    }
+}
+
+extension Int64 {
+    func floorDiv(_ divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}

@@ -1,0 +1,263 @@
+import Foundation
+import MetricsModel
+
+/// Runs Prometheus's PromQL test scripts (`promqltest` DSL, ../shared/docs/promqltest-dsl.md) against
+/// the engine. Evals that need native histograms are skipped; everything else passes or fails.
+public struct PromQLTestRunner {
+    public struct Outcome: Sendable {
+        public var passed = 0
+        public var failed = 0
+        public var skipped = 0
+        /// One line per failed eval: where, the query, expected vs got.
+        public var failures: [String] = []
+        public init() {}
+    }
+
+    public var engine = Engine()
+
+    public init() {}
+
+    public func run(file name: String, contents: String) -> Outcome {
+        var outcome = Outcome()
+        let storage = MemoryStorage()
+        let lines = contents.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            return trimmed.hasPrefix("#") ? "" : trimmed
+        }
+        var index = 0
+        /// Metric names loaded with native histogram values: evals that read them are skipped.
+        var histogramNames = Set<String>()
+        while index < lines.count {
+            let line = lines[index]
+            index += 1
+            if line.isEmpty { continue }
+            let word = line.split(separator: " ").first.map { $0.lowercased() } ?? ""
+            if word == "clear" {
+                // `clear` takes no data lines; the next line is a command.
+                storage.clear()
+                histogramNames = []
+                continue
+            }
+            var block: [String] = []
+            while index < lines.count && !lines[index].isEmpty {
+                block.append(lines[index])
+                index += 1
+            }
+            if word.hasPrefix("load") {
+                histogramNames.formUnion(load(line, block, into: storage, nhcb: word.contains("nhcb")))
+            } else if word.hasPrefix("eval") {
+                let lineNumber = index - block.count
+                let needsHistograms = histogramNames.contains { line.contains($0) }
+                evaluate(line, block, storage: storage, histograms: needsHistograms, at: "\(name):\(lineNumber)", into: &outcome)
+            }
+        }
+        return outcome
+    }
+
+    /// Loads a block's float samples; returns the metric names that carry native histograms
+    /// (histogram literals, or every `_bucket` family of a `load_with_nhcb` block, under its base name).
+    private func load(_ header: String, _ block: [String], into storage: MemoryStorage, nhcb: Bool) -> Set<String> {
+        let parts = header.split(separator: " ")
+        guard parts.count >= 2, let step = PromDuration(parsing: String(parts[1]))?.milliseconds else { return [] }
+        var histograms = Set<String>()
+        for line in block where !line.contains("@st ") {
+            guard let (labels, items) = try? SeriesDescription.parse(line) else { continue }
+            let name = labels.metricName
+            var samples: [Sample] = []
+            for (offset, item) in items.enumerated() {
+                switch item {
+                case .value(let value): samples.append(Sample(timestamp: Int64(offset) * step, value: value))
+                case .omitted: continue
+                case .histogram: if !name.isEmpty { histograms.insert(name) }
+                }
+            }
+            if nhcb && name.hasSuffix("_bucket") { histograms.insert(String(name.dropLast("_bucket".count))) }
+            storage.add(labels, samples)
+        }
+        return histograms
+    }
+
+    private func evaluate(_ header: String, _ block: [String], storage: MemoryStorage, histograms: Bool, at location: String, into outcome: inout Outcome) {
+        let lower = header.lowercased()
+        var expectFail = lower.hasPrefix("eval_fail")
+        var ordered = lower.hasPrefix("eval_ordered")
+        let needsWarn = lower.hasPrefix("eval_warn")
+        let needsInfo = lower.hasPrefix("eval_info")
+        var expectedLines: [String] = []
+        var failMessage: String?
+        var failRegex: String?
+        var expectAnnotations = needsWarn || needsInfo
+        var expectedString: String?
+        var expectedScalar: Double?
+        var rangeVector: (from: Int64, to: Int64, step: Int64)?
+        for line in block {
+            if line.split(separator: " ").first == "expect" {
+                let rest = line.dropFirst("expect".count).trimmingCharacters(in: .whitespaces)
+                if rest.hasPrefix("fail") {
+                    expectFail = true
+                    if let range = rest.range(of: "msg:") { failMessage = rest[range.upperBound...].trimmingCharacters(in: .whitespaces) }
+                    if let range = rest.range(of: "regex:") { failRegex = rest[range.upperBound...].trimmingCharacters(in: .whitespaces) }
+                } else if rest.hasPrefix("ordered") {
+                    ordered = true
+                } else if rest.hasPrefix("warn") || rest.hasPrefix("info") {
+                    expectAnnotations = true
+                } else if rest.hasPrefix("string") {
+                    let quoted = rest.dropFirst("string".count).trimmingCharacters(in: .whitespaces)
+                    expectedString = (try? Parser.parse(quoted)).flatMap { if case .string(let s) = $0 { s } else { nil } }
+                } else if rest.hasPrefix("range vector") {
+                    let words = rest.split(separator: " ")
+                    if words.count >= 8, let from = PromDuration(parsing: String(words[3])), let to = PromDuration(parsing: String(words[5])),
+                       let step = PromDuration(parsing: String(words[7])) {
+                        rangeVector = (from.milliseconds, to.milliseconds, step.milliseconds)
+                    }
+                }
+                continue
+            }
+            if line.hasPrefix("expected_fail_message") {
+                failMessage = String(line.dropFirst("expected_fail_message".count)).trimmingCharacters(in: .whitespaces)
+                break
+            }
+            if line.hasPrefix("expected_fail_regexp") {
+                failRegex = String(line.dropFirst("expected_fail_regexp".count)).trimmingCharacters(in: .whitespaces)
+                break
+            }
+            if let scalar = Self.scalarLine(line) {
+                expectedScalar = scalar
+                break
+            }
+            expectedLines.append(line)
+        }
+        let nativeOnly = ["histogram_count", "histogram_sum", "histogram_avg", "histogram_fraction", "histogram_stddev", "histogram_stdvar"]
+        if histograms || block.contains(where: { $0.contains("{{") }) || nativeOnly.contains(where: header.contains) {
+            outcome.skipped += 1
+            return
+        }
+        // Header: eval instant at T expr | eval range from S to E step D expr.
+        let words = header.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var query = ""
+        var instantTime: Int64?
+        var range: (Int64, Int64, Int64)?
+        if words.count >= 4, words[1] == "instant", words[2] == "at", let t = PromDuration(parsing: words[3]) {
+            instantTime = t.milliseconds
+            query = words.dropFirst(4).joined(separator: " ")
+        } else if words.count >= 8, words[1] == "range", words[2] == "from", let s = PromDuration(parsing: words[3]),
+                  words[4] == "to", let e = PromDuration(parsing: words[5]), words[6] == "step", let d = PromDuration(parsing: words[7]) {
+            range = (s.milliseconds, e.milliseconds, d.milliseconds)
+            query = words.dropFirst(8).joined(separator: " ")
+        } else {
+            outcome.failed += 1
+            outcome.failures.append("\(location): cannot read eval header: \(header)")
+            return
+        }
+        // Keep the query text as written (the split above collapsed repeated spaces inside strings).
+        if let position = header.range(of: query.split(separator: " ").first.map(String.init) ?? query) {
+            query = String(header[position.lowerBound...])
+        }
+        func fail(_ message: String) {
+            outcome.failed += 1
+            outcome.failures.append("\(location): \(query): \(message)")
+        }
+        let result: Result<QueryValue, Error> = Result {
+            let expr = try Parser.parse(query)
+            if let instantTime { return try engine.instant(expr, at: instantTime, on: storage) }
+            let (s, e, d) = range!
+            return try engine.range(expr, start: s, end: e, step: d, on: storage)
+        }
+        if expectFail {
+            switch result {
+            case .success: fail("expected an error, got success")
+            case .failure(let error):
+                let text = (error as? ParseError)?.message ?? "\(error)"
+                if let failMessage, !("\(error)".contains(failMessage) || text == failMessage) { fail("expected error \(failMessage), got \(text)"); return }
+                if let failRegex, (try? Regex(failRegex)).map({ text.contains($0) || "\(error)".contains($0) }) == false {
+                    fail("expected error matching \(failRegex), got \(text)")
+                    return
+                }
+                outcome.passed += 1
+            }
+            return
+        }
+        if needsWarn || needsInfo || (expectAnnotations && block.contains { $0.hasPrefix("expect warn") || $0.hasPrefix("expect info") }) {
+            // The engine produces no annotations yet, so an eval that requires one cannot pass.
+            fail("expects a warning or info annotation; the engine emits none")
+            return
+        }
+        let value: QueryValue
+        switch result {
+        case .failure(let error): fail("unexpected error: \(error)"); return
+        case .success(let v): value = v
+        }
+        do {
+            try compare(value, expectedLines, scalar: expectedScalar, string: expectedString, ordered: ordered, range: range, rangeVector: rangeVector)
+            outcome.passed += 1
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    private static func scalarLine(_ line: String) -> Double? {
+        guard !line.contains("{"), !line.contains(" ") else { return nil }
+        if let integer = Int64(line) { return Double(integer) }
+        if line.hasPrefix("0x"), let hex = Int64(line.dropFirst(2), radix: 16) { return Double(hex) }
+        if case .success(let value) = GoFloat.parse(line) { return value }
+        return nil
+    }
+
+    private func compare(_ value: QueryValue, _ lines: [String], scalar: Double?, string: String?, ordered: Bool,
+                         range: (Int64, Int64, Int64)?, rangeVector: (from: Int64, to: Int64, step: Int64)?) throws {
+        var expected: [(Labels, [SeriesDescription.Item])] = []
+        for line in lines { expected.append(try SeriesDescription.parse(line)) }
+        switch value {
+        case .scalar(_, let got):
+            guard let scalar else { throw EvaluationError("got scalar \(got), expected \(lines)") }
+            guard Self.almostEqual(got, scalar) else { throw EvaluationError("expected scalar \(scalar), got \(got)") }
+        case .string(_, let got):
+            guard got == string else { throw EvaluationError("expected string \(string ?? "nil"), got \(got)") }
+        case .vector(_, let got):
+            guard scalar == nil else { throw EvaluationError("expected scalar \(scalar!), got vector") }
+            guard got.count == expected.count else {
+                throw EvaluationError("expected \(expected.count) samples, got \(got.count): \(got.map { "\($0.0) \($0.1)" }.prefix(5))")
+            }
+            for (position, sample) in got.enumerated() {
+                guard let match = expected.firstIndex(where: { $0.0 == sample.0 }) else {
+                    throw EvaluationError("unexpected series \(sample.0) \(sample.1)")
+                }
+                if ordered && match != position { throw EvaluationError("expected \(expected[position].0) at position \(position + 1), got \(sample.0)") }
+                guard case .value(let want) = expected[match].1.first else { throw EvaluationError("bad expectation for \(sample.0)") }
+                guard Self.almostEqual(sample.1, want) else { throw EvaluationError("\(sample.0): expected \(want), got \(sample.1)") }
+            }
+        case .matrix(let got):
+            guard scalar == nil else { throw EvaluationError("expected scalar, got matrix") }
+            let (start, step): (Int64, Int64) = range.map { ($0.0, $0.2) } ?? rangeVector.map { ($0.from, $0.step) } ?? (0, 0)
+            var remaining = expected
+            for (labels, samples) in got {
+                guard let match = remaining.firstIndex(where: { $0.0 == labels }) else {
+                    throw EvaluationError("unexpected series \(labels) with \(samples.count) points")
+                }
+                let want = remaining.remove(at: match).1
+                var points: [Sample] = []
+                for (offset, item) in want.enumerated() {
+                    if case .value(let v) = item { points.append(Sample(timestamp: start + Int64(offset) * step, value: v)) }
+                }
+                guard points.count == samples.count else {
+                    throw EvaluationError("\(labels): expected \(points.count) points, got \(samples.count): \(samples.prefix(6).map { "\($0.value)@\($0.timestamp)" })")
+                }
+                for (a, b) in zip(points, samples) where a.timestamp != b.timestamp || !Self.almostEqual(b.value, a.value) {
+                    throw EvaluationError("\(labels): expected \(a.value)@\(a.timestamp), got \(b.value)@\(b.timestamp)")
+                }
+            }
+            if let missing = remaining.first { throw EvaluationError("missing series \(missing.0)") }
+        }
+    }
+
+    /// Prometheus's `almost.Equal` with ε = 1e-6; the stale marker equals only itself.
+    static func almostEqual(_ a: Double, _ b: Double) -> Bool {
+        if StaleMarker.isStale(a) || StaleMarker.isStale(b) { return StaleMarker.isStale(a) && StaleMarker.isStale(b) }
+        if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
+        if a == b { return true }
+        let minNormal = 2.2250738585072014e-308
+        let difference = abs(a - b)
+        if a == 0 || b == 0 || abs(a) + abs(b) < minNormal { return difference < 1e-6 * minNormal }
+        return difference / min(abs(a) + abs(b), .greatestFiniteMagnitude) < 1e-6
+    }
+}

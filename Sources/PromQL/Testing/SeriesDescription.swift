@@ -1,0 +1,86 @@
+import MetricsModel
+
+/// The test DSL's series descriptions: `metric{labels} 1+2x3 _ stale …` (promqltest-dsl.md §3).
+public enum SeriesDescription {
+    public enum Item: Equatable {
+        case value(Double)
+        case omitted
+        /// A native histogram literal, which this engine does not support.
+        case histogram
+    }
+
+    /// Splits a line into its label set and its values.
+    public static func parse(_ line: String) throws -> (Labels, [Item]) {
+        let (metric, rest) = try splitMetric(line)
+        if metric.filter({ !$0.isWhitespace }) == "{}" { return (.empty, try parseValues(rest)) }
+        let expr: Expr
+        do { expr = try Parser.parse(metric) } catch { throw EvaluationError("bad series description \"\(metric)\": \(error)") }
+        guard case .vector(let selector) = expr else { throw EvaluationError("bad series description \"\(metric)\"") }
+        var pairs: [Label] = []
+        for matcher in selector.allMatchers {
+            guard matcher.type == .equal else { throw EvaluationError("only = is allowed in series descriptions") }
+            pairs.append(Label(matcher.name, matcher.value))
+        }
+        return (Labels(pairs), try parseValues(rest))
+    }
+
+    static func splitMetric(_ line: String) throws -> (String, Substring) {
+        let chars = Array(line)
+        var index = 0
+        while index < chars.count && chars[index] != "{" && !chars[index].isWhitespace { index += 1 }
+        if index < chars.count && chars[index] == "{" {
+            var quote: Character?
+            while index < chars.count {
+                let c = chars[index]
+                if let q = quote {
+                    if c == "\\" { index += 1 } else if c == q { quote = nil }
+                } else if c == "\"" || c == "'" || c == "`" {
+                    quote = c
+                } else if c == "}" {
+                    index += 1
+                    break
+                }
+                index += 1
+            }
+        }
+        let metric = String(chars[0..<index])
+        return (metric, Substring(String(chars[index...])))
+    }
+
+    static func parseValues(_ text: Substring) throws -> [Item] {
+        var items: [Item] = []
+        if text.contains("{{") { return [.histogram] }
+        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            let word = String(token)
+            if word == "_" { items.append(.omitted); continue }
+            if word.hasPrefix("_x"), let n = Int(word.dropFirst(2)) {
+                items.append(contentsOf: repeatElement(.omitted, count: n))
+                continue
+            }
+            if word == "stale" { items.append(.value(StaleMarker.value)); continue }
+            // value, valueXn, value(+|-)deltaXn
+            if let xIndex = word.lastIndex(of: "x"), let count = Int(word[word.index(after: xIndex)...]) {
+                let body = String(word[..<xIndex])
+                var split: String.Index?
+                var i = body.index(after: body.startIndex)
+                while i < body.endIndex {
+                    if (body[i] == "+" || body[i] == "-") && body[body.index(before: i)].lowercased() != "e" { split = i }
+                    i = body.index(after: i)
+                }
+                let start = try number(split.map { String(body[..<$0]) } ?? body)
+                let delta = try split.map { try number(String(body[$0...])) } ?? 0
+                for k in 0...count { items.append(.value(start + Double(k) * delta)) }
+                continue
+            }
+            items.append(.value(try number(word)))
+        }
+        return items
+    }
+
+    static func number(_ text: String) throws -> Double {
+        let cleaned = text.replacingUnderscores()
+        if case .success(let value) = GoFloat.parse(cleaned) { return value }
+        throw EvaluationError("bad number \"\(text)\" in series description")
+    }
+}
+
