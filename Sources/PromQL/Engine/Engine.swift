@@ -22,12 +22,63 @@ public struct Engine: Sendable {
         case .scalar(let values): return .scalar(timestamp: time, value: values[0])
         case .string(let text): return .string(timestamp: time, value: text)
         case .vector(let series):
-            let result = series.compactMap { item -> (Labels, Double)? in
+            var result = series.compactMap { item -> (Labels, Double)? in
                 Absent.test(item.values[0]) ? nil : (Evaluation.finalLabels(item), item.values[0])
             }
             try Evaluation.checkDuplicates(result.map(\.0))
+            Self.applySortFunction(expr, &result)
             return .vector(timestamp: time, result)
         }
+    }
+
+    /// `sort`, `sort_desc`, `sort_by_label` and `sort_by_label_desc` order an instant result; they
+    /// only matter at the top of an instant query (a range query's series are sorted by labels).
+    static func applySortFunction(_ expr: Expr, _ result: inout [(Labels, Double)]) {
+        var inner = expr
+        while case .paren(let e) = inner { inner = e }
+        guard case .call(let name, let args) = inner else { return }
+        func valueLess(_ a: Double, _ b: Double, descending: Bool) -> Bool {
+            // NaN sorts last either way.
+            if a.isNaN != b.isNaN { return b.isNaN }
+            return descending ? a > b : a < b
+        }
+        switch name {
+        case "sort": result.sort { valueLess($0.1, $1.1, descending: false) }
+        case "sort_desc": result.sort { valueLess($0.1, $1.1, descending: true) }
+        case "sort_by_label", "sort_by_label_desc":
+            let names = args.dropFirst().compactMap { arg -> String? in if case .string(let s) = arg { s } else { nil } }
+            let descending = name == "sort_by_label_desc"
+            result.sort { a, b in
+                for label in names {
+                    let x = a.0.get(label), y = b.0.get(label)
+                    if x != y { return descending ? Self.naturalLess(y, x) : Self.naturalLess(x, y) }
+                }
+                return descending ? b.0 < a.0 : a.0 < b.0
+            }
+        default: return
+        }
+    }
+
+    /// Natural order: digit runs compare by value ("a2" < "a10"), as Prometheus's sort_by_label does.
+    static func naturalLess(_ a: String, _ b: String) -> Bool {
+        var x = Array(a.unicodeScalars)[...], y = Array(b.unicodeScalars)[...]
+        while let p = x.first, let q = y.first {
+            let pd = p.properties.numericType != nil && ("0"..."9").contains(p)
+            let qd = q.properties.numericType != nil && ("0"..."9").contains(q)
+            if pd && qd {
+                let xs = x.prefix { ("0"..."9").contains($0) }, ys = y.prefix { ("0"..."9").contains($0) }
+                let xv = String(String.UnicodeScalarView(xs)).drop { $0 == "0" }, yv = String(String.UnicodeScalarView(ys)).drop { $0 == "0" }
+                if xv.count != yv.count { return xv.count < yv.count }
+                if xv != yv { return xv < yv }
+                x = x.dropFirst(xs.count)
+                y = y.dropFirst(ys.count)
+                continue
+            }
+            if p != q { return p.value < q.value }
+            x = x.dropFirst()
+            y = y.dropFirst()
+        }
+        return x.count < y.count
     }
 
     /// A range query: `start`, `start + step`, …, up to `end` (ms). The result is a matrix sorted by labels.

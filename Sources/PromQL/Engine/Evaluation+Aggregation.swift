@@ -115,11 +115,9 @@ extension Evaluation {
         var out = series.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
         for step in 0..<steps.count {
             let p = parameter[step]
-            if op == .limitRatio {
-                guard !p.isNaN else { throw EvaluationError("Ratio value is NaN") }
-            } else {
-                guard p.isFinite || p.isNaN else { throw EvaluationError("Scalar value \(p) overflows int64") }
-                guard abs(p) < 9.2e18 else { throw EvaluationError("Scalar value \(p) overflows int64") }
+            guard !p.isNaN else { throw EvaluationError("Parameter value is NaN") }
+            if op != .limitRatio {
+                guard abs(p) < 9.2e18 else { throw EvaluationError("Scalar value \(GoFloat.formatG(p)) overflows int64") }
             }
             for list in members {
                 let present = list.filter { !Absent.test(series[$0].values[step]) }

@@ -28,6 +28,17 @@ extension Evaluation {
         switch name {
         case "time": return .scalar((0..<steps.count).map { Double(steps.time($0)) / 1000 })
         case "pi": return .scalar([Double](repeating: .pi, count: steps.count))
+        case "start": return .scalar([Double](repeating: Double(steps.start) / 1000, count: steps.count))
+        case "end": return .scalar([Double](repeating: Double(steps.end) / 1000, count: steps.count))
+        case "range": return .scalar([Double](repeating: Double(steps.end - steps.start) / 1000, count: steps.count))
+        case "step": return .scalar([Double](repeating: Double(steps.step) / 1000, count: steps.count))
+        case "min_of", "max_of":
+            let a = try scalarArgument(args[0])
+            let b = try scalarArgument(args[1])
+            return .scalar(zip(a, b).map { x, y in
+                if x.isNaN || y.isNaN { return .nan }
+                return name == "min_of" ? Swift.min(x, y) : Swift.max(x, y)
+            })
         case "vector":
             return .vector([StepSeries(labels: .empty, values: try scalarArgument(args[0]))])
         case "scalar":

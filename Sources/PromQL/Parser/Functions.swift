@@ -57,6 +57,9 @@ public enum Functions {
         add(FunctionSignature("scalar", [v], returns: .scalar))
         add(FunctionSignature("vector", [s]))
         add(FunctionSignature("time", [], returns: .scalar))
+        for name in ["start", "end", "range", "step"] { add(FunctionSignature(name, [], returns: .scalar)) }
+        add(FunctionSignature("min_of", [s, s], returns: .scalar))
+        add(FunctionSignature("max_of", [s, s], returns: .scalar))
         add(FunctionSignature("pi", [], returns: .scalar))
         return table
     }()

@@ -47,7 +47,7 @@ public struct PromQLTestRunner {
                 histogramNames.formUnion(load(line, block, into: storage, nhcb: word.contains("nhcb")))
             } else if word.hasPrefix("eval") {
                 let lineNumber = index - block.count
-                let needsHistograms = histogramNames.contains { line.contains($0) }
+                let needsHistograms = !histogramNames.isDisjoint(with: Self.identifiers(in: line))
                 evaluate(line, block, storage: storage, histograms: needsHistograms, at: "\(name):\(lineNumber)", into: &outcome)
             }
         }
@@ -149,10 +149,9 @@ public struct PromQLTestRunner {
             outcome.failures.append("\(location): cannot read eval header: \(header)")
             return
         }
-        // Keep the query text as written (the split above collapsed repeated spaces inside strings).
-        if let position = header.range(of: query.split(separator: " ").first.map(String.init) ?? query) {
-            query = String(header[position.lowerBound...])
-        }
+        // Keep the query text as written (the split above collapsed repeated spaces inside strings):
+        // everything after the header's fixed words.
+        query = Self.dropWords(header, instantTime != nil ? 4 : 8)
         func fail(_ message: String) {
             outcome.failed += 1
             outcome.failures.append("\(location): \(query): \(message)")
@@ -193,6 +192,30 @@ public struct PromQLTestRunner {
         } catch {
             fail("\(error)")
         }
+    }
+
+    /// Every identifier (metric names among them) and quoted string in a line, for the histogram check.
+    static func identifiers(in line: String) -> Set<String> {
+        guard let tokens = try? Lexer.tokenize(line) else { return Set(line.split { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != ":" }.map(String.init)) }
+        var out = Set<String>()
+        for token in tokens {
+            switch token.kind {
+            case .identifier: out.insert(String(token.text))
+            case .string(let text): out.insert(text)
+            default: break
+            }
+        }
+        return out
+    }
+
+    /// `text` without its first `count` whitespace-separated words and the blanks after them.
+    static func dropWords(_ text: String, _ count: Int) -> String {
+        var rest = Substring(text)
+        for _ in 0..<count {
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            rest = rest.drop { $0 != " " && $0 != "\t" }
+        }
+        return String(rest.drop { $0 == " " || $0 == "\t" })
     }
 
     private static func scalarLine(_ line: String) -> Double? {
