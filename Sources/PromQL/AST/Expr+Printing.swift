@@ -122,7 +122,7 @@ extension DurationExpr: CustomStringConvertible {
         case .binary(let op, let lhs, let rhs): return "\(lhs) \(op.rawValue) \(rhs)"
         case .negate(let inner): return "-\(inner)"
         case .paren(let inner): return "(\(inner))"
-        case .call(let name): return name + "()"
+        case .call(let name, let args): return name + "(" + args.map(\.description).joined(separator: ", ") + ")"
         }
     }
 }

@@ -138,6 +138,6 @@ public indirect enum DurationExpr: Sendable, Equatable {
     case binary(op: BinaryOp, DurationExpr, DurationExpr)
     case negate(DurationExpr)
     case paren(DurationExpr)
-    /// `step()`, `range()`.
-    case call(String)
+    /// `step()`, `range()`, and `min_of(a, b)`, `max_of(a, b)` over durations.
+    case call(String, [DurationExpr])
 }

@@ -36,6 +36,14 @@ public struct Engine: Sendable {
     static func applySortFunction(_ expr: Expr, _ result: inout [(Labels, Double)]) {
         var inner = expr
         while case .paren(let e) = inner { inner = e }
+        if case .aggregate(let aggregate) = inner, aggregate.op == .topk || aggregate.op == .bottomk {
+            let descending = aggregate.op == .topk
+            result.sort { a, b in
+                if a.1.isNaN != b.1.isNaN { return b.1.isNaN }
+                return descending ? a.1 > b.1 : a.1 < b.1
+            }
+            return
+        }
         guard case .call(let name, let args) = inner else { return }
         func valueLess(_ a: Double, _ b: Double, descending: Bool) -> Bool {
             // NaN sorts last either way.
@@ -192,7 +200,14 @@ struct Evaluation {
         case .seconds(let seconds): return seconds
         case .negate(let inner): return -(try durationSeconds(inner))
         case .paren(let inner): return try durationSeconds(inner)
-        case .call(let name): return name == "step" ? Double(steps.step) / 1000 : Double(steps.end - steps.start) / 1000
+        case .call(let name, let args):
+            switch name {
+            case "step": return Double(steps.step) / 1000
+            case "range": return Double(steps.end - steps.start) / 1000
+            default:
+                let a = try durationSeconds(args[0]), b = try durationSeconds(args[1])
+                return name == "min_of" ? Swift.min(a, b) : Swift.max(a, b)
+            }
         case .binary(let op, let lhs, let rhs):
             let a = try durationSeconds(lhs)
             let b = try durationSeconds(rhs)

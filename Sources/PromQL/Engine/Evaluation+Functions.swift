@@ -194,7 +194,8 @@ extension Evaluation {
         guard LabelName.isValid(destination) else { throw EvaluationError("invalid destination label name in label_replace(): \(destination)") }
         var offsets: [Int64] = []
         for index in series.indices {
-            let value = Evaluation.finalLabels(series[index]).get(source)
+            // `__name__` is still readable here even when an inner function will drop it (delayed removal).
+            let value = series[index].labels.get(source)
             guard regex.match(value, groupOffsets: &offsets) else { continue }
             let expanded = Self.expand(replacement, source: value, offsets: offsets, regex: regex.compiled)
             var builder = LabelsBuilder(series[index].labels)
@@ -212,9 +213,10 @@ extension Evaluation {
         let sources = try args.dropFirst(3).map(stringArgument)
         guard LabelName.isValid(destination) else { throw EvaluationError("invalid destination label name in label_join(): \(destination)") }
         for index in series.indices {
-            let labels = Evaluation.finalLabels(series[index])
+            let labels = series[index].labels
             var builder = LabelsBuilder(series[index].labels)
             builder.set(destination, sources.map { labels.get($0) }.joined(separator: separator))
+            if destination == LabelNames.metricName { series[index].dropName = false }
             series[index].labels = builder.labels()
         }
         return .vector(series)

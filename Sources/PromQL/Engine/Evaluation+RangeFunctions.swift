@@ -21,7 +21,7 @@ extension Evaluation {
                 while high < item.samples.count && item.samples[high].timestamp <= end { high += 1 }
                 while low < high && item.samples[low].timestamp <= end - range { low += 1 }
                 let window = item.samples[low..<high]
-                if let value = try compute(name, window, range: range, end: end, scalars: scalars.map { $0[index] }) {
+                if let value = try compute(name, window, range: range, end: end, stepTime: steps.time(index), scalars: scalars.map { $0[index] }) {
                     values[index] = value
                     any = true
                 }
@@ -34,7 +34,7 @@ extension Evaluation {
         return .vector(out)
     }
 
-    private func compute(_ name: String, _ window: ArraySlice<Sample>, range: Int64, end: Int64, scalars: [Double]) throws -> Double? {
+    private func compute(_ name: String, _ window: ArraySlice<Sample>, range: Int64, end: Int64, stepTime: Int64, scalars: [Double]) throws -> Double? {
         guard !window.isEmpty else { return nil }
         switch name {
         case "rate": return extrapolatedRate(window, range: range, end: end, counter: true, rate: true)
@@ -107,7 +107,8 @@ extension Evaluation {
             return linearRegression(window, interceptTime: window.first!.timestamp).slope
         case "predict_linear":
             guard window.count >= 2 else { return nil }
-            let (slope, intercept) = linearRegression(window, interceptTime: end)
+            // The prediction is from the evaluation time, even when `@` moved the window.
+            let (slope, intercept) = linearRegression(window, interceptTime: stepTime)
             return intercept + slope * scalars[0]
         case "double_exponential_smoothing", "holt_winters":
             let (smoothing, trend) = (scalars[0], scalars[1])

@@ -431,7 +431,15 @@ public struct Parser {
             let name = String(advance().text).lowercased()
             try expect(.leftParen, "\"(\"")
             try expect(.rightParen, "\")\"")
-            return .call(name)
+            return .call(name, [])
+        case .identifier where (isIdentifier("min_of") || isIdentifier("max_of")) && next.kind == .leftParen:
+            let name = String(advance().text).lowercased()
+            try expect(.leftParen, "\"(\"")
+            let first = try parseDurationExpr(minPrecedence: 0)
+            try expect(.comma, "\",\"")
+            let second = try parseDurationExpr(minPrecedence: 0)
+            try expect(.rightParen, "\")\"")
+            return .call(name, [first, second])
         default:
             throw error("unexpected \(describe(token)), expected duration", at: token)
         }
