@@ -79,19 +79,7 @@ extension Evaluation {
     static func reduce(_ op: AggregateOp, _ values: [Double], _ parameter: Double) -> Double {
         switch op {
         case .sum: return kahanSum(values)
-        case .avg:
-            var mean = 0.0, c = 0.0, count = 0.0
-            var infinite: Double?
-            for v in values {
-                count += 1
-                if v.isInfinite {
-                    infinite = infinite.map { $0.sign == v.sign ? $0 : .nan } ?? v
-                    continue
-                }
-                (mean, c) = kahanAdd((v - (mean + c)) / count, mean, c)
-            }
-            if let infinite { return infinite }
-            return mean + c
+        case .avg: return average(values)
         case .count: return Double(values.count)
         case .group: return 1
         case .min: return values.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
@@ -115,7 +103,7 @@ extension Evaluation {
         var out = series.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
         for step in 0..<steps.count {
             let p = parameter[step]
-            guard !p.isNaN else { throw EvaluationError("Parameter value is NaN") }
+            guard !p.isNaN else { throw EvaluationError(op == .limitRatio ? "Ratio value is NaN" : "Parameter value is NaN") }
             if op != .limitRatio {
                 guard abs(p) < 9.2e18 else { throw EvaluationError("Scalar value \(GoFloat.formatG(p)) overflows int64") }
             }

@@ -97,7 +97,7 @@ extension Evaluation {
                 if let existing = oneBySignature[oneSignatures[index]] {
                     let side = swapped ? "left" : "right"
                     throw EvaluationError(
-                        "found duplicate series for the match group \(oneSignatures[index]) on the \(side) hand-side of the operation: [\(oneLabels[existing]), \(oneLabels[index])];many-to-many matching not allowed: matching labels must be unique on one side")
+                        "found duplicate series for the match group \(oneSignatures[index].goDescription) on the \(side) hand-side of the operation: [\(oneLabels[existing].goDescription), \(oneLabels[index].goDescription)];many-to-many matching not allowed: matching labels must be unique on one side")
                 }
                 oneBySignature[oneSignatures[index]] = index
             }
@@ -174,5 +174,12 @@ extension Evaluation {
             }
         }
         return (out + (op == .or ? extra : [])).filter { $0.values.contains { !Absent.test($0) } }
+    }
+}
+
+extension Labels {
+    /// Labels as Go's `labels.Labels.String()` prints them: `{__name__="x", a="b"}`.
+    var goDescription: String {
+        "{" + map { "\($0.name)=\(Expr.quote($0.value))" }.joined(separator: ", ") + "}"
     }
 }

@@ -144,13 +144,14 @@ extension Evaluation {
         case .vector(let s), .matrix(let s, _): selector = s
         default: return .empty
         }
+        // Labels come from equality matchers, except names matched more than once (by any operator).
         var pairs: [String: String] = [:]
-        var repeated = Set<String>()
-        for matcher in selector.allMatchers where matcher.type == .equal && matcher.name != LabelNames.metricName {
-            if pairs[matcher.name] != nil { repeated.insert(matcher.name) }
-            pairs[matcher.name] = matcher.value
+        var seen: [String: Int] = [:]
+        for matcher in selector.allMatchers where matcher.name != LabelNames.metricName {
+            seen[matcher.name, default: 0] += 1
+            if matcher.type == .equal { pairs[matcher.name] = matcher.value }
         }
-        for name in repeated { pairs[name] = nil }
+        for (name, count) in seen where count > 1 { pairs[name] = nil }
         return Labels(pairs)
     }
 
@@ -259,9 +260,10 @@ extension Evaluation {
         var groups: [Labels: [(Double, Int)]] = [:]
         for (index, item) in series.enumerated() {
             guard let le = item.labels[LabelNames.bucket], case .success(let bound) = GoFloat.parse(le) else { continue }
+            // Grouped with the metric name still on (it is dropped from the result), so two histograms
+            // that differ only by name collide at the end, as in Prometheus.
             var builder = LabelsBuilder(item.labels)
             builder.delete(LabelNames.bucket)
-            builder.delete(LabelNames.metricName)
             groups[builder.labels(), default: []].append((bound, index))
         }
         var out: [StepSeries] = []
@@ -276,7 +278,7 @@ extension Evaluation {
                 guard !present.isEmpty else { continue }
                 values[step] = Self.bucketQuantile(q[step], present)
             }
-            if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: labels, values: values)) }
+            if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
         }
         return .vector(out)
     }

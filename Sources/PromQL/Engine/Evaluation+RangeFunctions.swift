@@ -53,20 +53,7 @@ extension Evaluation {
         case "last_over_time": return window.last!.value
         case "first_over_time": return window.first!.value
         case "sum_over_time": return kahanSum(window.lazy.map(\.value))
-        case "avg_over_time":
-            // An incremental mean keeps large values from overflowing a plain sum.
-            var mean = 0.0
-            var compensation = 0.0
-            var count = 0.0
-            for sample in window {
-                count += 1
-                if sample.value.isInfinite || mean.isInfinite {
-                    mean = mean.isInfinite && sample.value.isInfinite && mean.sign != sample.value.sign ? .nan : (mean.isInfinite ? mean : sample.value)
-                    continue
-                }
-                (mean, compensation) = kahanAdd((sample.value - (mean + compensation)) / count, mean, compensation)
-            }
-            return mean.isInfinite || mean.isNaN ? mean : mean + compensation
+        case "avg_over_time": return average(window.lazy.map(\.value))
         case "min_over_time":
             return window.reduce(Double.nan) { $0.isNaN || $1.value < $0 ? $1.value : $0 }
         case "max_over_time":
@@ -209,6 +196,38 @@ func kahanSum<S: Sequence>(_ values: S) -> Double where S.Element == Double {
     var sum = 0.0, c = 0.0
     for value in values { (sum, c) = kahanAdd(value, sum, c) }
     return sum.isInfinite ? sum : sum + c
+}
+
+/// Prometheus's mean: a Kahan-compensated sum divided at the end while the sum stays finite, switching
+/// to an incremental mean once it would overflow (direct division is usually more accurate).
+func average<S: Sequence>(_ values: S) -> Double where S.Element == Double {
+    var iterator = values.makeIterator()
+    guard var sum = iterator.next() else { return .nan }
+    var count = 1.0, mean = 0.0, c = 0.0
+    var incremental = false
+    while let value = iterator.next() {
+        count += 1
+        if !incremental {
+            let (newSum, newC) = kahanAdd(value, sum, c)
+            if !newSum.isInfinite {
+                sum = newSum
+                c = newC
+                continue
+            }
+            incremental = true
+            mean = sum / (count - 1)
+            c /= count - 1
+        }
+        if mean.isInfinite {
+            // An infinite mean stays as it is unless the opposite infinity or NaN arrives.
+            if value.isInfinite && (mean > 0) == (value > 0) { continue }
+            if !value.isInfinite && !value.isNaN { continue }
+        }
+        let current = mean + c
+        (mean, c) = kahanAdd(value / count - current / count, mean, c)
+    }
+    if incremental { return mean + c }
+    return sum / count + c / count
 }
 
 /// Prometheus's `quantile`: linear interpolation between the closest ranks.
