@@ -125,3 +125,94 @@ struct MetadataEndpointTests {
         }
     }
 }
+
+@Suite("Query API endpoints", .serialized)
+struct QueryEndpointTests {
+    static func withAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("query-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = try DB(path: directory, logger: Logger(label: "test"))
+        defer { db.close() }
+        // A counter rising by 15 a scrape, every 15 s for 10 minutes, on two instances.
+        for step in 0...40 {
+            var appender = db.appender()
+            for instance in ["a:1", "b:1"] {
+                try appender.append(["__name__": "http_requests_total", "job": "api", "instance": instance],
+                                    Sample(timestamp: 1_700_000_000_000 + Int64(step) * 15_000, value: Double(step * 15)))
+            }
+            try appender.commit()
+        }
+        let app = Application(router: APIServer(db: db, targets: TargetStatusBoard()).router())
+        try await app.test(.router) { client in try await body(client) }
+    }
+
+    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
+    }
+
+    @Test("an instant query returns a vector with string values and second timestamps")
+    func instant() async throws {
+        try await Self.withAPI { client in
+            try await client.execute(uri: "/api/v1/query?query=sum(rate(http_requests_total%5B5m%5D))&time=1700000600", method: .get) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(text.hasPrefix(#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000600,""#))
+                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                let value = try #require(((data["result"] as? [[String: Any]])?.first?["value"] as? [Any])?[1] as? String)
+                // Two counters at 1/s each, extrapolated as Prometheus does.
+                #expect(abs((Double(value) ?? 0) - 2) < 1e-9)
+            }
+        }
+    }
+
+    @Test("a range query returns a matrix sorted by labels with a point per step")
+    func range() async throws {
+        try await Self.withAPI { client in
+            try await client.execute(
+                uri: "/api/v1/query_range", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "query=http_requests_total&start=1700000000&end=1700000600&step=60s")
+            ) { response in
+                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                #expect(data["resultType"] as? String == "matrix")
+                let result = try #require(data["result"] as? [[String: Any]])
+                #expect(result.count == 2)
+                #expect((result[0]["metric"] as? [String: String])?["instance"] == "a:1")
+                #expect((result[0]["values"] as? [[Any]])?.count == 11)
+            }
+        }
+    }
+
+    @Test("scalars print in 'f' form and tiny sample values in 'e' form")
+    func formatting() async throws {
+        #expect(ResultJSON.sampleValue(1e-9) == "1e-09")
+        #expect(ResultJSON.sampleValue(1.5e300) == "1.5e+300")
+        #expect(ResultJSON.sampleValue(1e21) == "1e+21")
+        #expect(ResultJSON.sampleValue(0.17520000000000002) == "0.17520000000000002")
+        #expect(ResultJSON.sampleValue(123456789012345680) == "123456789012345680")
+        #expect(ResultJSON.sampleValue(-0.0) == "-0")
+        #expect(ResultJSON.timestamp(1_795_719_210_123) == "1795719210.123")
+        #expect(ResultJSON.timestamp(1_795_719_210_500) == "1795719210.5")
+        try await Self.withAPI { client in
+            try await client.execute(uri: "/api/v1/query?query=scalar(vector(1e-9))&time=100", method: .get) { response in
+                #expect(String(buffer: response.body).contains(#"[100,"0.000000001"]"#))
+            }
+        }
+    }
+
+    @Test("errors map to Prometheus's types and codes", arguments: [
+        ("/api/v1/query?query=sum(", HTTPResponse.Status.badRequest, "bad_data"),
+        ("/api/v1/query_range?query=up&start=10&end=1&step=1", .badRequest, "bad_data"),
+        ("/api/v1/query_range?query=up&start=0&end=100000&step=1", .badRequest, "bad_data"),
+        ("/api/v1/query_range?query=up&start=0&end=10&step=0", .badRequest, "bad_data"),
+        ("/api/v1/query?query=http_requests_total%20%2B%20on()%20http_requests_total&time=1700000600", .unprocessableContent, "execution"),
+    ])
+    func errors(uri: String, status: HTTPResponse.Status, type: String) async throws {
+        try await Self.withAPI { client in
+            try await client.execute(uri: uri, method: .get) { response in
+                #expect(response.status == status)
+                let body = try Self.json(response.body)
+                #expect(body["errorType"] as? String == type)
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MetricsModel
+import PromQL
 import Scraper
 import TSDB
 
@@ -29,6 +30,7 @@ public struct APIServer: Sendable {
             Self.text(selfMetrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         MetadataEndpoints(db: db).register(on: router)
+        QueryEndpoints(db: db, engine: Engine()).register(on: router)
         router.get("/api/v1/status/buildinfo") { _, _ in
             // A version Grafana reads as Prometheus ≥ 2.24; no `features` key.
             APIResponse.success([
