@@ -43,6 +43,17 @@ enum APIResponse {
         return json(body, status: .ok)
     }
 
+    /// Runs a handler, turning its errors into Prometheus's error envelope.
+    static func respond(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let error as APIError {
+            return failure(error)
+        } catch {
+            return failure(APIError(.internal, "\(error)"))
+        }
+    }
+
     static func failure(_ error: APIError) -> Response {
         json(["status": "error", "errorType": error.kind.rawValue, "error": error.message], status: error.status)
     }

@@ -10,22 +10,12 @@ struct MetadataEndpoints: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         for method in [HTTPRequest.Method.get, .post] {
-            router.on("/api/v1/series", method: method) { request, _ in await self.respond { try await self.series(request) } }
-            router.on("/api/v1/labels", method: method) { request, _ in await self.respond { try await self.labels(request) } }
-            router.on("/api/v1/format_query", method: method) { request, _ in await self.respond { try await self.formatQuery(request) } }
+            router.on("/api/v1/series", method: method) { request, _ in await APIResponse.respond { try await self.series(request) } }
+            router.on("/api/v1/labels", method: method) { request, _ in await APIResponse.respond { try await self.labels(request) } }
+            router.on("/api/v1/format_query", method: method) { request, _ in await APIResponse.respond { try await self.formatQuery(request) } }
         }
         router.get("/api/v1/label/:name/values") { request, context in
-            await self.respond { try await self.labelValues(request, name: context.parameters.get("name") ?? "") }
-        }
-    }
-
-    private func respond(_ body: () async throws -> Response) async -> Response {
-        do {
-            return try await body()
-        } catch let error as APIError {
-            return APIResponse.failure(error)
-        } catch {
-            return APIResponse.failure(APIError(.internal, "\(error)"))
+            await APIResponse.respond { try await self.labelValues(request, name: context.parameters.get("name") ?? "") }
         }
     }
 

@@ -16,18 +16,8 @@ struct QueryEndpoints: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         for method in [HTTPRequest.Method.get, .post] {
-            router.on("/api/v1/query", method: method) { request, _ in await self.respond { try await self.instant(request) } }
-            router.on("/api/v1/query_range", method: method) { request, _ in await self.respond { try await self.range(request) } }
-        }
-    }
-
-    private func respond(_ body: () async throws -> Response) async -> Response {
-        do {
-            return try await body()
-        } catch let error as APIError {
-            return APIResponse.failure(error)
-        } catch {
-            return APIResponse.failure(APIError(.internal, "\(error)"))
+            router.on("/api/v1/query", method: method) { request, _ in await APIResponse.respond { try await self.instant(request) } }
+            router.on("/api/v1/query_range", method: method) { request, _ in await APIResponse.respond { try await self.range(request) } }
         }
     }
 
