@@ -52,3 +52,22 @@ struct MetricsdProcessTests {
         #expect(log.contains("not a valid duration"))
     }
 }
+
+@Suite("metricsd without targets", .serialized)
+struct MetricsdIdleTests {
+    @Test("metricsd with no scrape targets keeps serving until stopped")
+    func noTargets() async throws {
+        let port = ServerProcess.freePort()
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-idle-\(port).yml")
+        try "scrape_configs: []\n".write(to: config, atomically: true, encoding: .utf8)
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-idle-\(port)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try ServerProcess("metricsd", arguments: ["--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)", "--storage.tsdb.path", data])
+        defer { server.stop() }
+        #expect(await eventually(within: 15) { await httpGet("http://127.0.0.1:\(port)/-/ready")?.0 == 200 })
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(server.process.isRunning)
+        #expect(await httpGet("http://127.0.0.1:\(port)/api/v1/query?query=vector(1)")?.0 == 200)
+        #expect(server.stop() == 0)
+    }
+}

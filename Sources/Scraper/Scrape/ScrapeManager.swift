@@ -42,6 +42,10 @@ public final class ScrapeManager<Store: Appendable>: Service {
         let planned = loops
         try? await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
+                // Keeps the service running (as a service group requires) even with no targets.
+                group.addTask {
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                }
                 for (scrape, target) in planned {
                     let loop = ScrapeLoop(target: target, config: scrape, store: self.store, client: client, status: self.status, logger: self.logger)
                     group.addTask { await loop.run() }
