@@ -14,8 +14,9 @@ extension Evaluation {
                 parameter = try scalarArgument(p)
             }
         }
-        // Group keys are computed once per series, not per step.
-        let keys = series.map { groupKey(Evaluation.finalLabels($0), node) }
+        // Group keys are computed once per series, not per step, from the labels as they stand
+        // before delayed `__name__` removal (so `by (__name__)` still sees the name).
+        let keys = series.map { groupKey($0.labels, node) }
         var groupIndex: [Labels: Int] = [:]
         var groupLabels: [Labels] = []
         var members: [[Int]] = []
@@ -58,7 +59,9 @@ extension Evaluation {
                     guard !present.isEmpty else { continue }
                     values[step] = Self.reduce(node.op, present, parameter.isEmpty ? 0 : parameter[step])
                 }
-                if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: groupLabels[group], values: values)) }
+                // A group's result loses `__name__` at the end if any member was going to.
+                let drop = list.contains { series[$0].dropName }
+                if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: groupLabels[group], values: values, dropName: drop)) }
             }
             return .vector(out)
         }
