@@ -6,30 +6,38 @@ extension GoFloat {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
         if value == 0 { return value.sign == .minus ? "-0" : "0" }
-        let (digits, pointPosition) = shortestDigits(value)
-        let exponent = pointPosition - 1
-        var out = value < 0 ? "-" : ""
+        let exponent = shortestDigits(value).1 - 1
         // Go's 'g' with shortest precision switches to %e at exponents < -4 or >= 6.
-        if exponent < -4 || exponent >= 6 {
-            out.append(digits.first!)
-            if digits.count > 1 {
-                out += "."
-                out += digits.dropFirst()
-            }
-            out += exponent < 0 ? "e-" : "e+"
-            let magnitude = abs(exponent)
-            if magnitude < 10 { out += "0" }
-            out += String(magnitude)
-            return out
-        }
-        if pointPosition <= 0 {
-            out += "0." + String(repeating: "0", count: -pointPosition) + digits
-        } else if pointPosition >= digits.count {
-            out += digits + String(repeating: "0", count: pointPosition - digits.count)
-        } else {
-            let split = digits.index(digits.startIndex, offsetBy: pointPosition)
-            out += digits[..<split] + "." + digits[split...]
-        }
+        if exponent < -4 || exponent >= 6 { return formatE(value) }
+        return formatPlain(value)
+    }
+
+    /// Go's `strconv.FormatFloat(value, 'e', -1, 64)`: `1e-09`, `1.5e+300`, `-2.5e+00`.
+    public static func formatE(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        if value == 0 { return value.sign == .minus ? "-0e+00" : "0e+00" }
+        let (digits, point) = shortestDigits(value)
+        var out = value < 0 ? "-" : ""
+        out.append(digits.first!)
+        if digits.count > 1 { out += "." + digits.dropFirst() }
+        let exponent = point - 1
+        out += exponent < 0 ? "e-" : "e+"
+        out += (abs(exponent) < 10 ? "0" : "") + String(abs(exponent))
+        return out
+    }
+
+    /// Go's `strconv.FormatFloat(value, 'f', -1, 64)`: plain decimals, never an exponent.
+    public static func formatPlain(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        if value == 0 { return value.sign == .minus ? "-0" : "0" }
+        let (digits, point) = shortestDigits(value)
+        var out = value < 0 ? "-" : ""
+        if point <= 0 { return out + "0." + String(repeating: "0", count: -point) + digits }
+        if point >= digits.count { return out + digits + String(repeating: "0", count: point - digits.count) }
+        let split = digits.index(digits.startIndex, offsetBy: point)
+        out += digits[..<split] + "." + digits[split...]
         return out
     }
 

@@ -37,22 +37,10 @@ extension Expr: CustomStringConvertible {
         }
     }
 
-    /// Numbers as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes them, with Inf and NaN spelled out.
+    /// Numbers as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes them, with `Inf` spelled as PromQL reads it.
     static func format(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Inf" : "Inf" }
-        let (digits, point) = GoFloat.shortestDigitsForPrinting(value)
-        var out = value < 0 ? "-" : ""
-        if digits.isEmpty { return out + "0" }
-        if point <= 0 {
-            out += "0." + String(repeating: "0", count: -point) + digits
-        } else if point >= digits.count {
-            out += digits + String(repeating: "0", count: point - digits.count)
-        } else {
-            let split = digits.index(digits.startIndex, offsetBy: point)
-            out += digits[..<split] + "." + digits[split...]
-        }
-        return out
+        return GoFloat.formatPlain(value)
     }
 
     static func quote(_ value: String) -> String {

@@ -142,19 +142,3 @@ extension Evaluation {
         return out.filter { $0.values.contains { !Absent.test($0) } }
     }
 }
-
-extension GoFloat {
-    /// Go's `strconv.FormatFloat(v, 'f', -1, 64)` (count_values' label values).
-    public static func formatPlain(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
-        let (digits, point) = shortestDigitsForPrinting(value)
-        var out = value < 0 ? "-" : ""
-        if digits.isEmpty { return out + "0" }
-        if point <= 0 { return out + "0." + String(repeating: "0", count: -point) + digits }
-        if point >= digits.count { return out + digits + String(repeating: "0", count: point - digits.count) }
-        let split = digits.index(digits.startIndex, offsetBy: point)
-        out += digits[..<split] + "." + digits[split...]
-        return out
-    }
-}

@@ -244,17 +244,7 @@ public struct Parser {
             grouping = try parseLabelList()
             hasGrouping = true
         }
-        try expect(.leftParen, "\"(\"")
-        var args: [Expr] = []
-        if current.kind != .rightParen {
-            args.append(try parseExpression(minPrecedence: 0))
-            while current.kind == .comma {
-                _ = advance()
-                if current.kind == .rightParen { break }
-                args.append(try parseExpression(minPrecedence: 0))
-            }
-        }
-        try expect(.rightParen, "\")\"")
+        let args = try parseArguments()
         if !hasGrouping && (isIdentifier("by") || isIdentifier("without")) {
             without = isIdentifier("without")
             _ = advance()
@@ -278,10 +268,8 @@ public struct Parser {
         return .aggregate(aggregate)
     }
 
-    private mutating func parseCall() throws(ParseError) -> Expr {
-        let nameToken = advance()
-        let name = String(nameToken.text)
-        guard let signature = Functions.all[name] else { throw error("unknown function with name \"\(name)\"", at: nameToken) }
+    /// `( expr, expr, … )`, a trailing comma allowed.
+    private mutating func parseArguments() throws(ParseError) -> [Expr] {
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
         if current.kind != .rightParen {
@@ -293,6 +281,14 @@ public struct Parser {
             }
         }
         try expect(.rightParen, "\")\"")
+        return args
+    }
+
+    private mutating func parseCall() throws(ParseError) -> Expr {
+        let nameToken = advance()
+        let name = String(nameToken.text)
+        guard let signature = Functions.all[name] else { throw error("unknown function with name \"\(name)\"", at: nameToken) }
+        let args = try parseArguments()
         let required = signature.arguments.count - signature.optional
         if args.count < required || (!signature.variadic && args.count > signature.arguments.count) {
             let expected = signature.optional > 0 && !signature.variadic ? "at most \(signature.arguments.count)" : "\(signature.arguments.count)"

@@ -59,21 +59,8 @@ enum ResultJSON {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
         let magnitude = abs(value)
-        if magnitude != 0 && (magnitude < 1e-6 || magnitude >= 1e21) { return goExponent(value) }
-        if value == 0 && value.sign == .minus { return "-0" }
+        if magnitude != 0 && (magnitude < 1e-6 || magnitude >= 1e21) { return GoFloat.formatE(value) }
         return GoFloat.formatPlain(value)
-    }
-
-    /// Go's `'e'` with shortest digits: `1e-09`, `1.5e+300`.
-    static func goExponent(_ value: Double) -> String {
-        let (digits, point) = GoFloat.shortestDigitsForPrinting(value)
-        var out = value < 0 ? "-" : ""
-        out.append(digits.first ?? "0")
-        if digits.count > 1 { out += "." + digits.dropFirst() }
-        let exponent = point - 1
-        out += exponent < 0 ? "e-" : "e+"
-        out += (abs(exponent) < 10 ? "0" : "") + String(abs(exponent))
-        return out
     }
 
     static func quote(_ text: String) -> String {
