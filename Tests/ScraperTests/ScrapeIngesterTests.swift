@@ -138,6 +138,10 @@ struct TargetTests {
         ("scrape_configs: [{job_name: a, scrape_interval: 5s, scrape_timeout: 10s}]", "scrape timeout greater"),
         ("scrape_configs: [{job_name: a, relabel_configs: [{action: explode}]}]", "unknown relabel action"),
         ("scrape_configs: [{job_name: a, relabel_configs: [{regex: 'a(', target_label: x}]}]", "missing closing )"),
+        ("global:\n  scrape_intervall: 15s\n", "line 2: field scrape_intervall not found in global"),
+        ("scrape_configs:\n- job_name: a\n  static_config: []\n", "line 3: field static_config not found in scrape_configs[0]"),
+        ("scrape_configs:\n- job_name: a\n  relabel_configs:\n  - {action: keep, regexp: x}\n", "line 4: field regexp not found in scrape_configs[0].relabel_configs[0]"),
+        ("bogus: 1\n", "line 1: field bogus not found in the configuration"),
     ])
     func invalidConfigs(yaml: String, reason: String) {
         do {

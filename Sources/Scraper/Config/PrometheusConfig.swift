@@ -15,6 +15,7 @@ public struct PrometheusConfig: Sendable, Equatable {
 
     /// Parses YAML text; `source` names the file in errors.
     public static func load(yaml: String, source: String = "<config>") throws(ConfigError) -> PrometheusConfig {
+        try ConfigKeys.check(yaml, source: source)
         let config: PrometheusConfig
         do {
             config = try YAMLDecoder().decode(PrometheusConfig.self, from: yaml)
