@@ -1,3 +1,5 @@
+import MetricsModel
+
 /// What a relabel step does. Raw values are the YAML spellings.
 public enum RelabelAction: String, Sendable, CaseIterable, Codable {
     case replace
@@ -27,20 +29,4 @@ public struct RelabelError: Error, Sendable, Equatable, CustomStringConvertible 
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
-}
-
-/// Quotes like Go's `%q` for the printable strings that appear in config errors.
-func goQuote(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }

@@ -52,3 +52,25 @@ package func quoteLabelValue(_ value: String) -> String {
     out += "\""
     return out
 }
+
+/// Quotes like Go's `%q` for the strings that appear in error messages and PromQL text:
+/// `"`, `\`, newline, tab and carriage return escaped, other control characters as `\xNN`.
+package func goQuote(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7f {
+                out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out + "\""
+}

@@ -43,25 +43,8 @@ extension Expr: CustomStringConvertible {
         return GoFloat.formatPlain(value)
     }
 
-    static func quote(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A string literal as PromQL prints it (Go's `%q`).
+    static func quote(_ value: String) -> String { goQuote(value) }
 
     /// A label name as written in PromQL: bare when it is a legacy name, quoted otherwise.
     static func labelName(_ name: String) -> String {

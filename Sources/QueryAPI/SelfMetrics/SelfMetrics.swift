@@ -58,28 +58,8 @@ public struct SelfMetrics: Sendable {
         }
         family("metricsd_scrape_targets", "gauge", "Active scrape targets by pool and last health.",
                byPool.sorted { $0.key < $1.key }.flatMap { pool, counts in
-                   [("{scrape_job=\(quote(pool)),health=\"up\"}", Double(counts.up)), ("{scrape_job=\(quote(pool)),health=\"down\"}", Double(counts.down))]
+                   [("{scrape_job=\(quoteLabelValue(pool)),health=\"up\"}", Double(counts.up)), ("{scrape_job=\(quoteLabelValue(pool)),health=\"down\"}", Double(counts.down))]
                })
-        return out
-    }
-
-    private func quote(_ text: String) -> String {
-        "\"" + text.replacingEscapes() + "\""
-    }
-}
-
-extension String {
-    /// Escapes `\`, `"` and newline for a label value in the text format.
-    func replacingEscapes() -> String {
-        var out = ""
-        for c in self {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(c)
-            }
-        }
         return out
     }
 }

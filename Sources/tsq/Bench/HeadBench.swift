@@ -69,8 +69,8 @@ struct HeadBench: ParsableCommand {
         print("appended \(Int(samples)) samples of \(series) series in \(String(format: "%.1f", wall)) s wall, \(String(format: "%.1f", cpu)) s CPU")
         print("append throughput: \(Int(samples / cpu)) samples/s per CPU-second (\(Int(samples / wall)) samples/s wall)")
         print("RSS: \(resident >> 20) MiB, baseline \(baseline >> 20) MiB, per series \((resident - baseline) / series) B (including the benchmark's 8-byte ref per series)")
+        let wal = Int(db.stats.walBytes)
         db.close()
-        let wal = FileIO_directorySize(dataDirectory + "/wal")
         print("WAL on disk: \(wal >> 20) MiB")
         // Replay: reopen the store, which replays the WAL into a new head.
         let replayCPU = Self.cpuSeconds()
@@ -96,14 +96,4 @@ struct HeadBench: ParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
-}
-
-/// Apparent size of a directory tree.
-func FileIO_directorySize(_ path: String) -> Int {
-    guard let enumerator = FileManager.default.enumerator(atPath: path) else { return 0 }
-    var total = 0
-    while let name = enumerator.nextObject() as? String {
-        total += (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0
-    }
-    return total
 }
