@@ -1,0 +1,144 @@
+import Foundation
+
+/// Prometheus's common HTTP client settings (`basic_auth`, `authorization`, `bearer_token(_file)`,
+/// `tls_config`, `follow_redirects`), shared by scrape configs and Kubernetes discovery.
+public struct HTTPClientConfig: Sendable, Equatable, Decodable {
+    public var basicAuth: BasicAuth?
+    public var authorization: Authorization?
+    public var tlsConfig = TLSConfig()
+    public var followRedirects = true
+
+    public init() {}
+
+    public struct BasicAuth: Sendable, Equatable, Decodable {
+        public var username: String
+        public var password: String?
+        public var passwordFile: String?
+        enum CodingKeys: String, CodingKey {
+            case username, password
+            case passwordFile = "password_file"
+        }
+    }
+
+    /// `authorization:`; the legacy `bearer_token`/`bearer_token_file` decode into this too.
+    public struct Authorization: Sendable, Equatable, Decodable {
+        public var type = "Bearer"
+        public var credentials: String?
+        public var credentialsFile: String?
+        enum CodingKeys: String, CodingKey {
+            case type, credentials
+            case credentialsFile = "credentials_file"
+        }
+        public init(type: String = "Bearer", credentials: String? = nil, credentialsFile: String? = nil) {
+            self.type = type
+            self.credentials = credentials
+            self.credentialsFile = credentialsFile
+        }
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            type = try container.decodeIfPresent(String.self, forKey: .type) ?? "Bearer"
+            credentials = try container.decodeIfPresent(String.self, forKey: .credentials)
+            credentialsFile = try container.decodeIfPresent(String.self, forKey: .credentialsFile)
+            if credentials != nil && credentialsFile != nil {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .credentials, in: container, debugDescription: "at most one of credentials & credentials_file must be configured")
+            }
+            if type.lowercased() == "basic" {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .type, in: container, debugDescription: "authorization type cannot be set to \"basic\", use \"basic_auth\" instead")
+            }
+        }
+    }
+
+    public struct TLSConfig: Sendable, Equatable, Decodable {
+        public var caFile: String?
+        public var certFile: String?
+        public var keyFile: String?
+        public var serverName: String?
+        public var insecureSkipVerify = false
+        enum CodingKeys: String, CodingKey {
+            case caFile = "ca_file"
+            case certFile = "cert_file"
+            case keyFile = "key_file"
+            case serverName = "server_name"
+            case insecureSkipVerify = "insecure_skip_verify"
+            case minVersion = "min_version"
+            case maxVersion = "max_version"
+            case ca, cert, key
+        }
+        public init() {}
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
+            certFile = try container.decodeIfPresent(String.self, forKey: .certFile)
+            keyFile = try container.decodeIfPresent(String.self, forKey: .keyFile)
+            serverName = try container.decodeIfPresent(String.self, forKey: .serverName)
+            insecureSkipVerify = try container.decodeIfPresent(Bool.self, forKey: .insecureSkipVerify) ?? false
+            if (certFile == nil) != (keyFile == nil) {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .certFile, in: container, debugDescription: "exactly one of key_file and cert_file is configured; both or neither are needed")
+            }
+            for inline in [CodingKeys.ca, .cert, .key] where container.contains(inline) {
+                throw DecodingError.dataCorruptedError(
+                    forKey: inline, in: container, debugDescription: "inline TLS material (\(inline.stringValue)) is not supported; use \(inline.stringValue)_file")
+            }
+        }
+        /// Whether any setting differs from the system defaults.
+        public var isDefault: Bool { self == TLSConfig() }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case basicAuth = "basic_auth"
+        case authorization
+        case bearerToken = "bearer_token"
+        case bearerTokenFile = "bearer_token_file"
+        case tlsConfig = "tls_config"
+        case followRedirects = "follow_redirects"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        basicAuth = try container.decodeIfPresent(BasicAuth.self, forKey: .basicAuth)
+        authorization = try container.decodeIfPresent(Authorization.self, forKey: .authorization)
+        let token = try container.decodeIfPresent(String.self, forKey: .bearerToken)
+        let tokenFile = try container.decodeIfPresent(String.self, forKey: .bearerTokenFile)
+        if token != nil || tokenFile != nil {
+            guard authorization == nil, token == nil || tokenFile == nil else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .bearerToken, in: container,
+                    debugDescription: "at most one of bearer_token, bearer_token_file & authorization must be configured")
+            }
+            authorization = Authorization(credentials: token, credentialsFile: tokenFile)
+        }
+        if basicAuth != nil && authorization != nil {
+            throw DecodingError.dataCorruptedError(
+                forKey: .basicAuth, in: container, debugDescription: "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured")
+        }
+        tlsConfig = try container.decodeIfPresent(TLSConfig.self, forKey: .tlsConfig) ?? TLSConfig()
+        followRedirects = try container.decodeIfPresent(Bool.self, forKey: .followRedirects) ?? true
+    }
+
+    /// The `Authorization` header value, reading credential files now so rotated tokens are picked up.
+    public func authorizationHeader() throws -> String? {
+        if let basicAuth {
+            var password = basicAuth.password ?? ""
+            if let file = basicAuth.passwordFile { password = try Self.readSecret(file) }
+            return "Basic " + Data("\(basicAuth.username):\(password)".utf8).base64EncodedString()
+        }
+        if let authorization {
+            var credentials = authorization.credentials ?? ""
+            if let file = authorization.credentialsFile { credentials = try Self.readSecret(file) }
+            return "\(authorization.type) \(credentials)"
+        }
+        return nil
+    }
+
+    static func readSecret(_ path: String) throws -> String {
+        do {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw ConfigError(source: path, message: "unable to read secret file: \(error.localizedDescription)")
+        }
+    }
+}
