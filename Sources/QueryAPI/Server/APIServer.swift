@@ -62,7 +62,7 @@ public struct APIServer: Sendable {
 
 /// `/api/v1/targets` in Prometheus's shape.
 enum TargetsResponse {
-    static func render(_ snapshot: (active: [TargetStatusBoard.Entry], dropped: [(pool: String, labels: Labels)]), state: String) -> [String: Any] {
+    static func render(_ snapshot: (active: [TargetStatusBoard.Entry], dropped: [TargetStatusBoard.Dropped]), state: String) -> [String: Any] {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let active: [[String: Any]] = snapshot.active.map { entry in
@@ -81,7 +81,7 @@ enum TargetsResponse {
                 "scrapeTimeout": entry.target.timeout.description,
             ]
         }
-        let dropped: [[String: Any]] = snapshot.dropped.map { ["discoveredLabels": $0.labels.dictionary, "scrapePool": $0.pool] }
+        let dropped: [[String: Any]] = snapshot.dropped.map { ["discoveredLabels": $0.discoveredLabels.dictionary, "scrapePool": $0.scrapePool] }
         var data: [String: Any] = [:]
         if state == "any" || state == "active" { data["activeTargets"] = active }
         if state == "any" || state == "dropped" { data["droppedTargets"] = dropped }

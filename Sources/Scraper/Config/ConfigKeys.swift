@@ -14,6 +14,32 @@ enum ConfigKeys {
 
     static let staticConfig = Section(keys: ["targets", "labels"], children: [:])
 
+    static let tlsConfig = Section(
+        keys: ["ca", "ca_file", "cert", "cert_file", "key", "key_file", "server_name", "insecure_skip_verify", "min_version", "max_version"],
+        children: [:])
+
+    /// Prometheus's common HTTP client keys, for scrape configs and discovery.
+    static let httpClientKeys: Set<String> = [
+        "basic_auth", "authorization", "oauth2", "follow_redirects", "enable_http2", "tls_config", "proxy_url", "no_proxy",
+        "proxy_from_environment", "proxy_connect_header", "http_headers", "bearer_token", "bearer_token_file",
+    ]
+
+    static let httpClientChildren: [String: Section] = [
+        "tls_config": tlsConfig,
+        "basic_auth": Section(keys: ["username", "username_file", "password", "password_file"], children: [:]),
+        "authorization": Section(keys: ["type", "credentials", "credentials_file"], children: [:]),
+    ]
+
+    static let kubernetesSDConfig = Section(
+        keys: httpClientKeys.union(["role", "api_server", "kubeconfig_file", "namespaces", "selectors", "attach_metadata"]),
+        children: httpClientChildren.merging([
+            "namespaces": Section(keys: ["own_namespace", "names"], children: [:]),
+            "selectors": Section(keys: ["role", "label", "field"], children: [:]),
+            "attach_metadata": Section(keys: ["node", "namespace", "deployment", "job", "cronjob"], children: [:]),
+        ]) { _, new in new })
+
+    static let fileSDConfig = Section(keys: ["files", "refresh_interval"], children: [:])
+
     static let scrapeConfig = Section(
         keys: [
             "job_name", "honor_labels", "honor_timestamps", "track_timestamps_staleness", "params", "scrape_interval",
@@ -28,7 +54,10 @@ enum ConfigKeys {
             "metric_name_escaping_scheme", "scrape_native_histograms", "scrape_failure_log_file", "bearer_token",
             "bearer_token_file",
         ],
-        children: ["static_configs": staticConfig, "relabel_configs": relabel, "metric_relabel_configs": relabel])
+        children: httpClientChildren.merging([
+            "static_configs": staticConfig, "relabel_configs": relabel, "metric_relabel_configs": relabel,
+            "kubernetes_sd_configs": kubernetesSDConfig, "file_sd_configs": fileSDConfig,
+        ]) { _, new in new })
 
     static let root = Section(
         keys: [

@@ -46,6 +46,8 @@ extension ScrapeConfig: Decodable {
         case labelLimit = "label_limit"
         case bodySizeLimit = "body_size_limit"
         case staticConfigs = "static_configs"
+        case fileSDConfigs = "file_sd_configs"
+        case kubernetesSDConfigs = "kubernetes_sd_configs"
         case relabelConfigs = "relabel_configs"
         case metricRelabelConfigs = "metric_relabel_configs"
     }
@@ -67,6 +69,9 @@ extension ScrapeConfig: Decodable {
         labelLimit = try container.decodeIfPresent(Int.self, forKey: .labelLimit) ?? 0
         bodySizeLimit = try container.decodeIfPresent(Int.self, forKey: .bodySizeLimit) ?? 0
         staticConfigs = try container.decodeIfPresent([StaticConfig].self, forKey: .staticConfigs) ?? []
+        fileSDConfigs = try container.decodeIfPresent([FileSDConfig].self, forKey: .fileSDConfigs) ?? []
+        kubernetesSDConfigs = try container.decodeIfPresent([KubernetesSDConfig].self, forKey: .kubernetesSDConfigs) ?? []
+        http = try HTTPClientConfig(from: decoder)
         relabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .relabelConfigs) ?? []
         metricRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .metricRelabelConfigs) ?? []
     }

@@ -86,6 +86,10 @@ public struct ScrapeConfig: Sendable, Equatable {
     public var labelLimit = 0
     public var bodySizeLimit = 0
     public var staticConfigs: [StaticConfig] = []
+    public var fileSDConfigs: [FileSDConfig] = []
+    public var kubernetesSDConfigs: [KubernetesSDConfig] = []
+    /// Authentication and TLS for the scrapes.
+    public var http = HTTPClientConfig()
     public var relabelConfigs: [RelabelConfig] = []
     public var metricRelabelConfigs: [RelabelConfig] = []
 

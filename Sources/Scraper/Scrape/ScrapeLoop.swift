@@ -74,7 +74,7 @@ struct ScrapeLoop<Store: Appendable> {
             failure = failure ?? "commit failed: \(error)"
         }
         if let failure { logger.debug("scrape failed", metadata: ["target": "\(target.url)", "error": "\(failure)"]) }
-        status.record(target, lastScrape: timestamp, duration: seconds, error: failure)
+        status.record(target, pool: config.jobName, lastScrape: timestamp, duration: seconds, error: failure)
     }
 
     private func fetch() async throws -> ([UInt8], String?) {

@@ -2,20 +2,38 @@ import AsyncHTTPClient
 import Logging
 import MetricsModel
 import ServiceLifecycle
+import Synchronization
 import TSDB
 
-/// Runs a scrape loop for every target of the configuration, as one long-running service.
+/// Runs a scrape pool per `scrape_configs` entry as one long-running service, and applies reloaded
+/// configurations: pools whose configuration is unchanged keep their loops running.
 public final class ScrapeManager<Store: Appendable>: Service {
-    let config: PrometheusConfig
     let store: Store
     public let status: TargetStatusBoard
     let logger: Logger
+    /// How often discovery changes reach the pools at most (Prometheus: 5 s).
+    let updateInterval: Duration
 
-    public init(config: PrometheusConfig, store: Store, status: TargetStatusBoard = TargetStatusBoard(), logger: Logger) {
-        self.config = config
+    private struct State {
+        var config: PrometheusConfig
+        var pools: [String: ScrapePool<Store>] = [:]
+        var client: HTTPClient?
+    }
+
+    private let state: Mutex<State>
+    private let changes: AsyncStream<Void>
+    private let signalChange: AsyncStream<Void>.Continuation
+
+    public init(
+        config: PrometheusConfig, store: Store, status: TargetStatusBoard = TargetStatusBoard(), logger: Logger,
+        updateInterval: Duration = .seconds(5)
+    ) {
         self.store = store
         self.status = status
         self.logger = logger
+        self.updateInterval = updateInterval
+        state = Mutex(State(config: config))
+        (changes, signalChange) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     public func run() async throws {
@@ -23,35 +41,64 @@ public final class ScrapeManager<Store: Appendable>: Service {
         configuration.decompression = .enabled(limit: .ratio(100))
         configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        var loops: [(ScrapeConfig, Target)] = []
-        var active: [(pool: String, target: Target)] = []
-        var dropped: [(pool: String, labels: Labels)] = []
-        for scrape in config.scrapeConfigs {
-            let targets = Target.staticTargets(scrape, global: config.global)
-            for error in targets.errors { logger.warning("target skipped", metadata: ["error": "\(error)"]) }
-            for target in targets.active {
-                loops.append((scrape, target))
-                active.append((scrape.jobName, target))
-            }
-            dropped += targets.dropped.map { (scrape.jobName, $0) }
+        let config = state.withLock { state in
+            state.client = client
+            return state.config
         }
-        status.reset(active: active, dropped: dropped)
-        logger.info("scraping", metadata: ["targets": "\(loops.count)"])
-        // Scrape until the service group shuts down; cancellation ends each loop after its
-        // current scrape and writes stale markers for its series.
-        let planned = loops
+        await apply(config)
+        // Sync pools whenever discovery reports changes, at most once per update interval.
         try? await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                // Keeps the service running (as a service group requires) even with no targets.
-                group.addTask {
-                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
-                }
-                for (scrape, target) in planned {
-                    let loop = ScrapeLoop(target: target, config: scrape, store: self.store, client: client, status: self.status, logger: self.logger)
-                    group.addTask { await loop.run() }
-                }
+            for await _ in self.changes {
+                for pool in self.state.withLock({ Array($0.pools.values) }) { pool.sync() }
+                try await Task.sleep(for: self.updateInterval)
             }
         }
+        let pools = state.withLock { state in
+            defer { state.pools = [:] }
+            return Array(state.pools.values)
+        }
+        for pool in pools { await pool.stop() }
         try await client.shutdown()
     }
+
+    /// Applies a new configuration: unchanged jobs keep running, changed ones restart, removed ones
+    /// stop (their series get stale markers).
+    public func apply(_ config: PrometheusConfig) async {
+        guard let client = state.withLock({ $0.client }) else {
+            state.withLock { $0.config = config }
+            return
+        }
+        var stale: [ScrapePool<Store>] = []
+        var started: [ScrapePool<Store>] = []
+        state.withLock { state in
+            state.config = config
+            var next: [String: ScrapePool<Store>] = [:]
+            for scrape in config.scrapeConfigs {
+                if let pool = state.pools[scrape.jobName], pool.config == scrape, pool.global == config.global {
+                    next[scrape.jobName] = pool
+                    continue
+                }
+                if let old = state.pools[scrape.jobName] { stale.append(old) }
+                var poolLogger = logger
+                poolLogger[metadataKey: "job"] = "\(scrape.jobName)"
+                let signal = signalChange
+                let pool = ScrapePool(
+                    config: scrape, global: config.global, store: store, client: client, status: status, logger: poolLogger,
+                    onChange: { signal.yield() })
+                next[scrape.jobName] = pool
+                started.append(pool)
+            }
+            for (name, pool) in state.pools where next[name] == nil { stale.append(pool) }
+            state.pools = next
+        }
+        for pool in stale {
+            await pool.stop()
+            if state.withLock({ $0.pools[pool.config.jobName] == nil }) { status.remove(pool: pool.config.jobName) }
+        }
+        for pool in started { pool.startDiscovery() }
+        logger.info("scrape configuration applied", metadata: ["jobs": "\(config.scrapeConfigs.count)", "restarted": "\(started.count)", "stopped": "\(stale.count)"])
+    }
+
+    /// The configuration in effect.
+    public var config: PrometheusConfig { state.withLock { $0.config } }
 }

@@ -12,6 +12,17 @@ public struct Target: Sendable, Hashable {
     public let interval: PromDuration
     public let timeout: PromDuration
 
+    /// What makes two targets the same scrape: a loop keeps running while its key stays (Prometheus
+    /// hashes the labels and the URL).
+    public struct Key: Hashable, Sendable {
+        let labels: Labels
+        let url: String
+        let interval: PromDuration
+        let timeout: PromDuration
+    }
+
+    public var key: Key { Key(labels: labels, url: url, interval: interval, timeout: timeout) }
+
     /// Applies Prometheus's target population to discovered labels: defaults, `relabel_configs`,
     /// then `instance` from `__address__` and removal of `__`-prefixed labels.
     /// Returns nil when relabeling drops the target; throws when it leaves no address.
@@ -20,16 +31,7 @@ public struct Target: Sendable, Hashable {
     ) throws(TargetError) -> Target? {
         let interval = config.scrapeInterval ?? global.scrapeInterval
         let timeout = config.scrapeTimeout ?? min(global.scrapeTimeout, interval)
-        var builder = LabelsBuilder(discovered)
-        // Defaults, unless discovery already set them.
-        let defaults: [(String, String)] = [
-            (LabelNames.job, config.jobName), (LabelNames.scheme, config.scheme), (LabelNames.metricsPath, config.metricsPath),
-            (LabelNames.scrapeInterval, interval.description), (LabelNames.scrapeTimeout, timeout.description),
-        ]
-        for (name, value) in defaults where !builder.has(name) { builder.set(name, value) }
-        for (name, values) in config.params where !builder.has(LabelNames.paramPrefix + name) {
-            if let first = values.first { builder.set(LabelNames.paramPrefix + name, first) }
-        }
+        var builder = LabelsBuilder(withDefaults(discovered, config: config, global: global))
         guard Relabeler.process(&builder, config.relabelConfigs) else { return nil }
 
         let address = builder.get(LabelNames.address)
@@ -54,28 +56,55 @@ public struct Target: Sendable, Hashable {
         return Target(labels: builder.labels(), discoveredLabels: discovered, url: url, interval: targetInterval, timeout: targetTimeout)
     }
 
-    /// The targets of a scrape config's static groups.
-    public static func staticTargets(_ config: ScrapeConfig, global: GlobalConfig) -> (active: [Target], dropped: [Labels], errors: [String]) {
+    /// Discovered labels plus the job's defaults (`job`, `__scheme__`, `__metrics_path__`,
+    /// `__scrape_interval__`, `__scrape_timeout__`, `__param_*`) where discovery did not set them:
+    /// what relabeling starts from and what the targets API shows as `discoveredLabels`.
+    public static func withDefaults(_ discovered: Labels, config: ScrapeConfig, global: GlobalConfig) -> Labels {
+        let interval = config.scrapeInterval ?? global.scrapeInterval
+        let timeout = config.scrapeTimeout ?? min(global.scrapeTimeout, interval)
+        var builder = LabelsBuilder(discovered)
+        let defaults: [(String, String)] = [
+            (LabelNames.job, config.jobName), (LabelNames.scheme, config.scheme), (LabelNames.metricsPath, config.metricsPath),
+            (LabelNames.scrapeInterval, interval.description), (LabelNames.scrapeTimeout, timeout.description),
+        ]
+        for (name, value) in defaults where !builder.has(name) { builder.set(name, value) }
+        for (name, values) in config.params where !builder.has(LabelNames.paramPrefix + name) {
+            if let first = values.first { builder.set(LabelNames.paramPrefix + name, first) }
+        }
+        return builder.labels()
+    }
+
+    /// The targets of discovered groups: relabeled, deduplicated by key (the first wins, as in
+    /// Prometheus), dropped ones kept for the API.
+    public static func targets(_ groups: [TargetGroup], config: ScrapeConfig, global: GlobalConfig)
+        -> (active: [Target], dropped: [Labels], errors: [String])
+    {
         var active: [Target] = []
+        var seen = Set<Key>()
         var dropped: [Labels] = []
         var errors: [String] = []
-        for group in config.staticConfigs {
-            for address in group.targets {
-                var pairs = group.labels
-                pairs[LabelNames.address] = address
-                let discovered = Labels(pairs)
+        for group in groups {
+            for pairs in group.discoveredLabelSets {
+                let discovered = withDefaults(Labels(pairs), config: config, global: global)
                 do {
                     if let target = try populate(discovered, config: config, global: global) {
-                        active.append(target)
+                        if seen.insert(target.key).inserted { active.append(target) }
                     } else {
                         dropped.append(discovered)
                     }
                 } catch {
-                    errors.append("instance \(address) in job \(config.jobName): \(error)")
+                    errors.append("instance \(pairs[LabelNames.address] ?? "") in job \(config.jobName): \(error)")
                 }
             }
         }
         return (active, dropped, errors)
+    }
+
+    /// The static groups of a scrape config, sourced by index as in Prometheus.
+    static func staticGroups(_ config: ScrapeConfig) -> [TargetGroup] {
+        config.staticConfigs.enumerated().map { index, group in
+            TargetGroup(source: String(index), labels: group.labels, targets: group.targets.map { [LabelNames.address: $0] })
+        }
     }
 
     private static func percentEncode(_ text: String) -> String {

@@ -1,7 +1,7 @@
 import MetricsModel
 import Synchronization
 
-/// The latest health of every target, written by scrape loops and read by the API.
+/// The latest health of every target, written by scrape pools and loops and read by the API.
 public final class TargetStatusBoard: Sendable {
     public struct Entry: Sendable {
         public var target: Target
@@ -13,43 +13,63 @@ public final class TargetStatusBoard: Sendable {
         public var lastScrapeDuration: Double
     }
 
-    private struct State {
-        var entries: [Labels: Entry] = [:]
-        var dropped: [(pool: String, labels: Labels)] = []
+    /// A target relabeling dropped, with the labels discovery gave it.
+    public struct Dropped: Sendable {
+        public var scrapePool: String
+        public var discoveredLabels: Labels
     }
 
-    private let state = Mutex(State())
+    private struct Pool {
+        var entries: [Target.Key: Entry] = [:]
+        var dropped: [Labels] = []
+    }
+
+    private let state = Mutex([String: Pool]())
 
     public init() {}
 
-    /// Replaces the set of known targets (after a config load), keeping the health of those that stay.
-    public func reset(active: [(pool: String, target: Target)], dropped: [(pool: String, labels: Labels)]) {
-        state.withLock { state in
-            var next: [Labels: Entry] = [:]
-            for (pool, target) in active {
-                next[target.labels] = state.entries[target.labels]
-                    ?? Entry(target: target, scrapePool: pool, health: "unknown", lastError: "", lastScrape: 0, lastScrapeDuration: 0)
+    /// Replaces a pool's targets, keeping the health of those that stay.
+    public func update(pool name: String, active: [Target], dropped: [Labels]) {
+        state.withLock { pools in
+            var next = Pool(dropped: dropped)
+            for target in active {
+                next.entries[target.key] = pools[name]?.entries[target.key].map { entry in
+                    var entry = entry
+                    entry.target = target
+                    return entry
+                } ?? Entry(target: target, scrapePool: name, health: "unknown", lastError: "", lastScrape: 0, lastScrapeDuration: 0)
             }
-            state.entries = next
-            state.dropped = dropped
+            pools[name] = next
         }
     }
 
-    func record(_ target: Target, lastScrape: Int64, duration: Double, error: String?) {
-        state.withLock { state in
-            guard var entry = state.entries[target.labels] else { return }
+    /// Forgets a pool (its job left the configuration).
+    public func remove(pool name: String) {
+        _ = state.withLock { $0.removeValue(forKey: name) }
+    }
+
+    func record(_ target: Target, pool: String, lastScrape: Int64, duration: Double, error: String?) {
+        state.withLock { pools in
+            guard var entry = pools[pool]?.entries[target.key] else { return }
             entry.health = error == nil ? "up" : "down"
             entry.lastError = error ?? ""
             entry.lastScrape = lastScrape
             entry.lastScrapeDuration = duration
-            state.entries[target.labels] = entry
+            pools[pool]?.entries[target.key] = entry
         }
     }
 
     /// Active targets sorted by pool then labels, and the dropped ones.
-    public func snapshot() -> (active: [Entry], dropped: [(pool: String, labels: Labels)]) {
-        state.withLock { state in
-            (state.entries.values.sorted { ($0.scrapePool, $0.target.labels) < ($1.scrapePool, $1.target.labels) }, state.dropped)
+    public func snapshot() -> (active: [Entry], dropped: [Dropped]) {
+        state.withLock { pools in
+            let active = pools.values.flatMap(\.entries.values).sorted { ($0.scrapePool, $0.target.labels) < ($1.scrapePool, $1.target.labels) }
+            let dropped = pools.sorted { $0.key < $1.key }.flatMap { name, pool in
+                pool.dropped.map { Dropped(scrapePool: name, discoveredLabels: $0) }
+            }
+            return (active, dropped)
         }
     }
+
+    /// The pool names in use.
+    public var poolNames: [String] { state.withLock { $0.keys.sorted() } }
 }

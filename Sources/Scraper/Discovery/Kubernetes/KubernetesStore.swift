@@ -64,14 +64,16 @@ struct KubernetesStore: Sendable {
         }
     }
 
-    /// Replaces a resource's whole store after a (re)list; returns groups for changed and vanished objects.
-    mutating func replace(_ resource: Resource, objects: [[UInt8]]) throws -> [TargetGroup] {
+    /// Replaces a resource's store after a (re)list of `namespace` (nil: all namespaces); returns groups
+    /// for changed and vanished objects.
+    mutating func replace(_ resource: Resource, namespace: String? = nil, objects: [[UInt8]]) throws -> [TargetGroup] {
         var groups: [TargetGroup] = []
+        func inScope(_ meta: Kubernetes.ObjectMeta) -> Bool { namespace == nil || meta.namespace == namespace }
         switch resource {
         case .pods:
             let listed = try objects.map { try Self.decoder.decode(Kubernetes.Pod.self, from: $0) }
             let keep = Set(listed.map(\.metadata.key))
-            for (key, pod) in pods where !keep.contains(key) { groups.append(apply(.delete, pod: pod)) }
+            for (key, pod) in pods where !keep.contains(key) && inScope(pod.metadata) { groups.append(apply(.delete, pod: pod)) }
             for pod in listed where pods[pod.metadata.key] != pod { groups.append(apply(.upsert, pod: pod)) }
         case .nodes:
             let listed = try objects.map { try Self.decoder.decode(Kubernetes.Node.self, from: $0) }
@@ -82,7 +84,7 @@ struct KubernetesStore: Sendable {
             let listed = try objects.map { try Self.decoder.decode(Kubernetes.Object.self, from: $0).metadata }
             let existing = metaStore(resource)
             let keep = Set(listed.map(\.key))
-            for (key, meta) in existing where !keep.contains(key) { groups += apply(.delete, resource, meta: meta) }
+            for (key, meta) in existing where !keep.contains(key) && inScope(meta) { groups += apply(.delete, resource, meta: meta) }
             for meta in listed where existing[meta.key] != meta { groups += apply(.upsert, resource, meta: meta) }
         }
         return groups
