@@ -16,12 +16,14 @@ struct Metricsd: AsyncParsableCommand {
         discussion: """
             Without --config.file, metricsd scrapes itself and a node exporter on 127.0.0.1:9100 every 15 s,
             and stores the samples under --storage.tsdb.path (WAL, then 2 h blocks).
-            Endpoints so far: /metrics, /-/healthy, /-/ready, /health, /ready, /api/v1/targets.
+            Targets come from static_configs, file_sd_configs and kubernetes_sd_configs (roles pod and node).
+            SIGHUP, or POST /-/reload with --web.enable-lifecycle, re-reads the configuration file; jobs whose
+            configuration did not change keep scraping, and a configuration that fails to load is rejected.
             """,
         version: BuildInfo.version
     )
 
-    @Option(name: .customLong("config.file"), help: "Prometheus configuration file (global and scrape_configs with static_configs).")
+    @Option(name: .customLong("config.file"), help: "Prometheus configuration file (global, scrape_configs with static, file and Kubernetes discovery).")
     var configFile: String?
 
     @Option(name: .customLong("web.listen-address"), help: "Address to listen on for the API and self-metrics.")
@@ -39,6 +41,9 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("storage.tsdb.wal-sync-interval"),
             help: "How often the WAL is fsync'ed (Prometheus duration); 0s syncs on every commit. Commits always reach the kernel before they return, so a killed process loses nothing.")
     var walSyncInterval = "5s"
+
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable shutdown and reload via HTTP request (POST /-/reload).")
+    var enableLifecycle = false
 
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
@@ -108,13 +113,15 @@ struct Metricsd: AsyncParsableCommand {
         }
         let targets = TargetStatusBoard()
         let scraper = ScrapeManager(config: config, store: db, status: targets, logger: logger)
-        let server = APIServer(db: db, targets: targets).application(host: host, port: port, logger: logger)
+        let reloader = ConfigReloader(configFile: configFile, scraper: scraper, logger: logger)
+        let reload: (@Sendable () async throws -> Void)? = enableLifecycle ? { @Sendable in try await reloader.reload() } : nil
+        let server = APIServer(db: db, targets: targets, reload: reload).application(host: host, port: port, logger: logger)
         let storage = StorageService(db: db, interval: .seconds(60), logger: logger)
         logger.info("metricsd starting", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)", "storage": "\(storagePath)"])
         // Shutdown runs in reverse: scrapers stop, then the server, then the store closes.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: storage), .init(service: server), .init(service: scraper)],
+                services: [.init(service: storage), .init(service: server), .init(service: scraper), .init(service: reloader)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

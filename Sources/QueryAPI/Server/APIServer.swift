@@ -12,10 +12,13 @@ public struct APIServer: Sendable {
     let db: DB
     let targets: TargetStatusBoard
     let selfMetrics: SelfMetrics
+    /// Re-reads the configuration file and applies it; nil unless `--web.enable-lifecycle`.
+    let reload: (@Sendable () async throws -> Void)?
 
-    public init(db: DB, targets: TargetStatusBoard) {
+    public init(db: DB, targets: TargetStatusBoard, reload: (@Sendable () async throws -> Void)? = nil) {
         self.db = db
         self.targets = targets
+        self.reload = reload
         selfMetrics = SelfMetrics(db: db, targets: targets)
     }
 
@@ -26,6 +29,19 @@ public struct APIServer: Sendable {
         router.get("/-/ready") { _, _ in Self.text("Prometheus Server is Ready.\n") }
         router.get("/health") { _, _ in Self.text("OK\n") }
         router.get("/ready") { _, _ in Self.text("OK\n") }
+        for method in [HTTPRequest.Method.post, .put] {
+            router.on("/-/reload", method: method) { _, _ -> Response in
+                guard let reload else {
+                    return Self.text("Lifecycle API is not enabled.", status: .forbidden)
+                }
+                do {
+                    try await reload()
+                    return Self.text("")
+                } catch {
+                    return Self.text("failed to reload config: \(error)\n", status: .internalServerError)
+                }
+            }
+        }
         router.get("/metrics") { _, _ in
             Self.text(selfMetrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
@@ -50,8 +66,8 @@ public struct APIServer: Sendable {
         Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "metricsd"), logger: logger)
     }
 
-    static func text(_ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {
-        Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
+    static func text(_ body: String, contentType: String = "text/plain; charset=utf-8", status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {

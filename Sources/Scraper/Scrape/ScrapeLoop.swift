@@ -38,8 +38,15 @@ struct ScrapeLoop<Store: Appendable> {
             let current = Self.nowMilliseconds()
             if next < current { next += ((current - next) / interval + 1) * interval }
         }
+        // The target is gone: its scraped series and its report series (`up`, ...) end with stale markers.
         var appender = store.appender()
-        ingester.markAllStale(at: Self.nowMilliseconds(), into: &appender)
+        let end = Self.nowMilliseconds()
+        ingester.markAllStale(at: end, into: &appender)
+        for (name, _) in Self.reportValues(up: false, duration: 0, report: .init()) {
+            var builder = LabelsBuilder(target.labels)
+            builder.set(LabelNames.metricName, name)
+            try? appender.append(builder.labels(), Sample(timestamp: end, value: StaleMarker.value))
+        }
         try? appender.commit()
     }
 
@@ -91,17 +98,21 @@ struct ScrapeLoop<Store: Appendable> {
     }
 
     private func appendReport<A: Appender>(_ appender: inout A, timestamp: Int64, up: Bool, duration: Double, report: ScrapeIngester.Report) {
-        let values: [(String, Double)] = [
+        for (name, value) in Self.reportValues(up: up, duration: duration, report: report) {
+            var builder = LabelsBuilder(target.labels)
+            builder.set(LabelNames.metricName, name)
+            try? appender.append(builder.labels(), Sample(timestamp: timestamp, value: value))
+        }
+    }
+
+    /// The report series every scrape writes, with their values.
+    static func reportValues(up: Bool, duration: Double, report: ScrapeIngester.Report) -> [(String, Double)] {
+        [
             ("up", up ? 1 : 0), ("scrape_duration_seconds", duration),
             ("scrape_samples_scraped", Double(report.samplesScraped)),
             ("scrape_samples_post_metric_relabeling", Double(report.samplesPostRelabel)),
             ("scrape_series_added", Double(report.seriesAdded)),
         ]
-        for (name, value) in values {
-            var builder = LabelsBuilder(target.labels)
-            builder.set(LabelNames.metricName, name)
-            try? appender.append(builder.labels(), Sample(timestamp: timestamp, value: value))
-        }
     }
 
     static func nowMilliseconds() -> Int64 {

@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import Scraper
+import ServiceLifecycle
+import UnixSignals
+import TSDB
+
+/// Re-reads `--config.file` on SIGHUP or `POST /-/reload` and applies it to the scrape manager.
+/// A configuration that fails to load is rejected and the running one stays.
+struct ConfigReloader: Service {
+    let configFile: String?
+    let scraper: ScrapeManager<DB>
+    let logger: Logger
+
+    /// Loads and applies the file; throws the load error, leaving the old configuration running.
+    func reload() async throws {
+        guard let configFile else {
+            logger.info("reload requested; running on the embedded default config, nothing to reload")
+            return
+        }
+        do {
+            let text = try String(contentsOfFile: configFile, encoding: .utf8)
+            let config = try PrometheusConfig.load(yaml: text, source: configFile)
+            await scraper.apply(config)
+            logger.info("completed loading of configuration file", metadata: ["filename": "\(configFile)"])
+        } catch {
+            logger.error("error reloading config; keeping the running configuration", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// Waits for SIGHUP until shutdown.
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try? await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                try? await reload()
+            }
+        }
+    }
+}
