@@ -43,8 +43,9 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
             }
             self.role = role
             // `$(NAME)` / `${NAME}` come from the environment, so a DaemonSet can select its own node.
-            label = try EnvironmentExpansion.expand(container.decodeIfPresent(String.self, forKey: .label) ?? "")
-            field = try EnvironmentExpansion.expand(container.decodeIfPresent(String.self, forKey: .field) ?? "")
+            let environment = decoder.userInfo[.environment] as? [String: String] ?? ProcessInfo.processInfo.environment
+            label = try EnvironmentExpansion.expand(container.decodeIfPresent(String.self, forKey: .label) ?? "", environment: environment)
+            field = try EnvironmentExpansion.expand(container.decodeIfPresent(String.self, forKey: .field) ?? "", environment: environment)
             do {
                 _ = try LabelSelector(parsing: label)
                 _ = try FieldSelector(parsing: field)

@@ -1,6 +1,12 @@
 import MetricsModel
 import Relabel
+import Foundation
 import Yams
+
+extension CodingUserInfoKey {
+    /// The environment variables `$(NAME)` expands from while decoding.
+    static let environment = CodingUserInfoKey(rawValue: "toolboxmetrics.environment")!
+}
 
 /// A `prometheus.yml`-compatible configuration: the parts ToolboxMetrics reads so far.
 public struct PrometheusConfig: Sendable, Equatable {
@@ -13,12 +19,15 @@ public struct PrometheusConfig: Sendable, Equatable {
         self.scrapeConfigs = scrapeConfigs
     }
 
-    /// Parses YAML text; `source` names the file in errors.
-    public static func load(yaml: String, source: String = "<config>") throws(ConfigError) -> PrometheusConfig {
+    /// Parses YAML text; `source` names the file in errors. `environment` supplies `$(NAME)` in
+    /// discovery selectors.
+    public static func load(
+        yaml: String, source: String = "<config>", environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> PrometheusConfig {
         try ConfigKeys.check(yaml, source: source)
         let config: PrometheusConfig
         do {
-            config = try YAMLDecoder().decode(PrometheusConfig.self, from: yaml)
+            config = try YAMLDecoder().decode(PrometheusConfig.self, from: yaml, userInfo: [.environment: environment])
         } catch let error as DecodingError {
             throw ConfigError(source: source, message: ConfigError.describe(error))
         } catch {
