@@ -115,7 +115,7 @@ struct Metricsd: AsyncParsableCommand {
         let scraper = ScrapeManager(config: config, store: db, status: targets, logger: logger)
         let reloader = ConfigReloader(configFile: configFile, scraper: scraper, logger: logger)
         let reload: (@Sendable () async throws -> Void)? = enableLifecycle ? { @Sendable in try await reloader.reload() } : nil
-        let server = APIServer(db: db, targets: targets, reload: reload).application(host: host, port: port, logger: logger)
+        let server = APIServer(db: db, targets: targets, reload: reload, config: { scraper.config }).application(host: host, port: port, logger: logger)
         let storage = StorageService(db: db, interval: .seconds(60), logger: logger)
         logger.info("metricsd starting", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)", "storage": "\(storagePath)"])
         // Shutdown runs in reverse: scrapers stop, then the server, then the store closes.

@@ -6,6 +6,6 @@ struct TSQ: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsq",
         abstract: "Query, import and benchmark ToolboxMetrics from a terminal.",
-        subcommands: [Import.self, Dump.self, PromQLTest.self, Bench.self]
+        subcommands: [Import.self, Dump.self, PromQLTest.self, Targets.self, Bench.self]
     )
 }

@@ -20,6 +20,20 @@ struct KubernetesEndToEndTests {
         return task
     }
 
+    /// Runs the built `tsq` and returns what it printed.
+    static func tsq(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = ServerProcess.binary("tsq")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: output, as: UTF8.self)
+    }
+
     /// The addresses (and paths) the platform config keeps, from the golden files.
     static func keptTargets(_ file: String) throws -> Set<String> {
         Set(try KubernetesFixtures.expected(file).compactMap { entry -> String? in
@@ -99,6 +113,19 @@ struct KubernetesEndToEndTests {
         #expect(allUp)
         let (_, dropped) = try #require(await httpGet(base + "/api/v1/targets?state=dropped"))
         #expect(dropped.contains("redis-6b7c9d8f5-zz9kq"))
+
+        // `tsq targets --explain` says which rule dropped redis and how the dashboard's address was rewritten,
+        // both from the running server and from the config file with discovery run once.
+        let fromServer = try Self.tsq(["targets", "--url", base, "--explain", "kubernetes-pods"])
+        #expect(fromServer.contains("kubernetes-pods 127.10.1.41:6379  DROPPED"), "\(fromServer)")
+        #expect(fromServer.contains(#"step 1 keep [__meta_kubernetes_pod_annotation_prometheus_io_scrape] regex "true": DROPPED (source value "false")"#))
+        #expect(fromServer.contains(#"__address__: "127.10.2.51:80" → "127.10.2.51:9113""#))
+        // The server lists unique targets: 9 kept (duplicates merged) and the 2 dropped.
+        #expect(fromServer.hasSuffix("9 kept, 2 dropped\n"))
+        let fromConfig = try Self.tsq(["targets", "--config.file", config.path, "--explain", "kubernetes-pods"])
+        #expect(fromConfig.contains(#"step 1 keep [__meta_kubernetes_pod_annotation_prometheus_io_scrape] regex "true": DROPPED (source value "false")"#), "\(fromConfig)")
+        // Run here, every discovered target is explained: 18, of which redis and mailer are dropped.
+        #expect(fromConfig.hasSuffix("16 kept, 2 dropped\n"))
 
         try KubernetesFixtures.applyEvents("watch-pods.jsonl", to: cluster, resource: "pods")
         // After the events the kept set changes; the deleted websocket pod's series are marked stale

@@ -14,11 +14,17 @@ public struct APIServer: Sendable {
     let selfMetrics: SelfMetrics
     /// Re-reads the configuration file and applies it; nil unless `--web.enable-lifecycle`.
     let reload: (@Sendable () async throws -> Void)?
+    /// The configuration in effect (for relabel explanations).
+    let config: @Sendable () -> PrometheusConfig
 
-    public init(db: DB, targets: TargetStatusBoard, reload: (@Sendable () async throws -> Void)? = nil) {
+    public init(
+        db: DB, targets: TargetStatusBoard, reload: (@Sendable () async throws -> Void)? = nil,
+        config: @escaping @Sendable () -> PrometheusConfig = { PrometheusConfig() }
+    ) {
         self.db = db
         self.targets = targets
         self.reload = reload
+        self.config = config
         selfMetrics = SelfMetrics(db: db, targets: targets)
     }
 
@@ -58,7 +64,34 @@ public struct APIServer: Sendable {
             let state = request.uri.queryParameters.get("state") ?? "any"
             return Self.json(["status": "success", "data": TargetsResponse.render(targets.snapshot(), state: state)])
         }
+        router.get("/api/v1/targets/relabel_steps") { request, _ in
+            relabelSteps(request)
+        }
         return router
+    }
+
+    /// Each `relabel_configs` rule of `scrapePool` applied to `labels` (a JSON object of discovered
+    /// labels, as `/api/v1/targets` lists them): its output and whether the target was kept.
+    func relabelSteps(_ request: Request) -> Response {
+        let parameters = request.uri.queryParameters
+        guard let pool = parameters.get("scrapePool"), !pool.isEmpty else {
+            return APIResponse.failure(APIError(.badData, "scrapePool parameter is required"))
+        }
+        guard let text = parameters.get("labels"), let data = text.data(using: .utf8),
+            let labels = (try? JSONSerialization.jsonObject(with: data)) as? [String: String]
+        else {
+            return APIResponse.failure(APIError(.badData, "labels parameter must be a JSON object of label names to values"))
+        }
+        guard let scrape = config().scrapeConfigs.first(where: { $0.jobName == pool }) else {
+            return APIResponse.failure(APIError(.badData, "scrape pool \(goQuote(pool)) not found"))
+        }
+        let explanation = RelabelExplanation.explain(Labels(labels), rules: scrape.relabelConfigs)
+        let encoder = JSONEncoder()
+        let steps: [[String: Any]] = explanation.steps.map { step in
+            let rule = (try? encoder.encode(step.rule)).flatMap { try? JSONSerialization.jsonObject(with: $0) } ?? [:]
+            return ["rule": rule, "output": step.output.dictionary, "keep": step.keep]
+        }
+        return APIResponse.success(["steps": steps])
     }
 
     /// An application listening on `host:port`, to run in a `ServiceGroup`.

@@ -38,6 +38,18 @@ final class KubernetesDiscovery: Sendable {
         }
     }
 
+    /// Lists every resource once and returns the resulting groups (for `tsq targets`).
+    func listOnce(client: HTTPClient) async throws -> [TargetGroup] {
+        let connection = try KubernetesAPIClient.Connection.resolve(config)
+        let api = KubernetesAPIClient(connection: connection, client: client)
+        var store = KubernetesStore(config: config)
+        for scope in Self.scopes(config, ownNamespace: connection.ownNamespace, resources: store.resources) {
+            let list = try await api.list(scope)
+            _ = try store.replace(scope.resource, namespace: scope.namespace, objects: list.items)
+        }
+        return store.allGroups().sorted { $0.source < $1.source }
+    }
+
     /// Every (resource, namespace, selectors) combination to list and watch.
     static func scopes(_ config: KubernetesSDConfig, ownNamespace: String?, resources: [KubernetesStore.Resource]) -> [KubernetesAPIClient.Scope] {
         var namespaces: [String?] = config.namespaces.names

@@ -1,0 +1,28 @@
+import AsyncHTTPClient
+import Logging
+
+/// Runs a scrape config's discovery once: static groups, the files as they are now, and one list of
+/// each Kubernetes resource. For explaining targets from a terminal, not for scraping.
+public enum DiscoverySnapshot {
+    public static func groups(_ config: ScrapeConfig, logger: Logger) async throws -> [TargetGroup] {
+        var groups = Target.staticGroups(config)
+        for fileConfig in config.fileSDConfigs {
+            for path in fileConfig.files.flatMap(FileDiscovery.expand) {
+                groups += try FileDiscovery.read(path)
+            }
+        }
+        if !config.kubernetesSDConfigs.isEmpty {
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            do {
+                for kubernetesConfig in config.kubernetesSDConfigs {
+                    groups += try await KubernetesDiscovery(config: kubernetesConfig, logger: logger).listOnce(client: client)
+                }
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+        }
+        return groups
+    }
+}
