@@ -37,6 +37,16 @@ struct MetricsdProcessTests {
             return metrics.split(separator: "\n").contains { $0.hasPrefix("prometheus_tsdb_head_samples_appended_total") && !$0.hasSuffix(" 0") }
         }
         #expect(appended)
+
+        // The self scrape's # TYPE/# HELP lines are kept per target for the metadata endpoints.
+        let metadata = await eventually(within: 10) {
+            await httpGet(base + "/api/v1/metadata?metric=prometheus_tsdb_head_samples_appended_total")?.1.contains(#""type":"counter""#) == true
+        }
+        #expect(metadata)
+        let (status, perTarget) = try #require(await httpGet(base + "/api/v1/targets/metadata?match_target=%7Bjob%3D%22self%22%7D&metric=prometheus_tsdb_head_samples_appended_total"))
+        #expect(status == 200)
+        #expect(perTarget.contains(#""target":{"#) && perTarget.contains(#""job":"self""#) && !perTarget.contains(#""metric":"#))
+        #expect(await httpGet(base + "/api/v1/targets/metadata?match_target=up%2B")?.0 == 400)
         #expect(server.stop() == 0)
     }
 

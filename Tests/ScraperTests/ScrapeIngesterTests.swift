@@ -29,6 +29,24 @@ struct ScrapeIngesterTests {
         #expect(labels == ["__name__": "m", "job": "node", "instance": "host:9100", "env": "prod", "exported_job": "x", "exported_exported_job": "inner"])
     }
 
+    @Test("TYPE, HELP and UNIT lines become the target's metadata, flagged only when they change")
+    func metadata() throws {
+        let config = ScrapeConfig(jobName: "node")
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        var appender = RecordingAppender()
+        let body = "# HELP http_requests_total Requests served.\n# TYPE http_requests_total counter\nhttp_requests_total 3\n# TYPE temp gauge\ntemp 1\n"
+        _ = try ingester.ingest(Array(body.utf8), format: .prometheusText, timestamp: 1000, into: &appender)
+        #expect(ingester.metadata["http_requests_total"] == MetricMetadata(type: .counter, help: "Requests served."))
+        #expect(ingester.metadata["temp"] == MetricMetadata(type: .gauge))
+        #expect(ingester.metadataChanged)
+        _ = try ingester.ingest(Array(body.utf8), format: .prometheusText, timestamp: 2000, into: &appender)
+        #expect(!ingester.metadataChanged)
+        let openMetrics = "# TYPE temp_celsius gauge\n# UNIT temp_celsius celsius\ntemp_celsius 1\n# EOF\n"
+        _ = try ingester.ingest(Array(openMetrics.utf8), format: .openMetrics, timestamp: 3000, into: &appender)
+        #expect(ingester.metadataChanged)
+        #expect(ingester.metadata == ["temp_celsius": MetricMetadata(type: .gauge, unit: "celsius")])
+    }
+
     @Test("honor_labels keeps the scraped values")
     func honorLabels() throws {
         var config = ScrapeConfig(jobName: "node")

@@ -52,6 +52,7 @@ public struct APIServer: Sendable {
             Self.text(selfMetrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         MetadataEndpoints(db: db).register(on: router)
+        TargetMetadataEndpoints(targets: targets).register(on: router)
         QueryEndpoints(db: db, engine: Engine()).register(on: router)
         router.get("/api/v1/status/buildinfo") { _, _ in
             // A version Grafana reads as Prometheus ≥ 2.24; no `features` key.

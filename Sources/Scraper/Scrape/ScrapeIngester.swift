@@ -21,6 +21,10 @@ public struct ScrapeIngester {
     private var iteration: UInt64 = 0
     /// Series written by the previous successful scrape, for staleness.
     private var previous: Set<Labels> = []
+    /// Metric families' metadata as of the last successful scrape.
+    public private(set) var metadata: [String: MetricMetadata] = [:]
+    /// Set when a scrape's metadata differed from the one before (so the board is updated only then).
+    public private(set) var metadataChanged = false
 
     public init(target: Target, config: ScrapeConfig) {
         self.target = target
@@ -60,6 +64,8 @@ public struct ScrapeIngester {
         var seen = Set<Labels>()
         seen.reserveCapacity(previous.count)
         var parser = TextParser(bytes: body, format: format)
+        var families: [String: MetricMetadata] = [:]
+        families.reserveCapacity(metadata.count)
         while true {
             let entry: ExpositionEntry?
             do {
@@ -68,6 +74,13 @@ public struct ScrapeIngester {
                 throw .parse(error)
             }
             guard let entry else { break }
+            switch entry {
+            case .series: break
+            case .type: families[parser.metadataMetric, default: MetricMetadata()].type = parser.metadataType
+            case .help: families[parser.metadataMetric, default: MetricMetadata()].help = parser.helpText
+            case .unit: families[parser.metadataMetric, default: MetricMetadata()].unit = parser.unitText
+            case .comment: break
+            }
             guard entry == .series else { continue }
             report.samplesScraped += 1
             let key = Array(parser.seriesBytes)
@@ -98,6 +111,8 @@ public struct ScrapeIngester {
             try? appender.append(labels, Sample(timestamp: timestamp, value: StaleMarker.value))
         }
         previous = seen
+        metadataChanged = families != metadata
+        if metadataChanged { metadata = families }
         if iteration % 16 == 0 { cache = cache.filter { $0.value.lastSeen + 16 > iteration } }
         return report
     }

@@ -81,7 +81,9 @@ struct ScrapeLoop<Store: Appendable> {
             failure = failure ?? "commit failed: \(error)"
         }
         if let failure { logger.debug("scrape failed", metadata: ["target": "\(target.url)", "error": "\(failure)"]) }
-        status.record(target, pool: config.jobName, lastScrape: timestamp, duration: seconds, error: failure)
+        status.record(
+            target, pool: config.jobName, lastScrape: timestamp, duration: seconds, error: failure,
+            metadata: failure == nil && ingester.metadataChanged ? ingester.metadata : nil)
     }
 
     private func fetch() async throws -> ([UInt8], String?) {

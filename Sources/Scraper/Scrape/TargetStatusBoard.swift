@@ -11,6 +11,8 @@ public final class TargetStatusBoard: Sendable {
         /// Milliseconds since the epoch, 0 before the first scrape.
         public var lastScrape: Int64
         public var lastScrapeDuration: Double
+        /// Metric families' metadata from the target's last successful scrape.
+        public var metadata: [String: MetricMetadata] = [:]
     }
 
     /// A target relabeling dropped, with the labels discovery gave it.
@@ -48,13 +50,14 @@ public final class TargetStatusBoard: Sendable {
         _ = state.withLock { $0.removeValue(forKey: name) }
     }
 
-    func record(_ target: Target, pool: String, lastScrape: Int64, duration: Double, error: String?) {
+    func record(_ target: Target, pool: String, lastScrape: Int64, duration: Double, error: String?, metadata: [String: MetricMetadata]? = nil) {
         state.withLock { pools in
             guard var entry = pools[pool]?.entries[target.key] else { return }
             entry.health = error == nil ? "up" : "down"
             entry.lastError = error ?? ""
             entry.lastScrape = lastScrape
             entry.lastScrapeDuration = duration
+            if let metadata { entry.metadata = metadata }
             pools[pool]?.entries[target.key] = entry
         }
     }
