@@ -51,7 +51,9 @@ let package = Package(
             name: "QueryAPI",
             dependencies: [
                 "MetricsModel", "TSDB", "Scraper", "PromQL",
+                "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

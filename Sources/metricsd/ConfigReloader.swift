@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QueryAPI
 import Scraper
 import ServiceLifecycle
 import UnixSignals
@@ -10,6 +11,7 @@ import TSDB
 struct ConfigReloader: Service {
     let configFile: String?
     let scraper: ScrapeManager<DB>
+    let runtime: ServerRuntime
     let logger: Logger
 
     /// Loads and applies the file; throws the load error, leaving the old configuration running.
@@ -22,8 +24,10 @@ struct ConfigReloader: Service {
             let text = try String(contentsOfFile: configFile, encoding: .utf8)
             let config = try PrometheusConfig.load(yaml: text, source: configFile)
             await scraper.apply(config)
+            runtime.configLoaded(text)
             logger.info("completed loading of configuration file", metadata: ["filename": "\(configFile)"])
         } catch {
+            runtime.reloadFailed()
             logger.error("error reloading config; keeping the running configuration", metadata: ["error": "\(error)"])
             throw error
         }

@@ -42,8 +42,26 @@ struct Metricsd: AsyncParsableCommand {
             help: "How often the WAL is fsync'ed (Prometheus duration); 0s syncs on every commit. Commits always reach the kernel before they return, so a killed process loses nothing.")
     var walSyncInterval = "5s"
 
-    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable shutdown and reload via HTTP request (POST /-/reload).")
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable reload via HTTP request (POST /-/reload).")
     var enableLifecycle = false
+
+    @Flag(name: .customLong("web.enable-admin-api"), help: "Enable the admin endpoints: admin/tsdb/snapshot, delete_series, clean_tombstones.")
+    var enableAdminAPI = false
+
+    @Option(name: .customLong("web.cors.origin"), help: "Regex for CORS origin; it is fully anchored. Example: 'https?://(domain1|domain2)\\.com'.")
+    var corsOrigin = ".*"
+
+    @Option(name: .customLong("query.timeout"), help: "Maximum time a query may take before being aborted (a client's timeout can only shorten it).")
+    var queryTimeout = "2m"
+
+    @Option(name: .customLong("query.max-samples"), help: "Maximum number of samples a single query can load into memory.")
+    var queryMaxSamples = 50_000_000
+
+    @Option(name: .customLong("query.max-concurrency"), help: "Maximum number of queries executed concurrently; others wait until their timeout.")
+    var queryMaxConcurrency = 20
+
+    @Option(name: .customLong("query.lookback-delta"), help: "How far back an instant selector looks for a sample.")
+    var queryLookbackDelta = "5m"
 
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
@@ -53,6 +71,45 @@ struct Metricsd: AsyncParsableCommand {
             throw ValidationError("--web.listen-address must be host:port, got \(listenAddress)")
         }
         _ = try storageOptions()
+        _ = try apiOptions()
+    }
+
+    /// The HTTP API's settings from the flags.
+    func apiOptions() throws -> APIServer.Options {
+        var options = APIServer.Options()
+        guard let timeout = PromDuration(parsing: queryTimeout), timeout.milliseconds > 0 else {
+            throw ValidationError("--query.timeout: invalid duration \(queryTimeout)")
+        }
+        options.query.timeout = timeout.duration
+        guard let lookback = PromDuration(parsing: queryLookbackDelta), lookback.milliseconds > 0 else {
+            throw ValidationError("--query.lookback-delta: invalid duration \(queryLookbackDelta)")
+        }
+        options.query.lookbackDelta = lookback.milliseconds
+        guard queryMaxSamples > 0 else { throw ValidationError("--query.max-samples must be positive") }
+        options.query.maxSamples = queryMaxSamples
+        guard queryMaxConcurrency > 0 else { throw ValidationError("--query.max-concurrency must be positive") }
+        options.query.maxConcurrency = queryMaxConcurrency
+        options.enableAdminAPI = enableAdminAPI
+        if corsOrigin != ".*" {
+            do {
+                options.corsOrigin = try AnchoredRegex(corsOrigin)
+            } catch {
+                throw ValidationError("--web.cors.origin: \(error)")
+            }
+        }
+        return options
+    }
+
+    /// Every flag by name with its value, for `/api/v1/status/flags`.
+    var flagValues: [String: String] {
+        [
+            "config.file": configFile ?? "", "web.listen-address": listenAddress, "storage.tsdb.path": storagePath,
+            "storage.tsdb.retention.time": retentionTime, "storage.tsdb.retention.size": retentionSize,
+            "storage.tsdb.wal-sync-interval": walSyncInterval, "web.enable-lifecycle": String(enableLifecycle),
+            "web.enable-admin-api": String(enableAdminAPI), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
+            "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
+            "query.lookback-delta": queryLookbackDelta, "log.level": logLevel,
+        ]
     }
 
     /// The store's settings from the flags.
@@ -89,13 +146,15 @@ struct Metricsd: AsyncParsableCommand {
         let (host, port) = Self.splitAddress(listenAddress)!
 
         let config: PrometheusConfig
+        let configText: String
         do {
             if let configFile {
-                let text = try String(contentsOfFile: configFile, encoding: .utf8)
-                config = try PrometheusConfig.load(yaml: text, source: configFile)
+                configText = try String(contentsOfFile: configFile, encoding: .utf8)
+                config = try PrometheusConfig.load(yaml: configText, source: configFile)
             } else {
                 let selfAddress = (host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host) + ":\(port)"
-                config = try PrometheusConfig.load(yaml: DefaultConfig.yaml(selfAddress: selfAddress), source: "<embedded default>")
+                configText = DefaultConfig.yaml(selfAddress: selfAddress)
+                config = try PrometheusConfig.load(yaml: configText, source: "<embedded default>")
             }
         } catch {
             logger.error("error loading config", metadata: ["error": "\(error)"])
@@ -113,9 +172,12 @@ struct Metricsd: AsyncParsableCommand {
         }
         let targets = TargetStatusBoard()
         let scraper = ScrapeManager(config: config, store: db, status: targets, logger: logger)
-        let reloader = ConfigReloader(configFile: configFile, scraper: scraper, logger: logger)
+        let runtime = ServerRuntime(flags: flagValues, storageRetention: retentionTime, configText: configText)
+        let reloader = ConfigReloader(configFile: configFile, scraper: scraper, runtime: runtime, logger: logger)
         let reload: (@Sendable () async throws -> Void)? = enableLifecycle ? { @Sendable in try await reloader.reload() } : nil
-        let server = APIServer(db: db, targets: targets, reload: reload, config: { scraper.config }).application(host: host, port: port, logger: logger)
+        let server = APIServer(
+            db: db, targets: targets, reload: reload, config: { scraper.config }, options: try apiOptions(), runtime: runtime
+        ).application(host: host, port: port, logger: logger)
         let storage = StorageService(db: db, interval: .seconds(60), logger: logger)
         logger.info("metricsd starting", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)", "storage": "\(storagePath)"])
         // Shutdown runs in reverse: scrapers stop, then the server, then the store closes.

@@ -12,9 +12,9 @@ public struct Engine: Sendable {
     public init() {}
 
     /// An instant query at `time` (ms).
-    public func instant(_ expr: Expr, at time: Int64, on storage: some Queryable) throws -> QueryValue {
+    public func instant(_ expr: Expr, at time: Int64, on storage: some Queryable, context: QueryContext = .unbounded) throws -> QueryValue {
         let steps = Steps(start: time, end: time, step: 0)
-        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: maxSamples)
+        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: maxSamples, context: context)
         if try Parser.type(of: expr) == .matrix {
             return .matrix(try evaluation.rawMatrix(expr).map { ($0.labels, $0.samples) }.sorted { $0.0 < $1.0 })
         }
@@ -90,7 +90,7 @@ public struct Engine: Sendable {
     }
 
     /// A range query: `start`, `start + step`, …, up to `end` (ms). The result is a matrix sorted by labels.
-    public func range(_ expr: Expr, start: Int64, end: Int64, step: Int64, on storage: some Queryable) throws -> QueryValue {
+    public func range(_ expr: Expr, start: Int64, end: Int64, step: Int64, on storage: some Queryable, context: QueryContext = .unbounded) throws -> QueryValue {
         guard step > 0 else { throw EvaluationError("zero or negative query resolution step widths are not accepted") }
         guard end >= start else { throw EvaluationError("end timestamp must not be before start time") }
         let type = try Parser.type(of: expr)
@@ -98,7 +98,7 @@ public struct Engine: Sendable {
             throw EvaluationError("invalid expression type \"\(type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
         let steps = Steps(start: start, end: end, step: step)
-        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: maxSamples)
+        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: maxSamples, context: context)
         let value = try evaluation.eval(expr)
         var out: [(Labels, [Sample])] = []
         switch value {
@@ -137,16 +137,19 @@ struct Evaluation {
     let steps: Steps
     let lookback: Int64
     let maxSamples: Int
+    let context: QueryContext
     var samplesLoaded = 0
 
-    init(storage: any Queryable, steps: Steps, lookback: Int64, maxSamples: Int) {
+    init(storage: any Queryable, steps: Steps, lookback: Int64, maxSamples: Int, context: QueryContext = .unbounded) {
         self.storage = storage
         self.steps = steps
         self.lookback = lookback
         self.maxSamples = maxSamples
+        self.context = context
     }
 
     mutating func eval(_ expr: Expr) throws -> StepValue {
+        try context.check()
         switch expr {
         case .number(let value): return .scalar([Double](repeating: value, count: steps.count))
         case .string(let text): return .string(text)

@@ -9,7 +9,9 @@ struct RawSeries {
 extension Evaluation {
     /// Loads series for `matchers` over `mint...maxt`, counting samples against the limit.
     mutating func load(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+        try context.check()
         let series = try storage.select(matchers, from: mint, through: maxt)
+        try context.check()
         samplesLoaded += series.reduce(0) { $0 + $1.1.count }
         guard samplesLoaded <= maxSamples else {
             throw EvaluationError("query processing would load too many samples into memory in query execution")
@@ -70,7 +72,7 @@ extension Evaluation {
             let innerStart = (first - range).floorDiv(step) * step + step
             let innerEnd = last.floorDiv(step) * step
             guard innerEnd >= innerStart else { return ([], range, ends) }
-            var inner = Evaluation(storage: storage, steps: Steps(start: innerStart, end: innerEnd, step: step), lookback: lookback, maxSamples: maxSamples)
+            var inner = Evaluation(storage: storage, steps: Steps(start: innerStart, end: innerEnd, step: step), lookback: lookback, maxSamples: maxSamples, context: context)
             inner.samplesLoaded = samplesLoaded
             let value = try inner.eval(subquery.expr)
             samplesLoaded = inner.samplesLoaded

@@ -29,8 +29,17 @@ public enum QueryValue: Sendable, Equatable {
 
 /// A failed evaluation (Prometheus's `execution` errors).
 public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What stopped the query: its own semantics, or a limit on its time.
+    public enum Kind: Sendable, Equatable {
+        case execution, timeout, canceled
+    }
+
     public let message: String
-    public init(_ message: String) { self.message = message }
+    public let kind: Kind
+    public init(_ message: String, kind: Kind = .execution) {
+        self.message = message
+        self.kind = kind
+    }
     public var description: String { message }
 }
 

@@ -8,13 +8,11 @@ import TSDB
 struct MetadataEndpoints: Sendable {
     let db: DB
 
-    func register(on router: Router<BasicRequestContext>) {
-        for method in [HTTPRequest.Method.get, .post] {
-            router.on("/api/v1/series", method: method) { request, _ in await APIResponse.respond { try await self.series(request) } }
-            router.on("/api/v1/labels", method: method) { request, _ in await APIResponse.respond { try await self.labels(request) } }
-            router.on("/api/v1/format_query", method: method) { request, _ in await APIResponse.respond { try await self.formatQuery(request) } }
-        }
-        router.get("/api/v1/label/:name/values") { request, context in
+    func register(on routes: Routes) {
+        routes.on("/api/v1/series", [.get, .post]) { request, _ in await APIResponse.respond { try await self.series(request) } }
+        routes.on("/api/v1/labels", [.get, .post]) { request, _ in await APIResponse.respond { try await self.labels(request) } }
+        routes.on("/api/v1/format_query", [.get, .post]) { request, _ in await APIResponse.respond { try await self.formatQuery(request) } }
+        routes.on("/api/v1/label/:name/values", [.get]) { request, context in
             await APIResponse.respond { try await self.labelValues(request, name: context.parameters.get("name") ?? "") }
         }
     }

@@ -6,19 +6,51 @@ import TSDB
 
 extension DB: Queryable {}
 
-/// `/api/v1/query` and `/api/v1/query_range`.
+/// The engine limits metricsd's `--query.*` flags set.
+public struct QueryOptions: Sendable {
+    /// `--query.timeout`: a query's deadline; a client's `timeout` can only shorten it.
+    public var timeout: Duration = .seconds(120)
+    /// `--query.max-concurrency`: queries evaluating at once; the rest queue.
+    public var maxConcurrency = 20
+    /// `--query.lookback-delta`, in ms.
+    public var lookbackDelta: Int64 = 5 * 60_000
+    /// `--query.max-samples`.
+    public var maxSamples = 50_000_000
+
+    public init() {}
+}
+
+/// `/api/v1/query` and `/api/v1/query_range`: parsed here, evaluated off the event loops on the
+/// storage queue, at most `maxConcurrency` at once, each under its deadline.
 struct QueryEndpoints: Sendable {
     let db: DB
-    let engine: Engine
+    let options: QueryOptions
+    let gate: QueryGate
+
+    init(db: DB, options: QueryOptions) {
+        self.db = db
+        self.options = options
+        gate = QueryGate(limit: options.maxConcurrency)
+    }
 
     /// Prometheus refuses range queries of more than this many points per series.
     static let maxPoints: Int64 = 11_000
 
-    func register(on router: Router<BasicRequestContext>) {
-        for method in [HTTPRequest.Method.get, .post] {
-            router.on("/api/v1/query", method: method) { request, _ in await APIResponse.respond { try await self.instant(request) } }
-            router.on("/api/v1/query_range", method: method) { request, _ in await APIResponse.respond { try await self.range(request) } }
-        }
+    func register(on routes: Routes) {
+        routes.on("/api/v1/query", [.get, .post]) { request, _ in await APIResponse.respond { try await self.instant(request) } }
+        routes.on("/api/v1/query_range", [.get, .post]) { request, _ in await APIResponse.respond { try await self.range(request) } }
+        routes.on("/api/v1/query_exemplars", [.get, .post]) { request, _ in await APIResponse.respond { try await self.exemplars(request) } }
+    }
+
+    /// metricsd stores no exemplars: `[]` for an expression with selectors, 204 without any, as
+    /// Prometheus answers when its exemplar storage is off.
+    private func exemplars(_ request: Request) async throws -> Response {
+        let parameters = try await APIParameters.read(request)
+        let expr = try parse(parameters)
+        _ = try parameters.time("start", default: APIParameters.minTime)
+        _ = try parameters.time("end", default: APIParameters.maxTime)
+        if expr.selectors.isEmpty { return Response(status: .noContent) }
+        return APIResponse.success([Any]())
     }
 
     private func parse(_ parameters: APIParameters) throws(APIError) -> Expr {
@@ -34,11 +66,9 @@ struct QueryEndpoints: Sendable {
         let expr = try parse(parameters)
         let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
         let time = try parameters.time("time", default: now)
-        let engine = self.engine
+        let engine = try self.engine(parameters)
         let db = self.db
-        let value = try await Storage.run { () throws -> QueryValue in
-            do { return try engine.instant(expr, at: time, on: db) } catch let error as EvaluationError { throw APIError(.execution, error.message) }
-        }
+        let value = try await evaluate(parameters) { context in try engine.instant(expr, at: time, on: db, context: context) }
         return Self.success(ResultJSON.encode(value))
     }
 
@@ -61,12 +91,56 @@ struct QueryEndpoints: Sendable {
         guard (end - start) / step <= Self.maxPoints else {
             throw APIError(.badData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
-        let engine = self.engine
+        let engine = try self.engine(parameters)
         let db = self.db
-        let value = try await Storage.run { () throws -> QueryValue in
-            do { return try engine.range(expr, start: start, end: end, step: step, on: db) } catch let error as EvaluationError { throw APIError(.execution, error.message) }
-        }
+        let value = try await evaluate(parameters) { context in try engine.range(expr, start: start, end: end, step: step, on: db, context: context) }
         return Self.success(ResultJSON.encode(value))
+    }
+
+    /// The engine for one query: the server's limits, and the request's `lookback_delta` if given.
+    private func engine(_ parameters: APIParameters) throws(APIError) -> Engine {
+        var engine = Engine()
+        engine.lookbackDelta = options.lookbackDelta
+        engine.maxSamples = options.maxSamples
+        if let text = parameters.first("lookback_delta"), !text.isEmpty {
+            guard let lookback = Self.parseStep(text), lookback > 0 else {
+                throw APIError(.badData, "invalid parameter \"lookback_delta\": cannot parse \"\(text)\" to a valid duration")
+            }
+            engine.lookbackDelta = lookback
+        }
+        return engine
+    }
+
+    /// Runs `work` under the concurrency bound and the query's deadline; a cancelled request
+    /// stops the evaluation at its next check.
+    private func evaluate(_ parameters: APIParameters, _ work: @escaping @Sendable (QueryContext) throws -> QueryValue) async throws -> QueryValue {
+        var timeout = options.timeout
+        if let text = parameters.first("timeout"), !text.isEmpty {
+            guard let requested = Self.parseStep(text), requested >= 0, text.first != "-" else {
+                throw APIError(.badData, "invalid parameter \"timeout\": cannot parse \"\(text)\" to a valid duration")
+            }
+            // Sub-millisecond timeouts (Prometheus accepts nanoseconds) become the smallest we keep.
+            timeout = min(timeout, .milliseconds(max(1, requested)))
+        }
+        let deadline = ContinuousClock.now + timeout
+        guard await gate.acquire(deadline: deadline) else { throw APIError(.timeout, "query timed out in query queue") }
+        defer { gate.release() }
+        let context = QueryContext(deadline: deadline)
+        return try await withTaskCancellationHandler {
+            try await Storage.run { () throws -> QueryValue in
+                do {
+                    return try work(context)
+                } catch let error as EvaluationError {
+                    switch error.kind {
+                    case .execution: throw APIError(.execution, error.message)
+                    case .timeout: throw APIError(.timeout, error.message)
+                    case .canceled: throw APIError(.canceled, error.message)
+                    }
+                }
+            }
+        } onCancel: {
+            context.cancel()
+        }
     }
 
     /// A step as float seconds or a Prometheus duration, in ms.

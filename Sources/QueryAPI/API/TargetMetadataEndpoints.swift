@@ -8,9 +8,9 @@ import Scraper
 struct TargetMetadataEndpoints {
     let targets: TargetStatusBoard
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/api/v1/metadata") { request, _ in await APIResponse.respond { try await self.metadata(request) } }
-        router.get("/api/v1/targets/metadata") { request, _ in await APIResponse.respond { try await self.targetMetadata(request) } }
+    func register(on routes: Routes) {
+        routes.on("/api/v1/metadata", [.get]) { request, _ in await APIResponse.respond { try await self.metadata(request) } }
+        routes.on("/api/v1/targets/metadata", [.get]) { request, _ in await APIResponse.respond { try await self.targetMetadata(request) } }
     }
 
     static func render(_ metadata: MetricMetadata) -> [String: String] {

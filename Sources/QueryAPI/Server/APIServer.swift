@@ -6,67 +6,91 @@ import PromQL
 import Scraper
 import TSDB
 
-/// The HTTP surface of metricsd: health probes, self-metrics and the Prometheus API endpoints
-/// implemented so far.
+/// The HTTP surface of metricsd: health probes, lifecycle, self-metrics, federation and the
+/// Prometheus API v1.
 public struct APIServer: Sendable {
+    /// What metricsd's flags decide about the HTTP surface.
+    public struct Options: Sendable {
+        public var query = QueryOptions()
+        /// `--web.enable-admin-api`.
+        public var enableAdminAPI = false
+        /// `--web.cors.origin`, anchored; nil for `.*`.
+        public var corsOrigin: AnchoredRegex?
+        public init() {}
+    }
+
     let db: DB
     let targets: TargetStatusBoard
     let selfMetrics: SelfMetrics
     /// Re-reads the configuration file and applies it; nil unless `--web.enable-lifecycle`.
     let reload: (@Sendable () async throws -> Void)?
-    /// The configuration in effect (for relabel explanations).
+    /// The configuration in effect (for relabel explanations and federation's external labels).
     let config: @Sendable () -> PrometheusConfig
+    let options: Options
+    let runtime: ServerRuntime
 
     public init(
         db: DB, targets: TargetStatusBoard, reload: (@Sendable () async throws -> Void)? = nil,
-        config: @escaping @Sendable () -> PrometheusConfig = { PrometheusConfig() }
+        config: @escaping @Sendable () -> PrometheusConfig = { PrometheusConfig() },
+        options: Options = Options(),
+        runtime: ServerRuntime = ServerRuntime(flags: [:], storageRetention: "15d", configText: "")
     ) {
         self.db = db
         self.targets = targets
         self.reload = reload
         self.config = config
+        self.options = options
+        self.runtime = runtime
         selfMetrics = SelfMetrics(db: db, targets: targets)
     }
 
     /// The router, separate from the listener so tests can drive it in process.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("/-/healthy") { _, _ in Self.text("Prometheus Server is Healthy.\n") }
-        router.get("/-/ready") { _, _ in Self.text("Prometheus Server is Ready.\n") }
-        router.get("/health") { _, _ in Self.text("OK\n") }
-        router.get("/ready") { _, _ in Self.text("OK\n") }
-        for method in [HTTPRequest.Method.post, .put] {
-            router.on("/-/reload", method: method) { _, _ -> Response in
-                guard let reload else {
-                    return Self.text("Lifecycle API is not enabled.", status: .forbidden)
-                }
-                do {
-                    try await reload()
-                    return Self.text("")
-                } catch {
-                    return Self.text("failed to reload config: \(error)\n", status: .internalServerError)
-                }
+        let table = RouteTable()
+        // Added before any route, so it wraps every handler and the not-found answer.
+        router.add(middleware: HTTPSemanticsMiddleware(routes: table, corsOrigin: options.corsOrigin))
+        let routes = Routes(router: router, table: table)
+        routes.on("/", [.get, .head]) { _, _ in
+            // Prometheus redirects to its UI here; clients such as prometheus-api-client only need a 2xx.
+            Self.text("ToolboxMetrics metricsd \(BuildInfo.version): Prometheus HTTP API at /api/v1/, self-metrics at /metrics.\n")
+        }
+        routes.on("/-/healthy", [.get, .head]) { _, _ in Self.text("Prometheus Server is Healthy.\n") }
+        routes.on("/-/ready", [.get, .head]) { _, _ in Self.text("Prometheus Server is Ready.\n") }
+        routes.on("/health", [.get, .head]) { _, _ in Self.text("OK\n") }
+        routes.on("/ready", [.get, .head]) { _, _ in Self.text("OK\n") }
+        routes.on("/-/reload", [.post, .put]) { _, _ -> Response in
+            guard let reload else {
+                return Self.text("Lifecycle API is not enabled.", status: .forbidden)
+            }
+            do {
+                try await reload()
+                return Self.text("")
+            } catch {
+                return Self.text("failed to reload config: \(error)\n", status: .internalServerError)
             }
         }
-        router.get("/metrics") { _, _ in
+        routes.on("/metrics", [.get]) { _, _ in
             Self.text(selfMetrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        MetadataEndpoints(db: db).register(on: router)
-        TargetMetadataEndpoints(targets: targets).register(on: router)
-        QueryEndpoints(db: db, engine: Engine()).register(on: router)
-        router.get("/api/v1/status/buildinfo") { _, _ in
-            // A version Grafana reads as Prometheus ≥ 2.24; no `features` key.
-            APIResponse.success([
-                "version": "2.53.0", "revision": "toolboxmetrics-\(BuildInfo.version)", "branch": "main",
-                "buildUser": "toolboxmetrics", "buildDate": "20261126-00:00:00", "goVersion": "swift6.3",
-            ])
-        }
-        router.get("/api/v1/targets") { request, _ in
+        MetadataEndpoints(db: db).register(on: routes)
+        TargetMetadataEndpoints(targets: targets).register(on: routes)
+        QueryEndpoints(db: db, options: options.query).register(on: routes)
+        StatusEndpoints(db: db, runtime: runtime).register(on: routes)
+        AdminEndpoints(db: db, enabled: options.enableAdminAPI).register(on: routes)
+        RulesEndpoints().register(on: routes)
+        let config = self.config
+        Federation(db: db, lookbackDelta: options.query.lookbackDelta, externalLabels: { config().global.externalLabels }).register(on: routes)
+        routes.on("/api/v1/targets", [.get]) { request, _ in
             let state = request.uri.queryParameters.get("state") ?? "any"
-            return Self.json(["status": "success", "data": TargetsResponse.render(targets.snapshot(), state: state)])
+            let pool = request.uri.queryParameters.get("scrapePool")
+            return Self.json(["status": "success", "data": TargetsResponse.render(targets.snapshot(), state: state, pool: pool)])
         }
-        router.get("/api/v1/targets/relabel_steps") { request, _ in
+        routes.on("/api/v1/targets/relabel_steps", [.get]) { request, _ in
             relabelSteps(request)
+        }
+        routes.on("/api/v1/scrape_pools", [.get]) { _, _ in
+            APIResponse.success(["scrapePools": config().scrapeConfigs.map(\.jobName)])
         }
         return router
     }
@@ -112,7 +136,10 @@ public struct APIServer: Sendable {
 
 /// `/api/v1/targets` in Prometheus's shape.
 enum TargetsResponse {
-    static func render(_ snapshot: (active: [TargetStatusBoard.Entry], dropped: [TargetStatusBoard.Dropped]), state: String) -> [String: Any] {
+    static func render(_ snapshot: (active: [TargetStatusBoard.Entry], dropped: [TargetStatusBoard.Dropped]), state: String, pool: String? = nil) -> [String: Any] {
+        let snapshot = pool.map { pool in
+            (active: snapshot.active.filter { $0.scrapePool == pool }, dropped: snapshot.dropped.filter { $0.scrapePool == pool })
+        } ?? snapshot
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let active: [[String: Any]] = snapshot.active.map { entry in
@@ -134,7 +161,10 @@ enum TargetsResponse {
         let dropped: [[String: Any]] = snapshot.dropped.map { ["discoveredLabels": $0.discoveredLabels.dictionary, "scrapePool": $0.scrapePool] }
         var data: [String: Any] = [:]
         if state == "any" || state == "active" { data["activeTargets"] = active }
-        if state == "any" || state == "dropped" { data["droppedTargets"] = dropped }
+        if state == "any" || state == "dropped" {
+            data["droppedTargets"] = dropped
+            data["droppedTargetCounts"] = Dictionary(snapshot.dropped.map { ($0.scrapePool, 1) }, uniquingKeysWith: +)
+        }
         return data
     }
 }

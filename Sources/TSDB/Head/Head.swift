@@ -141,6 +141,13 @@ public final class Head: Appendable, Sendable {
         return out
     }
 
+    /// Chunks held in memory: closed ones plus each non-empty open chunk (`/api/v1/status/tsdb`).
+    public var chunkCount: Int {
+        var count = 0
+        forEachSeries { series in count += series.closed.count + (series.open.count > 0 ? 1 : 0) }
+        return count
+    }
+
     /// How many series the head holds.
     public var seriesCount: Int {
         shards.reduce(0) { total, shard in total + shard.state.withLock { $0.byLabels.count } }

@@ -4,7 +4,7 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure hot paths (run from a release build).",
-        subcommands: [ParseBench.self, RelabelBench.self, EncodingBench.self, HeadBench.self]
+        subcommands: [ParseBench.self, RelabelBench.self, EncodingBench.self, HeadBench.self, IngestBench.self]
     )
 }
 

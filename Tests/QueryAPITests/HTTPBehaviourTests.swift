@@ -1,0 +1,247 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MetricsModel
+import Scraper
+import Testing
+import TSDB
+
+@testable import QueryAPI
+
+/// Methods, unknown paths, CORS, gzip, status, admin, rules, exemplars and federation.
+@Suite("HTTP behaviour of the API", .serialized)
+struct HTTPBehaviourTests {
+    static let configText = """
+        global: {external_labels: {cluster: eu1}}
+        scrape_configs:
+        - job_name: secured
+          basic_auth: {username: admin, password: hunter2}
+          static_configs: [{targets: ['127.0.0.1:1']}]
+        """
+
+    static func withAPI(
+        admin: Bool = false, cors: String? = nil, _ body: @Sendable (any TestClientProtocol, DB) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("http-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = try DB(path: directory, logger: Logger(label: "test"))
+        defer { db.close() }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var appender = db.appender()
+        try appender.append(Labels(["__name__": "up", "job": "api", "instance": "a:1"]), Sample(timestamp: now - 1000, value: 1))
+        try appender.append(Labels(["__name__": "up", "job": "ws", "instance": "b:1"]), Sample(timestamp: now - 1000, value: 0))
+        try appender.commit()
+        var options = APIServer.Options()
+        options.enableAdminAPI = admin
+        if let cors { options.corsOrigin = try AnchoredRegex(cors) }
+        let config = try PrometheusConfig.load(yaml: configText)
+        let runtime = ServerRuntime(flags: ["query.timeout": "2m"], storageRetention: "15d", configText: configText)
+        let server = APIServer(db: db, targets: TargetStatusBoard(), config: { config }, options: options, runtime: runtime)
+        let app = Application(router: server.router())
+        try await app.test(.router) { client in try await body(client, db) }
+    }
+
+    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
+    }
+
+    @Test("a wrong method gets 405 with Allow; an unknown path gets a plain 404")
+    func methodsAndPaths() async throws {
+        try await Self.withAPI { client, _ in
+            try await client.execute(uri: "/api/v1/status/buildinfo", method: .post) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, OPTIONS")
+            }
+            try await client.execute(uri: "/api/v1/label/job/values", method: .post) { response in
+                #expect(response.status == .methodNotAllowed)
+            }
+            try await client.execute(uri: "/api/v1/no-such-endpoint", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body) == "404 page not found\n")
+            }
+        }
+    }
+
+    @Test("CORS: OPTIONS answers 204; an Origin gets the headers, restricted by --web.cors.origin")
+    func cors() async throws {
+        try await Self.withAPI { client, _ in
+            try await client.execute(uri: "/api/v1/query", method: .options, headers: [.origin: "https://grafana.example"]) { response in
+                #expect(response.status == .noContent)
+                #expect(response.headers[.accessControlAllowOrigin] == "*")
+                #expect(response.headers[.accessControlAllowMethods] == "GET, POST, OPTIONS")
+            }
+        }
+        try await Self.withAPI(cors: #"https://(grafana|ops)\.example"#) { client, _ in
+            try await client.execute(uri: "/api/v1/labels", method: .get, headers: [.origin: "https://ops.example"]) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == "https://ops.example")
+            }
+            try await client.execute(uri: "/api/v1/labels", method: .get, headers: [.origin: "https://evil.example"]) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == nil)
+            }
+        }
+    }
+
+    @Test("responses are gzip-compressed when the client accepts gzip")
+    func gzip() async throws {
+        try await Self.withAPI { client, _ in
+            let plain = try await client.execute(uri: "/api/v1/labels", method: .get) { String(buffer: $0.body) }
+            try await client.execute(uri: "/api/v1/labels", method: .get, headers: [.acceptEncoding: "deflate, gzip;q=1.0"]) { response in
+                #expect(response.headers[.contentEncoding] == "gzip")
+                let decoded = try Gzip.decompress(Array(buffer: response.body))
+                #expect(String(decoding: decoded, as: UTF8.self) == plain)
+            }
+        }
+        #expect(throws: Gzip.Failure.self) { try Gzip.decompress([0x1f, 0x8b, 0, 1, 2, 3]) }
+    }
+
+    @Test("status endpoints: config with secrets redacted, flags, runtime, WAL replay, TSDB cardinality")
+    func status() async throws {
+        try await Self.withAPI { client, _ in
+            try await client.execute(uri: "/api/v1/status/config", method: .get) { response in
+                let yaml = try #require((try Self.json(response.body)["data"] as? [String: String])?["yaml"])
+                #expect(yaml.contains("<secret>") && !yaml.contains("hunter2") && yaml.contains("admin"))
+            }
+            try await client.execute(uri: "/api/v1/status/flags", method: .get) { response in
+                let body = try Self.json(response.body)
+                #expect((body["data"] as? [String: String])?["query.timeout"] == "2m")
+            }
+            try await client.execute(uri: "/api/v1/status/runtimeinfo", method: .get) { response in
+                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                #expect(data["storageRetention"] as? String == "15d")
+                #expect(data["reloadConfigSuccess"] as? Bool == true)
+                #expect(data["startTime"] is String && data["CWD"] is String)
+            }
+            try await client.execute(uri: "/api/v1/status/walreplay", method: .get) { response in
+                let data = try #require(try Self.json(response.body)["data"] as? [String: Int])
+                #expect(data["current"] == data["max"])
+            }
+            try await client.execute(uri: "/api/v1/status/tsdb?limit=1", method: .get) { response in
+                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                #expect((data["headStats"] as? [String: Any])?["numSeries"] as? Int == 2)
+                let byMetric = try #require(data["seriesCountByMetricName"] as? [[String: Any]])
+                #expect(byMetric.count == 1 && byMetric[0]["name"] as? String == "up" && byMetric[0]["value"] as? Int == 2)
+            }
+            try await client.execute(uri: "/api/v1/status/tsdb?limit=0", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test("admin endpoints are refused unless enabled; enabled, they delete, clean and snapshot")
+    func admin() async throws {
+        try await Self.withAPI { client, _ in
+            try await client.execute(uri: "/api/v1/admin/tsdb/delete_series?match[]=up", method: .post) { response in
+                #expect(response.status == .internalServerError)
+                let body = try Self.json(response.body)
+                #expect(body["errorType"] as? String == "unavailable")
+            }
+        }
+        try await Self.withAPI(admin: true) { client, db in
+            try await client.execute(uri: "/api/v1/admin/tsdb/snapshot", method: .post) { response in
+                let name = try #require((try Self.json(response.body)["data"] as? [String: String])?["name"])
+                let blocks = try FileManager.default.contentsOfDirectory(atPath: "\(db.path)/snapshots/\(name)")
+                #expect(blocks.count == 1)
+                // The snapshot opens as a store and holds the head's series.
+                let copy = try DB(path: "\(db.path)/snapshots/\(name)", logger: Logger(label: "test"))
+                #expect(try copy.series([try Matcher(.equal, "__name__", "up")]).count == 2)
+                copy.close()
+            }
+            try await client.execute(uri: "/api/v1/admin/tsdb/delete_series?match[]=up%7Bjob%3D%22ws%22%7D", method: .post) { response in
+                #expect(response.status == .noContent)
+            }
+            #expect(try db.select([try Matcher(.equal, "job", "ws")], from: 0, through: .max).isEmpty)
+            try await client.execute(uri: "/api/v1/admin/tsdb/clean_tombstones", method: .put) { response in
+                #expect(response.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/admin/tsdb/delete_series", method: .post) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test("rules, alerts, alertmanagers and exemplars answer in Prometheus's shapes")
+    func rulesAndExemplars() async throws {
+        try await Self.withAPI { client, _ in
+            try await client.execute(uri: "/api/v1/rules?type=alert", method: .get) { response in
+                let body = try Self.json(response.body)
+                #expect((body["data"] as? [String: Any])?["groups"] as? [Any] != nil)
+            }
+            try await client.execute(uri: "/api/v1/rules?type=nonsense", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/v1/alerts", method: .get) { response in
+                let body = try Self.json(response.body)
+                #expect((body["data"] as? [String: Any])?["alerts"] as? [Any] != nil)
+            }
+            try await client.execute(uri: "/api/v1/alertmanagers", method: .get) { response in
+                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                #expect(data["activeAlertmanagers"] as? [Any] != nil && data["droppedAlertmanagers"] as? [Any] != nil)
+            }
+            try await client.execute(uri: "/api/v1/query_exemplars?query=rate(up%5B5m%5D)&start=1&end=2", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try Self.json(response.body)
+                #expect((body["data"] as? [Any])?.isEmpty == true)
+            }
+            try await client.execute(uri: "/api/v1/query_exemplars?query=1", method: .get) { response in
+                #expect(response.status == .noContent)
+            }
+        }
+    }
+
+    @Test("/federate serves the newest samples with external labels in the text format")
+    func federate() async throws {
+        try await Self.withAPI { client, _ in
+            try await client.execute(uri: "/federate?match[]=up%7Bjob%3D%22api%22%7D", method: .get) { response in
+                let text = String(buffer: response.body)
+                let lines = text.split(separator: "\n")
+                #expect(lines.first == "# TYPE up untyped")
+                #expect(lines.count == 2)
+                #expect(lines.last?.hasPrefix(#"up{cluster="eu1",instance="a:1",job="api"} 1 "#) == true)
+            }
+            try await client.execute(uri: "/federate?match[]=up%2B", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test("bad input gets bad_data, never a crash: garbage, deep nesting, a 10 MB body")
+    func badInput() async throws {
+        try await Self.withAPI { client, _ in
+            let deep = String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000)
+            for query in ["%ZZ", "sum(", deep.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!] {
+                try await client.execute(uri: "/api/v1/query?query=\(query)", method: .get) { response in
+                    #expect(response.status == .badRequest)
+                    let body = try Self.json(response.body)
+                    #expect(body["errorType"] as? String == "bad_data")
+                }
+            }
+            let big = "query=" + String(repeating: "a", count: 10 << 20) + "%7B"
+            try await client.execute(
+                uri: "/api/v1/query", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: big)
+            ) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/v1/query?query=up&timeout=soon", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+}
+
+@Suite("Query limits")
+struct QueryLimitTests {
+    @Test("the gate admits up to its limit, queues the rest, and times a waiter out at its deadline")
+    func gate() async throws {
+        let gate = QueryGate(limit: 1)
+        #expect(await gate.acquire(deadline: .now + .seconds(5)))
+        #expect(await gate.acquire(deadline: .now + .milliseconds(50)) == false)
+        async let waiter = gate.acquire(deadline: .now + .seconds(5))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(gate.load.waiting == 1)
+        gate.release()
+        #expect(await waiter)
+        gate.release()
+        #expect(gate.load.running == 0 && gate.load.waiting == 0)
+    }
+}
