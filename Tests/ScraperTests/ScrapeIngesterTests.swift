@@ -47,6 +47,52 @@ struct ScrapeIngesterTests {
         #expect(ingester.metadata == ["temp_celsius": MetricMetadata(type: .gauge, unit: "celsius")])
     }
 
+    /// Hands out references and can forget them, as the head does when a series leaves it.
+    struct RefAppender: Appender {
+        var refs: [Labels: SeriesRef] = [:]
+        var labelsByRef: [SeriesRef: Labels] = [:]
+        var samples: [(Labels, Sample)] = []
+        var byRef = 0
+        mutating func append(_ labels: Labels, _ sample: Sample) throws { _ = try appendReturningRef(labels, sample) }
+        mutating func appendReturningRef(_ labels: Labels, _ sample: Sample) throws -> SeriesRef? {
+            let ref = refs[labels] ?? SeriesRef(refs.count + 1)
+            refs[labels] = ref
+            labelsByRef[ref] = labels
+            samples.append((labels, sample))
+            return ref
+        }
+        mutating func append(ref: SeriesRef, _ sample: Sample) throws -> Bool {
+            guard let labels = labelsByRef[ref] else { return false }
+            byRef += 1
+            samples.append((labels, sample))
+            return true
+        }
+        mutating func forgetAll() { labelsByRef = [:]; refs = [:] }
+        mutating func commit() throws {}
+        mutating func rollback() {}
+    }
+
+    @Test("known series append by reference; a forgotten reference falls back to rebuilt labels")
+    func appendsByReference() throws {
+        var config = ScrapeConfig(jobName: "node")
+        config.metricRelabelConfigs = [try RelabelConfig(sourceLabels: ["__name__"], regex: "dropped_.*", action: .drop)]
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        var appender = RefAppender()
+        let body = Array("a{x=\"1\"} 1\nb 2\ndropped_total 3\n".utf8)
+        _ = try ingester.ingest(body, format: .prometheusText, timestamp: 1000, into: &appender)
+        _ = try ingester.ingest(body, format: .prometheusText, timestamp: 2000, into: &appender)
+        #expect(appender.byRef == 2)
+        appender.forgetAll()
+        _ = try ingester.ingest(body, format: .prometheusText, timestamp: 3000, into: &appender)
+        let third = appender.samples.suffix(2).map { $0.0 }
+        #expect(third.contains(["__name__": "a", "x": "1", "job": "node", "instance": "host:9100", "env": "prod"]))
+        #expect(third.contains(["__name__": "b", "job": "node", "instance": "host:9100", "env": "prod"]))
+        // A series that vanishes is marked stale through its reference.
+        _ = try ingester.ingest(Array("a{x=\"1\"} 1\n".utf8), format: .prometheusText, timestamp: 4000, into: &appender)
+        let stale = try #require(appender.samples.last)
+        #expect(stale.0["__name__"] == "b" && StaleMarker.isStale(stale.1.value))
+    }
+
     @Test("honor_labels keeps the scraped values")
     func honorLabels() throws {
         var config = ScrapeConfig(jobName: "node")

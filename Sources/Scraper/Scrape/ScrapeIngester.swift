@@ -1,3 +1,4 @@
+import Foundation
 import MetricsModel
 import Relabel
 import TSDB
@@ -5,22 +6,41 @@ import TSDB
 /// Turns one scrape body into appended samples: parse, attach target labels, `metric_relabel_configs`,
 /// limits, and staleness markers for series that disappeared since the last scrape.
 ///
-/// Keeps a cache from a series' raw bytes to its final labels, so a series seen before costs a
-/// dictionary lookup instead of building and relabeling a label set.
+/// Keeps a cache from a series' raw bytes to its final labels and the store's reference for it, so a
+/// series seen before costs a hash of its bytes and an append by reference, instead of building,
+/// relabeling and looking up a label set (Prometheus's scrape cache does the same).
 public struct ScrapeIngester {
     public let target: Target
     public let config: ScrapeConfig
 
     private struct CacheEntry {
-        /// The final labels, or nil when metric relabeling drops the series.
-        var labels: Labels?
+        /// What the ingester knows about the series' destination.
+        enum Target {
+            /// Metric relabeling drops the series.
+            case dropped
+            /// The final labels, until the store hands out a reference.
+            case labels(Labels)
+            /// The store's reference. The labels are not kept (they live in the store); if the store
+            /// forgets the reference, they are rebuilt from `key`.
+            case ref(SeriesRef)
+        }
+
+        /// The series' exposition bytes (name and labels), to confirm a hash hit.
+        var key: [UInt8]
+        var target: Target
+        /// The final label count, for `label_limit`.
+        var labelCount: Int
+        /// The iteration in which the series last appeared.
         var lastSeen: UInt64
     }
 
-    private var cache: [[UInt8]: CacheEntry] = [:]
+    private var entries: [CacheEntry] = []
+    /// Hash of a series' bytes → its entry; keys whose hash another key already holds go to `collided`.
+    private var index: [UInt64: Int32] = [:]
+    private var collided: [[UInt8]: Int32] = [:]
     private var iteration: UInt64 = 0
-    /// Series written by the previous successful scrape, for staleness.
-    private var previous: Set<Labels> = []
+    /// Entries the previous successful scrape wrote without explicit timestamps, for staleness.
+    private var previous: [Int32] = []
     /// Metric families' metadata as of the last successful scrape.
     public private(set) var metadata: [String: MetricMetadata] = [:]
     /// Set when a scrape's metadata differed from the one before (so the board is updated only then).
@@ -61,8 +81,8 @@ public struct ScrapeIngester {
     ) throws(Failure) -> Report {
         iteration &+= 1
         var report = Report()
-        var seen = Set<Labels>()
-        seen.reserveCapacity(previous.count)
+        var written: [Int32] = []
+        written.reserveCapacity(previous.count)
         var parser = TextParser(bytes: body, format: format)
         var families: [String: MetricMetadata] = [:]
         families.reserveCapacity(metadata.count)
@@ -83,44 +103,125 @@ public struct ScrapeIngester {
             }
             guard entry == .series else { continue }
             report.samplesScraped += 1
-            let key = Array(parser.seriesBytes)
-            var labels: Labels?
-            if var cached = cache[key] {
-                labels = cached.labels
-                cached.lastSeen = iteration
-                cache[key] = cached
-            } else {
-                labels = finalLabels(parser.labels())
-                cache[key] = CacheEntry(labels: labels, lastSeen: iteration)
-                if labels != nil { report.seriesAdded += 1 }
-            }
-            guard let labels else { continue }
+            let slot = lookup(parser.seriesBytes) ?? insert(parser, report: &report)
+            entries[Int(slot)].lastSeen = iteration
+            if case .dropped = entries[Int(slot)].target { continue }
             report.samplesPostRelabel += 1
             if config.sampleLimit > 0 && report.samplesPostRelabel > config.sampleLimit { throw .sampleLimit(config.sampleLimit) }
-            if config.labelLimit > 0 && labels.count > config.labelLimit { throw .labelLimit(config.labelLimit) }
+            if config.labelLimit > 0 && entries[Int(slot)].labelCount > config.labelLimit { throw .labelLimit(config.labelLimit) }
             let time = config.honorTimestamps ? (parser.timestamp ?? timestamp) : timestamp
             do {
-                try appender.append(labels, Sample(timestamp: time, value: parser.value))
-                if parser.timestamp == nil || !config.honorTimestamps { seen.insert(labels) }
+                try append(slot, Sample(timestamp: time, value: parser.value), into: &appender)
+                if parser.timestamp == nil || !config.honorTimestamps { written.append(slot) }
             } catch {
                 report.outOfOrder += 1
             }
         }
         // Series that vanished get a stale marker, so queries stop returning them at once.
-        for labels in previous where !seen.contains(labels) {
-            try? appender.append(labels, Sample(timestamp: timestamp, value: StaleMarker.value))
+        for slot in previous where entries[Int(slot)].lastSeen != iteration {
+            try? append(slot, Sample(timestamp: timestamp, value: StaleMarker.value), into: &appender)
         }
-        previous = seen
+        previous = written
         metadataChanged = families != metadata
         if metadataChanged { metadata = families }
-        if iteration % 16 == 0 { cache = cache.filter { $0.value.lastSeen + 16 > iteration } }
+        if iteration % 16 == 0 { evict() }
         return report
     }
 
     /// Marks every series of the last scrape stale: the target went away or stopped answering.
     public mutating func markAllStale<A: Appender>(at timestamp: Int64, into appender: inout A) {
-        for labels in previous { try? appender.append(labels, Sample(timestamp: timestamp, value: StaleMarker.value)) }
+        for slot in previous {
+            try? append(slot, Sample(timestamp: timestamp, value: StaleMarker.value), into: &appender)
+        }
         previous = []
+    }
+
+    /// Appends by reference when the store gave one, else by labels; a returned reference replaces
+    /// the labels in the cache.
+    private mutating func append<A: Appender>(_ slot: Int32, _ sample: Sample, into appender: inout A) throws {
+        let labels: Labels
+        switch entries[Int(slot)].target {
+        case .dropped:
+            return
+        case .ref(let ref):
+            if try appender.append(ref: ref, sample) { return }
+            // The store no longer knows the series (it left the head): append by labels again.
+            guard let rebuilt = rebuildLabels(entries[Int(slot)].key) else { return }
+            labels = rebuilt
+        case .labels(let cached):
+            labels = cached
+        }
+        if let ref = try appender.appendReturningRef(labels, sample) {
+            entries[Int(slot)].target = .ref(ref)
+        } else {
+            entries[Int(slot)].target = .labels(labels)
+        }
+    }
+
+    /// The final labels of a cached series, from its exposition bytes.
+    private func rebuildLabels(_ key: [UInt8]) -> Labels? {
+        var parser = TextParser(bytes: key + Array(" 0\n".utf8), format: .prometheusText)
+        guard (try? parser.next()) == .series else { return nil }
+        return finalLabels(parser.labels())
+    }
+
+    /// The entry for a series' bytes, if cached.
+    private func lookup(_ bytes: ArraySlice<UInt8>) -> Int32? {
+        guard let slot = index[Self.hash(bytes)] else { return nil }
+        if Self.equal(entries[Int(slot)].key, bytes) { return slot }
+        return collided.isEmpty ? nil : collided[Array(bytes)]
+    }
+
+    /// Builds the final labels of a series not seen before and caches them.
+    private mutating func insert(_ parser: TextParser, report: inout Report) -> Int32 {
+        let key = Array(parser.seriesBytes)
+        let labels = finalLabels(parser.labels())
+        if labels != nil { report.seriesAdded += 1 }
+        let slot = Int32(entries.count)
+        entries.append(CacheEntry(key: key, target: labels.map { .labels($0) } ?? .dropped, labelCount: labels?.count ?? 0, lastSeen: iteration))
+        let hash = Self.hash(parser.seriesBytes)
+        if index[hash] == nil { index[hash] = slot } else { collided[key] = slot }
+        return slot
+    }
+
+    /// Drops entries unseen for 16 scrapes, renumbering the survivors.
+    private mutating func evict() {
+        let horizon = iteration >= 16 ? iteration - 16 : 0
+        guard entries.contains(where: { $0.lastSeen <= horizon }) else { return }
+        var renumbered = [Int32](repeating: -1, count: entries.count)
+        var kept: [CacheEntry] = []
+        kept.reserveCapacity(entries.count)
+        for (old, entry) in entries.enumerated() where entry.lastSeen > horizon {
+            renumbered[old] = Int32(kept.count)
+            kept.append(entry)
+        }
+        entries = kept
+        index.removeAll(keepingCapacity: true)
+        collided.removeAll()
+        for (slot, entry) in entries.enumerated() {
+            let hash = entry.key.withUnsafeBytes { Self.hash($0) }
+            if index[hash] == nil { index[hash] = Int32(slot) } else { collided[entry.key] = Int32(slot) }
+        }
+        previous = previous.compactMap { renumbered[Int($0)] >= 0 ? renumbered[Int($0)] : nil }
+    }
+
+    @inline(__always)
+    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        bytes.withUnsafeBytes { hash($0) }
+    }
+
+    @inline(__always)
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hasher = StableHasher()
+        hasher.combine(bytes)
+        return hasher.value
+    }
+
+    @inline(__always)
+    static func equal(_ key: [UInt8], _ bytes: ArraySlice<UInt8>) -> Bool {
+        guard key.count == bytes.count else { return false }
+        if key.isEmpty { return true }
+        return key.withUnsafeBytes { a in bytes.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
     }
 
     /// Target labels merged as Prometheus does, then `metric_relabel_configs`; nil when dropped.

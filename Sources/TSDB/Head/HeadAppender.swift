@@ -77,28 +77,42 @@ public struct HeadAppender: Appender {
                     throw error
                 }
             }
+            // Counters and the head's time range are updated once per commit, not per sample.
+            var appended: UInt64 = 0
+            var acceptedOutOfOrder: UInt64 = 0
+            var rejected: UInt64 = 0
+            var minTime = Int64.max
+            var maxTime = Int64.min
+            let chunkRange = head.options.chunkRange
+            let window = head.options.outOfOrderWindow
             for (series, sample) in batch {
                 let shard = head.shard(for: series.labels)
-                shard.state.withLock { _ in
+                let stored: Bool = shard.state.withLock { _ in
                     series.walLogged = true
                     if sample.timestamp > series.maxTime {
-                        if (try? series.append(sample, chunkRange: head.options.chunkRange)) != nil {
-                            head.statistics.samplesAppended.add(1, ordering: .relaxed)
-                            head.noteTime(sample.timestamp)
-                            return
-                        }
-                    } else if head.options.outOfOrderWindow > 0 && sample.timestamp > series.maxTime - head.options.outOfOrderWindow
-                        && series.insertOutOfOrder(sample)
-                    {
-                        head.statistics.samplesAppended.add(1, ordering: .relaxed)
-                        head.statistics.outOfOrderAccepted.add(1, ordering: .relaxed)
-                        head.noteTime(sample.timestamp)
-                        return
+                        if (try? series.append(sample, chunkRange: chunkRange)) != nil { return true }
+                    } else if window > 0 && sample.timestamp > series.maxTime - window && series.insertOutOfOrder(sample) {
+                        acceptedOutOfOrder += 1
+                        return true
                     }
                     // A concurrent appender to the same series won the race.
-                    head.statistics.outOfOrderSamples.add(1, ordering: .relaxed)
+                    return false
+                }
+                if stored {
+                    appended += 1
+                    minTime = min(minTime, sample.timestamp)
+                    maxTime = max(maxTime, sample.timestamp)
+                } else {
+                    rejected += 1
                 }
             }
+            if appended > 0 {
+                head.statistics.samplesAppended.add(appended, ordering: .relaxed)
+                head.noteTime(minTime)
+                head.noteTime(maxTime)
+            }
+            if acceptedOutOfOrder > 0 { head.statistics.outOfOrderAccepted.add(acceptedOutOfOrder, ordering: .relaxed) }
+            if rejected > 0 { head.statistics.outOfOrderSamples.add(rejected, ordering: .relaxed) }
         }
     }
 

@@ -63,8 +63,15 @@ struct IngestBench: ParsableCommand {
         }
         let start = Int64(Date().timeIntervalSince1970 * 1000)
         var samples = 0
-        let cpuStart = Self.cpuSeconds()
+        var cpuStart = Self.cpuSeconds()
+        var firstScrapeCPU = 0.0
         for scrape in 0..<scrapes {
+            if scrape == 1 {
+                // Steady state from here: the first scrape created every series.
+                firstScrapeCPU = Self.cpuSeconds() - cpuStart
+                cpuStart = Self.cpuSeconds()
+                samples = 0
+            }
             for index in ingesters.indices {
                 var appender = db.appender()
                 let report = try ingesters[index].ingest(bodies[scrape], format: .prometheusText, timestamp: start + Int64(scrape) * 15_000, into: &appender)
@@ -85,9 +92,30 @@ struct IngestBench: ParsableCommand {
             }
         }
         let parseCPU = Self.cpuSeconds() - parseStart
-        print("ingest: \(samples) samples, \(String(format: "%.3f", ingestCPU * 1e6 / Double(samples))) µs CPU/sample (first scrape creates the series)")
+        // The ingester alone: the same scrapes into an appender that keeps nothing.
+        var fresh = ingesters.map { ScrapeIngester(target: $0.target, config: config) }
+        let nullStart = Self.cpuSeconds()
+        var nullSamples = 0
+        for scrape in 0..<scrapes {
+            for index in fresh.indices {
+                var appender = NullAppender()
+                nullSamples += try fresh[index].ingest(bodies[scrape], format: .prometheusText, timestamp: start + Int64(scrape) * 15_000, into: &appender).samplesPostRelabel
+            }
+        }
+        let nullCPU = Self.cpuSeconds() - nullStart
+        ingesters = fresh
+        print("first scrape (creates \(targets * series) series): \(String(format: "%.2f", firstScrapeCPU * 1e6 / Double(targets * series))) µs CPU/sample")
+        print("ingest, steady state: \(samples) samples, \(String(format: "%.3f", ingestCPU * 1e6 / Double(samples))) µs CPU/sample")
+        print("ingester without a store: \(String(format: "%.3f", nullCPU * 1e6 / Double(max(nullSamples, 1)))) µs CPU/sample")
         print("parse only: \(String(format: "%.3f", parseCPU * 1e6 / Double(max(parsed, 1)))) µs CPU/sample")
         print("head series: \(db.head.seriesCount)")
+    }
+
+    /// Keeps nothing: isolates the ingester's own cost.
+    struct NullAppender: Appender {
+        mutating func append(_ labels: Labels, _ sample: Sample) throws {}
+        mutating func commit() throws {}
+        mutating func rollback() {}
     }
 
     /// User + system CPU seconds of this process.
