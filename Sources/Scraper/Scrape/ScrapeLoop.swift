@@ -86,17 +86,25 @@ struct ScrapeLoop<Store: Appendable> {
             metadata: failure == nil && ingester.metadataChanged ? ingester.metadata : nil)
     }
 
+    /// One GET of the target. The body is gathered on the event loop (one hop to this task per
+    /// scrape, not one per chunk), up to `body_size_limit`.
     private func fetch() async throws -> ([UInt8], String?) {
-        var request = HTTPClientRequest(url: target.url)
-        request.headers.add(name: "Accept", value: Self.accept)
-        request.headers.add(name: "Accept-Encoding", value: "gzip")
-        request.headers.add(name: "User-Agent", value: "ToolboxMetrics/\(BuildInfo.version)")
-        request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(target.timeout.seconds))
-        let response = try await client.execute(request, timeout: .milliseconds(target.timeout.milliseconds))
-        guard response.status == .ok else { throw ScrapeHTTPError(status: response.status) }
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept", value: Self.accept)
+        headers.add(name: "Accept-Encoding", value: "gzip")
+        headers.add(name: "User-Agent", value: "ToolboxMetrics/\(BuildInfo.version)")
+        headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(target.timeout.seconds))
+        if let authorization = try config.http.authorizationHeader() { headers.add(name: "Authorization", value: authorization) }
+        let request = try HTTPClient.Request(
+            url: target.url, method: .GET, headers: headers, tlsConfiguration: try config.http.tlsConfig.nioConfiguration())
         let limit = config.bodySizeLimit > 0 ? config.bodySizeLimit : 1 << 30
-        let buffer = try await response.body.collect(upTo: limit)
-        return (Array(buffer.readableBytesView), response.headers.first(name: "Content-Type"))
+        let delegate = ResponseAccumulator(request: request, maxBodySize: limit)
+        let response = try await client.execute(
+            request: request, delegate: delegate, deadline: .now() + .milliseconds(target.timeout.milliseconds)
+        ).futureResult.get()
+        guard response.status == .ok else { throw ScrapeHTTPError(status: response.status) }
+        let body = response.body.map { Array($0.readableBytesView) } ?? []
+        return (body, response.headers.first(name: "Content-Type"))
     }
 
     private func appendReport<A: Appender>(_ appender: inout A, timestamp: Int64, up: Bool, duration: Double, report: ScrapeIngester.Report) {

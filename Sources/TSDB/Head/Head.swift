@@ -32,12 +32,32 @@ public final class Head: Appendable, Sendable {
     let options: HeadOptions
     let wal: WAL?
     private let shards: [Shard]
-    /// Series by reference, spread over their own locks by `ref % count`.
+    /// Series by reference, spread over their own locks by `ref % count`. References are handed
+    /// out in sequence, so within a shard `ref / count` indexes pages of slots directly: no hashing
+    /// (the dictionaries this replaced took about a tenth of a scrape's CPU in a profile).
     final class RefShard: Sendable {
-        let series = Mutex<[SeriesRef: MemSeries]>([:])
+        static let pageSize = 1024
+        let pages = Mutex<[[MemSeries?]]>([])
+
+        func get(_ slot: Int) -> MemSeries? {
+            pages.withLock { pages in
+                let page = slot / Self.pageSize
+                return page < pages.count ? pages[page][slot % Self.pageSize] : nil
+            }
+        }
+
+        func set(_ slot: Int, _ series: MemSeries?) {
+            pages.withLock { pages in
+                let page = slot / Self.pageSize
+                if series == nil && page >= pages.count { return }
+                while pages.count <= page { pages.append([MemSeries?](repeating: nil, count: Self.pageSize)) }
+                pages[page][slot % Self.pageSize] = series
+            }
+        }
     }
     private let refShards: [RefShard]
     private let nextRef = Atomic<UInt64>(1)
+    private let transactions = Atomic<UInt64>(1)
     let commitLock = Mutex(())
     /// Label names and values shared by many series are stored once: a new series' strings are
     /// swapped for the instances already held (series of one metric share `__name__`, `job`, …).
@@ -57,18 +77,24 @@ public final class Head: Appendable, Sendable {
 
     /// The series `ref` stands for, if it is still in the head.
     func series(ref: SeriesRef) -> MemSeries? {
-        refShards[Int(ref % UInt64(refShards.count))].series.withLock { $0[ref] }
+        let count = UInt64(refShards.count)
+        return refShards[Int(ref % count)].get(Int(ref / count))
     }
 
     private func register(_ series: MemSeries) {
-        refShards[Int(series.ref % UInt64(refShards.count))].series.withLock { $0[series.ref] = series }
+        let count = UInt64(refShards.count)
+        refShards[Int(series.ref % count)].set(Int(series.ref / count), series)
     }
 
     private func unregister(_ ref: SeriesRef) {
-        _ = refShards[Int(ref % UInt64(refShards.count))].series.withLock { $0.removeValue(forKey: ref) }
+        let count = UInt64(refShards.count)
+        refShards[Int(ref % count)].set(Int(ref / count), nil)
     }
 
     public func appender() -> HeadAppender { HeadAppender(head: self) }
+
+    /// A fresh identifier for an appender transaction.
+    func nextTransaction() -> UInt64 { transactions.wrappingAdd(1, ordering: .relaxed).newValue }
 
     /// Counters for the self-metrics.
     public var stats: HeadStatistics.Snapshot { statistics.snapshot() }

@@ -5,11 +5,12 @@ import MetricsModel
 public struct HeadAppender: Appender {
     let head: Head
     private var pending: [(MemSeries, Sample)] = []
-    /// The newest pending timestamp per series, so order is checked in O(1).
-    private var pendingNewest: [SeriesRef: Int64] = [:]
+    /// Identifies this transaction in `MemSeries.pendingTransaction`.
+    private var transaction: UInt64
 
     init(head: Head) {
         self.head = head
+        transaction = head.nextTransaction()
     }
 
     /// Buffers a sample. Throws `AppendError.outOfOrder` when it is not newer than what the series
@@ -20,33 +21,43 @@ public struct HeadAppender: Appender {
 
     public mutating func appendReturningRef(_ labels: Labels, _ sample: Sample) throws -> SeriesRef? {
         let shard = head.shard(for: labels)
-        let (series, committedNewest) = shard.state.withLock { state in
+        let transaction = self.transaction
+        let (series, accepted) = shard.state.withLock { state in
             let series = head.getOrCreate(labels, in: &state).0
-            return (series, series.maxTime)
+            return (series, Self.check(series, sample, transaction: transaction, window: head.options.outOfOrderWindow))
         }
-        try add(series, committedNewest: committedNewest, sample)
+        try add(series, accepted: accepted, sample)
         return series.ref
     }
 
     public mutating func append(ref: SeriesRef, _ sample: Sample) throws -> Bool {
         guard let series = head.series(ref: ref) else { return false }
-        let committedNewest = head.shard(for: series.labels).state.withLock { _ in series.maxTime }
-        try add(series, committedNewest: committedNewest, sample)
+        let transaction = self.transaction
+        let window = head.options.outOfOrderWindow
+        let accepted = head.shard(for: series.labels).state.withLock { _ in
+            Self.check(series, sample, transaction: transaction, window: window)
+        }
+        try add(series, accepted: accepted, sample)
         return true
     }
 
-    private mutating func add(_ series: MemSeries, committedNewest: Int64, _ sample: Sample) throws {
-        let labels = series.labels
-        // Within one transaction the series' pending samples also count.
-        let newest = max(committedNewest, pendingNewest[series.ref] ?? Int64.min)
+    /// Under the series' shard lock: whether `sample` is newer than what the series holds and what
+    /// this transaction buffered for it (or within the out-of-order window), recording it if so.
+    private static func check(_ series: MemSeries, _ sample: Sample, transaction: UInt64, window: Int64) -> Bool {
+        let ownPending = series.pendingTransaction == transaction ? series.pendingNewest : Int64.min
+        let newest = max(series.maxTime, ownPending)
         if sample.timestamp <= newest {
-            let window = head.options.outOfOrderWindow
-            guard window > 0, newest != Int64.min, sample.timestamp > newest - window else {
-                head.statistics.outOfOrderSamples.add(1, ordering: .relaxed)
-                throw AppendError.outOfOrder(labels: labels, timestamp: sample.timestamp)
-            }
-        } else {
-            pendingNewest[series.ref] = sample.timestamp
+            return window > 0 && newest != Int64.min && sample.timestamp > newest - window
+        }
+        series.pendingTransaction = transaction
+        series.pendingNewest = sample.timestamp
+        return true
+    }
+
+    private mutating func add(_ series: MemSeries, accepted: Bool, _ sample: Sample) throws {
+        guard accepted else {
+            head.statistics.outOfOrderSamples.add(1, ordering: .relaxed)
+            throw AppendError.outOfOrder(labels: series.labels, timestamp: sample.timestamp)
         }
         pending.append((series, sample))
     }
@@ -56,7 +67,7 @@ public struct HeadAppender: Appender {
     public mutating func commit() throws {
         defer {
             pending.removeAll(keepingCapacity: true)
-            pendingNewest.removeAll(keepingCapacity: true)
+            transaction = head.nextTransaction()
         }
         guard !pending.isEmpty else { return }
         let batch = pending
@@ -118,7 +129,7 @@ public struct HeadAppender: Appender {
 
     public mutating func rollback() {
         pending.removeAll(keepingCapacity: true)
-        pendingNewest.removeAll(keepingCapacity: true)
+        transaction = head.nextTransaction()
     }
 }
 

@@ -22,6 +22,10 @@ final class MemSeries: @unchecked Sendable {
     @exclusivity(unchecked) var outOfOrder: [Sample] = []
     /// Whether a series record for this series is in the WAL.
     @exclusivity(unchecked) var walLogged = false
+    /// The appender transaction that last buffered a sample for this series, and that sample's
+    /// timestamp: an appender checks order against its own pending samples without a dictionary.
+    @exclusivity(unchecked) var pendingTransaction: UInt64 = 0
+    @exclusivity(unchecked) var pendingNewest = Int64.min
 
     init(ref: SeriesRef, labels: Labels) {
         self.ref = ref

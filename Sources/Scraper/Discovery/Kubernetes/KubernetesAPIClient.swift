@@ -174,21 +174,8 @@ struct KubernetesAPIClient: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: userAgent)
         if let authorization = try connection.authorization() { request.headers.add(name: "Authorization", value: authorization) }
-        request.tlsConfiguration = try Self.tlsConfiguration(connection.http.tlsConfig)
+        request.tlsConfiguration = try connection.http.tlsConfig.nioConfiguration()
         return request
-    }
-
-    /// NIOSSL settings for `tls_config`; nil keeps the system defaults.
-    static func tlsConfiguration(_ config: HTTPClientConfig.TLSConfig) throws -> TLSConfiguration? {
-        guard !config.isDefault else { return nil }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile = config.caFile { tls.trustRoots = .file(caFile) }
-        if let certFile = config.certFile, let keyFile = config.keyFile {
-            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
-            tls.privateKey = .file(keyFile)
-        }
-        if config.insecureSkipVerify { tls.certificateVerification = .none }
-        return tls
     }
 
     static func escape(_ text: String) -> String {

@@ -1,0 +1,16 @@
+import NIOSSL
+
+extension HTTPClientConfig.TLSConfig {
+    /// NIOSSL settings for `tls_config`; nil keeps the client's defaults (system trust roots).
+    func nioConfiguration() throws -> TLSConfiguration? {
+        guard !isDefault else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.trustRoots = .file(caFile) }
+        if let certFile, let keyFile {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
+            tls.privateKey = .file(keyFile)
+        }
+        if insecureSkipVerify { tls.certificateVerification = .none }
+        return tls
+    }
+}
