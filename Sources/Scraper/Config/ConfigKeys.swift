@@ -73,6 +73,33 @@ enum ConfigKeys {
                 "always_scrape_classic_histograms", "scrape_native_histograms",
             ], children: [:]),
             "scrape_configs": scrapeConfig,
+            "alerting": Section(keys: ["alertmanagers", "alert_relabel_configs"], children: [
+                "alert_relabel_configs": relabel,
+                "alertmanagers": Section(
+                    keys: httpClientKeys.union([
+                        "scheme", "path_prefix", "timeout", "api_version", "static_configs", "file_sd_configs",
+                        "kubernetes_sd_configs", "dns_sd_configs", "consul_sd_configs", "relabel_configs", "alert_relabel_configs",
+                        "sigv4",
+                    ]),
+                    children: httpClientChildren.merging([
+                        "static_configs": staticConfig, "relabel_configs": relabel, "alert_relabel_configs": relabel,
+                        "file_sd_configs": fileSDConfig, "kubernetes_sd_configs": kubernetesSDConfig,
+                    ]) { _, new in new }),
+            ]),
+            "remote_write": Section(
+                keys: httpClientKeys.union([
+                    "url", "name", "remote_timeout", "headers", "write_relabel_configs", "queue_config", "metadata_config",
+                    "send_exemplars", "send_native_histograms", "protobuf_message", "round_robin_dns", "sigv4", "azuread",
+                    "google_iam",
+                ]),
+                children: httpClientChildren.merging([
+                    "write_relabel_configs": relabel,
+                    "queue_config": Section(keys: [
+                        "capacity", "max_shards", "min_shards", "max_samples_per_send", "batch_send_deadline", "min_backoff",
+                        "max_backoff", "retry_on_http_429", "sample_age_limit",
+                    ], children: [:]),
+                    "metadata_config": Section(keys: ["send", "send_interval", "max_samples_per_send"], children: [:]),
+                ]) { _, new in new }),
             "storage": Section(keys: ["tsdb", "exemplars"], children: [
                 "tsdb": Section(keys: ["out_of_order_time_window", "stale_series_compaction_threshold"], children: [:]),
             ]),

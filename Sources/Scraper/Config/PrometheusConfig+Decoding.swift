@@ -3,8 +3,10 @@ import Relabel
 
 extension PrometheusConfig: Decodable {
     enum CodingKeys: String, CodingKey {
-        case global, storage
+        case global, storage, alerting
         case scrapeConfigs = "scrape_configs"
+        case ruleFiles = "rule_files"
+        case remoteWrite = "remote_write"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -12,6 +14,9 @@ extension PrometheusConfig: Decodable {
         global = try container.decodeIfPresent(GlobalConfig.self, forKey: .global) ?? GlobalConfig()
         scrapeConfigs = try container.decodeIfPresent([ScrapeConfig].self, forKey: .scrapeConfigs) ?? []
         storage = try container.decodeIfPresent(StorageConfig.self, forKey: .storage) ?? StorageConfig()
+        ruleFiles = try container.decodeIfPresent([String].self, forKey: .ruleFiles) ?? []
+        alerting = try container.decodeIfPresent(AlertingConfig.self, forKey: .alerting) ?? AlertingConfig()
+        remoteWrite = try container.decodeIfPresent([RemoteWriteConfig].self, forKey: .remoteWrite) ?? []
     }
 }
 

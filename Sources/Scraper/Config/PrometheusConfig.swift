@@ -13,6 +13,10 @@ public struct PrometheusConfig: Sendable, Equatable {
     public var global = GlobalConfig()
     public var scrapeConfigs: [ScrapeConfig] = []
     public var storage = StorageConfig()
+    /// Rule file paths (globs allowed in the last element), for alertd.
+    public var ruleFiles: [String] = []
+    public var alerting = AlertingConfig()
+    public var remoteWrite: [RemoteWriteConfig] = []
 
     public init(global: GlobalConfig = GlobalConfig(), scrapeConfigs: [ScrapeConfig] = []) {
         self.global = global
@@ -39,6 +43,15 @@ public struct PrometheusConfig: Sendable, Equatable {
 
     /// Cross-field checks Prometheus makes after decoding.
     func validate(source: String) throws(ConfigError) {
+        for pattern in ruleFiles where pattern.isEmpty || !Self.isValidGlob(pattern) {
+            throw ConfigError(source: source, message: "invalid rule file path \"\(pattern)\"")
+        }
+        var names = Set<String>()
+        for remote in remoteWrite where !remote.name.isEmpty {
+            if !names.insert(remote.name).inserted {
+                throw ConfigError(source: source, message: "found multiple remote write configs with job name \"\(remote.name)\"")
+            }
+        }
         var seen = Set<String>()
         for scrape in scrapeConfigs {
             if scrape.jobName.isEmpty { throw ConfigError(source: source, message: "job_name is empty") }
@@ -51,6 +64,18 @@ public struct PrometheusConfig: Sendable, Equatable {
                 throw ConfigError(source: source, message: "scrape timeout greater than scrape interval for scrape config with job name \"\(scrape.jobName)\"")
             }
         }
+    }
+}
+
+extension PrometheusConfig {
+    /// Whether `[` … `]` classes in a glob are closed, the one malformation `filepath.Match` reports.
+    static func isValidGlob(_ pattern: String) -> Bool {
+        var open = false
+        for character in pattern {
+            if character == "[" { if open { return false }; open = true }
+            if character == "]" { open = false }
+        }
+        return !open
     }
 }
 

@@ -1,0 +1,147 @@
+import Foundation
+import MetricsModel
+import Relabel
+
+/// `alerting:`: where alerts go. Parsed and checked now; sending comes with rule evaluation (alertd).
+public struct AlertingConfig: Sendable, Equatable, Decodable {
+    public var alertmanagers: [AlertmanagerConfig] = []
+    public var alertRelabelConfigs: [RelabelConfig] = []
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case alertmanagers
+        case alertRelabelConfigs = "alert_relabel_configs"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        alertmanagers = try container.decodeIfPresent([AlertmanagerConfig].self, forKey: .alertmanagers) ?? []
+        alertRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .alertRelabelConfigs) ?? []
+    }
+}
+
+/// One `alerting.alertmanagers` entry.
+public struct AlertmanagerConfig: Sendable, Equatable, Decodable {
+    public var scheme = "http"
+    public var pathPrefix = ""
+    public var timeout = PromDuration.seconds(10)
+    public var apiVersion = "v2"
+    public var staticConfigs: [StaticConfig] = []
+    public var fileSDConfigs: [FileSDConfig] = []
+    public var kubernetesSDConfigs: [KubernetesSDConfig] = []
+    public var relabelConfigs: [RelabelConfig] = []
+    public var http = HTTPClientConfig()
+
+    enum CodingKeys: String, CodingKey {
+        case scheme, timeout
+        case pathPrefix = "path_prefix"
+        case apiVersion = "api_version"
+        case staticConfigs = "static_configs"
+        case fileSDConfigs = "file_sd_configs"
+        case kubernetesSDConfigs = "kubernetes_sd_configs"
+        case relabelConfigs = "relabel_configs"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        scheme = try container.decodeIfPresent(String.self, forKey: .scheme) ?? scheme
+        guard scheme == "http" || scheme == "https" else {
+            throw DecodingError.dataCorruptedError(forKey: .scheme, in: container, debugDescription: "unknown scheme \"\(scheme)\"")
+        }
+        pathPrefix = try container.decodeIfPresent(String.self, forKey: .pathPrefix) ?? ""
+        timeout = try container.decodeIfPresent(PromDuration.self, forKey: .timeout) ?? timeout
+        apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion) ?? apiVersion
+        guard apiVersion == "v2" else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .apiVersion, in: container, debugDescription: "expected Alertmanager api version to be one of [v2] but got \(apiVersion)")
+        }
+        staticConfigs = try container.decodeIfPresent([StaticConfig].self, forKey: .staticConfigs) ?? []
+        fileSDConfigs = try container.decodeIfPresent([FileSDConfig].self, forKey: .fileSDConfigs) ?? []
+        kubernetesSDConfigs = try container.decodeIfPresent([KubernetesSDConfig].self, forKey: .kubernetesSDConfigs) ?? []
+        relabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .relabelConfigs) ?? []
+        http = try HTTPClientConfig(from: decoder)
+    }
+}
+
+/// One `remote_write:` entry. Parsed and checked now; shipping samples comes with its own issue.
+public struct RemoteWriteConfig: Sendable, Equatable, Decodable {
+    public var url: String
+    public var name = ""
+    public var remoteTimeout = PromDuration.seconds(30)
+    public var headers: [String: String] = [:]
+    public var writeRelabelConfigs: [RelabelConfig] = []
+    public var queue = QueueConfig()
+    public var http = HTTPClientConfig()
+
+    /// `queue_config`, with Prometheus's defaults.
+    public struct QueueConfig: Sendable, Equatable, Decodable {
+        public var capacity = 10_000
+        public var maxShards = 50
+        public var minShards = 1
+        public var maxSamplesPerSend = 2_000
+        public var batchSendDeadline = PromDuration.seconds(5)
+        public var minBackoff = PromDuration(milliseconds: 30)
+        public var maxBackoff = PromDuration.seconds(5)
+        public var retryOnHTTP429 = true
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case capacity
+            case maxShards = "max_shards"
+            case minShards = "min_shards"
+            case maxSamplesPerSend = "max_samples_per_send"
+            case batchSendDeadline = "batch_send_deadline"
+            case minBackoff = "min_backoff"
+            case maxBackoff = "max_backoff"
+            case retryOnHTTP429 = "retry_on_http_429"
+            case sampleAgeLimit = "sample_age_limit"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            capacity = try container.decodeIfPresent(Int.self, forKey: .capacity) ?? capacity
+            maxShards = try container.decodeIfPresent(Int.self, forKey: .maxShards) ?? maxShards
+            minShards = try container.decodeIfPresent(Int.self, forKey: .minShards) ?? minShards
+            maxSamplesPerSend = try container.decodeIfPresent(Int.self, forKey: .maxSamplesPerSend) ?? maxSamplesPerSend
+            batchSendDeadline = try container.decodeIfPresent(PromDuration.self, forKey: .batchSendDeadline) ?? batchSendDeadline
+            minBackoff = try container.decodeIfPresent(PromDuration.self, forKey: .minBackoff) ?? minBackoff
+            maxBackoff = try container.decodeIfPresent(PromDuration.self, forKey: .maxBackoff) ?? maxBackoff
+            retryOnHTTP429 = try container.decodeIfPresent(Bool.self, forKey: .retryOnHTTP429) ?? retryOnHTTP429
+            for (value, key) in [(capacity, CodingKeys.capacity), (maxShards, .maxShards), (minShards, .minShards), (maxSamplesPerSend, .maxSamplesPerSend)]
+            where value <= 0 {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "\(key.stringValue) must be positive")
+            }
+            if minShards > maxShards {
+                throw DecodingError.dataCorruptedError(forKey: .minShards, in: container, debugDescription: "min_shards is greater than max_shards")
+            }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case url, name, headers
+        case remoteTimeout = "remote_timeout"
+        case writeRelabelConfigs = "write_relabel_configs"
+        case queue = "queue_config"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        url = try container.decode(String.self, forKey: .url)
+        guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+            throw DecodingError.dataCorruptedError(forKey: .url, in: container, debugDescription: "invalid remote_write URL \"\(url)\"")
+        }
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? ""
+        remoteTimeout = try container.decodeIfPresent(PromDuration.self, forKey: .remoteTimeout) ?? remoteTimeout
+        headers = try container.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
+        for header in headers.keys where ["authorization", "content-encoding", "content-type", "user-agent", "x-prometheus-remote-write-version"]
+            .contains(header.lowercased())
+        {
+            throw DecodingError.dataCorruptedError(forKey: .headers, in: container, debugDescription: "\(header) is a reserved header. It must not be changed")
+        }
+        writeRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .writeRelabelConfigs) ?? []
+        queue = try container.decodeIfPresent(QueueConfig.self, forKey: .queue) ?? QueueConfig()
+        http = try HTTPClientConfig(from: decoder)
+    }
+}
