@@ -12,7 +12,9 @@ extension Evaluation {
         try context.check()
         let series = try storage.select(matchers, from: mint, through: maxt)
         try context.check()
-        samplesLoaded += series.reduce(0) { $0 + $1.1.count }
+        let count = series.reduce(0) { $0 + $1.1.count }
+        context.noteLoaded(count)
+        samplesLoaded += count
         guard samplesLoaded <= maxSamples else {
             throw EvaluationError("query processing would load too many samples into memory in query execution")
         }

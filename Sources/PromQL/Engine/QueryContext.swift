@@ -6,6 +6,7 @@ public final class QueryContext: Sendable {
     /// When the query must have finished; nil for no limit.
     public let deadline: ContinuousClock.Instant?
     private let canceled = Atomic<Bool>(false)
+    private let loaded = Atomic<Int>(0)
 
     public init(deadline: ContinuousClock.Instant? = nil) {
         self.deadline = deadline
@@ -18,6 +19,11 @@ public final class QueryContext: Sendable {
     public func cancel() { canceled.store(true, ordering: .relaxed) }
 
     public var isCanceled: Bool { canceled.load(ordering: .relaxed) }
+
+    /// Samples the evaluation loaded from storage (for `stats=all`).
+    public var samplesLoaded: Int { loaded.load(ordering: .relaxed) }
+
+    func noteLoaded(_ count: Int) { loaded.add(count, ordering: .relaxed) }
 
     /// Throws when the query was cancelled or its deadline passed.
     func check() throws(EvaluationError) {

@@ -47,9 +47,11 @@ struct MetadataEndpoints: Sendable {
 
     private func labelValues(_ request: Request, name: String) async throws -> Response {
         let parameters = try await APIParameters.read(request)
-        // Prometheus main accepts UTF-8 names escaped as U__…; plain names pass through.
+        // A UTF-8 name arrives escaped as U__… (Prometheus 3); an unescaped one must be a classic
+        // label name, as the 2.x API we report checks.
         let label = Self.unescapeLabelName(name)
-        guard LabelName.isValid(label) else { throw APIError(.badData, "invalid label name: \"\(name)\"") }
+        let valid = name.hasPrefix("U__") ? LabelName.isValid(label) : LabelName.isLegacyLabelName(label)
+        guard valid else { throw APIError(.badData, "invalid label name: \"\(name)\"") }
         let selectors = try parameters.selectors()
         let (start, end, limit) = (try parameters.time("start", default: APIParameters.minTime), try parameters.time("end", default: APIParameters.maxTime), try parameters.limit())
         let values = try await Storage.run {

@@ -68,8 +68,8 @@ struct QueryEndpoints: Sendable {
         let time = try parameters.time("time", default: now)
         let engine = try self.engine(parameters)
         let db = self.db
-        let value = try await evaluate(parameters) { context in try engine.instant(expr, at: time, on: db, context: context) }
-        return Self.success(ResultJSON.encode(value))
+        let (value, stats) = try await evaluate(parameters) { context in try engine.instant(expr, at: time, on: db, context: context) }
+        return Self.success(ResultJSON.encode(value), stats: stats)
     }
 
     private func range(_ request: Request) async throws -> Response {
@@ -88,13 +88,18 @@ struct QueryEndpoints: Sendable {
         guard step > 0 else {
             throw APIError(.badData, "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer")
         }
+        if let type = try? Parser.type(of: expr), type != .scalar, type != .vector {
+            throw APIError(.badData, "invalid expression type \"\(type.rawValue)\" for range query, must be Scalar or instant Vector")
+        }
         guard (end - start) / step <= Self.maxPoints else {
             throw APIError(.badData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
         let engine = try self.engine(parameters)
         let db = self.db
-        let value = try await evaluate(parameters) { context in try engine.range(expr, start: start, end: end, step: step, on: db, context: context) }
-        return Self.success(ResultJSON.encode(value))
+        let (value, stats) = try await evaluate(parameters) { context in
+            try engine.range(expr, start: start, end: end, step: step, on: db, context: context)
+        }
+        return Self.success(ResultJSON.encode(value), stats: stats)
     }
 
     /// The engine for one query: the server's limits, and the request's `lookback_delta` if given.
@@ -113,20 +118,24 @@ struct QueryEndpoints: Sendable {
 
     /// Runs `work` under the concurrency bound and the query's deadline; a cancelled request
     /// stops the evaluation at its next check.
-    private func evaluate(_ parameters: APIParameters, _ work: @escaping @Sendable (QueryContext) throws -> QueryValue) async throws -> QueryValue {
+    /// Returns the value and, when the request asked for `stats`, Prometheus's `stats` object.
+    private func evaluate(
+        _ parameters: APIParameters, _ work: @escaping @Sendable (QueryContext) throws -> QueryValue
+    ) async throws -> (QueryValue, [String: Any]?) {
+        let received = ContinuousClock.now
         var timeout = options.timeout
         if let text = parameters.first("timeout"), !text.isEmpty {
-            guard let requested = Self.parseStep(text), requested >= 0, text.first != "-" else {
+            guard let requested = Self.parseTimeout(text) else {
                 throw APIError(.badData, "invalid parameter \"timeout\": cannot parse \"\(text)\" to a valid duration")
             }
-            // Sub-millisecond timeouts (Prometheus accepts nanoseconds) become the smallest we keep.
-            timeout = min(timeout, .milliseconds(max(1, requested)))
+            timeout = min(timeout, requested)
         }
-        let deadline = ContinuousClock.now + timeout
+        let deadline = received + timeout
         guard await gate.acquire(deadline: deadline) else { throw APIError(.timeout, "query timed out in query queue") }
         defer { gate.release() }
+        let admitted = ContinuousClock.now
         let context = QueryContext(deadline: deadline)
-        return try await withTaskCancellationHandler {
+        let value = try await withTaskCancellationHandler {
             try await Storage.run { () throws -> QueryValue in
                 do {
                     return try work(context)
@@ -141,6 +150,30 @@ struct QueryEndpoints: Sendable {
         } onCancel: {
             context.cancel()
         }
+        guard let wanted = parameters.first("stats"), !wanted.isEmpty else { return (value, nil) }
+        let finished = ContinuousClock.now
+        func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        // Parsing happened before `received`; the whole evaluation is reported as inner evaluation.
+        let stats: [String: Any] = [
+            "timings": [
+                "evalTotalTime": seconds(finished - admitted), "resultSortTime": 0, "queryPreparationTime": 0,
+                "innerEvalTime": seconds(finished - admitted), "execQueueTime": seconds(admitted - received),
+                "execTotalTime": seconds(finished - received),
+            ],
+            "samples": ["totalQueryableSamples": context.samplesLoaded, "peakSamples": context.samplesLoaded],
+        ]
+        return (value, stats)
+    }
+
+    /// A timeout as float seconds (nanosecond precision, as Prometheus reads it) or a duration.
+    static func parseTimeout(_ text: String) -> Duration? {
+        if case .success(let seconds) = GoFloat.parse(text) {
+            guard seconds.isFinite, seconds >= 0, seconds < 9e9 else { return nil }
+            return .nanoseconds(Int64((seconds * 1e9).rounded()))
+        }
+        return PromDuration(parsing: text)?.duration
     }
 
     /// A step as float seconds or a Prometheus duration, in ms.
@@ -149,7 +182,12 @@ struct QueryEndpoints: Sendable {
         return PromDuration(parsing: text)?.milliseconds
     }
 
-    static func success(_ data: String) -> Response {
+    static func success(_ data: String, stats: [String: Any]? = nil) -> Response {
+        var data = data
+        if let stats, let encoded = try? JSONSerialization.data(withJSONObject: stats, options: [.sortedKeys]) {
+            // `data` is a JSON object; `stats` joins it as its last member.
+            data = String(data.dropLast()) + ",\"stats\":" + String(decoding: encoded, as: UTF8.self) + "}"
+        }
         let body = "{\"status\":\"success\",\"data\":" + data + "}"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }

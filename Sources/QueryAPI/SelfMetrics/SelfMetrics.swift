@@ -7,10 +7,12 @@ import TSDB
 public struct SelfMetrics: Sendable {
     let db: DB
     let targets: TargetStatusBoard
+    let httpRequests: HTTPRequestCounter
 
-    public init(db: DB, targets: TargetStatusBoard) {
+    init(db: DB, targets: TargetStatusBoard, httpRequests: HTTPRequestCounter = HTTPRequestCounter()) {
         self.db = db
         self.targets = targets
+        self.httpRequests = httpRequests
     }
 
     public func render() -> String {
@@ -28,6 +30,10 @@ public struct SelfMetrics: Sendable {
         family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", [("", process.startTimeSeconds)])
         family("process_open_fds", "gauge", "Number of open file descriptors.", [("", process.openFileDescriptors)])
         family("metricsd_build_info", "gauge", "Build information of metricsd.", [("{version=\"\(BuildInfo.version)\"}", 1)])
+        let requests = httpRequests.samples
+        if !requests.isEmpty {
+            family("prometheus_http_requests_total", "counter", "Counter of HTTP requests.", requests)
+        }
 
         let head = db.head
         let stats = head.stats

@@ -28,6 +28,7 @@ public struct APIServer: Sendable {
     let config: @Sendable () -> PrometheusConfig
     let options: Options
     let runtime: ServerRuntime
+    let httpRequests: HTTPRequestCounter
 
     public init(
         db: DB, targets: TargetStatusBoard, reload: (@Sendable () async throws -> Void)? = nil,
@@ -41,7 +42,8 @@ public struct APIServer: Sendable {
         self.config = config
         self.options = options
         self.runtime = runtime
-        selfMetrics = SelfMetrics(db: db, targets: targets)
+        httpRequests = HTTPRequestCounter()
+        selfMetrics = SelfMetrics(db: db, targets: targets, httpRequests: httpRequests)
     }
 
     /// The router, separate from the listener so tests can drive it in process.
@@ -49,7 +51,7 @@ public struct APIServer: Sendable {
         let router = Router()
         let table = RouteTable()
         // Added before any route, so it wraps every handler and the not-found answer.
-        router.add(middleware: HTTPSemanticsMiddleware(routes: table, corsOrigin: options.corsOrigin))
+        router.add(middleware: HTTPSemanticsMiddleware(routes: table, corsOrigin: options.corsOrigin, requests: httpRequests))
         let routes = Routes(router: router, table: table)
         routes.on("/", [.get, .head]) { _, _ in
             // Prometheus redirects to its UI here; clients such as prometheus-api-client only need a 2xx.
@@ -160,11 +162,10 @@ enum TargetsResponse {
         }
         let dropped: [[String: Any]] = snapshot.dropped.map { ["discoveredLabels": $0.discoveredLabels.dictionary, "scrapePool": $0.scrapePool] }
         var data: [String: Any] = [:]
-        if state == "any" || state == "active" { data["activeTargets"] = active }
-        if state == "any" || state == "dropped" {
-            data["droppedTargets"] = dropped
-            data["droppedTargetCounts"] = Dictionary(snapshot.dropped.map { ($0.scrapePool, 1) }, uniquingKeysWith: +)
-        }
+        // Both lists are always present; the one `state` excludes is empty, as Prometheus answers.
+        data["activeTargets"] = state == "any" || state == "active" ? active : []
+        data["droppedTargets"] = state == "any" || state == "dropped" ? dropped : []
+        data["droppedTargetCounts"] = Dictionary(snapshot.dropped.map { ($0.scrapePool, 1) }, uniquingKeysWith: +)
         return data
     }
 }

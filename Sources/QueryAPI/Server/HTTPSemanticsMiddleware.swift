@@ -11,6 +11,8 @@ struct HTTPSemanticsMiddleware: RouterMiddleware {
     let routes: RouteTable
     /// `--web.cors.origin`; nil means `.*` (any origin, answered with `*`).
     let corsOrigin: AnchoredRegex?
+    /// Counts answers by route pattern and status for the self-metrics.
+    let requests: HTTPRequestCounter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -33,6 +35,8 @@ struct HTTPSemanticsMiddleware: RouterMiddleware {
             }
         }
         if path.hasPrefix("/api/v1/") { addCORS(request, to: &response) }
+        let handler = context.endpointPath ?? (response.status == .notFound ? "other" : path)
+        requests.record(handler: handler, code: Int(response.status.code))
         if Self.acceptsGzip(request) && response.status != .noContent && response.headers[.contentEncoding] == nil {
             response = try await Self.gzip(response)
         }
