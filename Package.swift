@@ -25,9 +25,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .target(name: "MetricsModel", dependencies: ["CRE2Shim"]),
         .target(name: "Relabel", dependencies: ["MetricsModel"]),
         .target(name: "PromQL", dependencies: ["MetricsModel"]),
+        // Remote read/write wire formats (snappy, protobuf); shared by the receiver and, later, the sender.
+        .target(name: "RemoteProtocol", dependencies: ["MetricsModel", "CSnappy"]),
         .target(
             name: "TSDB",
             dependencies: [
@@ -50,7 +53,7 @@ let package = Package(
         .target(
             name: "QueryAPI",
             dependencies: [
-                "MetricsModel", "TSDB", "Scraper", "PromQL",
+                "MetricsModel", "TSDB", "Scraper", "PromQL", "RemoteProtocol",
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
@@ -97,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "QueryAPITests",
             dependencies: [
-                "QueryAPI", "TSDB", "Scraper", "MetricsModel",
+                "QueryAPI", "TSDB", "Scraper", "MetricsModel", "RemoteProtocol",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -48,6 +48,9 @@ struct Metricsd: AsyncParsableCommand {
     @Flag(name: .customLong("web.enable-admin-api"), help: "Enable the admin endpoints: admin/tsdb/snapshot, delete_series, clean_tombstones.")
     var enableAdminAPI = false
 
+    @Flag(name: .customLong("web.enable-remote-write-receiver"), help: "Accept remote write requests on /api/v1/write.")
+    var enableRemoteWriteReceiver = false
+
     @Option(name: .customLong("web.cors.origin"), help: "Regex for CORS origin; it is fully anchored. Example: 'https?://(domain1|domain2)\\.com'.")
     var corsOrigin = ".*"
 
@@ -90,6 +93,7 @@ struct Metricsd: AsyncParsableCommand {
         guard queryMaxConcurrency > 0 else { throw ValidationError("--query.max-concurrency must be positive") }
         options.query.maxConcurrency = queryMaxConcurrency
         options.enableAdminAPI = enableAdminAPI
+        options.enableRemoteWriteReceiver = enableRemoteWriteReceiver
         if corsOrigin != ".*" {
             do {
                 options.corsOrigin = try AnchoredRegex(corsOrigin)
@@ -106,7 +110,7 @@ struct Metricsd: AsyncParsableCommand {
             "config.file": configFile ?? "", "web.listen-address": listenAddress, "storage.tsdb.path": storagePath,
             "storage.tsdb.retention.time": retentionTime, "storage.tsdb.retention.size": retentionSize,
             "storage.tsdb.wal-sync-interval": walSyncInterval, "web.enable-lifecycle": String(enableLifecycle),
-            "web.enable-admin-api": String(enableAdminAPI), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
+            "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
             "query.lookback-delta": queryLookbackDelta, "log.level": logLevel,
         ]

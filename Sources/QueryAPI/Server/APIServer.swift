@@ -16,6 +16,8 @@ public struct APIServer: Sendable {
         public var enableAdminAPI = false
         /// `--web.cors.origin`, anchored; nil for `.*`.
         public var corsOrigin: AnchoredRegex?
+        /// `--web.enable-remote-write-receiver`.
+        public var enableRemoteWriteReceiver = false
         public init() {}
     }
 
@@ -81,6 +83,7 @@ public struct APIServer: Sendable {
         StatusEndpoints(db: db, runtime: runtime).register(on: routes)
         AdminEndpoints(db: db, enabled: options.enableAdminAPI).register(on: routes)
         RulesEndpoints().register(on: routes)
+        RemoteEndpoints(db: db, writeEnabled: options.enableRemoteWriteReceiver).register(on: routes)
         let config = self.config
         Federation(db: db, lookbackDelta: options.query.lookbackDelta, externalLabels: { config().global.externalLabels }).register(on: routes)
         routes.on("/api/v1/targets", [.get]) { request, _ in

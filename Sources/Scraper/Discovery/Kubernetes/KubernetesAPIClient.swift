@@ -16,8 +16,8 @@ struct KubernetesAPIClient: Sendable {
         var ownNamespace: String?
 
         /// The service-account directory; `METRICSD_SERVICE_ACCOUNT_DIR` overrides it for tests.
-        static var serviceAccountDirectory: String {
-            ProcessInfo.processInfo.environment["METRICSD_SERVICE_ACCOUNT_DIR"] ?? "/var/run/secrets/kubernetes.io/serviceaccount"
+        static func serviceAccountDirectory(_ environment: [String: String]) -> String {
+            environment["METRICSD_SERVICE_ACCOUNT_DIR"] ?? "/var/run/secrets/kubernetes.io/serviceaccount"
         }
 
         /// An explicit `api_server`, or the in-cluster configuration from the environment.
@@ -33,7 +33,7 @@ struct KubernetesAPIClient: Sendable {
                 throw DiscoveryError(
                     "unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined (or set api_server)")
             }
-            let directory = serviceAccountDirectory
+            let directory = serviceAccountDirectory(environment)
             var http = HTTPClientConfig()
             let caFile = "\(directory)/ca.crt"
             if FileManager.default.fileExists(atPath: caFile) { http.tlsConfig.caFile = caFile }

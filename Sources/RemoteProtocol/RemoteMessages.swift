@@ -1,0 +1,198 @@
+import MetricsModel
+
+/// Prometheus's remote read/write messages (`prompb`): the float-sample subset. Native histograms
+/// and exemplars in a write request are skipped; metricsd stores neither.
+public struct RemoteTimeSeries: Sendable, Equatable {
+    public var labels: [(name: String, value: String)]
+    public var samples: [Sample]
+
+    public init(labels: [(name: String, value: String)], samples: [Sample]) {
+        self.labels = labels
+        self.samples = samples
+    }
+
+    public static func == (lhs: RemoteTimeSeries, rhs: RemoteTimeSeries) -> Bool {
+        lhs.labels.elementsEqual(rhs.labels, by: ==) && lhs.samples == rhs.samples
+    }
+
+    static func decode(_ reader: inout ProtobufReader) throws(ProtobufReader.Failure) -> RemoteTimeSeries {
+        var series = RemoteTimeSeries(labels: [], samples: [])
+        while !reader.isAtEnd {
+            let (field, wireType) = try reader.readTag()
+            switch (field, wireType) {
+            case (1, 2):
+                var label = try reader.readMessage()
+                var name = ""
+                var value = ""
+                while !label.isAtEnd {
+                    let (labelField, labelWire) = try label.readTag()
+                    switch (labelField, labelWire) {
+                    case (1, 2): name = try label.readString()
+                    case (2, 2): value = try label.readString()
+                    default: try label.skip(wireType: labelWire)
+                    }
+                }
+                series.labels.append((name, value))
+            case (2, 2):
+                var sample = try reader.readMessage()
+                var value = 0.0
+                var timestamp: Int64 = 0
+                while !sample.isAtEnd {
+                    let (sampleField, sampleWire) = try sample.readTag()
+                    switch (sampleField, sampleWire) {
+                    case (1, 1): value = Double(bitPattern: try sample.readFixed64())
+                    case (2, 0): timestamp = Int64(bitPattern: try sample.readVarint())
+                    default: try sample.skip(wireType: sampleWire)
+                    }
+                }
+                series.samples.append(Sample(timestamp: timestamp, value: value))
+            default:
+                try reader.skip(wireType: wireType)
+            }
+        }
+        return series
+    }
+
+    func encode(into writer: inout ProtobufWriter) {
+        for label in labels {
+            var message = ProtobufWriter()
+            message.writeStringField(1, label.name)
+            message.writeStringField(2, label.value)
+            writer.writeBytesField(1, message.bytes)
+        }
+        for sample in samples {
+            var message = ProtobufWriter()
+            message.writeDoubleField(1, sample.value)
+            message.writeVarintField(2, UInt64(bitPattern: sample.timestamp))
+            writer.writeBytesField(2, message.bytes)
+        }
+    }
+}
+
+/// `WriteRequest`: series with their samples.
+public struct RemoteWriteRequest: Sendable, Equatable {
+    public var timeseries: [RemoteTimeSeries]
+
+    public init(timeseries: [RemoteTimeSeries]) {
+        self.timeseries = timeseries
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(ProtobufReader.Failure) -> RemoteWriteRequest {
+        var reader = ProtobufReader(bytes)
+        var request = RemoteWriteRequest(timeseries: [])
+        while !reader.isAtEnd {
+            let (field, wireType) = try reader.readTag()
+            if field == 1 && wireType == 2 {
+                var message = try reader.readMessage()
+                request.timeseries.append(try RemoteTimeSeries.decode(&message))
+            } else {
+                try reader.skip(wireType: wireType)
+            }
+        }
+        return request
+    }
+
+    public func encode() -> [UInt8] {
+        var writer = ProtobufWriter()
+        for series in timeseries {
+            var message = ProtobufWriter()
+            series.encode(into: &message)
+            writer.writeBytesField(1, message.bytes)
+        }
+        return writer.bytes
+    }
+}
+
+/// `ReadRequest`: queries, and the response types the client accepts.
+public struct RemoteReadRequest: Sendable {
+    public struct Query: Sendable {
+        public var start: Int64
+        public var end: Int64
+        public var matchers: [Matcher]
+    }
+
+    /// `SAMPLES` (0) and `STREAMED_XOR_CHUNKS` (1).
+    public static let samplesResponse = 0
+
+    public var queries: [Query] = []
+    public var acceptedResponseTypes: [Int] = []
+
+    public struct InvalidMatcher: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> RemoteReadRequest {
+        var reader = ProtobufReader(bytes)
+        var request = RemoteReadRequest()
+        while !reader.isAtEnd {
+            let (field, wireType) = try reader.readTag()
+            switch (field, wireType) {
+            case (1, 2):
+                var message = try reader.readMessage()
+                request.queries.append(try decodeQuery(&message))
+            case (2, 0):
+                request.acceptedResponseTypes.append(Int(try reader.readVarint()))
+            case (2, 2):
+                var packed = try reader.readMessage()
+                while !packed.isAtEnd { request.acceptedResponseTypes.append(Int(try packed.readVarint())) }
+            default:
+                try reader.skip(wireType: wireType)
+            }
+        }
+        return request
+    }
+
+    static func decodeQuery(_ reader: inout ProtobufReader) throws -> Query {
+        var query = Query(start: 0, end: 0, matchers: [])
+        while !reader.isAtEnd {
+            let (field, wireType) = try reader.readTag()
+            switch (field, wireType) {
+            case (1, 0): query.start = Int64(bitPattern: try reader.readVarint())
+            case (2, 0): query.end = Int64(bitPattern: try reader.readVarint())
+            case (3, 2):
+                var message = try reader.readMessage()
+                var type = 0
+                var name = ""
+                var value = ""
+                while !message.isAtEnd {
+                    let (matcherField, matcherWire) = try message.readTag()
+                    switch (matcherField, matcherWire) {
+                    case (1, 0): type = Int(try message.readVarint())
+                    case (2, 2): name = try message.readString()
+                    case (3, 2): value = try message.readString()
+                    default: try message.skip(wireType: matcherWire)
+                    }
+                }
+                let types: [MatchType] = [.equal, .notEqual, .regexMatch, .regexNoMatch]
+                guard types.indices.contains(type) else { throw InvalidMatcher(description: "invalid matcher type \(type)") }
+                query.matchers.append(try Matcher(types[type], name, value))
+            default:
+                try reader.skip(wireType: wireType)
+            }
+        }
+        return query
+    }
+}
+
+/// `ReadResponse` with `SAMPLES`: one result per query.
+public struct RemoteReadResponse: Sendable {
+    public var results: [[RemoteTimeSeries]]
+
+    public init(results: [[RemoteTimeSeries]]) {
+        self.results = results
+    }
+
+    public func encode() -> [UInt8] {
+        var writer = ProtobufWriter()
+        for result in results {
+            var message = ProtobufWriter()
+            for series in result {
+                var seriesMessage = ProtobufWriter()
+                series.encode(into: &seriesMessage)
+                message.writeBytesField(1, seriesMessage.bytes)
+            }
+            writer.writeBytesField(1, message.bytes)
+        }
+        return writer.bytes
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MetricsModel
+import RemoteProtocol
+import Scraper
+import Testing
+import TSDB
+
+@testable import QueryAPI
+
+@Suite("Remote write and read", .serialized)
+struct RemoteEndpointTests {
+    static func withAPI(receiver: Bool = true, _ body: @Sendable (any TestClientProtocol, DB) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remote-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = try DB(path: directory, logger: Logger(label: "test"))
+        defer { db.close() }
+        var options = APIServer.Options()
+        options.enableRemoteWriteReceiver = receiver
+        let app = Application(router: APIServer(db: db, targets: TargetStatusBoard(), options: options).router())
+        try await app.test(.router) { client in try await body(client, db) }
+    }
+
+    static let headers: HTTPFields = [.contentType: "application/x-protobuf", .contentEncoding: "snappy"]
+
+    @Test("snappy and protobuf round-trip, including negative timestamps and special floats")
+    func codecs() throws {
+        let request = RemoteWriteRequest(timeseries: [
+            RemoteTimeSeries(labels: [("__name__", "up"), ("job", "a")], samples: [Sample(timestamp: -5, value: .infinity), Sample(timestamp: 1_700_000_000_000, value: -0.5)]),
+            RemoteTimeSeries(labels: [("__name__", "ü")], samples: []),
+        ])
+        let wire = Snappy.compress(request.encode())
+        #expect(try RemoteWriteRequest.decode(try Snappy.decompress(wire)) == request)
+        #expect(Snappy.compress([]).count > 0)
+        #expect(throws: Snappy.Failure.self) { try Snappy.decompress(Array("not-protobuf".utf8)) }
+        #expect(throws: ProtobufReader.Failure.self) { try RemoteWriteRequest.decode([0x0a, 0x05, 0x01]) }
+    }
+
+    @Test("written samples are stored and read back; garbage and out-of-order writes are refused with 400")
+    func writeThenRead() async throws {
+        try await Self.withAPI { client, db in
+            let write = RemoteWriteRequest(timeseries: [
+                RemoteTimeSeries(labels: [("__name__", "remote_metric"), ("cluster", "eu")], samples: [Sample(timestamp: 1000, value: 1), Sample(timestamp: 2000, value: 2)]),
+            ])
+            try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: ByteBuffer(bytes: Snappy.compress(write.encode()))) { response in
+                #expect(response.status == .noContent)
+            }
+            #expect(try db.select([try Matcher(.equal, "cluster", "eu")], from: 0, through: 5000).first?.1.count == 2)
+            // The same samples again are out of order: the whole request is refused.
+            try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: ByteBuffer(bytes: Snappy.compress(write.encode()))) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: ByteBuffer(string: "not-protobuf")) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body) == "snappy: corrupt input\n")
+            }
+            let nameless = RemoteWriteRequest(timeseries: [RemoteTimeSeries(labels: [("job", "x")], samples: [Sample(timestamp: 1, value: 1)])])
+            try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: ByteBuffer(bytes: Snappy.compress(nameless.encode()))) { response in
+                #expect(response.status == .badRequest)
+            }
+
+            // ReadRequest { queries: [{start 0, end 5000, matchers: [{EQ __name__ remote_metric}]}], accepted: [SAMPLES] }
+            var matcher = ProtobufWriter()
+            matcher.writeVarintField(1, 0)
+            matcher.writeStringField(2, "__name__")
+            matcher.writeStringField(3, "remote_metric")
+            var query = ProtobufWriter()
+            query.writeVarintField(1, 0)
+            query.writeVarintField(2, 5000)
+            query.writeBytesField(3, matcher.bytes)
+            var read = ProtobufWriter()
+            read.writeBytesField(1, query.bytes)
+            read.writeVarintField(2, 0)
+            try await client.execute(uri: "/api/v1/read", method: .post, headers: Self.headers, body: ByteBuffer(bytes: Snappy.compress(read.bytes))) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentEncoding] == "snappy")
+                // A ReadResponse's QueryResult holds the same TimeSeries message a WriteRequest does.
+                var reader = ProtobufReader(try Snappy.decompress(Array(buffer: response.body)))
+                _ = try reader.readTag()
+                let queryResult = try reader.readMessage()
+                let result = try RemoteWriteRequest.decode(Array(queryResult.remaining))
+                #expect(result.timeseries.first?.samples == [Sample(timestamp: 1000, value: 1), Sample(timestamp: 2000, value: 2)])
+                #expect(result.timeseries.first?.labels.map(\.name) == ["__name__", "cluster"])
+            }
+            try await client.execute(uri: "/api/v1/read", method: .post, headers: Self.headers, body: ByteBuffer(string: "garbage")) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        try await Self.withAPI(receiver: false) { client, _ in
+            try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: ByteBuffer(string: "x")) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+}
