@@ -66,6 +66,10 @@ struct ParserTests {
         ("- - 1", "1"),
         ("-1", "-1"),
         ("+x", "x"),
+        ("a + fill(0) b", "a + fill(0) b"),
+        ("a + fill_left(5) fill_right(7) b", "a + fill_left(5) fill_right(7) b"),
+        ("a + fill_left(1) fill_right(1) b", "a + fill(1) b"),
+        ("a == bool on(x) group_left(y) fill(-Inf) b", "a == bool on (x) group_left (y) fill(-Inf) b"),
     ])
     func normalisation(query: String, expected: String) throws {
         try Self.roundTrip(query, expected)

@@ -31,6 +31,14 @@ extension Expr: CustomStringConvertible {
                     op += (matching.cardinality == .manyToOne ? " group_left (" : " group_right (") + matching.include.map(Self.labelName).joined(separator: ", ") + ")"
                 }
             }
+            if let matching = binary.matching {
+                switch (matching.fillLeft, matching.fillRight) {
+                case (let left?, let right?) where left.bitPattern == right.bitPattern: op += " fill(\(Self.format(left)))"
+                default:
+                    if let left = matching.fillLeft { op += " fill_left(\(Self.format(left)))" }
+                    if let right = matching.fillRight { op += " fill_right(\(Self.format(right)))" }
+                }
+            }
             return binary.lhs.description + " " + op + " " + binary.rhs.description
         case .unary(let negative, let inner): return (negative ? "-" : "+") + inner.description
         case .paren(let inner): return "(" + inner.description + ")"

@@ -119,6 +119,16 @@ public struct VectorMatching: Sendable, Equatable {
     public var include: [String] = []
     /// Whether `on`/`ignoring` was written.
     public var explicit = false
+    /// `fill_left(v)` / `fill_right(v)` (`fill(v)` sets both): the value a missing left or right operand
+    /// takes. With `group_left`/`group_right` they apply to the many and the one side respectively.
+    public var fillLeft: Double?
+    public var fillRight: Double?
+
+    public static func == (lhs: VectorMatching, rhs: VectorMatching) -> Bool {
+        lhs.cardinality == rhs.cardinality && lhs.on == rhs.on && lhs.labels == rhs.labels && lhs.include == rhs.include
+            && lhs.explicit == rhs.explicit && lhs.fillLeft?.bitPattern == rhs.fillLeft?.bitPattern
+            && lhs.fillRight?.bitPattern == rhs.fillRight?.bitPattern
+    }
 }
 
 public struct Binary: Sendable, Equatable {

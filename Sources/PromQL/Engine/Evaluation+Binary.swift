@@ -102,23 +102,23 @@ extension Evaluation {
                 oneBySignature[oneSignatures[index]] = index
             }
             var seenOneToOne = Set<Labels>()
-            for (index, series) in many.enumerated() where !Absent.test(series.values[step]) {
-                guard let partner = oneBySignature[manySignatures[index]] else { continue }
-                if matching.cardinality == .oneToOne && !seenOneToOne.insert(manySignatures[index]).inserted {
-                    throw EvaluationError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
-                }
-                var x = series.values[step]
-                var y = one[partner].values[step]
+            var matchedOne = Set<Int>()
+            // fill_left applies to the many side (the left operand unless group_right), fill_right to the one side.
+            let fillMany = matching.fillLeft
+            let fillOne = matching.fillRight
+            func emit(_ manyValue: Double, _ oneValue: Double, labels: () -> Labels) throws {
+                var x = manyValue
+                var y = oneValue
                 if swapped { swap(&x, &y) }
                 let (value, keep) = Self.apply(node.op, x, y)
                 let resultValue: Double
                 if node.op.isComparison {
-                    guard keep || node.returnBool else { continue }
+                    guard keep || node.returnBool else { return }
                     resultValue = node.returnBool ? (keep ? 1 : 0) : value
                 } else {
                     resultValue = value
                 }
-                let labels = resultLabels(manyLabels[index], oneLabels[partner], node, matching)
+                let labels = labels()
                 let slot: Int
                 if let existing = results[labels] {
                     slot = existing
@@ -131,6 +131,26 @@ extension Evaluation {
                     out.append(StepSeries(labels: labels, values: [Double](repeating: Absent.value, count: steps.count)))
                 }
                 out[slot].values[step] = resultValue
+            }
+            for (index, series) in many.enumerated() where !Absent.test(series.values[step]) {
+                guard let partner = oneBySignature[manySignatures[index]] else {
+                    if let fillOne {
+                        try emit(series.values[step], fillOne) { resultLabels(manyLabels[index], Labels(), node, matching) }
+                    }
+                    continue
+                }
+                matchedOne.insert(partner)
+                if matching.cardinality == .oneToOne && !seenOneToOne.insert(manySignatures[index]).inserted {
+                    throw EvaluationError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+                }
+                try emit(series.values[step], one[partner].values[step]) { resultLabels(manyLabels[index], oneLabels[partner], node, matching) }
+            }
+            // A one-side series without any partner: with a fill for the many side, one result carrying
+            // the match group's labels.
+            if let fillMany {
+                for (_, index) in oneBySignature where !matchedOne.contains(index) {
+                    try emit(fillMany, one[index].values[step]) { oneSignatures[index] }
+                }
             }
         }
         return out

@@ -92,6 +92,14 @@ public struct Parser {
             } else if isIdentifier("group_left") || isIdentifier("group_right") {
                 throw error("unexpected \(describe(current)) without on() or ignoring()", at: current)
             }
+            while ["fill", "fill_left", "fill_right"].contains(where: { isIdentifier($0) }) && next.kind == .leftParen {
+                let word = advance().text.lowercased()
+                let value = try parseFillValue()
+                var m = matching ?? VectorMatching()
+                if word != "fill_right" { m.fillLeft = value }
+                if word != "fill_left" { m.fillRight = value }
+                matching = m
+            }
             let rhs = try parseExpression(minPrecedence: op.rightAssociative ? op.precedence : op.precedence + 1)
             lhs = try makeBinary(op, lhs, rhs, returnBool: returnBool, matching: matching, at: opToken)
         }
@@ -443,6 +451,24 @@ public struct Parser {
 
     // MARK: Types
 
+    /// `( [+|-] number )` after `fill`, `fill_left` or `fill_right`.
+    private mutating func parseFillValue() throws(ParseError) -> Double {
+        guard current.kind == .leftParen else { throw error("unexpected \(describe(current)) in fill modifier, expected \"(\"", at: current) }
+        _ = advance()
+        var sign = 1.0
+        if case .op(let symbol) = current.kind, symbol == "-" || symbol == "+" {
+            sign = symbol == "-" ? -1 : 1
+            _ = advance()
+        }
+        guard case .number(let value) = current.kind else {
+            throw error("unexpected \(describe(current)) in fill modifier, expected a number", at: current)
+        }
+        _ = advance()
+        guard current.kind == .rightParen else { throw error("unexpected \(describe(current)) in fill modifier, expected \")\"", at: current) }
+        _ = advance()
+        return sign * value
+    }
+
     private func makeBinary(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, returnBool: Bool, matching: VectorMatching?, at token: Token) throws(ParseError) -> Expr {
         let left = try typeOf(lhs)
         let right = try typeOf(rhs)
@@ -465,6 +491,10 @@ public struct Parser {
             resolved?.cardinality = .manyToMany
         } else if resolved == nil && left == .vector && right == .vector {
             resolved = VectorMatching()
+        }
+        if let m = resolved, m.fillLeft != nil || m.fillRight != nil {
+            if op.isSetOperator { throw error("fill modifiers are not allowed for \"\(op.rawValue)\" operation", at: token) }
+            if left != .vector || right != .vector { throw error("fill modifiers are only allowed between instant vectors", at: token) }
         }
         if let m = resolved, m.on {
             for label in m.include where m.labels.contains(label) {
