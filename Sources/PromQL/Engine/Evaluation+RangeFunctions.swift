@@ -70,6 +70,8 @@ extension Evaluation {
             return name == "stddev_over_time" ? variance.squareRoot() : variance
         case "mad_over_time":
             let values = window.map(\.value)
+            // A NaN sample makes the deviation undefined rather than being sorted aside.
+            if values.contains(where: \.isNaN) { return .nan }
             let median = quantile(0.5, values)
             return quantile(0.5, values.map { abs($0 - median) })
         case "quantile_over_time": return quantile(scalars[0], window.map(\.value))
