@@ -70,6 +70,9 @@ struct ParserTests {
         ("a + fill_left(5) fill_right(7) b", "a + fill_left(5) fill_right(7) b"),
         ("a + fill_left(1) fill_right(1) b", "a + fill(1) b"),
         ("a == bool on(x) group_left(y) fill(-Inf) b", "a == bool on (x) group_left (y) fill(-Inf) b"),
+        ("rate(x[5m] anchored)", "rate(x[5m] anchored)"),
+        ("increase(x[5m] offset 1m smoothed)", "increase(x[5m] offset 1m smoothed)"),
+        ("x @ 100 smoothed", "x @ 100.000 smoothed"),
     ])
     func normalisation(query: String, expected: String) throws {
         try Self.roundTrip(query, expected)

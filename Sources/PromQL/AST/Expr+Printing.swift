@@ -89,6 +89,7 @@ extension Modifiers: CustomStringConvertible {
         case .end: out += " @ end()"
         case nil: break
         }
+        if let extended { out += " " + extended.rawValue }
         return out
     }
 }

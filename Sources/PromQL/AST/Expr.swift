@@ -33,9 +33,25 @@ public enum AtModifier: Sendable, Equatable {
 }
 
 /// Modifiers shared by selectors and subqueries.
+/// Prometheus 3's extended range selectors: `anchored` takes the last sample at or before the window
+/// start as its first point; `smoothed` interpolates values at the window's edges (and, on an instant
+/// selector, at the evaluation time). Neither extrapolates.
+public enum RangeExtension: String, Sendable, Equatable {
+    case anchored, smoothed
+
+    /// The functions each extension may be used with, in Prometheus's error message order.
+    public var allowedFunctions: [String] {
+        switch self {
+        case .anchored: return ["changes", "delta", "increase", "rate", "resets"]
+        case .smoothed: return ["delta", "increase", "rate"]
+        }
+    }
+}
+
 public struct Modifiers: Sendable, Equatable {
     public var offset: DurationExpr?
     public var at: AtModifier?
+    public var extended: RangeExtension?
     public init(offset: DurationExpr? = nil, at: AtModifier? = nil) {
         self.offset = offset
         self.at = at

@@ -10,6 +10,9 @@ extension Evaluation {
         let matrixIndex = args.firstIndex { (try? Parser.type(of: $0)) == .matrix } ?? 0
         let scalars = try args.enumerated().filter { $0.offset != matrixIndex }.map { try scalarArgument($0.element) }
         let (series, range, ends) = try rangeArgument(args[matrixIndex])
+        if case .matrix(let selector, _) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {
+            return .vector(extendedRange(name, extended, series, range: range, ends: ends))
+        }
         var out: [StepSeries] = []
         for item in series where !item.samples.isEmpty {
             var values = [Double](repeating: Absent.value, count: steps.count)
@@ -32,6 +35,93 @@ extension Evaluation {
             }
         }
         return .vector(out)
+    }
+
+    static func unparenthesized(_ expr: Expr) -> Expr {
+        if case .paren(let inner) = expr { return unparenthesized(inner) }
+        return expr
+    }
+
+    /// rate, increase, delta, changes and resets over `anchored` or `smoothed` windows (no extrapolation).
+    private func extendedRange(_ name: String, _ extended: RangeExtension, _ series: [RawSeries], range: Int64, ends: [Int64]) -> [StepSeries] {
+        let counter = name == "rate" || name == "increase"
+        var out: [StepSeries] = []
+        for item in series where !item.samples.isEmpty {
+            let samples = item.samples
+            var values = [Double](repeating: Absent.value, count: steps.count)
+            var any = false
+            for (index, end) in ends.enumerated() {
+                let start = end - range
+                let low = samples.partitionIndex { $0.timestamp > start }
+                let high = samples.partitionIndex { $0.timestamp > end }
+                let value: Double?
+                switch extended {
+                case .anchored:
+                    // The window's samples, led by the newest one at or before its start (within the lookback).
+                    guard high > low else { continue }
+                    var points = Array(samples[low..<high])
+                    if low > 0 && samples[low - 1].timestamp > start - lookback { points.insert(samples[low - 1], at: 0) }
+                    value = Self.anchoredValue(name, points, counter: counter, range: range)
+                case .smoothed:
+                    value = Self.smoothedValue(samples, start: start, end: end, counter: counter, rate: name == "rate", range: range, lookback: lookback)
+                }
+                if let value {
+                    values[index] = value
+                    any = true
+                }
+            }
+            if any { out.append(StepSeries(labels: item.labels, values: values, dropName: true)) }
+        }
+        return out
+    }
+
+    static func anchoredValue(_ name: String, _ points: [Sample], counter: Bool, range: Int64) -> Double? {
+        switch name {
+        case "changes", "resets":
+            var count = 0.0
+            for (previous, next) in zip(points, points.dropFirst()) {
+                if name == "resets" ? next.value < previous.value : !(next.value == previous.value || (next.value.isNaN && previous.value.isNaN)) {
+                    count += 1
+                }
+            }
+            return count
+        default:
+            var change = points.last!.value - points.first!.value
+            if counter {
+                for (previous, next) in zip(points, points.dropFirst()) where next.value < previous.value { change += previous.value }
+            }
+            return name == "rate" ? change / (Double(range) / 1000) : change
+        }
+    }
+
+    /// The difference between the values interpolated at the window's start and end: counters are
+    /// first made monotonic (a reset adds the value before it), so a reset between the edge samples
+    /// interpolates over the corrected line. Needs a sample at or after the start and one at or
+    /// before the end.
+    static func smoothedValue(_ samples: [Sample], start: Int64, end: Int64, counter: Bool, rate: Bool, range: Int64, lookback: Int64) -> Double? {
+        let first = samples.partitionIndex { $0.timestamp >= start - lookback }
+        let last = samples.partitionIndex { $0.timestamp > end + lookback }
+        guard first < last else { return nil }
+        var points = Array(samples[first..<last])
+        guard points.contains(where: { $0.timestamp >= start }), points.contains(where: { $0.timestamp <= end }) else { return nil }
+        if counter {
+            var offset = 0.0
+            for index in points.indices.dropFirst() {
+                let raw = samples[first + index].value
+                if raw < samples[first + index - 1].value { offset += samples[first + index - 1].value }
+                points[index].value = raw + offset
+            }
+        }
+        func value(at t: Int64) -> Double {
+            let after = points.partitionIndex { $0.timestamp > t }
+            if after == 0 { return points[0].value }
+            let before = points[after - 1]
+            if before.timestamp == t || after == points.count { return before.value }
+            let next = points[after]
+            return before.value + (next.value - before.value) * Double(t - before.timestamp) / Double(next.timestamp - before.timestamp)
+        }
+        let change = value(at: end) - value(at: start)
+        return rate ? change / (Double(range) / 1000) : change
     }
 
     private func compute(_ name: String, _ window: ArraySlice<Sample>, range: Int64, end: Int64, stepTime: Int64, scalars: [Double]) throws -> Double? {

@@ -27,10 +27,17 @@ extension Evaluation {
         let count = steps.count
         let times = (0..<count).map { selectorTime($0, selector.modifiers, offset: offset) }
         guard let first = times.min(), let last = times.max() else { return [] }
-        let series = try load(selector.allMatchers, from: first - lookback + 1, through: last)
+        let smoothed = selector.modifiers.extended == .smoothed
+        // Smoothing interpolates towards the next sample, which may lie after the evaluation time.
+        let series = try load(selector.allMatchers, from: first - lookback + 1, through: smoothed ? last + lookback : last)
         var out: [StepSeries] = []
         out.reserveCapacity(series.count)
         for (labels, samples) in series {
+            if smoothed {
+                let values = times.map { Self.interpolated(samples, at: $0, lookback: lookback) ?? Absent.value }
+                if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: labels, values: values)) }
+                continue
+            }
             var values = [Double](repeating: Absent.value, count: count)
             var cursor = 0
             var any = false
@@ -49,6 +56,20 @@ extension Evaluation {
         return out
     }
 
+    /// The value at `t` on the straight line between the newest sample at or before `t` and the next
+    /// one (each within the lookback), or the former alone when nothing follows; stale markers end it.
+    static func interpolated(_ samples: [Sample], at t: Int64, lookback: Int64) -> Double? {
+        let after = samples.partitionIndex { $0.timestamp > t }
+        guard after > 0 else { return nil }
+        let before = samples[after - 1]
+        guard before.timestamp > t - lookback, !StaleMarker.isStale(before.value) else { return nil }
+        guard before.timestamp < t, after < samples.count else { return before.value }
+        let next = samples[after]
+        guard next.timestamp <= t + lookback, !StaleMarker.isStale(next.value) else { return before.value }
+        let fraction = Double(t - before.timestamp) / Double(next.timestamp - before.timestamp)
+        return before.value + (next.value - before.value) * fraction
+    }
+
     /// For a matrix selector or subquery argument: each series' samples (stale markers removed) over
     /// the whole span every step's window can reach, with the range and the per-step window ends.
     mutating func rangeArgument(_ expr: Expr) throws -> (series: [RawSeries], range: Int64, windowEnds: [Int64]) {
@@ -61,7 +82,10 @@ extension Evaluation {
             guard let first = ends.min(), let last = ends.max() else { return ([], range, ends) }
             var plain = selector
             plain.modifiers = Modifiers()
-            let series = try load(plain.allMatchers, from: first - range + 1, through: last)
+            // anchored needs the sample before each window; smoothed also the one after it.
+            let extraBefore = selector.modifiers.extended == nil ? 0 : lookback
+            let extraAfter = selector.modifiers.extended == .smoothed ? lookback : 0
+            let series = try load(plain.allMatchers, from: first - range - extraBefore + 1, through: last + extraAfter)
             return (series.map { RawSeries(labels: $0.0, samples: $0.1.filter { !StaleMarker.isStale($0.value) }) }, range, ends)
         case .subquery(let subquery):
             let range = try duration(subquery.range)

@@ -309,6 +309,7 @@ public struct Parser {
                 throw error("expected type \(expected.rawValue) in call to function \"\(name)\", got \(actual.rawValue)", at: nameToken)
             }
         }
+        try checkExtendedArguments(name, args, at: nameToken)
         return .call(name: name, args: args)
     }
 
@@ -372,8 +373,32 @@ public struct Parser {
                     guard modifiers.at == nil else { throw self.error("@ <timestamp> may not be set multiple times", at: token) }
                     modifiers.at = at
                 }
+            } else if isIdentifier("anchored") || isIdentifier("smoothed") {
+                let token = advance()
+                let extended: RangeExtension = token.text.lowercased() == "anchored" ? .anchored : .smoothed
+                switch expr {
+                case .vector, .matrix:
+                    expr = try setModifier(expr, at: token) { modifiers throws(ParseError) in
+                        guard modifiers.extended == nil else { throw self.error("anchored and smoothed may not be set multiple times", at: token) }
+                        modifiers.extended = extended
+                    }
+                default:
+                    throw error("\(extended.rawValue) modifier can only be used on vector selectors", at: token)
+                }
             } else {
                 return expr
+            }
+        }
+    }
+
+    /// `anchored`/`smoothed` range arguments only reach the functions that define them.
+    private func checkExtendedArguments(_ name: String, _ args: [Expr], at token: Token) throws(ParseError) {
+        for arg in args {
+            guard case .matrix(let selector, _) = arg, let extended = selector.modifiers.extended else { continue }
+            if !extended.allowedFunctions.contains(name) {
+                throw error(
+                    "\(extended.rawValue) modifier can only be used with: \(extended.allowedFunctions.joined(separator: ", ")) - not with \(name)",
+                    at: token)
             }
         }
     }
