@@ -26,6 +26,7 @@ extension Evaluation {
             return try rangeFunction(name, args)
         }
         switch name {
+        case "info": return try info(args)
         case "time": return .scalar((0..<steps.count).map { Double(steps.time($0)) / 1000 })
         case "pi": return .scalar([Double](repeating: .pi, count: steps.count))
         case "start": return .scalar([Double](repeating: Double(steps.start) / 1000, count: steps.count))

@@ -7,6 +7,8 @@ public struct Parser {
     private let source: String
     /// Nesting depth, bounded so a hostile query cannot exhaust the stack.
     private var depth = 0
+    /// Set while parsing an argument that may be an all-empty-matching selector (see `parseArguments`).
+    private var allowEmptySelector = false
     public static let maxDepth = 256
 
     /// Parses a whole query.
@@ -217,7 +219,7 @@ public struct Parser {
             }
             _ = advance()
         }
-        if !selector.allMatchers.contains(where: { !$0.matchesEmpty }) {
+        if !selector.allMatchers.contains(where: { !$0.matchesEmpty }) && !allowEmptySelector {
             throw error("vector selector must contain at least one non-empty matcher", at: start)
         }
         return selector
@@ -277,16 +279,21 @@ public struct Parser {
     }
 
     /// `( expr, expr, … )`, a trailing comma allowed.
-    private mutating func parseArguments() throws(ParseError) -> [Expr] {
+    /// `emptySelectorAt`: the argument that may be a selector whose matchers all accept the empty value
+    /// (info()'s data-label selector).
+    private mutating func parseArguments(emptySelectorAt: Int? = nil) throws(ParseError) -> [Expr] {
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
         if current.kind != .rightParen {
+            allowEmptySelector = emptySelectorAt == 0
             args.append(try parseExpression(minPrecedence: 0))
             while current.kind == .comma {
                 _ = advance()
                 if current.kind == .rightParen { break }
+                allowEmptySelector = emptySelectorAt == args.count
                 args.append(try parseExpression(minPrecedence: 0))
             }
+            allowEmptySelector = false
         }
         try expect(.rightParen, "\")\"")
         return args
@@ -296,7 +303,7 @@ public struct Parser {
         let nameToken = advance()
         let name = String(nameToken.text)
         guard let signature = Functions.all[name] else { throw error("unknown function with name \"\(name)\"", at: nameToken) }
-        let args = try parseArguments()
+        let args = try parseArguments(emptySelectorAt: name == "info" ? 1 : nil)
         let required = signature.arguments.count - signature.optional
         if args.count < required || (!signature.variadic && args.count > signature.arguments.count) {
             let expected = signature.optional > 0 && !signature.variadic ? "at most \(signature.arguments.count)" : "\(signature.arguments.count)"
