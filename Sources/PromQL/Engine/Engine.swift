@@ -176,10 +176,18 @@ struct Evaluation {
     }
 
     /// Labels of a result series, with `__name__` removed when an operation asked for it.
+    /// Metadata labels that describe the metric name (`--enable-feature=type-and-unit-labels`): they
+    /// go when the name goes.
+    static let nameMetadataLabels = ["__type__", "__unit__"]
+
     static func finalLabels(_ series: StepSeries) -> Labels {
-        guard series.dropName, series.labels[LabelNames.metricName] != nil else { return series.labels }
+        guard series.dropName else { return series.labels }
+        guard series.labels[LabelNames.metricName] != nil || nameMetadataLabels.contains(where: { series.labels[$0] != nil }) else {
+            return series.labels
+        }
         var builder = LabelsBuilder(series.labels)
         builder.delete(LabelNames.metricName)
+        for name in nameMetadataLabels { builder.delete(name) }
         return builder.labels()
     }
 

@@ -80,8 +80,10 @@ extension Evaluation {
         let matching = node.matching ?? VectorMatching()
         let leftLabels = left.map(Evaluation.finalLabels)
         let rightLabels = right.map(Evaluation.finalLabels)
-        let leftSignatures = leftLabels.map { signature($0, matching) }
-        let rightSignatures = rightLabels.map { signature($0, matching) }
+        // Signatures come from the labels as selected: a name only flagged for removal still carries
+        // its `__type__`/`__unit__`, which take part in matching.
+        let leftSignatures = left.map { signature($0.labels, matching) }
+        let rightSignatures = right.map { signature($0.labels, matching) }
         if node.op.isSetOperator { return setOperation(node.op, left, right, leftSignatures, rightSignatures) }
 
         // For group_right the "many" side is the right one: swap, and swap back for the arithmetic.
@@ -158,7 +160,10 @@ extension Evaluation {
 
     private func resultLabels(_ many: Labels, _ one: Labels, _ node: Binary, _ matching: VectorMatching) -> Labels {
         var builder = LabelsBuilder(many)
-        if !node.op.isComparison || node.returnBool { builder.delete(LabelNames.metricName) }
+        if !node.op.isComparison || node.returnBool {
+            builder.delete(LabelNames.metricName)
+            for name in Evaluation.nameMetadataLabels { builder.delete(name) }
+        }
         if matching.cardinality == .oneToOne {
             if matching.on {
                 let keep = Set(matching.labels)
