@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "QueryAPITests",
             dependencies: [
-                "QueryAPI", "TSDB", "Scraper", "MetricsModel", "RemoteProtocol",
+                "QueryAPI", "TSDB", "Scraper", "MetricsModel", "RemoteProtocol", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

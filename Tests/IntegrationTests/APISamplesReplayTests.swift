@@ -99,13 +99,6 @@ struct APISamplesReplayTests {
         return result + rest
     }
 
-    static func encode(_ pairs: [(String, String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
-            .joined(separator: "&")
-    }
-
     /// A web app's metrics like the recorded one's: counters, a histogram, a gauge and special values.
     static func startApp(port: Int) async throws -> Task<Void, any Error> {
         let router = Router()
@@ -182,13 +175,13 @@ struct APISamplesReplayTests {
             if Self.knownGaps[sample.name] != nil { continue }
             var url = base + sample.path
             let query = sample.query.map { ($0.0, Self.shift($0.1, by: delta)) }
-            if !query.isEmpty { url += "?" + Self.encode(query) }
+            if !query.isEmpty { url += "?" + formEncode(query) }
             var request = URLRequest(url: URL(string: url)!)
             request.httpMethod = sample.method
             request.timeoutInterval = 10
             for (name, value) in sample.headers { request.setValue(value, forHTTPHeaderField: name) }
             if let form = sample.form {
-                request.httpBody = Data(Self.encode(form.map { ($0.0, Self.shift($0.1, by: delta)) }).utf8)
+                request.httpBody = Data(formEncode(form.map { ($0.0, Self.shift($0.1, by: delta)) }).utf8)
                 request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
             } else if let raw = sample.rawBody {
                 request.httpBody = Data(raw.utf8)

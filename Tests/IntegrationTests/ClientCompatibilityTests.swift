@@ -7,18 +7,8 @@ import TestSupport
 struct ClientCompatibilityTests {
     static let promtoolPath = "/usr/bin/promtool"
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runProcess(URL(fileURLWithPath: executable), arguments)
     }
 
     static var pythonClientAvailable: Bool {

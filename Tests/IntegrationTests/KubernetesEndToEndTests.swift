@@ -22,16 +22,7 @@ struct KubernetesEndToEndTests {
 
     /// Runs the built `tsq` and returns what it printed.
     static func tsq(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = ServerProcess.binary("tsq")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self)
+        try runProcess(ServerProcess.binary("tsq"), arguments).output
     }
 
     /// The addresses (and paths) the platform config keeps, from the golden files.

@@ -5,6 +5,7 @@ import Logging
 import MetricsModel
 import Scraper
 import Testing
+import TestSupport
 import TSDB
 
 @testable import QueryAPI
@@ -64,12 +65,7 @@ struct GrafanaSequenceTests {
         try Self.populate(db, now: nowMs)
         let now = nowMs / 1000
         let (start, end) = (now - 6 * 3600, now)
-        func form(_ pairs: [(String, String)]) -> String {
-            var allowed = CharacterSet.alphanumerics
-            allowed.insert(charactersIn: "-._~")
-            return pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
-                .joined(separator: "&")
-        }
+        let form = formEncode
         func query(_ path: String, _ pairs: [(String, String)]) -> String { path + "?" + form(pairs) }
         let p95 = #"histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{route=~"(a|b)"}[1m0s])))"#
         let steps: [Step] = [

@@ -18,7 +18,7 @@ struct Federation: Sendable {
             do {
                 return try await federate(request)
             } catch let error as APIError {
-                return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: error.message + "\n")))
+                return APIServer.text(error.message + "\n", status: .badRequest)
             }
         }
     }
@@ -55,7 +55,6 @@ struct Federation: Sendable {
                 text += " \(GoFloat.formatG(sample.value)) \(sample.timestamp)\n"
             }
         }
-        return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return APIServer.text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

@@ -16,8 +16,9 @@ struct RemoteEndpoints: Sendable {
         routes.on("/api/v1/read", [.post]) { request, _ in await read(request) }
     }
 
+    /// Remote read/write errors are plain text lines, as Go's `http.Error` writes them.
     static func text(_ message: String, _ status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+        APIServer.text(message + "\n", status: status)
     }
 
     private func body(_ request: Request) async throws(RemoteFailure) -> [UInt8] {

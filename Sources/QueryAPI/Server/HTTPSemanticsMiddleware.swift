@@ -27,9 +27,9 @@ struct HTTPSemanticsMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             let allowed = routes.methods(for: path)
             if allowed.isEmpty {
-                response = Self.text("404 page not found\n", status: .notFound)
+                response = APIServer.text("404 page not found\n", status: .notFound)
             } else {
-                response = Self.text("Method Not Allowed\n", status: .methodNotAllowed)
+                response = APIServer.text("Method Not Allowed\n", status: .methodNotAllowed)
                 let names = (allowed.map(\.rawValue) + ["OPTIONS"]).sorted()
                 response.headers[.allow] = names.joined(separator: ", ")
             }
@@ -75,10 +75,6 @@ struct HTTPSemanticsMiddleware: RouterMiddleware {
         headers[.contentLength] = nil
         headers[values: .vary] = headers[values: .vary] + ["Accept-Encoding"]
         return Response(status: original.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: compressed)))
-    }
-
-    static func text(_ body: String, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     final class BodyBox: @unchecked Sendable {
