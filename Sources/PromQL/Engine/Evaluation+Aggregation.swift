@@ -35,6 +35,7 @@ extension Evaluation {
         case .countValues:
             var out: [Labels: [Double]] = [:]
             for (group, list) in members.enumerated() {
+                try context.check()
                 for step in 0..<steps.count {
                     for index in list where !Absent.test(series[index].values[step]) {
                         var builder = LabelsBuilder(groupLabels[group])
@@ -50,6 +51,7 @@ extension Evaluation {
         default:
             var out: [StepSeries] = []
             for (group, list) in members.enumerated() {
+                try context.check()
                 var values = [Double](repeating: Absent.value, count: steps.count)
                 for step in 0..<steps.count {
                     let present = list.compactMap { index -> Double? in
@@ -105,6 +107,7 @@ extension Evaluation {
     private func selectTopK(_ op: AggregateOp, _ series: [StepSeries], _ members: [[Int]], _ parameter: [Double]) throws -> [StepSeries] {
         var out = series.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
         for step in 0..<steps.count {
+            try context.check()
             let p = parameter[step]
             guard !p.isNaN else { throw EvaluationError(op == .limitRatio ? "Ratio value is NaN" : "Parameter value is NaN") }
             if op != .limitRatio {

@@ -84,7 +84,7 @@ extension Evaluation {
         // its `__type__`/`__unit__`, which take part in matching.
         let leftSignatures = left.map { signature($0.labels, matching) }
         let rightSignatures = right.map { signature($0.labels, matching) }
-        if node.op.isSetOperator { return setOperation(node.op, left, right, leftSignatures, rightSignatures) }
+        if node.op.isSetOperator { return try setOperation(node.op, left, right, leftSignatures, rightSignatures) }
 
         // For group_right the "many" side is the right one: swap, and swap back for the arithmetic.
         let swapped = matching.cardinality == .oneToMany
@@ -94,6 +94,7 @@ extension Evaluation {
         var results: [Labels: Int] = [:]
         var out: [StepSeries] = []
         for step in 0..<steps.count {
+            try context.check()
             var oneBySignature: [Labels: Int] = [:]
             for (index, series) in one.enumerated() where !Absent.test(series.values[step]) {
                 if let existing = oneBySignature[oneSignatures[index]] {
@@ -179,10 +180,11 @@ extension Evaluation {
         return builder.labels()
     }
 
-    private func setOperation(_ op: BinaryOp, _ left: [StepSeries], _ right: [StepSeries], _ leftSignatures: [Labels], _ rightSignatures: [Labels]) -> [StepSeries] {
+    private func setOperation(_ op: BinaryOp, _ left: [StepSeries], _ right: [StepSeries], _ leftSignatures: [Labels], _ rightSignatures: [Labels]) throws -> [StepSeries] {
         var out = left.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
         var extra = right.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
         for step in 0..<steps.count {
+            try context.check()
             let rightPresent = Set(right.indices.filter { !Absent.test(right[$0].values[step]) }.map { rightSignatures[$0] })
             var leftPresent = Set<Labels>()
             for index in left.indices where !Absent.test(left[index].values[step]) {

@@ -11,7 +11,7 @@ extension Evaluation {
         let scalars = try args.enumerated().filter { $0.offset != matrixIndex }.map { try scalarArgument($0.element) }
         let (series, range, ends) = try rangeArgument(args[matrixIndex])
         if case .matrix(let selector, _) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {
-            return .vector(extendedRange(name, extended, series, range: range, ends: ends))
+            return .vector(try extendedRange(name, extended, series, range: range, ends: ends))
         }
         var out: [StepSeries] = []
         for item in series where !item.samples.isEmpty {
@@ -20,6 +20,7 @@ extension Evaluation {
             var high = 0
             var any = false
             for (index, end) in ends.enumerated() {
+                if index & 63 == 0 { try context.check() }
                 if index > 0 && end < ends[index - 1] { low = 0; high = 0 }
                 while high < item.samples.count && item.samples[high].timestamp <= end { high += 1 }
                 while low < high && item.samples[low].timestamp <= end - range { low += 1 }
@@ -43,7 +44,7 @@ extension Evaluation {
     }
 
     /// rate, increase, delta, changes and resets over `anchored` or `smoothed` windows (no extrapolation).
-    private func extendedRange(_ name: String, _ extended: RangeExtension, _ series: [RawSeries], range: Int64, ends: [Int64]) -> [StepSeries] {
+    private func extendedRange(_ name: String, _ extended: RangeExtension, _ series: [RawSeries], range: Int64, ends: [Int64]) throws -> [StepSeries] {
         let counter = name == "rate" || name == "increase"
         var out: [StepSeries] = []
         for item in series where !item.samples.isEmpty {
@@ -51,6 +52,7 @@ extension Evaluation {
             var values = [Double](repeating: Absent.value, count: steps.count)
             var any = false
             for (index, end) in ends.enumerated() {
+                if index & 63 == 0 { try context.check() }
                 let start = end - range
                 let low = samples.partitionIndex { $0.timestamp > start }
                 let high = samples.partitionIndex { $0.timestamp > end }

@@ -27,18 +27,22 @@ struct QueryEndpoints: Sendable {
     let options: QueryOptions
     let gate: QueryGate
 
-    init(db: DB, options: QueryOptions) {
+    init(db: DB, options: QueryOptions, gate: QueryGate) {
         self.db = db
         self.options = options
-        gate = QueryGate(limit: options.maxConcurrency)
+        self.gate = gate
     }
 
     /// Prometheus refuses range queries of more than this many points per series.
     static let maxPoints: Int64 = 11_000
 
     func register(on routes: Routes) {
-        routes.on("/api/v1/query", [.get, .post]) { request, _ in await APIResponse.respond { try await self.instant(request) } }
-        routes.on("/api/v1/query_range", [.get, .post]) { request, _ in await APIResponse.respond { try await self.range(request) } }
+        routes.on("/api/v1/query", [.get, .post]) { request, context in
+            await APIResponse.respond { try await self.instant(request, connection: context.connection) }
+        }
+        routes.on("/api/v1/query_range", [.get, .post]) { request, context in
+            await APIResponse.respond { try await self.range(request, connection: context.connection) }
+        }
         routes.on("/api/v1/query_exemplars", [.get, .post]) { request, _ in await APIResponse.respond { try await self.exemplars(request) } }
     }
 
@@ -61,18 +65,18 @@ struct QueryEndpoints: Sendable {
         }
     }
 
-    private func instant(_ request: Request) async throws -> Response {
+    private func instant(_ request: Request, connection: ClientConnection) async throws -> Response {
         let parameters = try await APIParameters.read(request)
         let expr = try parse(parameters)
         let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
         let time = try parameters.time("time", default: now)
         let engine = try self.engine(parameters)
         let db = self.db
-        let (value, stats) = try await evaluate(parameters) { context in try engine.instant(expr, at: time, on: db, context: context) }
+        let (value, stats) = try await evaluate(parameters, connection: connection) { context in try engine.instant(expr, at: time, on: db, context: context) }
         return Self.success(ResultJSON.encode(value), stats: stats)
     }
 
-    private func range(_ request: Request) async throws -> Response {
+    private func range(_ request: Request, connection: ClientConnection) async throws -> Response {
         let parameters = try await APIParameters.read(request)
         let expr = try parse(parameters)
         guard let startText = parameters.first("start"), let start = APIParameters.parseTime(startText) else {
@@ -96,7 +100,7 @@ struct QueryEndpoints: Sendable {
         }
         let engine = try self.engine(parameters)
         let db = self.db
-        let (value, stats) = try await evaluate(parameters) { context in
+        let (value, stats) = try await evaluate(parameters, connection: connection) { context in
             try engine.range(expr, start: start, end: end, step: step, on: db, context: context)
         }
         return Self.success(ResultJSON.encode(value), stats: stats)
@@ -116,11 +120,11 @@ struct QueryEndpoints: Sendable {
         return engine
     }
 
-    /// Runs `work` under the concurrency bound and the query's deadline; a cancelled request
-    /// stops the evaluation at its next check.
+    /// Runs `work` under the concurrency bound and the query's deadline; a cancelled request, or
+    /// one whose client closed the connection, stops the evaluation at its next check.
     /// Returns the value and, when the request asked for `stats`, Prometheus's `stats` object.
     private func evaluate(
-        _ parameters: APIParameters, _ work: @escaping @Sendable (QueryContext) throws -> QueryValue
+        _ parameters: APIParameters, connection: ClientConnection, _ work: @escaping @Sendable (QueryContext) throws -> QueryValue
     ) async throws -> (QueryValue, [String: Any]?) {
         let received = ContinuousClock.now
         var timeout = options.timeout
@@ -135,6 +139,8 @@ struct QueryEndpoints: Sendable {
         defer { gate.release() }
         let admitted = ContinuousClock.now
         let context = QueryContext(deadline: deadline)
+        let watcher = connection.watch { context.cancel() }
+        defer { watcher.cancel() }
         let value = try await withTaskCancellationHandler {
             try await Storage.run { () throws -> QueryValue in
                 do {

@@ -8,11 +8,13 @@ public struct SelfMetrics: Sendable {
     let db: DB
     let targets: TargetStatusBoard
     let httpRequests: HTTPRequestCounter
+    let queryGate: QueryGate
 
-    init(db: DB, targets: TargetStatusBoard, httpRequests: HTTPRequestCounter = HTTPRequestCounter()) {
+    init(db: DB, targets: TargetStatusBoard, httpRequests: HTTPRequestCounter = HTTPRequestCounter(), queryGate: QueryGate = QueryGate(limit: 20)) {
         self.db = db
         self.targets = targets
         self.httpRequests = httpRequests
+        self.queryGate = queryGate
     }
 
     public func render() -> String {
@@ -34,6 +36,10 @@ public struct SelfMetrics: Sendable {
         if !requests.isEmpty {
             family("prometheus_http_requests_total", "counter", "Counter of HTTP requests.", requests)
         }
+
+        let queries = queryGate.load
+        family("prometheus_engine_queries", "gauge", "The current number of queries being executed or waiting.", [("", Double(queries.running + queries.waiting))])
+        family("prometheus_engine_queries_concurrent_max", "gauge", "The max number of concurrent queries.", [("", Double(queryGate.limit))])
 
         let head = db.head
         let stats = head.stats

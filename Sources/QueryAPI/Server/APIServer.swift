@@ -31,6 +31,7 @@ public struct APIServer: Sendable {
     let options: Options
     let runtime: ServerRuntime
     let httpRequests: HTTPRequestCounter
+    let queryGate: QueryGate
 
     public init(
         db: DB, targets: TargetStatusBoard, reload: (@Sendable () async throws -> Void)? = nil,
@@ -45,12 +46,13 @@ public struct APIServer: Sendable {
         self.options = options
         self.runtime = runtime
         httpRequests = HTTPRequestCounter()
-        selfMetrics = SelfMetrics(db: db, targets: targets, httpRequests: httpRequests)
+        queryGate = QueryGate(limit: options.query.maxConcurrency)
+        selfMetrics = SelfMetrics(db: db, targets: targets, httpRequests: httpRequests, queryGate: queryGate)
     }
 
     /// The router, separate from the listener so tests can drive it in process.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    public func router() -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
         let table = RouteTable()
         // Added before any route, so it wraps every handler and the not-found answer.
         router.add(middleware: HTTPSemanticsMiddleware(routes: table, corsOrigin: options.corsOrigin, requests: httpRequests))
@@ -79,7 +81,7 @@ public struct APIServer: Sendable {
         }
         MetadataEndpoints(db: db).register(on: routes)
         TargetMetadataEndpoints(targets: targets).register(on: routes)
-        QueryEndpoints(db: db, options: options.query).register(on: routes)
+        QueryEndpoints(db: db, options: options.query, gate: queryGate).register(on: routes)
         StatusEndpoints(db: db, runtime: runtime).register(on: routes)
         AdminEndpoints(db: db, enabled: options.enableAdminAPI).register(on: routes)
         RulesEndpoints().register(on: routes)

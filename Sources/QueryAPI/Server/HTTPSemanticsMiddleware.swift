@@ -6,7 +6,7 @@ import NIOCore
 /// Prometheus's HTTP behaviour around the handlers: 405 with `Allow` for a known path and the wrong
 /// method, a plain-text 404 otherwise, CORS for `--web.cors.origin`, and gzip when the client asks.
 struct HTTPSemanticsMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = APIRequestContext
 
     let routes: RouteTable
     /// `--web.cors.origin`; nil means `.*` (any origin, answered with `*`).

@@ -4,12 +4,12 @@ import Synchronization
 /// Registers handlers on the router and remembers each path's methods, so a request with the wrong
 /// method gets 405 and an `Allow` header rather than a 404.
 struct Routes {
-    let router: Router<BasicRequestContext>
+    let router: Router<APIRequestContext>
     let table: RouteTable
 
     func on(
         _ path: String, _ methods: [HTTPRequest.Method],
-        use handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response
+        use handler: @escaping @Sendable (Request, APIRequestContext) async throws -> Response
     ) {
         for method in methods {
             router.on(RouterPath(path), method: method, use: handler)

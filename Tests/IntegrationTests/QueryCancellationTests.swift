@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A query stops when its client goes away or its deadline passes, so an abandoned dashboard
+/// refresh does not keep a core busy.
+@Suite("query cancellation", .serialized)
+struct QueryCancellationTests {
+    /// Costly however fast the machine: every one of 11,000 steps takes the maximum over a day of
+    /// one-second inner points (about 10⁹ window samples), all without touching storage.
+    static let costlyQuery = "max_over_time(max_over_time(vector(1)[1d:1s])[1h:1s])"
+
+    static func metricsd(_ name: String) throws -> (ServerProcess, String, String) {
+        let port = ServerProcess.freePort()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-\(name)-\(port)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("metricsd.yml")
+        try "scrape_configs: []\n".write(to: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess("metricsd", arguments: [
+            "--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)",
+            "--storage.tsdb.path", directory.appendingPathComponent("data").path, "--query.timeout", "10m",
+        ])
+        return (server, "http://127.0.0.1:\(port)", directory.path)
+    }
+
+    /// `prometheus_engine_queries` from the self-metrics.
+    static func runningQueries(_ base: String) async -> Int? {
+        guard let (_, text) = await httpGet(base + "/metrics") else { return nil }
+        let line = text.split(separator: "\n").first { $0.hasPrefix("prometheus_engine_queries ") }
+        return line.flatMap { Int($0.split(separator: " ")[1]) }
+    }
+
+    @Test("closing the connection mid-query stops the evaluation")
+    func clientDisconnect() async throws {
+        let (server, base, directory) = try Self.metricsd("disconnect")
+        defer {
+            server.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
+        let port = Int(base.split(separator: ":").last!)!
+        let body = formEncode([("query", Self.costlyQuery), ("start", "0"), ("end", "11000"), ("step", "1")])
+        let client = try RawHTTPClient(port: port)
+        try client.send("POST /api/v1/query_range HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+
+        #expect(await eventually(within: 10) { await Self.runningQueries(base) == 1 })
+        // Still evaluating a second later: the query is far from done on its own.
+        try await Task.sleep(for: .seconds(1))
+        #expect(await Self.runningQueries(base) == 1)
+
+        client.close()
+        let stopped = await eventually(within: 5) { await Self.runningQueries(base) == 0 }
+        #expect(stopped, "the query kept running after its client closed the connection")
+        #expect(await httpGet(base + "/api/v1/query?query=vector(1)")?.0 == 200)
+    }
+
+    @Test("a request's timeout stops a costly evaluation with 503 timeout")
+    func deadline() async throws {
+        let (server, base, directory) = try Self.metricsd("deadline")
+        defer {
+            server.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
+        let query = formEncode([("query", Self.costlyQuery), ("start", "0"), ("end", "11000"), ("step", "1"), ("timeout", "1s")])
+        let started = Date()
+        let (status, body) = try #require(await httpGet(base + "/api/v1/query_range?" + query, timeout: 60))
+        #expect(status == 503)
+        #expect(body.contains(#""errorType":"timeout""#))
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(await Self.runningQueries(base) == 0)
+    }
+}
+
+/// A bare TCP connection to 127.0.0.1, for requests a test must be able to abandon mid-flight.
+final class RawHTTPClient {
+    private var descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
+    }
+
+    func close() {
+        guard descriptor >= 0 else { return }
+        _ = Glibc.close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { close() }
+}
