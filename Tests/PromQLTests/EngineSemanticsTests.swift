@@ -13,6 +13,39 @@ struct EngineSemanticsTests {
         #expect(outcome.failed == 0)
         #expect(outcome.passed == 41)
     }
+
+    @Test("annotations: texts and positions of warnings and infos for float and classic input")
+    func annotationCases() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/annotations.test")
+        let outcome = PromQLTestRunner().run(file: "annotations.test", contents: try String(contentsOf: url, encoding: .utf8))
+        for failure in outcome.failures { Issue.record("\(failure)") }
+        #expect(outcome.failed == 0)
+        #expect(outcome.passed == 22)
+    }
+
+    @Test("the runner fails an eval whose annotations differ in text, position or kind")
+    func annotationMismatchesFail() {
+        let script = """
+            load 1m
+                gauge_value 1+1x5
+
+            eval instant at 5m rate(gauge_value[5m])
+                expect info msg: PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "gauge_value" (1:7)
+
+            eval instant at 5m rate(gauge_value[5m])
+                expect no_info
+
+            eval instant at 5m rate(gauge_value[5m])
+                expect warn
+
+            eval instant at 5m rate(gauge_value[5m])
+                expect info regex: ^PromQL info: metric might not be a counter.*"gauge_value" \\(1:6\\)$
+                {} 0.016666666666666666
+            """
+        let outcome = PromQLTestRunner().run(file: "inline.test", contents: script)
+        #expect(outcome.failed == 3)
+        #expect(outcome.passed == 1)
+    }
 }
 
 @Suite("Query deadline and cancellation")

@@ -205,6 +205,38 @@ struct HTTPBehaviourTests {
         }
     }
 
+    @Test("warnings and infos come back beside the data, positioned in the query as sent")
+    func annotations() async throws {
+        try await Self.withAPI { client, db in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            var appender = db.appender()
+            for age in [60_000, 30_000] as [Int64] {
+                try appender.append(Labels(["__name__": "queue_depth", "job": "api"]), Sample(timestamp: now - age, value: Double(age)))
+            }
+            try appender.commit()
+            let query = "histogram_quantile(1.5, up)".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            try await client.execute(uri: "/api/v1/query?query=\(query)", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try Self.json(response.body)
+                #expect(body["status"] as? String == "success")
+                let warnings = try #require(body["warnings"] as? [String])
+                #expect(warnings.contains("PromQL warning: quantile value should be between 0 and 1, got 1.5 (1:20)"))
+                #expect(warnings.contains { $0.hasPrefix("PromQL warning: bucket label \"le\" is missing") && $0.hasSuffix("for metric name \"up\" (1:25)") })
+                #expect(body["infos"] == nil)
+            }
+            let rate = "rate(queue_depth[5m])".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            try await client.execute(uri: "/api/v1/query?query=\(rate)", method: .get) { response in
+                let body = try Self.json(response.body)
+                #expect(body["warnings"] == nil)
+                #expect(body["infos"] as? [String] == ["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"queue_depth\" (1:6)"])
+            }
+            try await client.execute(uri: "/api/v1/query?query=up", method: .get) { response in
+                let body = try Self.json(response.body)
+                #expect(body["warnings"] == nil && body["infos"] == nil)
+            }
+        }
+    }
+
     @Test("bad input gets bad_data, never a crash: garbage, deep nesting, a 10 MB body")
     func badInput() async throws {
         try await Self.withAPI { client, _ in

@@ -6,7 +6,7 @@ extension Expr {
         case .number, .string: return []
         case .vector(let selector), .matrix(let selector, _): return [selector]
         case .subquery(let subquery): return subquery.expr.selectors
-        case .call(_, let args): return args.flatMap(\.selectors)
+        case .call(_, let args, _): return args.flatMap(\.selectors)
         case .aggregate(let aggregate): return (aggregate.parameter?.selectors ?? []) + aggregate.expr.selectors
         case .binary(let binary): return binary.lhs.selectors + binary.rhs.selectors
         case .unary(_, let inner), .paren(let inner): return inner.selectors

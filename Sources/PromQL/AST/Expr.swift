@@ -17,7 +17,7 @@ public indirect enum Expr: Sendable, Equatable {
     case matrix(VectorSelector, range: DurationExpr)
     /// `expr[range:step]`; `step` nil means the evaluation's default resolution.
     case subquery(Subquery)
-    case call(name: String, args: [Expr])
+    case call(name: String, args: [Expr], positions: SourcePositions = SourcePositions())
     case aggregate(Aggregate)
     case binary(Binary)
     case unary(negative: Bool, Expr)
@@ -101,6 +101,24 @@ public struct Aggregate: Sendable, Equatable {
     public var grouping: [String]
     /// `without (…)` when true, `by (…)` otherwise; `by ()` is the same as no grouping.
     public var without: Bool
+    /// Where the parameter (if any) and the expression start, in that order.
+    public var positions = SourcePositions()
+}
+
+/// Where the arguments of a call or an aggregation start in the query text (byte offsets), so an
+/// annotation can point at the argument it is about. Not part of an expression's meaning: any two
+/// compare equal, and printing ignores them.
+public struct SourcePositions: Sendable, Equatable {
+    public var offsets: [Int]
+
+    public init(_ offsets: [Int] = []) {
+        self.offsets = offsets
+    }
+
+    /// The offset of argument `index`, nil when unknown (an expression built in code).
+    public subscript(index: Int) -> Int? { offsets.indices.contains(index) ? offsets[index] : nil }
+
+    public static func == (lhs: SourcePositions, rhs: SourcePositions) -> Bool { true }
 }
 
 public enum BinaryOp: String, Sendable, CaseIterable {

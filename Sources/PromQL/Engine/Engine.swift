@@ -44,7 +44,7 @@ public struct Engine: Sendable {
             }
             return
         }
-        guard case .call(let name, let args) = inner else { return }
+        guard case .call(let name, let args, _) = inner else { return }
         func valueLess(_ a: Double, _ b: Double, descending: Bool) -> Bool {
             // NaN sorts last either way.
             if a.isNaN != b.isNaN { return b.isNaN }
@@ -169,7 +169,7 @@ struct Evaluation {
         case .vector(let selector): return .vector(try selectInstant(selector))
         case .matrix, .subquery:
             throw EvaluationError("range vector can only be used as a function argument")
-        case .call(let name, let args): return try call(name, args)
+        case .call(let name, let args, let positions): return try call(name, args, positions)
         case .aggregate(let aggregate): return try self.aggregate(aggregate)
         case .binary(let binary): return try self.binary(binary)
         }

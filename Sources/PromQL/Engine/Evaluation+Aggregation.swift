@@ -9,9 +9,12 @@ extension Evaluation {
             if node.op == .countValues {
                 guard case .string(let text) = try eval(p) else { throw EvaluationError("count_values needs a string parameter") }
                 label = text
-                guard LabelName.isValid(label) else { throw EvaluationError("invalid label name \"\(label)\"") }
+                guard Evaluation.isValidLabelName(label) else { throw EvaluationError("invalid label name \"\(label)\"") }
             } else {
                 parameter = try scalarArgument(p)
+                if node.op == .quantile {
+                    for q in Set(parameter.map(\.bitPattern)).map(Double.init(bitPattern:)) { checkQuantile(q, at: node.positions[0]) }
+                }
             }
         }
         // Group keys are computed once per series, not per step, from the labels as they stand
@@ -31,7 +34,7 @@ extension Evaluation {
         }
         switch node.op {
         case .topk, .bottomk, .limitk, .limitRatio:
-            return .vector(try selectTopK(node.op, series, members, parameter))
+            return .vector(try selectTopK(node.op, series, members, parameter, parameterAt: node.positions[0]))
         case .countValues:
             var out: [Labels: [Double]] = [:]
             for (group, list) in members.enumerated() {
@@ -104,12 +107,15 @@ extension Evaluation {
         }
     }
 
-    private func selectTopK(_ op: AggregateOp, _ series: [StepSeries], _ members: [[Int]], _ parameter: [Double]) throws -> [StepSeries] {
+    private func selectTopK(_ op: AggregateOp, _ series: [StepSeries], _ members: [[Int]], _ parameter: [Double], parameterAt offset: Int?) throws -> [StepSeries] {
         var out = series.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
         for step in 0..<steps.count {
             try context.check()
             let p = parameter[step]
             guard !p.isNaN else { throw EvaluationError(op == .limitRatio ? "Ratio value is NaN" : "Parameter value is NaN") }
+            if op == .limitRatio && abs(p) > 1 {
+                checkRatio(p, cappedTo: p < 0 ? -1 : 1, at: offset)
+            }
             if op != .limitRatio {
                 guard abs(p) < 9.2e18 else { throw EvaluationError("Scalar value \(GoFloat.formatG(p)) overflows int64") }
             }

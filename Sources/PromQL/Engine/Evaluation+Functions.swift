@@ -20,10 +20,17 @@ extension Evaluation {
         return text
     }
 
-    mutating func call(_ name: String, _ args: [Expr]) throws -> StepValue {
+    /// Whether a label name from the query may be written. The lexer turns bytes that are not UTF-8
+    /// into U+FFFD, so a name holding it is refused as Prometheus refuses one that is not UTF-8 (a
+    /// U+FFFD written as such is refused with it).
+    static func isValidLabelName(_ name: String) -> Bool {
+        LabelName.isValid(name) && !name.unicodeScalars.contains("\u{FFFD}")
+    }
+
+    mutating func call(_ name: String, _ args: [Expr], _ positions: SourcePositions = SourcePositions()) throws -> StepValue {
         if args.contains(where: { (try? Parser.type(of: $0)) == .matrix }) {
             if name == "absent_over_time" { return try absentOverTime(args[0]) }
-            return try rangeFunction(name, args)
+            return try rangeFunction(name, args, positions)
         }
         switch name {
         case "info": return try info(args)
@@ -64,9 +71,9 @@ extension Evaluation {
                     let v = series[index].values[step]
                     switch name {
                     case "clamp":
-                        series[index].values[step] = second[step] < first[step] ? Absent.value : Swift.max(first[step], Swift.min(second[step], v))
-                    case "clamp_min": series[index].values[step] = v.isNaN ? v : Swift.max(v, first[step])
-                    case "clamp_max": series[index].values[step] = v.isNaN ? v : Swift.min(v, first[step])
+                        series[index].values[step] = second[step] < first[step] ? Absent.value : goMax(first[step], goMin(second[step], v))
+                    case "clamp_min": series[index].values[step] = goMax(v, first[step])
+                    case "clamp_max": series[index].values[step] = goMin(v, first[step])
                     default:
                         let inverse = 1 / first[step]
                         series[index].values[step] = ((v * inverse + 0.5).rounded(.down)) / inverse
@@ -74,7 +81,8 @@ extension Evaluation {
                 }
             }
             return .vector(series.filter { $0.values.contains { !Absent.test($0) } })
-        case "histogram_quantile": return try histogramQuantile(args)
+        case "histogram_quantile": return try histogramQuantile(args, positions)
+        case "histogram_quantiles": return try histogramQuantiles(args, positions)
         case "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year":
             let series: [StepSeries] = args.isEmpty
                 ? [StepSeries(labels: .empty, values: (0..<steps.count).map { Double(steps.time($0)) / 1000 })]
@@ -193,7 +201,7 @@ extension Evaluation {
         let pattern = try stringArgument(args[4])
         let regex: AnchoredRegex
         do { regex = try AnchoredRegex(pattern) } catch { throw EvaluationError("invalid regular expression in label_replace(): \(pattern)") }
-        guard LabelName.isValid(destination) else { throw EvaluationError("invalid destination label name in label_replace(): \(destination)") }
+        guard Evaluation.isValidLabelName(destination) else { throw EvaluationError("invalid destination label name in label_replace(): \(destination)") }
         var offsets: [Int64] = []
         for index in series.indices {
             // `__name__` is still readable here even when an inner function will drop it (delayed removal).
@@ -213,7 +221,7 @@ extension Evaluation {
         let destination = try stringArgument(args[1])
         let separator = try stringArgument(args[2])
         let sources = try args.dropFirst(3).map(stringArgument)
-        guard LabelName.isValid(destination) else { throw EvaluationError("invalid destination label name in label_join(): \(destination)") }
+        guard Evaluation.isValidLabelName(destination) else { throw EvaluationError("invalid destination label name in label_join(): \(destination)") }
         for index in series.indices {
             let labels = series[index].labels
             var builder = LabelsBuilder(series[index].labels)
@@ -255,67 +263,10 @@ extension Evaluation {
     }
 
     /// Classic-histogram quantiles: buckets grouped by labels without `le`.
-    private mutating func histogramQuantile(_ args: [Expr]) throws -> StepValue {
-        let q = try scalarArgument(args[0])
-        let series = try vectorArgument(args[1])
-        var groups: [Labels: [(Double, Int)]] = [:]
-        for (index, item) in series.enumerated() {
-            guard let le = item.labels[LabelNames.bucket], case .success(let bound) = GoFloat.parse(le) else { continue }
-            // Grouped with the metric name still on (it is dropped from the result), so two histograms
-            // that differ only by name collide at the end, as in Prometheus.
-            var builder = LabelsBuilder(item.labels)
-            builder.delete(LabelNames.bucket)
-            groups[builder.labels(), default: []].append((bound, index))
-        }
-        var out: [StepSeries] = []
-        for (labels, buckets) in groups {
-            let sorted = buckets.sorted { $0.0 < $1.0 }
-            var values = [Double](repeating: Absent.value, count: steps.count)
-            for step in 0..<steps.count {
-                let present = sorted.compactMap { bound, index -> (Double, Double)? in
-                    let v = series[index].values[step]
-                    return Absent.test(v) ? nil : (bound, v)
-                }
-                guard !present.isEmpty else { continue }
-                values[step] = Self.bucketQuantile(q[step], present)
-            }
-            if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
-        }
-        return .vector(out)
-    }
-
-    static func bucketQuantile(_ q: Double, _ input: [(bound: Double, count: Double)]) -> Double {
-        if q.isNaN { return .nan }
-        if q < 0 { return -.infinity }
-        if q > 1 { return .infinity }
-        var buckets = input
-        guard let last = buckets.last, last.bound == .infinity else { return .nan }
-        // Merge equal bounds, then force counts to be monotonic (float rounding in exporters).
-        var merged: [(bound: Double, count: Double)] = []
-        for bucket in buckets {
-            if let previous = merged.last, previous.bound == bucket.bound { merged[merged.count - 1].count += bucket.count } else { merged.append(bucket) }
-        }
-        buckets = merged
-        var maximum = -Double.infinity
-        for index in buckets.indices {
-            if buckets[index].count > maximum { maximum = buckets[index].count } else { buckets[index].count = maximum }
-        }
-        guard buckets.count >= 2 else { return .nan }
-        let observations = buckets[buckets.count - 1].count
-        guard observations > 0 else { return .nan }
-        var rank = q * observations
-        var b = buckets.firstIndex { $0.count >= rank } ?? buckets.count - 1
-        if b == buckets.count - 1 { return buckets[buckets.count - 2].bound }
-        if b == 0 && buckets[0].bound <= 0 { return buckets[0].bound }
-        var start = 0.0
-        let end = buckets[b].bound
-        var count = buckets[b].count
-        if b > 0 {
-            start = buckets[b - 1].bound
-            count -= buckets[b - 1].count
-            rank -= buckets[b - 1].count
-        }
-        b = 0
-        return start + (end - start) * (rank / count)
-    }
 }
+
+/// Go's `math.Max`: NaN if either is NaN.
+func goMax(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+
+/// Go's `math.Min`: NaN if either is NaN.
+func goMin(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }

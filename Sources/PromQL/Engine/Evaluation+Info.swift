@@ -112,7 +112,7 @@ extension Evaluation {
         case .paren(let inner), .unary(_, let inner): return try referenceTimes(inner, times)
         case .aggregate(let aggregate): return try referenceTimes(aggregate.expr, times)
         case .binary(let binary): return try referenceTimes(binary.lhs, times)
-        case .call(_, let args):
+        case .call(_, let args, _):
             guard let first = args.first(where: { [.vector, .matrix].contains(try? Parser.type(of: $0)) }) else { return times }
             return try referenceTimes(first, times)
         case .number, .string: return times

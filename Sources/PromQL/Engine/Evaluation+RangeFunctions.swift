@@ -6,13 +6,18 @@ import Glibc
 extension Evaluation {
     /// Functions over a range vector: one value per series and step from the samples in the
     /// left-open window (end − range, end].
-    mutating func rangeFunction(_ name: String, _ args: [Expr]) throws -> StepValue {
+    mutating func rangeFunction(_ name: String, _ args: [Expr], _ positions: SourcePositions = SourcePositions()) throws -> StepValue {
         let matrixIndex = args.firstIndex { (try? Parser.type(of: $0)) == .matrix } ?? 0
         let scalars = try args.enumerated().filter { $0.offset != matrixIndex }.map { try scalarArgument($0.element) }
         let (series, range, ends) = try rangeArgument(args[matrixIndex])
         if case .matrix(let selector, _) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {
-            return .vector(try extendedRange(name, extended, series, range: range, ends: ends))
+            let result = try extendedRange(name, extended, series, range: range, ends: ends)
+            if name == "rate" || name == "increase" {
+                for item in result { checkCounterName(item.labels, at: positions[matrixIndex]) }
+            }
+            return .vector(result)
         }
+        let checksQuantile = name == "quantile_over_time"
         var out: [StepSeries] = []
         for item in series where !item.samples.isEmpty {
             var values = [Double](repeating: Absent.value, count: steps.count)
@@ -25,12 +30,14 @@ extension Evaluation {
                 while high < item.samples.count && item.samples[high].timestamp <= end { high += 1 }
                 while low < high && item.samples[low].timestamp <= end - range { low += 1 }
                 let window = item.samples[low..<high]
+                if checksQuantile && !window.isEmpty { checkQuantile(scalars[0][index], at: positions[0]) }
                 if let value = try compute(name, window, range: range, end: end, stepTime: steps.time(index), scalars: scalars.map { $0[index] }) {
                     values[index] = value
                     any = true
                 }
             }
             if any {
+                if name == "rate" || name == "increase" { checkCounterName(item.labels, at: positions[matrixIndex]) }
                 let keepsName = ["last_over_time", "first_over_time"].contains(name)
                 out.append(StepSeries(labels: item.labels, values: values, dropName: !keepsName))
             }

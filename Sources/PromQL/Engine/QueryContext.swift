@@ -7,6 +7,7 @@ public final class QueryContext: Sendable {
     public let deadline: ContinuousClock.Instant?
     private let canceled = Atomic<Bool>(false)
     private let loaded = Atomic<Int>(0)
+    private let notes = Mutex<[Annotation]>([])
 
     public init(deadline: ContinuousClock.Instant? = nil) {
         self.deadline = deadline
@@ -24,6 +25,17 @@ public final class QueryContext: Sendable {
     public var samplesLoaded: Int { loaded.load(ordering: .relaxed) }
 
     func noteLoaded(_ count: Int) { loaded.add(count, ordering: .relaxed) }
+
+    /// The warnings and infos the evaluation raised, each text once, in the order first raised.
+    public var annotations: [Annotation] { notes.withLock { $0 } }
+
+    /// Records an annotation; one whose kind and text were seen already is dropped (Prometheus
+    /// keeps one per text, whatever its position).
+    func annotate(_ annotation: Annotation) {
+        notes.withLock { notes in
+            if !notes.contains(where: { $0.kind == annotation.kind && $0.message == annotation.message }) { notes.append(annotation) }
+        }
+    }
 
     /// Throws when the query was cancelled or its deadline passed.
     func check() throws(EvaluationError) {

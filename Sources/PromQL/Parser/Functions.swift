@@ -44,6 +44,7 @@ public enum Functions {
         add(FunctionSignature("clamp_min", [v, s]))
         add(FunctionSignature("round", [v, s], optional: 1))
         add(FunctionSignature("histogram_quantile", [s, v]))
+        add(FunctionSignature("histogram_quantiles", [v, str, s], variadic: true))
         add(FunctionSignature("histogram_fraction", [s, s, v]))
         add(FunctionSignature("quantile_over_time", [s, m]))
         add(FunctionSignature("predict_linear", [m, s]))

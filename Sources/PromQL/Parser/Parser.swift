@@ -254,7 +254,7 @@ public struct Parser {
             grouping = try parseLabelList()
             hasGrouping = true
         }
-        let args = try parseArguments()
+        let (args, offsets) = try parseArguments()
         if !hasGrouping && (isIdentifier("by") || isIdentifier("without")) {
             without = isIdentifier("without")
             _ = advance()
@@ -265,7 +265,8 @@ public struct Parser {
         guard args.count == wanted else {
             throw error("wrong number of arguments for aggregate expression provided, expected \(wanted), got \(args.count)", at: opToken)
         }
-        let aggregate = Aggregate(op: op, expr: args[wanted - 1], parameter: op.hasParameter ? args[0] : nil, grouping: grouping, without: without)
+        var aggregate = Aggregate(op: op, expr: args[wanted - 1], parameter: op.hasParameter ? args[0] : nil, grouping: grouping, without: without)
+        aggregate.positions = SourcePositions(offsets)
         guard try typeOf(aggregate.expr) == .vector else {
             throw error("expected type instant vector in aggregation expression, got \(try typeOf(aggregate.expr).rawValue)", at: opToken)
         }
@@ -281,29 +282,33 @@ public struct Parser {
     /// `( expr, expr, … )`, a trailing comma allowed.
     /// `emptySelectorAt`: the argument that may be a selector whose matchers all accept the empty value
     /// (info()'s data-label selector).
-    private mutating func parseArguments(emptySelectorAt: Int? = nil) throws(ParseError) -> [Expr] {
+    /// Returns the arguments and the byte offset where each starts.
+    private mutating func parseArguments(emptySelectorAt: Int? = nil) throws(ParseError) -> ([Expr], [Int]) {
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
+        var offsets: [Int] = []
         if current.kind != .rightParen {
             allowEmptySelector = emptySelectorAt == 0
+            offsets.append(current.start)
             args.append(try parseExpression(minPrecedence: 0))
             while current.kind == .comma {
                 _ = advance()
                 if current.kind == .rightParen { break }
                 allowEmptySelector = emptySelectorAt == args.count
+                offsets.append(current.start)
                 args.append(try parseExpression(minPrecedence: 0))
             }
             allowEmptySelector = false
         }
         try expect(.rightParen, "\")\"")
-        return args
+        return (args, offsets)
     }
 
     private mutating func parseCall() throws(ParseError) -> Expr {
         let nameToken = advance()
         let name = String(nameToken.text)
         guard let signature = Functions.all[name] else { throw error("unknown function with name \"\(name)\"", at: nameToken) }
-        let args = try parseArguments(emptySelectorAt: name == "info" ? 1 : nil)
+        let (args, offsets) = try parseArguments(emptySelectorAt: name == "info" ? 1 : nil)
         let required = signature.arguments.count - signature.optional
         if args.count < required || (!signature.variadic && args.count > signature.arguments.count) {
             let expected = signature.optional > 0 && !signature.variadic ? "at most \(signature.arguments.count)" : "\(signature.arguments.count)"
@@ -317,7 +322,7 @@ public struct Parser {
             }
         }
         try checkExtendedArguments(name, args, at: nameToken)
-        return .call(name: name, args: args)
+        return .call(name: name, args: args, positions: SourcePositions(offsets))
     }
 
     // MARK: Postfix: ranges, subqueries, offset, @
@@ -547,7 +552,7 @@ public struct Parser {
         case .string: return .string
         case .vector: return .vector
         case .matrix, .subquery: return .matrix
-        case .call(let name, _): return Functions.all[name]?.returns ?? .vector
+        case .call(let name, _, _): return Functions.all[name]?.returns ?? .vector
         case .aggregate: return .vector
         case .binary(let binary):
             let left = try type(of: binary.lhs)

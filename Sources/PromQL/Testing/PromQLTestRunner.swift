@@ -10,6 +10,8 @@ public struct PromQLTestRunner {
         public var skipped = 0
         /// One line per failed eval: where, the query, expected vs got.
         public var failures: [String] = []
+        /// One line per skipped eval: where, the query, and which native-histogram need skipped it.
+        public var skips: [String] = []
         public init() {}
     }
 
@@ -25,8 +27,8 @@ public struct PromQLTestRunner {
             return trimmed.hasPrefix("#") ? "" : trimmed
         }
         var index = 0
-        /// Metric names loaded with native histogram values: evals that read them are skipped.
-        var histogramNames = Set<String>()
+        /// Series loaded with native histogram values: evals whose selectors match them are skipped.
+        var histogramSeries: [Labels] = []
         while index < lines.count {
             let line = lines[index]
             index += 1
@@ -35,7 +37,7 @@ public struct PromQLTestRunner {
             if word == "clear" {
                 // `clear` takes no data lines; the next line is a command.
                 storage.clear()
-                histogramNames = []
+                histogramSeries = []
                 continue
             }
             var block: [String] = []
@@ -44,22 +46,22 @@ public struct PromQLTestRunner {
                 index += 1
             }
             if word.hasPrefix("load") {
-                histogramNames.formUnion(load(line, block, into: storage, nhcb: word.contains("nhcb")))
+                histogramSeries += load(line, block, into: storage, nhcb: word.contains("nhcb"))
             } else if word.hasPrefix("eval") {
                 let lineNumber = index - block.count
-                let needsHistograms = !histogramNames.isDisjoint(with: Self.identifiers(in: line))
+                let needsHistograms = Self.selects(line, histogramSeries)
                 evaluate(line, block, storage: storage, histograms: needsHistograms, at: "\(name):\(lineNumber)", into: &outcome)
             }
         }
         return outcome
     }
 
-    /// Loads a block's float samples; returns the metric names that carry native histograms
-    /// (histogram literals, or every `_bucket` family of a `load_with_nhcb` block, under its base name).
-    private func load(_ header: String, _ block: [String], into storage: MemoryStorage, nhcb: Bool) -> Set<String> {
+    /// Loads a block's float samples; returns the series that carry native histograms (histogram
+    /// literals, or, in a `load_with_nhcb` block, each `_bucket` family under its base name without `le`).
+    private func load(_ header: String, _ block: [String], into storage: MemoryStorage, nhcb: Bool) -> [Labels] {
         let parts = header.split(separator: " ")
         guard parts.count >= 2, let step = PromDuration(parsing: String(parts[1]))?.milliseconds else { return [] }
-        var histograms = Set<String>()
+        var histograms: [Labels] = []
         for line in block where !line.contains("@st ") {
             guard let (labels, items) = try? SeriesDescription.parse(line) else { continue }
             let name = labels.metricName
@@ -68,10 +70,15 @@ public struct PromQLTestRunner {
                 switch item {
                 case .value(let value): samples.append(Sample(timestamp: Int64(offset) * step, value: value))
                 case .omitted: continue
-                case .histogram: if !name.isEmpty { histograms.insert(name) }
+                case .histogram: histograms.append(labels)
                 }
             }
-            if nhcb && name.hasSuffix("_bucket") { histograms.insert(String(name.dropLast("_bucket".count))) }
+            if nhcb && name.hasSuffix("_bucket") {
+                var builder = LabelsBuilder(labels)
+                builder.set(LabelNames.metricName, String(name.dropLast("_bucket".count)))
+                builder.delete(LabelNames.bucket)
+                histograms.append(builder.labels())
+            }
             storage.add(labels, samples)
         }
         return histograms
@@ -86,7 +93,9 @@ public struct PromQLTestRunner {
         var expectedLines: [String] = []
         var failMessage: String?
         var failRegex: String?
-        var expectAnnotations = needsWarn || needsInfo
+        var annotations = AnnotationExpectations()
+        annotations.someWarning = needsWarn
+        annotations.someInfo = needsInfo
         var expectedString: String?
         var expectedScalar: Double?
         var rangeVector: (from: Int64, to: Int64, step: Int64)?
@@ -99,8 +108,8 @@ public struct PromQLTestRunner {
                     if let range = rest.range(of: "regex:") { failRegex = rest[range.upperBound...].trimmingCharacters(in: .whitespaces) }
                 } else if rest.hasPrefix("ordered") {
                     ordered = true
-                } else if rest.hasPrefix("warn") || rest.hasPrefix("info") {
-                    expectAnnotations = true
+                } else if annotations.read(rest) {
+                    continue
                 } else if rest.hasPrefix("string") {
                     let quoted = rest.dropFirst("string".count).trimmingCharacters(in: .whitespaces)
                     expectedString = (try? Parser.parse(quoted)).flatMap { if case .string(let s) = $0 { s } else { nil } }
@@ -128,8 +137,11 @@ public struct PromQLTestRunner {
             expectedLines.append(line)
         }
         let nativeOnly = ["histogram_count", "histogram_sum", "histogram_avg", "histogram_fraction", "histogram_stddev", "histogram_stdvar"]
-        if histograms || block.contains(where: { $0.contains("{{") }) || nativeOnly.contains(where: header.contains) {
+        let reason = block.contains(where: { $0.contains("{{") }) ? "expects native histogram values"
+            : nativeOnly.contains(where: header.contains) ? "calls a native-histogram function" : nil
+        if let reason {
             outcome.skipped += 1
+            outcome.skips.append("\(location): \(Self.dropWords(header, 0)) (\(reason))")
             return
         }
         // Header: eval instant at T expr | eval range from S to E step D expr.
@@ -152,15 +164,23 @@ public struct PromQLTestRunner {
         // Keep the query text as written (the split above collapsed repeated spaces inside strings):
         // everything after the header's fixed words.
         query = Self.dropWords(header, instantTime != nil ? 4 : 8)
+        // An eval that selects native-histogram series runs on their float neighbours alone: it passes
+        // when the histograms do not change its answer, and is skipped (not failed) when they do.
         func fail(_ message: String) {
+            if histograms {
+                outcome.skipped += 1
+                outcome.skips.append("\(location): \(query) (selects native histogram series; without them: \(message))")
+                return
+            }
             outcome.failed += 1
             outcome.failures.append("\(location): \(query): \(message)")
         }
+        let context = QueryContext()
         let result: Result<QueryValue, Error> = Result {
             let expr = try Parser.parse(query)
-            if let instantTime { return try engine.instant(expr, at: instantTime, on: storage) }
+            if let instantTime { return try engine.instant(expr, at: instantTime, on: storage, context: context) }
             let (s, e, d) = range!
-            return try engine.range(expr, start: s, end: e, step: d, on: storage)
+            return try engine.range(expr, start: s, end: e, step: d, on: storage, context: context)
         }
         if expectFail {
             switch result {
@@ -176,15 +196,18 @@ public struct PromQLTestRunner {
             }
             return
         }
-        if needsWarn || needsInfo || (expectAnnotations && block.contains { $0.hasPrefix("expect warn") || $0.hasPrefix("expect info") }) {
-            // The engine produces no annotations yet, so an eval that requires one cannot pass.
-            fail("expects a warning or info annotation; the engine emits none")
-            return
-        }
         let value: QueryValue
         switch result {
         case .failure(let error): fail("unexpected error: \(error)"); return
         case .success(let v): value = v
+        }
+        let returned = context.annotations
+        if let problem = annotations.mismatch(
+            warnings: returned.filter { $0.kind == .warning }.map { $0.text(in: query) },
+            infos: returned.filter { $0.kind == .info }.map { $0.text(in: query) }
+        ) {
+            fail(problem)
+            return
         }
         do {
             try compare(value, expectedLines, scalar: expectedScalar, string: expectedString, ordered: ordered, range: range, rangeVector: rangeVector)
@@ -194,18 +217,17 @@ public struct PromQLTestRunner {
         }
     }
 
-    /// Every identifier (metric names among them) and quoted string in a line, for the histogram check.
-    static func identifiers(in line: String) -> Set<String> {
-        guard let tokens = try? Lexer.tokenize(line) else { return Set(line.split { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != ":" }.map(String.init)) }
-        var out = Set<String>()
-        for token in tokens {
-            switch token.kind {
-            case .identifier: out.insert(String(token.text))
-            case .string(let text): out.insert(text)
-            default: break
-            }
+    /// Whether the query of an eval header selects any of `series` (its selectors' matchers, `__name__`
+    /// included, accept one of them). A query that does not parse selects nothing.
+    static func selects(_ header: String, _ series: [Labels]) -> Bool {
+        guard !series.isEmpty else { return false }
+        let words = header.split(separator: " ", omittingEmptySubsequences: true)
+        let fixedWords = words.count > 1 && words[1] == "range" ? 8 : 4
+        guard let expr = try? Parser.parse(dropWords(header, fixedWords)) else { return false }
+        return expr.selectors.contains { selector in
+            let matchers = selector.allMatchers
+            return series.contains { $0.matches(matchers) }
         }
-        return out
     }
 
     /// `text` without its first `count` whitespace-separated words and the blanks after them.

@@ -72,8 +72,8 @@ struct QueryEndpoints: Sendable {
         let time = try parameters.time("time", default: now)
         let engine = try self.engine(parameters)
         let db = self.db
-        let (value, stats) = try await evaluate(parameters, connection: connection) { context in try engine.instant(expr, at: time, on: db, context: context) }
-        return Self.success(ResultJSON.encode(value), stats: stats)
+        let result = try await evaluate(parameters, connection: connection) { context in try engine.instant(expr, at: time, on: db, context: context) }
+        return Self.success(result, query: parameters.first("query") ?? "")
     }
 
     private func range(_ request: Request, connection: ClientConnection) async throws -> Response {
@@ -100,10 +100,10 @@ struct QueryEndpoints: Sendable {
         }
         let engine = try self.engine(parameters)
         let db = self.db
-        let (value, stats) = try await evaluate(parameters, connection: connection) { context in
+        let result = try await evaluate(parameters, connection: connection) { context in
             try engine.range(expr, start: start, end: end, step: step, on: db, context: context)
         }
-        return Self.success(ResultJSON.encode(value), stats: stats)
+        return Self.success(result, query: parameters.first("query") ?? "")
     }
 
     /// The engine for one query: the server's limits, and the request's `lookback_delta` if given.
@@ -122,10 +122,10 @@ struct QueryEndpoints: Sendable {
 
     /// Runs `work` under the concurrency bound and the query's deadline; a cancelled request, or
     /// one whose client closed the connection, stops the evaluation at its next check.
-    /// Returns the value and, when the request asked for `stats`, Prometheus's `stats` object.
+    /// Returns the value, its annotations and, when the request asked for `stats`, Prometheus's `stats` object.
     private func evaluate(
         _ parameters: APIParameters, connection: ClientConnection, _ work: @escaping @Sendable (QueryContext) throws -> QueryValue
-    ) async throws -> (QueryValue, [String: Any]?) {
+    ) async throws -> Evaluated {
         let received = ContinuousClock.now
         var timeout = options.timeout
         if let text = parameters.first("timeout"), !text.isEmpty {
@@ -156,7 +156,7 @@ struct QueryEndpoints: Sendable {
         } onCancel: {
             context.cancel()
         }
-        guard let wanted = parameters.first("stats"), !wanted.isEmpty else { return (value, nil) }
+        guard let wanted = parameters.first("stats"), !wanted.isEmpty else { return Evaluated(value: value, stats: nil, annotations: context.annotations) }
         let finished = ContinuousClock.now
         func seconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
@@ -170,7 +170,7 @@ struct QueryEndpoints: Sendable {
             ],
             "samples": ["totalQueryableSamples": context.samplesLoaded, "peakSamples": context.samplesLoaded],
         ]
-        return (value, stats)
+        return Evaluated(value: value, stats: stats, annotations: context.annotations)
     }
 
     /// A timeout as float seconds (nanosecond precision, as Prometheus reads it) or a duration.
@@ -188,13 +188,34 @@ struct QueryEndpoints: Sendable {
         return PromDuration(parsing: text)?.milliseconds
     }
 
-    static func success(_ data: String, stats: [String: Any]? = nil) -> Response {
-        var data = data
-        if let stats, let encoded = try? JSONSerialization.data(withJSONObject: stats, options: [.sortedKeys]) {
+    /// A query's outcome as the handlers render it.
+    struct Evaluated {
+        let value: QueryValue
+        let stats: [String: Any]?
+        let annotations: [Annotation]
+    }
+
+    /// Prometheus returns at most this many warnings, and as many infos, then says how many it left out.
+    static let maxAnnotations = 10
+
+    /// The success envelope: `data` (with `stats` as its last member when asked for), then
+    /// `warnings` and `infos` when there are any, positioned within `query`.
+    static func success(_ result: Evaluated, query: String) -> Response {
+        var data = ResultJSON.encode(result.value)
+        if let stats = result.stats, let encoded = try? JSONSerialization.data(withJSONObject: stats, options: [.sortedKeys]) {
             // `data` is a JSON object; `stats` joins it as its last member.
             data = String(data.dropLast()) + ",\"stats\":" + String(decoding: encoded, as: UTF8.self) + "}"
         }
-        let body = "{\"status\":\"success\",\"data\":" + data + "}"
+        var body = "{\"status\":\"success\",\"data\":" + data
+        for (key, kind, noun) in [("warnings", Annotation.Kind.warning, "warning"), ("infos", .info, "info")] {
+            let texts = result.annotations.filter { $0.kind == kind }.map { $0.text(in: query) }
+            guard !texts.isEmpty else { continue }
+            var shown = Array(texts.prefix(maxAnnotations))
+            if texts.count > maxAnnotations { shown.append("\(texts.count - maxAnnotations) more \(noun) annotations omitted") }
+            let encoded = (try? JSONSerialization.data(withJSONObject: shown, options: [.withoutEscapingSlashes])) ?? Data("[]".utf8)
+            body += ",\"\(key)\":" + String(decoding: encoded, as: UTF8.self)
+        }
+        body += "}"
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }

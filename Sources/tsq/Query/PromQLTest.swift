@@ -11,7 +11,7 @@ struct PromQLTest: ParsableCommand {
     @Argument(help: "Test files or folders.")
     var paths: [String]
 
-    @Flag(help: "Print every failing eval.")
+    @Flag(help: "Also print every skipped eval and why it needs native histograms.")
     var verbose = false
 
     func run() throws {
@@ -30,6 +30,7 @@ struct PromQLTest: ParsableCommand {
         for file in files {
             let outcome = PromQLTestRunner().run(file: (file as NSString).lastPathComponent, contents: try String(contentsOfFile: file, encoding: .utf8))
             for failure in outcome.failures { print("FAIL \(failure)") }
+            if verbose { for skip in outcome.skips { print("SKIP \(skip)") } }
             print("\((file as NSString).lastPathComponent): \(outcome.passed) passed, \(outcome.failed) failed, \(outcome.skipped) skipped")
             total.passed += outcome.passed
             total.failed += outcome.failed
