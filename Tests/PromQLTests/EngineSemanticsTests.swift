@@ -1,5 +1,5 @@
 import Foundation
-import PromQL
+@testable import PromQL
 import Testing
 
 /// Runs our own promqltest file for staleness, offset/@, subqueries, collisions, ranges and trig.
@@ -21,6 +21,17 @@ struct EngineSemanticsTests {
         for failure in outcome.failures { Issue.record("\(failure)") }
         #expect(outcome.failed == 0)
         #expect(outcome.passed == 22)
+    }
+
+    @Test("the @ re-check pins every selector and outermost subquery, replacing start() and end()")
+    func pinning() throws {
+        func pinned(_ query: String) throws -> String { PromQLTestRunner.pinned(try Parser.parse(query), at: 300_000).description }
+        #expect(try pinned("rate(x[5m]) + y offset 1m") == "rate(x[5m] @ 300.000) + y @ 300.000 offset 1m")
+        #expect(try pinned("max_over_time(x[5m:1m])") == "max_over_time(x[5m:1m] @ 300.000)")
+        #expect(try pinned("y @ end() + z @ 10") == "y @ 300.000 + z @ 10.000")
+        #expect(PromQLTestRunner.variantTimes(300_000) == [-3_000_000, 0, 60_000, 300_000, 3_000_000])
+        #expect(PromQLTestRunner.variantTimes(0) == [-1000, 0, 1000])
+        #expect(PromQLTestRunner.calledFunctions(try Parser.parse("sum(rate(x[5m])) * time()")) == ["rate", "time"])
     }
 
     @Test("the runner fails an eval whose annotations differ in text, position or kind")

@@ -75,10 +75,8 @@ extension VectorSelector: CustomStringConvertible {
 
 extension Modifiers: CustomStringConvertible {
     public var description: String {
+        // As Prometheus prints them: `@` before `offset`.
         var out = ""
-        if let offset {
-            if case .negate(let inner) = offset { out += " offset -\(inner)" } else { out += " offset \(offset)" }
-        }
         switch at {
         case .timestamp(let milliseconds):
             let sign = milliseconds < 0 ? "-" : ""
@@ -88,6 +86,9 @@ extension Modifiers: CustomStringConvertible {
         case .start: out += " @ start()"
         case .end: out += " @ end()"
         case nil: break
+        }
+        if let offset {
+            if case .negate(let inner) = offset { out += " offset -\(inner)" } else { out += " offset \(offset)" }
         }
         if let extended { out += " " + extended.rawValue }
         return out

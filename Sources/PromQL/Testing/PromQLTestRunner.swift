@@ -201,20 +201,45 @@ public struct PromQLTestRunner {
         case .failure(let error): fail("unexpected error: \(error)"); return
         case .success(let v): value = v
         }
-        let returned = context.annotations
-        if let problem = annotations.mismatch(
-            warnings: returned.filter { $0.kind == .warning }.map { $0.text(in: query) },
-            infos: returned.filter { $0.kind == .info }.map { $0.text(in: query) }
-        ) {
-            fail(problem)
+        // Checks a value and its annotations (positioned within `text`) against the expectations.
+        func problem(_ value: QueryValue, _ returned: [Annotation], _ text: String) -> String? {
+            if let problem = annotations.mismatch(
+                warnings: returned.filter { $0.kind == .warning }.map { $0.text(in: text) },
+                infos: returned.filter { $0.kind == .info }.map { $0.text(in: text) }
+            ) {
+                return problem
+            }
+            do {
+                try compare(value, expectedLines, scalar: expectedScalar, string: expectedString, ordered: ordered, range: range, rangeVector: rangeVector)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        if let plain = problem(value, context.annotations, query) {
+            fail(plain)
             return
         }
-        do {
-            try compare(value, expectedLines, scalar: expectedScalar, string: expectedString, ordered: ordered, range: range, rangeVector: rangeVector)
-            outcome.passed += 1
-        } catch {
-            fail("\(error)")
+        if let instantTime, let expr = try? Parser.parse(query) {
+            if let variant = stepInvarianceProblem(expr, at: instantTime, storage: storage, check: problem) {
+                fail(variant)
+                return
+            }
+            let rangeModeApplies = rangeVector == nil && expectedString == nil && !ordered
+                && query.range(of: #"(start|end|range|step)\(\)"#, options: .regularExpression) == nil
+            if rangeModeApplies, let rangeMode = rangeModeProblem(expr, at: instantTime, storage: storage, check: { value in
+                do {
+                    try compare(value, expectedLines, scalar: expectedScalar, string: expectedString, ordered: false, range: nil, rangeVector: nil)
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }) {
+                fail(rangeMode)
+                return
+            }
         }
+        outcome.passed += 1
     }
 
     /// Whether the query of an eval header selects any of `series` (its selectors' matchers, `__name__`
@@ -248,7 +273,7 @@ public struct PromQLTestRunner {
         return nil
     }
 
-    private func compare(_ value: QueryValue, _ lines: [String], scalar: Double?, string: String?, ordered: Bool,
+    func compare(_ value: QueryValue, _ lines: [String], scalar: Double?, string: String?, ordered: Bool,
                          range: (Int64, Int64, Int64)?, rangeVector: (from: Int64, to: Int64, step: Int64)?) throws {
         var expected: [(Labels, [SeriesDescription.Item])] = []
         for line in lines { expected.append(try SeriesDescription.parse(line)) }
