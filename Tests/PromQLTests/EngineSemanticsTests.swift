@@ -23,6 +23,21 @@ struct EngineSemanticsTests {
         #expect(outcome.passed == 22)
     }
 
+    @Test("start timestamps: resets, rate, increase, irate and start_timestamp() read them; subqueries drop them")
+    func startTimestampCases() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/start_timestamps_own.test")
+        let outcome = PromQLTestRunner().run(file: "start_timestamps_own.test", contents: try String(contentsOf: url, encoding: .utf8))
+        for failure in outcome.failures { Issue.record("\(failure)") }
+        #expect(outcome.failed == 0)
+        #expect(outcome.passed == 16)
+    }
+
+    @Test("@st items expand to per-sample start offsets")
+    func startOffsets() throws {
+        #expect(try SeriesDescription.startOffsets("_ -30s-1mx2 +1m _x2 -1msx1 0") == [nil, -30_000, -90_000, -150_000, 60_000, nil, nil, -1, -1, 0])
+        #expect(throws: EvaluationError.self) { try SeriesDescription.startOffsets("-1q") }
+    }
+
     @Test("the @ re-check pins every selector and outermost subquery, replacing start() and end()")
     func pinning() throws {
         func pinned(_ query: String) throws -> String { PromQLTestRunner.pinned(try Parser.parse(query), at: 300_000).description }

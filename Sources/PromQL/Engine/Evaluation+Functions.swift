@@ -57,6 +57,7 @@ extension Evaluation {
             })
         case "absent": return try absent(args[0])
         case "timestamp": return try timestamp(args[0])
+        case "start_timestamp": return try startTimestamp(args[0])
         case "sort", "sort_desc", "sort_by_label", "sort_by_label_desc":
             return .vector(try vectorArgument(args[0]))
         case "label_replace": return try labelReplace(args)
@@ -187,6 +188,36 @@ extension Evaluation {
                 guard let sample = samples.last(where: { $0.timestamp <= t }), sample.timestamp > t - lookback,
                       !StaleMarker.isStale(sample.value) else { continue }
                 values[index] = Double(sample.timestamp) / 1000
+            }
+            if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
+        }
+        return .vector(out)
+    }
+
+    /// The start time (seconds) of the sample each step picked, 0 for a sample without one. Only a
+    /// selector's samples carry start times: for any other expression, and over storage that keeps
+    /// none, the result is empty.
+    private mutating func startTimestamp(_ arg: Expr) throws -> StepValue {
+        var inner = arg
+        while case .paren(let e) = inner { inner = e }
+        guard case .vector(let selector) = inner else {
+            _ = try vectorArgument(arg)
+            return .vector([])
+        }
+        let offset = try selector.modifiers.offset.map(duration) ?? 0
+        let times = (0..<steps.count).map { selectorTime($0, selector.modifiers, offset: offset) }
+        guard let first = times.min(), let last = times.max() else { return .vector([]) }
+        let (mint, maxt) = (first - lookback + 1, last)
+        var out: [StepSeries] = []
+        for (labels, samples) in try load(selector.allMatchers, from: mint, through: maxt) {
+            guard let starts = storage.startTimestamps(of: labels, from: mint, through: maxt), starts.count == samples.count else { continue }
+            var values = [Double](repeating: Absent.value, count: steps.count)
+            for (index, t) in times.enumerated() {
+                let after = samples.partitionIndex { $0.timestamp > t }
+                guard after > 0 else { continue }
+                let sample = samples[after - 1]
+                guard sample.timestamp > t - lookback, !StaleMarker.isStale(sample.value) else { continue }
+                values[index] = Double(starts[after - 1]) / 1000
             }
             if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
         }

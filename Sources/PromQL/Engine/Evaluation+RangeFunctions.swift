@@ -9,7 +9,8 @@ extension Evaluation {
     mutating func rangeFunction(_ name: String, _ args: [Expr], _ positions: SourcePositions = SourcePositions()) throws -> StepValue {
         let matrixIndex = args.firstIndex { (try? Parser.type(of: $0)) == .matrix } ?? 0
         let scalars = try args.enumerated().filter { $0.offset != matrixIndex }.map { try scalarArgument($0.element) }
-        let (series, range, ends) = try rangeArgument(args[matrixIndex])
+        let usesStartTimestamps = ["rate", "increase", "irate", "resets"].contains(name)
+        let (series, range, ends) = try rangeArgument(args[matrixIndex], withStartTimestamps: usesStartTimestamps)
         if case .matrix(let selector, _) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {
             let result = try extendedRange(name, extended, series, range: range, ends: ends)
             if name == "rate" || name == "increase" {
@@ -31,7 +32,11 @@ extension Evaluation {
                 while low < high && item.samples[low].timestamp <= end - range { low += 1 }
                 let window = item.samples[low..<high]
                 if checksQuantile && !window.isEmpty { checkQuantile(scalars[0][index], at: positions[0]) }
-                if let value = try compute(name, window, range: range, end: end, stepTime: steps.time(index), scalars: scalars.map { $0[index] }) {
+                let starts = item.startTimestamps?[low..<high]
+                if let starts, name == "rate" || name == "increase", Self.startTimesOverlap(window, starts) {
+                    warn("sample has start time that overlaps with previous sample timestamp for metric \(goQuote(item.labels.metricName))", at: positions[matrixIndex])
+                }
+                if let value = try compute(name, window, starts: starts, range: range, end: end, stepTime: steps.time(index), scalars: scalars.map { $0[index] }) {
                     values[index] = value
                     any = true
                 }
@@ -133,18 +138,21 @@ extension Evaluation {
         return rate ? change / (Double(range) / 1000) : change
     }
 
-    private func compute(_ name: String, _ window: ArraySlice<Sample>, range: Int64, end: Int64, stepTime: Int64, scalars: [Double]) throws -> Double? {
+    /// One window's value. `starts` are the window's samples' start timestamps, when known.
+    private func compute(_ name: String, _ window: ArraySlice<Sample>, starts: ArraySlice<Int64>? = nil, range: Int64, end: Int64,
+                         stepTime: Int64, scalars: [Double]) throws -> Double? {
         guard !window.isEmpty else { return nil }
         switch name {
-        case "rate": return extrapolatedRate(window, range: range, end: end, counter: true, rate: true)
-        case "increase": return extrapolatedRate(window, range: range, end: end, counter: true, rate: false)
+        case "rate": return extrapolatedRate(window, starts: starts, range: range, end: end, counter: true, rate: true)
+        case "increase": return extrapolatedRate(window, starts: starts, range: range, end: end, counter: true, rate: false)
         case "delta": return extrapolatedRate(window, range: range, end: end, counter: false, rate: false)
         case "irate", "idelta":
             guard window.count >= 2 else { return nil }
             let last = window[window.endIndex - 1]
             let previous = window[window.endIndex - 2]
             if name == "idelta" { return last.value - previous.value }
-            let change = last.value < previous.value ? last.value : last.value - previous.value
+            let startReset = starts.map { Self.isStartTimestampReset($0[$0.endIndex - 2], previous.timestamp, $0[$0.endIndex - 1], last.timestamp) } ?? false
+            let change = last.value < previous.value || startReset ? last.value : last.value - previous.value
             let seconds = Double(last.timestamp - previous.timestamp) / 1000
             return seconds == 0 ? nil : change / seconds
         case "count_over_time": return Double(window.count)
@@ -184,10 +192,10 @@ extension Evaluation {
             return changes
         case "resets":
             var resets = 0.0
-            var previous = window.first!.value
-            for sample in window.dropFirst() {
-                if sample.value < previous { resets += 1 }
-                previous = sample.value
+            for index in window.indices.dropFirst() {
+                let previous = window[index - 1], sample = window[index]
+                let startReset = starts.map { Self.isStartTimestampReset($0[index - 1], previous.timestamp, $0[index], sample.timestamp) } ?? false
+                if sample.value < previous.value || startReset { resets += 1 }
             }
             return resets
         case "deriv":
@@ -226,33 +234,65 @@ extension Evaluation {
     }
 
     /// Prometheus's `extrapolatedRate`: the change over the samples, extrapolated towards the window's
-    /// edges when the series seems to cover them, and never below a counter's zero point.
-    private func extrapolatedRate(_ window: ArraySlice<Sample>, range: Int64, end: Int64, counter: Bool, rate: Bool) -> Double? {
-        guard window.count >= 2 else { return nil }
+    /// edges when the series seems to cover them, and never below a counter's zero point. With start
+    /// timestamps, a counter also resets where a sample's start time says so, and a first sample whose
+    /// start lies inside the window counts from zero at that start instead of being extrapolated (which
+    /// lets a single sample give a rate).
+    private func extrapolatedRate(_ window: ArraySlice<Sample>, starts: ArraySlice<Int64>? = nil, range: Int64, end: Int64,
+                                  counter: Bool, rate: Bool) -> Double? {
         let first = window.first!, last = window.last!
         var result = last.value - first.value
         if counter {
-            var previous = first.value
-            for sample in window.dropFirst() {
-                if sample.value < previous { result += previous }
-                previous = sample.value
+            for index in window.indices.dropFirst() {
+                let previous = window[index - 1], sample = window[index]
+                let startReset = starts.map { Self.isStartTimestampReset($0[index - 1], previous.timestamp, $0[index], sample.timestamp) } ?? false
+                if sample.value < previous.value || startReset { result += previous.value }
             }
         }
         let rangeStart = end - range
         var durationToStart = Double(first.timestamp - rangeStart) / 1000
         var durationToEnd = Double(end - last.timestamp) / 1000
-        let sampled = Double(last.timestamp - first.timestamp) / 1000
-        let average = sampled / Double(window.count - 1)
+        var sampled = Double(last.timestamp - first.timestamp) / 1000
+        let average = window.count > 1 ? sampled / Double(window.count - 1) : 0
         let threshold = average * 1.1
-        if durationToStart >= threshold { durationToStart = average / 2 }
-        if counter && result > 0 && first.value >= 0 {
-            let durationToZero = sampled * (first.value / result)
-            if durationToZero < durationToStart { durationToStart = durationToZero }
+        if counter, let firstStart = starts?.first, firstStart != 0, firstStart > rangeStart, firstStart < first.timestamp {
+            // A zero-valued point at the first sample's start time, in place of extrapolating left.
+            durationToStart = 0
+            sampled = Double(last.timestamp - firstStart) / 1000
+            result += first.value
+        } else if window.count == 1 {
+            return nil
+        } else {
+            if durationToStart >= threshold { durationToStart = average / 2 }
+            if counter && result > 0 && first.value >= 0 {
+                let durationToZero = sampled * (first.value / result)
+                if durationToZero < durationToStart { durationToStart = durationToZero }
+            }
         }
         if durationToEnd >= threshold { durationToEnd = average / 2 }
-        var factor = (sampled + durationToStart + durationToEnd) / sampled
+        var factor = sampled != 0 ? (sampled + durationToStart + durationToEnd) / sampled : 1
         if rate { factor /= Double(range) / 1000 }
         return result * factor
+    }
+
+    /// Whether a sample's start time says its counter restarted since the previous sample: it starts
+    /// after the previous sample, or exactly at it when the previous sample had a start of its own
+    /// (a delta series; a cumulative series of unknown start repeats the previous timestamp instead).
+    /// No start (0), a start at or after the sample itself, or one before the previous sample is no reset.
+    static func isStartTimestampReset(_ previousStart: Int64, _ previousTime: Int64, _ start: Int64, _ time: Int64) -> Bool {
+        if start == 0 || start >= time || start < previousTime { return false }
+        if start > previousTime { return true }
+        if previousStart > previousTime { return false }
+        return previousStart != 0 && previousStart != previousTime
+    }
+
+    /// Whether some sample's start time falls before the previous sample without repeating its start:
+    /// two samples claim the same stretch of time.
+    static func startTimesOverlap(_ window: ArraySlice<Sample>, _ starts: ArraySlice<Int64>) -> Bool {
+        window.indices.dropFirst().contains { index in
+            let start = starts[index]
+            return start != 0 && start < window[index - 1].timestamp && start != starts[index - 1]
+        }
     }
 
     private func linearRegression(_ samples: ArraySlice<Sample>, interceptTime: Int64) -> (slope: Double, intercept: Double) {

@@ -4,6 +4,8 @@ import MetricsModel
 struct RawSeries {
     var labels: Labels
     var samples: [Sample]
+    /// Each sample's start timestamp (ms, 0 for none), when the storage keeps them and they were asked for.
+    var startTimestamps: [Int64]? = nil
 }
 
 extension Evaluation {
@@ -72,9 +74,11 @@ extension Evaluation {
 
     /// For a matrix selector or subquery argument: each series' samples (stale markers removed) over
     /// the whole span every step's window can reach, with the range and the per-step window ends.
-    mutating func rangeArgument(_ expr: Expr) throws -> (series: [RawSeries], range: Int64, windowEnds: [Int64]) {
+    /// `withStartTimestamps` also reads the samples' start timestamps, which only a selector carries
+    /// (a subquery's points have none).
+    mutating func rangeArgument(_ expr: Expr, withStartTimestamps: Bool = false) throws -> (series: [RawSeries], range: Int64, windowEnds: [Int64]) {
         switch expr {
-        case .paren(let inner): return try rangeArgument(inner)
+        case .paren(let inner): return try rangeArgument(inner, withStartTimestamps: withStartTimestamps)
         case .matrix(let selector, let rangeExpr):
             let range = try duration(rangeExpr)
             let offset = try selector.modifiers.offset.map(duration) ?? 0
@@ -85,8 +89,16 @@ extension Evaluation {
             // anchored needs the sample before each window; smoothed also the one after it.
             let extraBefore = selector.modifiers.extended == nil ? 0 : lookback
             let extraAfter = selector.modifiers.extended == .smoothed ? lookback : 0
-            let series = try load(plain.allMatchers, from: first - range - extraBefore + 1, through: last + extraAfter)
-            return (series.map { RawSeries(labels: $0.0, samples: $0.1.filter { !StaleMarker.isStale($0.value) }) }, range, ends)
+            let (mint, maxt) = (first - range - extraBefore + 1, last + extraAfter)
+            let series = try load(plain.allMatchers, from: mint, through: maxt)
+            return (series.map { labels, samples in
+                let kept = samples.indices.filter { !StaleMarker.isStale(samples[$0].value) }
+                var raw = RawSeries(labels: labels, samples: kept.map { samples[$0] })
+                if withStartTimestamps, let starts = storage.startTimestamps(of: labels, from: mint, through: maxt), starts.count == samples.count {
+                    raw.startTimestamps = kept.map { starts[$0] }
+                }
+                return raw
+            }, range, ends)
         case .subquery(let subquery):
             let range = try duration(subquery.range)
             let offset = try subquery.modifiers.offset.map(duration) ?? 0

@@ -4,6 +4,15 @@ import MetricsModel
 public protocol Queryable: Sendable {
     /// Series matching every matcher with their samples in `mint...maxt`, time-sorted.
     func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])]
+
+    /// The start timestamps (ms) of the samples `select` returns for the series `labels` over the same
+    /// span, one per sample (0 where a sample has none); nil when the storage keeps none for it.
+    func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]?
+}
+
+extension Queryable {
+    /// Storage that keeps no start timestamps.
+    public func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? { nil }
 }
 
 /// A query's result, as the API returns it.

@@ -26,7 +26,7 @@ public enum Functions {
         let v = ValueType.vector, m = ValueType.matrix, s = ValueType.scalar, str = ValueType.string
         for name in ["abs", "ceil", "exp", "floor", "ln", "log2", "log10", "sqrt", "sgn", "deg", "rad",
                      "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "sin", "sinh", "tan", "tanh",
-                     "absent", "sort", "sort_desc", "timestamp",
+                     "absent", "sort", "sort_desc", "timestamp", "start_timestamp",
                      "histogram_avg", "histogram_count", "histogram_sum", "histogram_stddev", "histogram_stdvar"] {
             add(FunctionSignature(name, [v]))
         }

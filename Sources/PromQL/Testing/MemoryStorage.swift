@@ -3,6 +3,8 @@ import MetricsModel
 /// An in-memory `Queryable`, for the test DSL and unit tests.
 public final class MemoryStorage: Queryable, @unchecked Sendable {
     private var series: [Labels: [Sample]] = [:]
+    /// Start timestamps by series and sample timestamp (the test DSL's `@st` lines).
+    private var starts: [Labels: [Int64: Int64]] = [:]
 
     public init() {}
 
@@ -15,7 +17,20 @@ public final class MemoryStorage: Queryable, @unchecked Sendable {
         series[labels] = merged.sorted { $0.timestamp < $1.timestamp }
     }
 
-    public func clear() { series = [:] }
+    public func clear() {
+        series = [:]
+        starts = [:]
+    }
+
+    /// Records start timestamps for samples of `labels`, by sample timestamp.
+    public func addStartTimestamps(_ labels: Labels, _ startTimestamps: [Int64: Int64]) {
+        starts[labels, default: [:]].merge(startTimestamps) { $1 }
+    }
+
+    public func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? {
+        guard let known = starts[labels], let samples = series[labels] else { return nil }
+        return samples.filter { $0.timestamp >= mint && $0.timestamp <= maxt }.map { known[$0.timestamp] ?? 0 }
+    }
 
     public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
         series.compactMap { labels, samples in

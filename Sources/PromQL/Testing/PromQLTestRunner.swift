@@ -62,17 +62,30 @@ public struct PromQLTestRunner {
         let parts = header.split(separator: " ")
         guard parts.count >= 2, let step = PromDuration(parsing: String(parts[1]))?.milliseconds else { return [] }
         var histograms: [Labels] = []
-        for line in block where !line.contains("@st ") {
+        /// The start-time offsets of an `@st` line, for the sample line that follows it.
+        var pendingStarts: [Int64?]?
+        for line in block {
+            if let offsets = Self.startTimestampLine(line) {
+                pendingStarts = offsets
+                continue
+            }
+            let starts = pendingStarts
+            pendingStarts = nil
             guard let (labels, items) = try? SeriesDescription.parse(line) else { continue }
             let name = labels.metricName
             var samples: [Sample] = []
+            var startTimestamps: [Int64: Int64] = [:]
             for (offset, item) in items.enumerated() {
                 switch item {
-                case .value(let value): samples.append(Sample(timestamp: Int64(offset) * step, value: value))
+                case .value(let value):
+                    let timestamp = Int64(offset) * step
+                    samples.append(Sample(timestamp: timestamp, value: value))
+                    if let starts, offset < starts.count, let start = starts[offset] { startTimestamps[timestamp] = timestamp + start }
                 case .omitted: continue
                 case .histogram: histograms.append(labels)
                 }
             }
+            if starts != nil { storage.addStartTimestamps(labels, startTimestamps) }
             if nhcb && name.hasSuffix("_bucket") {
                 var builder = LabelsBuilder(labels)
                 builder.set(LabelNames.metricName, String(name.dropLast("_bucket".count)))
@@ -82,6 +95,14 @@ public struct PromQLTestRunner {
             storage.add(labels, samples)
         }
         return histograms
+    }
+
+    /// The offsets of an `@st` line (`metric{labels}@st items`), nil for any other line.
+    static func startTimestampLine(_ line: String) -> [Int64?]? {
+        guard let (metric, rest) = try? SeriesDescription.splitMetric(line) else { return nil }
+        if metric.hasSuffix("@st") { return try? SeriesDescription.startOffsets(rest) }
+        if rest.hasPrefix("@st") { return try? SeriesDescription.startOffsets(rest.dropFirst(3)) }
+        return nil
     }
 
     private func evaluate(_ header: String, _ block: [String], storage: MemoryStorage, histograms: Bool, at location: String, into outcome: inout Outcome) {

@@ -84,3 +84,49 @@ public enum SeriesDescription {
     }
 }
 
+
+extension SeriesDescription {
+    /// An `@st` line's items (DSL §2.2): per sample, its start time as an offset (ms) from the sample's
+    /// timestamp, or nil for none. `_`, `_xN` (N × none), `<d>`, `<d>xN` (N+1 × d), `<d>+<e>xN` and
+    /// `<d>-<e>xN` (N+1 offsets from d, rising or falling by e); durations may carry a sign.
+    public static func startOffsets(_ text: Substring) throws -> [Int64?] {
+        var offsets: [Int64?] = []
+        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            let word = String(token)
+            if word == "_" { offsets.append(nil); continue }
+            if word.hasPrefix("_x"), let n = Int(word.dropFirst(2)) {
+                offsets.append(contentsOf: repeatElement(nil, count: n))
+                continue
+            }
+            offsets.append(contentsOf: try expandOffset(word))
+        }
+        return offsets
+    }
+
+    private static func expandOffset(_ word: String) throws -> [Int64?] {
+        let units = Set("0123456789smhdwy")
+        var rest = Substring(word)
+        func signedDuration() throws -> Int64 {
+            var sign: Int64 = 1
+            if let first = rest.first, first == "+" || first == "-" {
+                sign = first == "-" ? -1 : 1
+                rest = rest.dropFirst()
+            }
+            let digits = rest.prefix { units.contains($0) }
+            rest = rest.dropFirst(digits.count)
+            guard let duration = PromDuration(parsing: String(digits)) else { throw EvaluationError("bad start timestamp item \"\(word)\"") }
+            return sign * duration.milliseconds
+        }
+        let base = try signedDuration()
+        var increment: Int64 = 0
+        if let first = rest.first, first == "+" || first == "-" { increment = try signedDuration() }
+        var repeats = 0
+        if rest.first == "x" {
+            guard let n = Int(rest.dropFirst()) else { throw EvaluationError("bad start timestamp item \"\(word)\"") }
+            repeats = n
+            rest = ""
+        }
+        guard rest.isEmpty else { throw EvaluationError("bad start timestamp item \"\(word)\"") }
+        return (0...repeats).map { base + Int64($0) * increment }
+    }
+}
