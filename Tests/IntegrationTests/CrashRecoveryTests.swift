@@ -87,8 +87,14 @@ struct CrashRecoveryTests {
                 "--storage.tsdb.wal-sync-interval", "1h", "--log.level", "debug",
             ])
             #expect(await eventually(within: 15) { await httpGet("http://127.0.0.1:\(port)/-/ready")?.0 == 200 })
-            // Let it ingest for a while, then kill it without warning, mid-scrape with luck.
-            try await Task.sleep(for: .milliseconds(400 + 150 * round))
+            // Let it ingest for a while (at least one scrape committed, however loaded the machine),
+            // then kill it without warning, mid-scrape with luck.
+            let ingesting = await eventually(within: 15) {
+                guard let (_, metrics) = await httpGet("http://127.0.0.1:\(port)/metrics") else { return false }
+                return metrics.split(separator: "\n").contains { $0.hasPrefix("prometheus_tsdb_head_samples_appended_total") && !$0.hasSuffix(" 0") }
+            }
+            #expect(ingesting, "round \(round): nothing was ingested")
+            try await Task.sleep(for: .milliseconds(200 + 150 * round))
             kill(server.process.processIdentifier, SIGKILL)
             server.process.waitUntilExit()
             allCommitted.formUnion(Self.committed(server.log()))
