@@ -10,6 +10,9 @@ extension Evaluation {
         let matrixIndex = args.firstIndex { (try? Parser.type(of: $0)) == .matrix } ?? 0
         let scalars = try args.enumerated().filter { $0.offset != matrixIndex }.map { try scalarArgument($0.element) }
         let usesStartTimestamps = ["rate", "increase", "irate", "resets"].contains(name)
+        if case .matrix(let selector, let rangeExpr) = Self.unparenthesized(args[matrixIndex]), selector.modifiers.extended == nil {
+            return .vector(try streamedRangeFunction(name, selector, rangeExpr, scalars, positions, matrixIndex: matrixIndex, startTimestamps: usesStartTimestamps))
+        }
         let (series, range, ends) = try rangeArgument(args[matrixIndex], withStartTimestamps: usesStartTimestamps)
         if case .matrix(let selector, _) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {
             let result = try extendedRange(name, extended, series, range: range, ends: ends)
@@ -18,36 +21,99 @@ extension Evaluation {
             }
             return .vector(result)
         }
-        let checksQuantile = name == "quantile_over_time"
-        var out: [StepSeries] = []
-        for item in series where !item.samples.isEmpty {
-            var values = [Double](repeating: Absent.value, count: steps.count)
-            var low = 0
-            var high = 0
-            var any = false
-            for (index, end) in ends.enumerated() {
-                if index & 63 == 0 { try context.check() }
-                if index > 0 && end < ends[index - 1] { low = 0; high = 0 }
-                while high < item.samples.count && item.samples[high].timestamp <= end { high += 1 }
-                while low < high && item.samples[low].timestamp <= end - range { low += 1 }
-                let window = item.samples[low..<high]
-                if checksQuantile && !window.isEmpty { checkQuantile(scalars[0][index], at: positions[0]) }
-                let starts = item.startTimestamps?[low..<high]
-                if let starts, name == "rate" || name == "increase", Self.startTimesOverlap(window, starts) {
-                    warn("sample has start time that overlaps with previous sample timestamp for metric \(goQuote(item.labels.metricName))", at: positions[matrixIndex])
-                }
-                if let value = try compute(name, window, starts: starts, range: range, end: end, stepTime: steps.time(index), scalars: scalars.map { $0[index] }) {
-                    values[index] = value
-                    any = true
-                }
+        let window = WindowFunction(name: name, range: range, ends: ends, scalars: scalars, positions: positions, matrixIndex: matrixIndex)
+        let results = try ParallelWork.map(series, cost: series.count * ends.count) { item in
+            try rangeSeries(item, window)
+        }
+        return .vector(results.compactMap { $0 })
+    }
+
+    /// A range function over a plain matrix selector: each series is evaluated as soon as the storage
+    /// has read it, on all cores, so the query never holds every series' samples at once.
+    private mutating func streamedRangeFunction(_ name: String, _ selector: VectorSelector, _ rangeExpr: DurationExpr, _ scalars: [[Double]],
+                                                _ positions: SourcePositions, matrixIndex: Int, startTimestamps: Bool) throws -> [StepSeries] {
+        let span = try matrixSpan(selector, rangeExpr)
+        guard let mint = span.mint, let maxt = span.maxt else { return [] }
+        try context.check()
+        let function = WindowFunction(name: name, range: span.range, ends: span.ends, scalars: scalars, positions: positions, matrixIndex: matrixIndex)
+        let before = context.samplesLoaded
+        let limit = maxSamples - samplesLoaded
+        let storage = self.storage
+        let results = try storage.mapSeries(span.matchers, from: mint, through: maxt) { labels, samples -> StepSeries? in
+            context.noteLoaded(samples.count)
+            guard context.samplesLoaded - before <= limit else {
+                throw EvaluationError("query processing would load too many samples into memory in query execution")
             }
-            if any {
-                if name == "rate" || name == "increase" { checkCounterName(item.labels, at: positions[matrixIndex]) }
-                let keepsName = ["last_over_time", "first_over_time"].contains(name)
-                out.append(StepSeries(labels: item.labels, values: values, dropName: !keepsName))
+            let starts = startTimestamps ? storage.startTimestamps(of: labels, from: mint, through: maxt) : nil
+            return try rangeSeries(rawSeries(labels, samples, startTimestamps: starts), function)
+        }
+        samplesLoaded += context.samplesLoaded - before
+        return results
+    }
+
+    /// What a range function needs besides the series: its name, range, window ends and arguments.
+    struct WindowFunction {
+        let name: String
+        let range: Int64
+        let ends: [Int64]
+        let scalars: [[Double]]
+        let positions: SourcePositions
+        let matrixIndex: Int
+    }
+
+    /// One series' values at every step; nil when no window gives one. Reads only immutable state
+    /// (annotations go to the shared, locked context), so series are evaluated in parallel.
+    private func rangeSeries(_ item: RawSeries, _ function: WindowFunction) throws -> StepSeries? {
+        guard !item.samples.isEmpty else { return nil }
+        let name = function.name, ends = function.ends, range = function.range
+        let samples = item.samples
+        let checksQuantile = name == "quantile_over_time"
+        let counterFunction = name == "rate" || name == "increase"
+        // Drops before each sample, counted from the start: a window without any skips the
+        // counter-reset pass (the common case; the result is the same either way).
+        var dropsBefore: [Int32] = []
+        if counterFunction && item.startTimestamps == nil {
+            dropsBefore = [Int32](repeating: 0, count: samples.count)
+            for index in samples.indices.dropFirst() {
+                dropsBefore[index] = dropsBefore[index - 1] + (samples[index].value < samples[index - 1].value ? 1 : 0)
             }
         }
-        return .vector(out)
+        var values = [Double](repeating: Absent.value, count: steps.count)
+        var low = 0
+        var high = 0
+        var any = false
+        // Windows are views into the samples' buffer: no copies, no reference counting per step.
+        try samples.withUnsafeBufferPointer { buffer in
+          for (index, end) in ends.enumerated() {
+            if index & 63 == 0 { try context.check() }
+            if index > 0 && end < ends[index - 1] { low = 0; high = 0 }
+            while high < buffer.count && buffer[high].timestamp <= end { high += 1 }
+            while low < high && buffer[low].timestamp <= end - range { low += 1 }
+            guard low < high else { continue }
+            let window = UnsafeBufferPointer(rebasing: buffer[low..<high])
+            if checksQuantile { checkQuantile(function.scalars[0][index], at: function.positions[0]) }
+            let starts = item.startTimestamps.map { Array($0[low..<high]) }
+            let value: Double?
+            if counterFunction {
+                if let starts, Self.startTimesOverlap(window, starts) {
+                    warn("sample has start time that overlaps with previous sample timestamp for metric \(goQuote(item.labels.metricName))",
+                         at: function.positions[function.matrixIndex])
+                }
+                let resets = dropsBefore.isEmpty || dropsBefore[high - 1] != dropsBefore[low]
+                value = extrapolatedRate(window, starts: starts, range: range, end: end, counter: true, rate: name == "rate", mayReset: resets)
+            } else {
+                value = try compute(name, window, starts: starts, range: range, end: end, stepTime: steps.time(index), scalars: function.scalars.map { $0[index] })
+            }
+            if let value {
+                values[index] = value
+                any = true
+            }
+          }
+        }
+        guard any else { return nil }
+        if counterFunction { checkCounterName(item.labels, at: function.positions[function.matrixIndex]) }
+        let keepsName = name == "last_over_time" || name == "first_over_time"
+        return StepSeries(labels: item.labels, values: values, dropName: !keepsName)
     }
 
     static func unparenthesized(_ expr: Expr) -> Expr {
@@ -139,7 +205,7 @@ extension Evaluation {
     }
 
     /// One window's value. `starts` are the window's samples' start timestamps, when known.
-    private func compute(_ name: String, _ window: ArraySlice<Sample>, starts: ArraySlice<Int64>? = nil, range: Int64, end: Int64,
+    private func compute(_ name: String, _ window: UnsafeBufferPointer<Sample>, starts: [Int64]? = nil, range: Int64, end: Int64,
                          stepTime: Int64, scalars: [Double]) throws -> Double? {
         guard !window.isEmpty else { return nil }
         switch name {
@@ -238,11 +304,11 @@ extension Evaluation {
     /// timestamps, a counter also resets where a sample's start time says so, and a first sample whose
     /// start lies inside the window counts from zero at that start instead of being extrapolated (which
     /// lets a single sample give a rate).
-    private func extrapolatedRate(_ window: ArraySlice<Sample>, starts: ArraySlice<Int64>? = nil, range: Int64, end: Int64,
-                                  counter: Bool, rate: Bool) -> Double? {
+    private func extrapolatedRate(_ window: UnsafeBufferPointer<Sample>, starts: [Int64]? = nil, range: Int64, end: Int64,
+                                  counter: Bool, rate: Bool, mayReset: Bool = true) -> Double? {
         let first = window.first!, last = window.last!
         var result = last.value - first.value
-        if counter {
+        if counter && mayReset {
             for index in window.indices.dropFirst() {
                 let previous = window[index - 1], sample = window[index]
                 let startReset = starts.map { Self.isStartTimestampReset($0[index - 1], previous.timestamp, $0[index], sample.timestamp) } ?? false
@@ -288,14 +354,14 @@ extension Evaluation {
 
     /// Whether some sample's start time falls before the previous sample without repeating its start:
     /// two samples claim the same stretch of time.
-    static func startTimesOverlap(_ window: ArraySlice<Sample>, _ starts: ArraySlice<Int64>) -> Bool {
+    static func startTimesOverlap(_ window: UnsafeBufferPointer<Sample>, _ starts: [Int64]) -> Bool {
         window.indices.dropFirst().contains { index in
             let start = starts[index]
             return start != 0 && start < window[index - 1].timestamp && start != starts[index - 1]
         }
     }
 
-    private func linearRegression(_ samples: ArraySlice<Sample>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
+    private func linearRegression(_ samples: UnsafeBufferPointer<Sample>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
         var n = 0.0
         var sumX = 0.0, cX = 0.0, sumY = 0.0, cY = 0.0, sumXY = 0.0, cXY = 0.0, sumX2 = 0.0, cX2 = 0.0
         let initY = samples.first!.value

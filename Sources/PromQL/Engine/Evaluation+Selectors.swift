@@ -80,25 +80,12 @@ extension Evaluation {
         switch expr {
         case .paren(let inner): return try rangeArgument(inner, withStartTimestamps: withStartTimestamps)
         case .matrix(let selector, let rangeExpr):
-            let range = try duration(rangeExpr)
-            let offset = try selector.modifiers.offset.map(duration) ?? 0
-            let ends = (0..<steps.count).map { selectorTime($0, selector.modifiers, offset: offset) }
-            guard let first = ends.min(), let last = ends.max() else { return ([], range, ends) }
-            var plain = selector
-            plain.modifiers = Modifiers()
-            // anchored needs the sample before each window; smoothed also the one after it.
-            let extraBefore = selector.modifiers.extended == nil ? 0 : lookback
-            let extraAfter = selector.modifiers.extended == .smoothed ? lookback : 0
-            let (mint, maxt) = (first - range - extraBefore + 1, last + extraAfter)
-            let series = try load(plain.allMatchers, from: mint, through: maxt)
+            let span = try matrixSpan(selector, rangeExpr)
+            guard let mint = span.mint, let maxt = span.maxt else { return ([], span.range, span.ends) }
+            let series = try load(span.matchers, from: mint, through: maxt)
             return (series.map { labels, samples in
-                let kept = samples.indices.filter { !StaleMarker.isStale(samples[$0].value) }
-                var raw = RawSeries(labels: labels, samples: kept.map { samples[$0] })
-                if withStartTimestamps, let starts = storage.startTimestamps(of: labels, from: mint, through: maxt), starts.count == samples.count {
-                    raw.startTimestamps = kept.map { starts[$0] }
-                }
-                return raw
-            }, range, ends)
+                rawSeries(labels, samples, startTimestamps: withStartTimestamps ? storage.startTimestamps(of: labels, from: mint, through: maxt) : nil)
+            }, span.range, span.ends)
         case .subquery(let subquery):
             let range = try duration(subquery.range)
             let offset = try subquery.modifiers.offset.map(duration) ?? 0
@@ -124,6 +111,42 @@ extension Evaluation {
         default:
             throw EvaluationError("expected a range vector")
         }
+    }
+
+    /// What a matrix selector reads: its range, each step's window end, the matchers, and the span
+    /// (nil when there are no steps) that every window reaches.
+    struct MatrixSpan {
+        let range: Int64
+        let ends: [Int64]
+        let matchers: [Matcher]
+        let mint: Int64?
+        let maxt: Int64?
+    }
+
+    func matrixSpan(_ selector: VectorSelector, _ rangeExpr: DurationExpr) throws -> MatrixSpan {
+        let range = try duration(rangeExpr)
+        let offset = try selector.modifiers.offset.map(duration) ?? 0
+        let ends = (0..<steps.count).map { selectorTime($0, selector.modifiers, offset: offset) }
+        var plain = selector
+        plain.modifiers = Modifiers()
+        guard let first = ends.min(), let last = ends.max() else {
+            return MatrixSpan(range: range, ends: ends, matchers: plain.allMatchers, mint: nil, maxt: nil)
+        }
+        // anchored needs the sample before each window; smoothed also the one after it.
+        let extraBefore = selector.modifiers.extended == nil ? 0 : lookback
+        let extraAfter = selector.modifiers.extended == .smoothed ? lookback : 0
+        return MatrixSpan(range: range, ends: ends, matchers: plain.allMatchers, mint: first - range - extraBefore + 1, maxt: last + extraAfter)
+    }
+
+    /// A loaded series without its stale markers, with its start timestamps when given.
+    func rawSeries(_ labels: Labels, _ samples: [Sample], startTimestamps starts: [Int64]?) -> RawSeries {
+        guard samples.contains(where: { StaleMarker.isStale($0.value) }) else {
+            return RawSeries(labels: labels, samples: samples, startTimestamps: starts?.count == samples.count ? starts : nil)
+        }
+        let kept = samples.indices.filter { !StaleMarker.isStale(samples[$0].value) }
+        var raw = RawSeries(labels: labels, samples: kept.map { samples[$0] })
+        if let starts, starts.count == samples.count { raw.startTimestamps = kept.map { starts[$0] } }
+        return raw
     }
 
     /// A top-level range vector of an instant query: the raw samples of each window.

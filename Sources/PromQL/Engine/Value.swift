@@ -8,9 +8,22 @@ public protocol Queryable: Sendable {
     /// The start timestamps (ms) of the samples `select` returns for the series `labels` over the same
     /// span, one per sample (0 where a sample has none); nil when the storage keeps none for it.
     func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]?
+
+    /// Each matching series with its samples in `mint...maxt` handed to `transform` (possibly on
+    /// several threads at once), the results in label order without nils. Storage that can read one
+    /// series at a time streams, so a long query never holds every series' samples at once.
+    func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
+                      _ transform: (Labels, [Sample]) throws -> T?) throws -> [T]
 }
 
 extension Queryable {
+    /// `select`, then `transform` over the series on all cores.
+    public func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
+                             _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
+        let series = try select(matchers, from: mint, through: maxt)
+        return try ParallelWork.map(series, cost: series.reduce(0) { $0 + $1.1.count }) { try transform($0.0, $0.1) }.compactMap { $0 }
+    }
+
     /// Storage that keeps no start timestamps.
     public func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? { nil }
 }

@@ -132,33 +132,70 @@ public final class Block: Sendable {
 
     /// Series matching `matchers` with their samples in `mint...maxt`, sorted by labels.
     public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+        let refs = try seriesRefs(matchers, from: mint, through: maxt)
+        // Chunk reads run outside the SQLite lock (pread is safe to call concurrently), spread over
+        // the cores: reading and decompressing chunks is most of a long query's storage time.
+        let deleted = tombstones.withLock { $0 }
+        let decoded = try ParallelWork.map(refs, cost: Self.decodeCost(refs)) { ref -> (Labels, [Sample])? in
+            let samples = try self.samples(of: ref, from: mint, through: maxt, deleted: deleted)
+            return samples.isEmpty ? nil : (ref.labels, samples)
+        }
+        return decoded.compactMap { $0 }
+    }
+
+    /// A matching series and its chunks that reach into a query's span, read from the index
+    /// before any chunk is (so a caller can decode and use one series at a time).
+    struct SeriesRef {
+        let id: UInt32
+        let labels: Labels
+        let chunks: [BlockWriter.ChunkRef]
+    }
+
+    /// The series matching `matchers` that have chunks in `mint...maxt`, in id order (sorted by labels).
+    func seriesRefs(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [SeriesRef] {
         guard maxt >= meta.minTime && mint < meta.maxTime else { return [] }
-        let refs: [(UInt32, Labels, [BlockWriter.ChunkRef])] = try statements.withLock { s in
-            var out: [(UInt32, Labels, [BlockWriter.ChunkRef])] = []
+        return try statements.withLock { s in
+            var out: [SeriesRef] = []
             for id in try postings(for: matchers, s) {
                 let (labels, all) = try seriesRow(Int64(id), s)
                 let chunks = all.filter { $0.maxTime >= mint && $0.minTime <= maxt }
-                if !chunks.isEmpty { out.append((id, labels, chunks)) }
+                if !chunks.isEmpty { out.append(SeriesRef(id: id, labels: labels, chunks: chunks)) }
             }
             return out
         }
-        // Chunk reads run outside the SQLite lock; pread is safe to call concurrently.
-        var out: [(Labels, [Sample])] = []
-        out.reserveCapacity(refs.count)
-        let deleted = tombstones.withLock { $0 }
-        for (id, labels, chunks) in refs {
-            var samples: [Sample] = []
-            for chunk in chunks {
-                guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
-                let (encoding, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
-                for sample in try BlockEncoding.decode(encoding: encoding, data: data)
-                where sample.timestamp >= mint && sample.timestamp <= maxt && !deleted.isDeleted(id, sample.timestamp) {
-                    samples.append(sample)
-                }
+    }
+
+    /// The samples of one series in `mint...maxt` (its tombstones applied).
+    func samples(of ref: SeriesRef, from mint: Int64, through maxt: Int64) throws -> [Sample] {
+        try samples(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 })
+    }
+
+    /// What decoding `refs` weighs against `ParallelWork.minimumCost`.
+    static func decodeCost(_ refs: [SeriesRef]) -> Int {
+        refs.reduce(0) { $0 + $1.chunks.count } * chunkDecodeCost
+    }
+
+    /// What decoding one chunk weighs against `ParallelWork.minimumCost` (a few hundred samples).
+    static let chunkDecodeCost = 200
+
+    /// The samples of a series in `mint...maxt` from its chunks, without deleted ones.
+    private func samples(of ref: SeriesRef, from mint: Int64, through maxt: Int64, deleted: Tombstones) throws -> [Sample] {
+        let id = ref.id, chunks = ref.chunks
+        var samples: [Sample] = []
+        let hasTombstones = deleted.ranges[id] != nil
+        for chunk in chunks {
+            guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
+            let (encoding, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
+            let decoded = try BlockEncoding.decode(encoding: encoding, data: data)
+            if !hasTombstones && chunk.minTime >= mint && chunk.maxTime <= maxt {
+                samples.append(contentsOf: decoded)
+                continue
             }
-            if !samples.isEmpty { out.append((labels, samples)) }
+            for sample in decoded where sample.timestamp >= mint && sample.timestamp <= maxt && !(hasTombstones && deleted.isDeleted(id, sample.timestamp)) {
+                samples.append(sample)
+            }
         }
-        return out
+        return samples
     }
 
     /// Runs `body` with the block's prepared statements, under their lock.

@@ -100,6 +100,47 @@ public final class DB: Appendable, Sendable {
         return merged.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
     }
 
+    /// Each series matching `matchers`, with its samples in `mint...maxt`, handed to `transform` as soon
+    /// as it is read, on all cores; the results come back in label order, nils dropped. Unlike
+    /// `select`, no more than a few series' samples are in memory at once, and each is used while it
+    /// is still in the cache.
+    public func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
+                             _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
+        var parts: [Labels: [SeriesPart]] = [:]
+        var cost = 0
+        for block in blocks where block.maxTime > mint && block.minTime <= maxt {
+            let refs = try block.seriesRefs(matchers, from: mint, through: maxt)
+            cost += Block.decodeCost(refs)
+            for ref in refs { parts[ref.labels, default: []].append(.block(block, ref)) }
+        }
+        if head.maxTime >= mint {
+            for (labels, samples) in head.select(matchers, from: mint, through: maxt) {
+                cost += samples.count
+                parts[labels, default: []].append(.head(samples))
+            }
+        }
+        let series = parts.sorted { $0.key < $1.key }
+        let results = try ParallelWork.map(series, cost: cost) { labels, sources -> T? in
+            var samples: [Sample] = []
+            for source in sources {
+                let more: [Sample]
+                switch source {
+                case .block(let block, let ref): more = try block.samples(of: ref, from: mint, through: maxt)
+                case .head(let headSamples): more = headSamples
+                }
+                samples = samples.isEmpty ? more : MemSeries.merge(samples, more)
+            }
+            return samples.isEmpty ? nil : try transform(labels, samples)
+        }
+        return results.compactMap { $0 }
+    }
+
+    /// A source of one series' samples for `mapSeries`: chunks in a block, or the head's samples.
+    private enum SeriesPart {
+        case block(Block, Block.SeriesRef)
+        case head([Sample])
+    }
+
     /// Label sets of series matching `matchers` with data in `mint...maxt`, sorted, without duplicates.
     public func series(_ matchers: [Matcher], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [Labels] {
         var all = Set<Labels>()
