@@ -3,55 +3,63 @@ import PromQL
 
 /// Writes query results as Prometheus's API does, byte for byte where clients care: sample values
 /// are strings in Go's `'f'` form (`'e'` below 1e-6 or from 1e21), scalars always `'f'`, timestamps
-/// JSON numbers of seconds with at most three decimals, label sets with names sorted.
+/// JSON numbers of seconds with at most three decimals, label sets with names sorted. Written into
+/// a byte buffer: a 24 h dashboard panel is tens of thousands of points.
 enum ResultJSON {
     static func encode(_ value: QueryValue) -> String {
-        var out = ""
+        var out = JSONBytes()
         switch value {
         case .scalar(let t, let v):
-            out += "{\"resultType\":\"scalar\",\"result\":[" + timestamp(t) + "," + quote(GoFloat.formatPlain(v)) + "]}"
+            out.append("{\"resultType\":\"scalar\",\"result\":[")
+            out.timestamp(t)
+            out.append(",")
+            out.quoted(GoFloat.formatPlain(v))
+            out.append("]}")
         case .string(let t, let text):
-            out += "{\"resultType\":\"string\",\"result\":[" + timestamp(t) + "," + quote(text) + "]}"
+            out.append("{\"resultType\":\"string\",\"result\":[")
+            out.timestamp(t)
+            out.append(",")
+            out.quoted(text)
+            out.append("]}")
         case .vector(let t, let samples):
-            out += "{\"resultType\":\"vector\",\"result\":["
+            out.append("{\"resultType\":\"vector\",\"result\":[")
             for (index, (labels, v)) in samples.enumerated() {
-                if index > 0 { out += "," }
-                out += "{\"metric\":" + metric(labels) + ",\"value\":[" + timestamp(t) + "," + quote(sampleValue(v)) + "]}"
+                if index > 0 { out.append(",") }
+                out.append("{\"metric\":")
+                out.metric(labels)
+                out.append(",\"value\":[")
+                out.timestamp(t)
+                out.append(",")
+                out.sampleValue(v)
+                out.append("]}")
             }
-            out += "]}"
+            out.append("]}")
         case .matrix(let series):
-            out += "{\"resultType\":\"matrix\",\"result\":["
+            out.append("{\"resultType\":\"matrix\",\"result\":[")
             for (index, (labels, samples)) in series.enumerated() {
-                if index > 0 { out += "," }
-                out += "{\"metric\":" + metric(labels) + ",\"values\":["
+                if index > 0 { out.append(",") }
+                out.append("{\"metric\":")
+                out.metric(labels)
+                out.append(",\"values\":[")
                 for (position, sample) in samples.enumerated() {
-                    if position > 0 { out += "," }
-                    out += "[" + timestamp(sample.timestamp) + "," + quote(sampleValue(sample.value)) + "]"
+                    out.append(position > 0 ? ",[" : "[")
+                    out.timestamp(sample.timestamp)
+                    out.append(",")
+                    out.sampleValue(sample.value)
+                    out.append("]")
                 }
-                out += "]}"
+                out.append("]}")
             }
-            out += "]}"
+            out.append("]}")
         }
-        return out
-    }
-
-    static func metric(_ labels: Labels) -> String {
-        "{" + labels.map { quote($0.name) + ":" + quote($0.value) }.joined(separator: ",") + "}"
+        return out.string
     }
 
     /// Seconds with up to three decimals, trailing zeros dropped (`1795719210`, `1795719210.5`).
     static func timestamp(_ milliseconds: Int64) -> String {
-        let sign = milliseconds < 0 ? "-" : ""
-        let magnitude = milliseconds.magnitude
-        var text = sign + String(magnitude / 1000)
-        let fraction = magnitude % 1000
-        if fraction != 0 {
-            var digits = String(fraction)
-            digits = String(repeating: "0", count: 3 - digits.count) + digits
-            while digits.hasSuffix("0") { digits.removeLast() }
-            text += "." + digits
-        }
-        return text
+        var out = JSONBytes()
+        out.timestamp(milliseconds)
+        return out.string
     }
 
     /// Go's `FormatFloat(v, 'f', -1, 64)`, switching to `'e'` when |v| < 1e-6 or |v| ≥ 1e21.
@@ -60,27 +68,111 @@ enum ResultJSON {
         if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
         let magnitude = abs(value)
         if magnitude != 0 && (magnitude < 1e-6 || magnitude >= 1e21) { return GoFloat.formatE(value) }
+        // Integers print as such; Swift's shortest description is Go's 'f' digits when it uses no exponent.
+        if magnitude < 9.0e15, value == value.rounded(.towardZero), !(value == 0 && value.sign == .minus) {
+            return String(Int64(value))
+        }
+        if value == 0 { return "-0" }
+        let description = value.description
+        if !description.utf8.contains(UInt8(ascii: "e")) { return description }
         return GoFloat.formatPlain(value)
     }
+}
 
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+/// A JSON document under construction, as UTF-8 bytes.
+struct JSONBytes {
+    private(set) var bytes: [UInt8] = []
+
+    init() {
+        bytes.reserveCapacity(4096)
+    }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func metric(_ labels: Labels) {
+        bytes.append(UInt8(ascii: "{"))
+        for (index, label) in labels.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            quoted(label.name)
+            bytes.append(UInt8(ascii: ":"))
+            quoted(label.value)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// A JSON string; quotes, backslashes and control characters escaped.
+    mutating func quoted(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0a: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0d: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: bytes.append(byte)
             }
         }
-        return out + "\""
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func sampleValue(_ value: Double) {
+        bytes.append(UInt8(ascii: "\""))
+        let magnitude = abs(value)
+        if value.isFinite, magnitude < 9.0e15, value == value.rounded(.towardZero), !(value == 0 && value.sign == .minus) {
+            integer(Int64(value))
+        } else {
+            bytes.append(contentsOf: ResultJSON.sampleValue(value).utf8)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Seconds with up to three decimals, trailing zeros dropped.
+    mutating func timestamp(_ milliseconds: Int64) {
+        if milliseconds < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = milliseconds.magnitude
+        unsigned(magnitude / 1000)
+        var fraction = Int(magnitude % 1000)
+        guard fraction != 0 else { return }
+        bytes.append(UInt8(ascii: "."))
+        var digits = 3
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        var divisor = [1, 10, 100][digits - 1]
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+            divisor /= 10
+        }
+    }
+
+    mutating func integer(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        unsigned(value.magnitude)
+    }
+
+    private mutating func unsigned(_ value: UInt64) {
+        if value < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var rest = value
+            var start = 20
+            while rest > 0 {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
     }
 }

@@ -73,6 +73,8 @@ public final class Block: Sendable {
 
     deinit {
         for fd in chunkFiles.values { close(fd) }
+        // Another block may reuse this one's identity once it is gone.
+        ChunkCache.shared.remove(block: ObjectIdentifier(self))
     }
 
     public var minTime: Int64 { meta.minTime }
@@ -170,6 +172,18 @@ public final class Block: Sendable {
         try samples(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 })
     }
 
+    /// A chunk's samples in `span`; a compact chunk's decompressed bytes come from, or go to, the
+    /// shared cache.
+    private func decode(_ chunk: BlockWriter.ChunkRef, fd: Int32, in span: ClosedRange<Int64>) throws -> [Sample] {
+        let key = ChunkCache.Key(block: ObjectIdentifier(self), file: chunk.file, offset: chunk.offset)
+        if let raw = ChunkCache.shared.get(key) { return try CompactChunk.decode(decompressed: raw, in: span) }
+        let (encoding, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
+        guard encoding == BlockEncoding.compactByte else { return try BlockEncoding.decode(encoding: encoding, data: data, in: span) }
+        let raw = try CompactChunk.decompress(data)
+        ChunkCache.shared.put(key, raw)
+        return try CompactChunk.decode(decompressed: raw, in: span)
+    }
+
     /// What decoding `refs` weighs against `ParallelWork.minimumCost`.
     static func decodeCost(_ refs: [SeriesRef]) -> Int {
         refs.reduce(0) { $0 + $1.chunks.count } * chunkDecodeCost
@@ -185,15 +199,12 @@ public final class Block: Sendable {
         let hasTombstones = deleted.ranges[id] != nil
         for chunk in chunks {
             guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
-            let (encoding, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
-            let decoded = try BlockEncoding.decode(encoding: encoding, data: data)
-            if !hasTombstones && chunk.minTime >= mint && chunk.maxTime <= maxt {
-                samples.append(contentsOf: decoded)
+            let decoded = try decode(chunk, fd: fd, in: mint...maxt)
+            if !hasTombstones {
+                if samples.isEmpty { samples = decoded } else { samples.append(contentsOf: decoded) }
                 continue
             }
-            for sample in decoded where sample.timestamp >= mint && sample.timestamp <= maxt && !(hasTombstones && deleted.isDeleted(id, sample.timestamp)) {
-                samples.append(sample)
-            }
+            for sample in decoded where !deleted.isDeleted(id, sample.timestamp) { samples.append(sample) }
         }
         return samples
     }

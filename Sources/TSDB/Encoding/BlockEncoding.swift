@@ -11,6 +11,9 @@ public enum BlockEncoding: Sendable, Equatable {
 
     public static let `default` = BlockEncoding.compact(samplesPerChunk: 1440)
 
+    /// The encoding byte of compact chunks.
+    static let compactByte: UInt8 = 2
+
     /// An encoded chunk with its time range.
     struct Chunk {
         var minTime: Int64
@@ -44,10 +47,14 @@ public enum BlockEncoding: Sendable, Equatable {
     }
 
     /// Decodes a chunk of any known encoding.
-    static func decode(encoding: UInt8, data: [UInt8]) throws -> [Sample] {
+    /// A chunk's samples; with `span`, only those inside it.
+    static func decode(encoding: UInt8, data: [UInt8], in span: ClosedRange<Int64>? = nil) throws -> [Sample] {
         switch encoding {
-        case 1: return try XORChunk(bytes: data).samples()
-        case 2: return try CompactChunk.decode(data)
+        case 1:
+            let samples = try XORChunk(bytes: data).samples()
+            guard let span else { return samples }
+            return samples.filter { span.contains($0.timestamp) }
+        case 2: return try CompactChunk.decode(data, in: span)
         default: throw StorageError.corrupt("unknown chunk encoding \(encoding)")
         }
     }

@@ -162,9 +162,15 @@ package enum CompactChunk {
         return (scale, integers)
     }
 
-    package static func decode(_ data: [UInt8]) throws -> [Sample] {
-        let raw = try decompress(data)
-        return try raw.withUnsafeBytes { bytes -> [Sample] in
+    /// The chunk's samples; with `span`, only those inside it (values before the span are still
+    /// accumulated, as every value depends on the ones before, but no sample is built for them).
+    package static func decode(_ data: [UInt8], in span: ClosedRange<Int64>? = nil) throws -> [Sample] {
+        try decode(decompressed: decompress(data), in: span)
+    }
+
+    /// `decode` of a chunk whose zstd frame was already undone (`decompress`).
+    static func decode(decompressed raw: [UInt8], in span: ClosedRange<Int64>? = nil) throws -> [Sample] {
+        try raw.withUnsafeBytes { bytes -> [Sample] in
             var reader = ByteReader(bytes)
             guard let count64 = reader.uvarint(), count64 > 0, count64 <= 1 << 24 else { throw StorageError.corrupt("compact chunk count") }
             let count = Int(count64)
@@ -180,12 +186,16 @@ package enum CompactChunk {
             }
             guard !reader.isAtEnd, let mode = ValueMode(rawValue: bytes[reader.offset]) else { throw StorageError.corrupt("compact chunk value mode") }
             reader.offset += 1
+            // The samples to build: timestamps are sorted, so the span is one run of indices.
+            let first = span.map { span in timestamps.partitionIndex { $0 >= span.lowerBound } } ?? 0
+            let end = span.map { span in timestamps.partitionIndex { $0 > span.upperBound } } ?? count
             var samples: [Sample] = []
-            samples.reserveCapacity(count)
+            guard first < end else { return samples }
+            samples.reserveCapacity(end - first)
             switch mode {
             case .constant:
                 guard let bits = reader.uint64LE() else { throw StorageError.corrupt("compact chunk constant") }
-                for t in timestamps { samples.append(Sample(timestamp: t, value: Double(bitPattern: bits))) }
+                for t in timestamps[first..<end] { samples.append(Sample(timestamp: t, value: Double(bitPattern: bits))) }
             case .decimal:
                 guard !reader.isAtEnd else { throw StorageError.corrupt("compact chunk scale") }
                 let scale = Int(bytes[reader.offset])
@@ -196,25 +206,25 @@ package enum CompactChunk {
                 reader.offset += 1
                 let deltas = count - 1
                 guard width <= 8, reader.offset + width * deltas <= bytes.count else { throw StorageError.corrupt("compact chunk planes") }
-                samples.append(Sample(timestamp: timestamps[0], value: Double(integer) / powers[scale]))
+                if first == 0 { samples.append(Sample(timestamp: timestamps[0], value: Double(integer) / powers[scale])) }
                 let planes = reader.offset
-                for index in 0..<deltas {
+                for index in 0..<(end - 1) {
                     var zigzag: UInt64 = 0
                     for plane in 0..<width {
                         zigzag |= UInt64(bytes[planes + plane * deltas + index]) << UInt64(plane * 8)
                     }
                     integer = integer &+ (Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1))
-                    samples.append(Sample(timestamp: timestamps[index + 1], value: Double(integer) / powers[scale]))
+                    if index + 1 >= first { samples.append(Sample(timestamp: timestamps[index + 1], value: Double(integer) / powers[scale])) }
                 }
             case .xorPlanes:
                 guard reader.offset + 8 * count <= bytes.count else { throw StorageError.corrupt("compact chunk float planes") }
                 let planes = reader.offset
                 var previous: UInt64 = 0
-                for (index, t) in timestamps.enumerated() {
+                for index in 0..<end {
                     var xor: UInt64 = 0
                     for plane in 0..<8 { xor |= UInt64(bytes[planes + plane * count + index]) << UInt64(56 - plane * 8) }
                     previous ^= xor
-                    samples.append(Sample(timestamp: t, value: Double(bitPattern: previous)))
+                    if index >= first { samples.append(Sample(timestamp: timestamps[index], value: Double(bitPattern: previous))) }
                 }
             case .xor:
                 let rest = UnsafeRawBufferPointer(rebasing: bytes[reader.offset...])
@@ -222,11 +232,11 @@ package enum CompactChunk {
                 var lastBits: UInt64 = 0
                 var leading: UInt8 = 0
                 var trailing: UInt8 = 0
-                for (index, t) in timestamps.enumerated() {
+                for index in 0..<end {
                     guard let value = XORValueCoder.read(&bits, previous: &lastBits, leading: &leading, trailing: &trailing, first: index == 0) else {
                         throw StorageError.corrupt("compact chunk xor values")
                     }
-                    samples.append(Sample(timestamp: t, value: Double(bitPattern: value)))
+                    if index >= first { samples.append(Sample(timestamp: timestamps[index], value: Double(bitPattern: value))) }
                 }
             }
             return samples
@@ -257,7 +267,7 @@ package enum CompactChunk {
         return out.bytes
     }
 
-    private static func decompress(_ data: [UInt8]) throws -> [UInt8] {
+    static func decompress(_ data: [UInt8]) throws -> [UInt8] {
         try data.withUnsafeBytes { bytes -> [UInt8] in
             var reader = ByteReader(bytes)
             guard let length = reader.uvarint(), length <= 1 << 28 else { throw StorageError.corrupt("compact chunk length") }

@@ -6,10 +6,13 @@ final class SQLiteDatabase {
     let handle: OpaquePointer
     let path: String
 
+    /// `readOnly` opens a finished block's index: read-only and marked immutable, so SQLite takes no
+    /// file locks (two `fcntl` calls per statement otherwise) and trusts its cache.
     init(path: String, readOnly: Bool = false) throws(StorageError) {
         var db: OpaquePointer?
-        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-        let status = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        let flags = readOnly ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let name = readOnly ? Self.immutableURI(path) : path
+        let status = sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard status == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "status \(status)"
             if let db { sqlite3_close_v2(db) }
@@ -20,6 +23,19 @@ final class SQLiteDatabase {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// `file:` URI of `path` with `immutable=1`; characters a URI gives meaning to are percent-encoded.
+    static func immutableURI(_ path: String) -> String {
+        var encoded = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x21, 0x7f...0xff:
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            default: encoded.append(Character(UnicodeScalar(byte)))
+            }
+        }
+        return "file:" + encoded + "?immutable=1"
+    }
 
     func execute(_ sql: String) throws(StorageError) {
         var error: UnsafeMutablePointer<CChar>?
@@ -98,4 +114,8 @@ final class SQLiteStatement {
         guard count > 0, let base = sqlite3_column_blob(handle, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base, count: count)
     }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
