@@ -28,7 +28,24 @@ struct MetadataEndpoints: Sendable {
             return all.sorted()
         }
         let (kept, warnings) = truncate(found, limit)
-        return APIResponse.success(kept.map(\.dictionary), warnings: warnings)
+        // Written directly: a label set is already sorted by name, as Go's encoder sorts map keys.
+        var out = JSONBytes()
+        out.append("{\"status\":\"success\",\"data\":[")
+        for (index, labels) in kept.enumerated() {
+            if index > 0 { out.append(",") }
+            out.metric(labels)
+        }
+        out.append("]")
+        if !warnings.isEmpty {
+            out.append(",\"warnings\":[")
+            for (index, warning) in warnings.enumerated() {
+                if index > 0 { out.append(",") }
+                out.quoted(warning)
+            }
+            out.append("]")
+        }
+        out.append("}")
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out.bytes)))
     }
 
     private func labels(_ request: Request) async throws -> Response {

@@ -174,16 +174,33 @@ package enum CompactChunk {
             var reader = ByteReader(bytes)
             guard let count64 = reader.uvarint(), count64 > 0, count64 <= 1 << 24 else { throw StorageError.corrupt("compact chunk count") }
             let count = Int(count64)
-            var timestamps = [Int64](repeating: 0, count: count)
-            var delta: Int64 = 0
-            for index in 0..<count {
-                guard let value = reader.varint() else { throw StorageError.corrupt("compact chunk timestamps") }
-                switch index {
-                case 0: timestamps[0] = value
-                case 1: delta = value; timestamps[1] = timestamps[0] &+ delta
-                default: delta = delta &+ value; timestamps[index] = timestamps[index - 1] &+ delta
+            // Delta-of-delta varints; regular scrapes make nearly all of them one byte, read inline.
+            var failed = false
+            let timestamps = [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
+                var previous: Int64 = 0
+                var delta: Int64 = 0
+                for index in 0..<count {
+                    let value: Int64
+                    if reader.offset < bytes.count, bytes[reader.offset] < 0x80 {
+                        let byte = Int64(bytes[reader.offset])
+                        reader.offset += 1
+                        value = (byte >> 1) ^ -(byte & 1)
+                    } else if let long = reader.varint() {
+                        value = long
+                    } else {
+                        failed = true
+                        return
+                    }
+                    switch index {
+                    case 0: previous = value
+                    case 1: delta = value; previous = previous &+ delta
+                    default: delta = delta &+ value; previous = previous &+ delta
+                    }
+                    buffer[index] = previous
+                    initialized = index + 1
                 }
             }
+            guard !failed else { throw StorageError.corrupt("compact chunk timestamps") }
             guard !reader.isAtEnd, let mode = ValueMode(rawValue: bytes[reader.offset]) else { throw StorageError.corrupt("compact chunk value mode") }
             reader.offset += 1
             // The samples to build: timestamps are sorted, so the span is one run of indices.
