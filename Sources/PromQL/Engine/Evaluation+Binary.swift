@@ -91,6 +91,10 @@ extension Evaluation {
         let (many, one) = swapped ? (right, left) : (left, right)
         let (manyLabels, oneLabels) = swapped ? (rightLabels, leftLabels) : (leftLabels, rightLabels)
         let (manySignatures, oneSignatures) = swapped ? (rightSignatures, leftSignatures) : (leftSignatures, rightSignatures)
+        if let out = try staticOneToOne(node, matching, many: many, one: one, manyLabels: manyLabels, oneLabels: oneLabels,
+                                        manySignatures: manySignatures, oneSignatures: oneSignatures, swapped: swapped) {
+            return out
+        }
         var results: [Labels: Int] = [:]
         var out: [StepSeries] = []
         for step in 0..<steps.count {
@@ -178,6 +182,52 @@ extension Evaluation {
             if value.isEmpty { builder.delete(name) } else { builder.set(name, value) }
         }
         return builder.labels()
+    }
+
+    /// One-to-one matching where no two series on a side share a signature and no two pairs share
+    /// result labels (the usual `a / b`): the pairs are the same at every step, so they are matched
+    /// once, and each step only combines values. Nil when the general, per-step matching is needed.
+    private func staticOneToOne(_ node: Binary, _ matching: VectorMatching, many: [StepSeries], one: [StepSeries],
+                                manyLabels: [Labels], oneLabels: [Labels], manySignatures: [Labels], oneSignatures: [Labels],
+                                swapped: Bool) throws -> [StepSeries]? {
+        guard matching.cardinality == .oneToOne, matching.fillLeft == nil, matching.fillRight == nil else { return nil }
+        var oneIndex: [Labels: Int] = [:]
+        oneIndex.reserveCapacity(one.count)
+        for (index, signature) in oneSignatures.enumerated() {
+            guard oneIndex.updateValue(index, forKey: signature) == nil else { return nil }
+        }
+        guard Set(manySignatures).count == manySignatures.count else { return nil }
+        var pairs: [(many: Int, one: Int, labels: Labels)] = []
+        var seenLabels = Set<Labels>()
+        for (index, signature) in manySignatures.enumerated() {
+            guard let partner = oneIndex[signature] else { continue }
+            let labels = resultLabels(manyLabels[index], oneLabels[partner], node, matching)
+            guard seenLabels.insert(labels).inserted else { return nil }
+            pairs.append((index, partner, labels))
+        }
+        var out: [StepSeries] = []
+        out.reserveCapacity(pairs.count)
+        for (position, pair) in pairs.enumerated() {
+            if position & 255 == 0 { try context.check() }
+            let manyValues = many[pair.many].values, oneValues = one[pair.one].values
+            var values = [Double](repeating: Absent.value, count: steps.count)
+            var any = false
+            for step in 0..<steps.count {
+                var x = manyValues[step], y = oneValues[step]
+                guard !Absent.test(x), !Absent.test(y) else { continue }
+                if swapped { swap(&x, &y) }
+                let (value, keep) = Self.apply(node.op, x, y)
+                if node.op.isComparison {
+                    guard keep || node.returnBool else { continue }
+                    values[step] = node.returnBool ? (keep ? 1 : 0) : value
+                } else {
+                    values[step] = value
+                }
+                any = true
+            }
+            if any { out.append(StepSeries(labels: pair.labels, values: values)) }
+        }
+        return out
     }
 
     private func setOperation(_ op: BinaryOp, _ left: [StepSeries], _ right: [StepSeries], _ leftSignatures: [Labels], _ rightSignatures: [Labels]) throws -> [StepSeries] {

@@ -29,12 +29,29 @@ struct MetadataEndpoints: Sendable {
         }
         let (kept, warnings) = truncate(found, limit)
         // Written directly: a label set is already sorted by name, as Go's encoder sorts map keys.
+        return Self.envelope(warnings: warnings) { out in
+            for (index, labels) in kept.enumerated() {
+                if index > 0 { out.append(",") }
+                out.metric(labels)
+            }
+        }
+    }
+
+    /// A success envelope whose `data` is a list of strings (label names or values).
+    static func strings(_ items: [String], warnings: [String]) -> Response {
+        envelope(warnings: warnings) { out in
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(",") }
+                out.quoted(item)
+            }
+        }
+    }
+
+    /// `{"status":"success","data":[…]}` with the list's members written by `members`, then any warnings.
+    static func envelope(warnings: [String], _ members: (inout JSONBytes) -> Void) -> Response {
         var out = JSONBytes()
         out.append("{\"status\":\"success\",\"data\":[")
-        for (index, labels) in kept.enumerated() {
-            if index > 0 { out.append(",") }
-            out.metric(labels)
-        }
+        members(&out)
         out.append("]")
         if !warnings.isEmpty {
             out.append(",\"warnings\":[")
@@ -59,7 +76,7 @@ struct MetadataEndpoints: Sendable {
             return all.sorted()
         }
         let (kept, warnings) = truncate(names, limit)
-        return APIResponse.success(kept, warnings: warnings)
+        return Self.strings(kept, warnings: warnings)
     }
 
     private func labelValues(_ request: Request, name: String) async throws -> Response {
@@ -78,7 +95,7 @@ struct MetadataEndpoints: Sendable {
             return all.sorted()
         }
         let (kept, warnings) = truncate(values, limit)
-        return APIResponse.success(kept, warnings: warnings)
+        return Self.strings(kept, warnings: warnings)
     }
 
     private func formatQuery(_ request: Request) async throws -> Response {
