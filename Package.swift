@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "MetricsModel", "TestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
-        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricsModel", "TestSupport"]),
+        // Fixtures are promqltest files the tests read by path.
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricsModel", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "QueryAPITests",
             dependencies: [

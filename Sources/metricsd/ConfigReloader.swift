@@ -36,7 +36,7 @@ struct ConfigReloader: Service {
     /// Waits for SIGHUP until shutdown.
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in signals {
                 try? await reload()
             }
