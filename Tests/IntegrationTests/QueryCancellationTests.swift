@@ -10,17 +10,22 @@ struct QueryCancellationTests {
     /// one-second inner points (about 10⁹ window samples), all without touching storage.
     static let costlyQuery = "max_over_time(max_over_time(vector(1)[1d:1s])[1h:1s])"
 
-    static func metricsd(_ name: String) throws -> (ServerProcess, String, String) {
+    /// Runs `body` with the base URL of a ready metricsd that scrapes nothing (query timeout 10 minutes).
+    static func withMetricsd(_ name: String, _ body: (String) async throws -> Void) async throws {
         let port = ServerProcess.freePort()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-\(name)-\(port)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("metricsd.yml")
         try "scrape_configs: []\n".write(to: config, atomically: true, encoding: .utf8)
         let server = try ServerProcess("metricsd", arguments: [
             "--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)",
             "--storage.tsdb.path", directory.appendingPathComponent("data").path, "--query.timeout", "10m",
         ])
-        return (server, "http://127.0.0.1:\(port)", directory.path)
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(port)"
+        #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
+        try await body(base)
     }
 
     /// `prometheus_engine_queries` from the self-metrics.
@@ -32,43 +37,35 @@ struct QueryCancellationTests {
 
     @Test("closing the connection mid-query stops the evaluation")
     func clientDisconnect() async throws {
-        let (server, base, directory) = try Self.metricsd("disconnect")
-        defer {
-            server.stop()
-            try? FileManager.default.removeItem(atPath: directory)
+        try await Self.withMetricsd("disconnect") { base in
+            let port = Int(base.split(separator: ":").last!)!
+            let body = formEncode([("query", Self.costlyQuery), ("start", "0"), ("end", "11000"), ("step", "1")])
+            let client = try RawHTTPClient(port: port)
+            try client.send("POST /api/v1/query_range HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+
+            #expect(await eventually(within: 10) { await Self.runningQueries(base) == 1 })
+            // Still evaluating a second later: the query is far from done on its own.
+            try await Task.sleep(for: .seconds(1))
+            #expect(await Self.runningQueries(base) == 1)
+
+            client.close()
+            let stopped = await eventually(within: 5) { await Self.runningQueries(base) == 0 }
+            #expect(stopped, "the query kept running after its client closed the connection")
+            #expect(await httpGet(base + "/api/v1/query?query=vector(1)")?.0 == 200)
         }
-        #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
-        let port = Int(base.split(separator: ":").last!)!
-        let body = formEncode([("query", Self.costlyQuery), ("start", "0"), ("end", "11000"), ("step", "1")])
-        let client = try RawHTTPClient(port: port)
-        try client.send("POST /api/v1/query_range HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-
-        #expect(await eventually(within: 10) { await Self.runningQueries(base) == 1 })
-        // Still evaluating a second later: the query is far from done on its own.
-        try await Task.sleep(for: .seconds(1))
-        #expect(await Self.runningQueries(base) == 1)
-
-        client.close()
-        let stopped = await eventually(within: 5) { await Self.runningQueries(base) == 0 }
-        #expect(stopped, "the query kept running after its client closed the connection")
-        #expect(await httpGet(base + "/api/v1/query?query=vector(1)")?.0 == 200)
     }
 
     @Test("a request's timeout stops a costly evaluation with 503 timeout")
     func deadline() async throws {
-        let (server, base, directory) = try Self.metricsd("deadline")
-        defer {
-            server.stop()
-            try? FileManager.default.removeItem(atPath: directory)
+        try await Self.withMetricsd("deadline") { base in
+            let query = formEncode([("query", Self.costlyQuery), ("start", "0"), ("end", "11000"), ("step", "1"), ("timeout", "1s")])
+            let started = Date()
+            let (status, body) = try #require(await httpGet(base + "/api/v1/query_range?" + query, timeout: 60))
+            #expect(status == 503)
+            #expect(body.contains(#""errorType":"timeout""#))
+            #expect(Date().timeIntervalSince(started) < 10)
+            #expect(await Self.runningQueries(base) == 0)
         }
-        #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
-        let query = formEncode([("query", Self.costlyQuery), ("start", "0"), ("end", "11000"), ("step", "1"), ("timeout", "1s")])
-        let started = Date()
-        let (status, body) = try #require(await httpGet(base + "/api/v1/query_range?" + query, timeout: 60))
-        #expect(status == 503)
-        #expect(body.contains(#""errorType":"timeout""#))
-        #expect(Date().timeIntervalSince(started) < 10)
-        #expect(await Self.runningQueries(base) == 0)
     }
 }
 

@@ -5,32 +5,23 @@ import Testing
 /// Runs our own promqltest file for staleness, offset/@, subqueries, collisions, ranges and trig.
 @Suite("PromQL engine semantics")
 struct EngineSemanticsTests {
-    @Test("our documented cases all pass")
-    func ownCases() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/engine_semantics.test")
-        let outcome = PromQLTestRunner().run(file: "engine_semantics.test", contents: try String(contentsOf: url, encoding: .utf8))
+    /// Runs one of our fixture files; every eval must pass, and exactly `count` of them.
+    static func fixture(_ name: String, passes count: Int) throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
+        let outcome = PromQLTestRunner().run(file: name, contents: try String(contentsOf: url, encoding: .utf8))
         for failure in outcome.failures { Issue.record("\(failure)") }
         #expect(outcome.failed == 0)
-        #expect(outcome.passed == 41)
+        #expect(outcome.passed == count)
     }
+
+    @Test("our documented cases all pass")
+    func ownCases() throws { try Self.fixture("engine_semantics.test", passes: 41) }
 
     @Test("annotations: texts and positions of warnings and infos for float and classic input")
-    func annotationCases() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/annotations.test")
-        let outcome = PromQLTestRunner().run(file: "annotations.test", contents: try String(contentsOf: url, encoding: .utf8))
-        for failure in outcome.failures { Issue.record("\(failure)") }
-        #expect(outcome.failed == 0)
-        #expect(outcome.passed == 22)
-    }
+    func annotationCases() throws { try Self.fixture("annotations.test", passes: 22) }
 
     @Test("start timestamps: resets, rate, increase, irate and start_timestamp() read them; subqueries drop them")
-    func startTimestampCases() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/start_timestamps_own.test")
-        let outcome = PromQLTestRunner().run(file: "start_timestamps_own.test", contents: try String(contentsOf: url, encoding: .utf8))
-        for failure in outcome.failures { Issue.record("\(failure)") }
-        #expect(outcome.failed == 0)
-        #expect(outcome.passed == 16)
-    }
+    func startTimestampCases() throws { try Self.fixture("start_timestamps_own.test", passes: 16) }
 
     @Test("@st items expand to per-sample start offsets")
     func startOffsets() throws {
