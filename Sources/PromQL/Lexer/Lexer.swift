@@ -140,7 +140,9 @@ struct Lexer {
                 while position < bytes.count && Self.isDigit(bytes[position]) { position += 1 }
             }
         }
-        if position < bytes.count && Self.isIdentifierChar(bytes[position]) {
+        // A letter, digit or underscore straight after a number is a malformed number; a colon is not
+        // (`[100:1]`, a subquery with a range and a step in seconds).
+        if position < bytes.count && Self.isIdentifierChar(bytes[position]) && bytes[position] != UInt8(ascii: ":") {
             while position < bytes.count && Self.isIdentifierChar(bytes[position]) { position += 1 }
             throw error("bad number or duration syntax: \"\(text(start, position))\"", start, position)
         }

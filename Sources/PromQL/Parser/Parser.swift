@@ -375,11 +375,16 @@ public struct Parser {
                         sign = op == "-" ? -1 : 1
                         _ = advance()
                     }
-                    guard case .number(let seconds) = current.kind, seconds.isFinite else {
+                    // A number of seconds, or a duration since the epoch (`@ 1m40s`).
+                    switch current.kind {
+                    case .number(let seconds) where seconds.isFinite:
+                        at = .timestamp(Int64((sign * seconds * 1000).rounded()))
+                    case .duration(let milliseconds):
+                        at = .timestamp(sign < 0 ? -milliseconds : milliseconds)
+                    default:
                         throw error("unexpected \(describe(current)) in @, expected timestamp", at: current)
                     }
                     _ = advance()
-                    at = .timestamp(Int64((sign * seconds * 1000).rounded()))
                 }
                 expr = try setModifier(expr, at: token) { modifiers throws(ParseError) in
                     guard modifiers.at == nil else { throw self.error("@ <timestamp> may not be set multiple times", at: token) }
