@@ -57,12 +57,18 @@ extension Evaluation {
                 try context.check()
                 var values = [Double](repeating: Absent.value, count: steps.count)
                 for step in 0..<steps.count {
-                    let present = list.compactMap { index -> Double? in
-                        let v = series[index].values[step]
-                        return Absent.test(v) ? nil : v
+                    // The members' values at this step, read in place (no array per group and step).
+                    let present = list.lazy.map { series[$0].values[step] }.filter { !Absent.test($0) }
+                    guard present.contains(where: { _ in true }) else { continue }
+                    switch node.op {
+                    case .sum: values[step] = kahanSum(present)
+                    case .avg: values[step] = average(present)
+                    case .count: values[step] = Double(present.count)
+                    case .group: values[step] = 1
+                    case .min: values[step] = present.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
+                    case .max: values[step] = present.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
+                    default: values[step] = Self.reduce(node.op, Array(present), parameter.isEmpty ? 0 : parameter[step])
                     }
-                    guard !present.isEmpty else { continue }
-                    values[step] = Self.reduce(node.op, present, parameter.isEmpty ? 0 : parameter[step])
                 }
                 // A group's result loses `__name__` at the end if any member was going to.
                 let drop = list.contains { series[$0].dropName }
