@@ -29,12 +29,26 @@ struct CompactChunkTests {
         cases.append(("specials", [1.0, .nan, StaleMarker.value, StaleMarker.normalNaN, .infinity, -.infinity, .leastNonzeroMagnitude, 1.0]))
         cases.append(("single", [3.14]))
         cases.append(("near 2^53", [9_007_199_254_740_992, 9_007_199_254_740_993, 9_007_199_254_740_994]))
+        cases.append(("wide integer deltas", (0..<300).map { (i: Int) -> Double in Double(i % 2 == 0 ? i * 3_000_000_000 : -i * 70_000) }))
         return cases
     }()
 
-    @Test("each value mode round-trips bit-exactly", arguments: 0..<11)
+    @Test("each value mode round-trips bit-exactly", arguments: 0..<12)
     func modes(index: Int) throws {
         try Self.roundTrip(Self.series(Self.cases[index].1))
+    }
+
+    @Test("decoding a span gives exactly the samples inside it, for every value mode", arguments: 0..<12)
+    func spans(index: Int) throws {
+        let samples = Self.series(Self.cases[index].1)
+        let data = try CompactChunk.encode(samples[...])
+        let first = samples[0].timestamp, last = samples[samples.count - 1].timestamp
+        let bounds: [(Int64, Int64)] = [(first, last), (first + 1, last), (first, first + 45_000), (last - 30_000, last + 99), (last + 1, last + 5), (first - 10, first - 1)]
+        for (low, high) in bounds where low <= high {
+            let span = low...high
+            let expected = samples.filter { span.contains($0.timestamp) }
+            #expect(try CompactChunk.decode(data, in: span) == expected, "span \(span)")
+        }
     }
 
     @Test("irregular and jittered timestamps round-trip")

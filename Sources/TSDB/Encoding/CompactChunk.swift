@@ -223,15 +223,24 @@ package enum CompactChunk {
                 reader.offset += 1
                 let deltas = count - 1
                 guard width <= 8, reader.offset + width * deltas <= bytes.count else { throw StorageError.corrupt("compact chunk planes") }
-                if first == 0 { samples.append(Sample(timestamp: timestamps[0], value: Double(integer) / powers[scale])) }
+                let divisor = powers[scale]
+                if first == 0 { samples.append(Sample(timestamp: timestamps[0], value: Double(integer) / divisor)) }
                 let planes = reader.offset
+                // Deltas before the span only advance the running integer; the common one- and two-byte
+                // widths read their planes without the inner loop.
                 for index in 0..<(end - 1) {
-                    var zigzag: UInt64 = 0
-                    for plane in 0..<width {
-                        zigzag |= UInt64(bytes[planes + plane * deltas + index]) << UInt64(plane * 8)
+                    let zigzag: UInt64
+                    switch width {
+                    case 0: zigzag = 0
+                    case 1: zigzag = UInt64(bytes[planes + index])
+                    case 2: zigzag = UInt64(bytes[planes + index]) | UInt64(bytes[planes + deltas + index]) << 8
+                    default:
+                        var gathered: UInt64 = 0
+                        for plane in 0..<width { gathered |= UInt64(bytes[planes + plane * deltas + index]) << UInt64(plane * 8) }
+                        zigzag = gathered
                     }
                     integer = integer &+ (Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1))
-                    if index + 1 >= first { samples.append(Sample(timestamp: timestamps[index + 1], value: Double(integer) / powers[scale])) }
+                    if index + 1 >= first { samples.append(Sample(timestamp: timestamps[index + 1], value: Double(integer) / divisor)) }
                 }
             case .xorPlanes:
                 guard reader.offset + 8 * count <= bytes.count else { throw StorageError.corrupt("compact chunk float planes") }
