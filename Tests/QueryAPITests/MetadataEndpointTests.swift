@@ -5,6 +5,7 @@ import Logging
 import MetricsModel
 import Scraper
 import Testing
+import TestSupport
 import TSDB
 
 @testable import QueryAPI
@@ -179,6 +180,30 @@ struct QueryEndpointTests {
                 #expect((result[0]["metric"] as? [String: String])?["instance"] == "a:1")
                 #expect((result[0]["values"] as? [[Any]])?.count == 11)
             }
+        }
+    }
+
+    @Test("the fast sample-value paths print what Go's 'f'/'e' formatting prints, over many values")
+    func sampleValueFastPaths() {
+        var random = SplitMix(seed: 11)
+        func reference(_ value: Double) -> String {
+            if value.isNaN { return "NaN" }
+            if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+            let magnitude = abs(value)
+            if magnitude != 0 && (magnitude < 1e-6 || magnitude >= 1e21) { return GoFloat.formatE(value) }
+            return GoFloat.formatPlain(value)
+        }
+        var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e-6, 9.99e-7, 1e15, 9e15, 1e16, 123456789.125, 1e20, 9.99e20, 1e21]
+        for _ in 0..<20_000 {
+            let bits = random.next()
+            values.append(Double(bitPattern: bits))
+            values.append(Double(Int64(bitPattern: bits) % 1_000_000_000) / [1, 10, 100, 1000, 1e6][Int(bits % 5)])
+        }
+        for value in values {
+            var bytes = JSONBytes()
+            bytes.sampleValue(value)
+            #expect(bytes.string == "\"" + reference(value) + "\"", "value \(value)")
+            #expect(ResultJSON.sampleValue(value) == reference(value), "value \(value)")
         }
     }
 

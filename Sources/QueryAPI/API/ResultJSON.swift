@@ -72,9 +72,11 @@ enum ResultJSON {
         if magnitude < 9.0e15, value == value.rounded(.towardZero), !(value == 0 && value.sign == .minus) {
             return String(Int64(value))
         }
-        if value == 0 { return "-0" }
-        let description = value.description
-        if !description.utf8.contains(UInt8(ascii: "e")) { return description }
+        // Swift writes integral values as `9000000000000000.0`: only fractions take the description.
+        if value != value.rounded(.towardZero) {
+            let description = value.description
+            if !description.utf8.contains(UInt8(ascii: "e")) { return description }
+        }
         return GoFloat.formatPlain(value)
     }
 }
