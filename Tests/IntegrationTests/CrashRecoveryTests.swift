@@ -48,6 +48,14 @@ struct CrashRecoveryTests {
         }
     }
 
+    /// The newest `crash_test_counter` value a running metricsd answers with.
+    static func latestValue(port: Int) async -> Int? {
+        guard let (_, body) = await httpGet("http://127.0.0.1:\(port)/api/v1/query?query=crash_test_counter"),
+              let range = body.range(of: #","(\d+)"\]"#, options: .regularExpression)
+        else { return nil }
+        return Int(body[range].dropFirst(2).dropLast(2))
+    }
+
     /// Timestamps of the scrapes metricsd reported committed (its debug log, written after each
     /// commit returned).
     static func committed(_ log: String) -> Set<Int64> {
@@ -87,13 +95,12 @@ struct CrashRecoveryTests {
                 "--storage.tsdb.wal-sync-interval", "1h", "--log.level", "debug",
             ])
             #expect(await eventually(within: 15) { await httpGet("http://127.0.0.1:\(port)/-/ready")?.0 == 200 })
-            // Let it ingest for a while, then kill it without warning, mid-scrape with luck. A target's
-            // scrapes run one after another (scrape, commit, wait, scrape), so two more exporter hits
-            // than at the start of the round mean at least one scrape of this round was committed,
-            // however loaded the machine.
+            // Let it ingest for a while, then kill it without warning, mid-scrape with luck. First wait
+            // until the server answers with a counter value served during this round: a sample of this
+            // round is committed (a scrape that timed out on a loaded machine commits none).
             let before = await counter.value
-            let ingesting = await eventually(within: 15) { await counter.value >= before + 2 }
-            #expect(ingesting, "round \(round): nothing was scraped")
+            let ingesting = await eventually(within: 15) { (await Self.latestValue(port: port) ?? 0) > before }
+            #expect(ingesting, "round \(round): no scrape of this round was committed")
             try await Task.sleep(for: .milliseconds(200 + 150 * round))
             kill(server.process.processIdentifier, SIGKILL)
             server.process.waitUntilExit()
