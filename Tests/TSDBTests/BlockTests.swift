@@ -71,6 +71,15 @@ struct BlockTests {
         let all = try db.select([try Matcher(.equal, "s", "3")], from: 0, through: Int64.max)
         #expect(all.first?.1.count == 300)
         #expect(all.first?.1.map(\.value) == (0..<300).map(Double.init))
+        // Streaming one series at a time gives what select gives, block and head merged, in label
+        // order, for spans inside the block, across the cut and inside the head.
+        let everything = try Matcher(.equal, "__name__", "c")
+        for (from, through) in [(0, Int64.max), (10 * 60_000, 60 * 60_000), (30 * 60_000, 150 * 60_000), (125 * 60_000, 126 * 60_000), (200 * 60_000, 299 * 60_000)] as [(Int64, Int64)] {
+            let selected = try db.select([everything], from: from, through: through)
+            let streamed = try db.mapSeries([everything], from: from, through: through) { labels, samples in (labels, samples) }
+            #expect(streamed.map(\.0) == selected.map(\.0))
+            #expect(streamed.map(\.1) == selected.map(\.1))
+        }
         db.close()
         // Restart: blocks are reopened and the WAL holds only what the head still has.
         let reopened = try DB(path: dir.path, logger: Logger(label: "test"))
