@@ -59,7 +59,7 @@ extension Evaluation {
                 for step in 0..<steps.count {
                     // The members' values at this step, read in place (no array per group and step).
                     let present = list.lazy.map { series[$0].values[step] }.filter { !Absent.test($0) }
-                    guard present.contains(where: { _ in true }) else { continue }
+                    guard !present.isEmpty else { continue }
                     switch node.op {
                     case .sum: values[step] = kahanSum(present)
                     case .avg: values[step] = average(present)

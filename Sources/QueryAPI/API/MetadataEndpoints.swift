@@ -54,12 +54,8 @@ struct MetadataEndpoints: Sendable {
         members(&out)
         out.append("]")
         if !warnings.isEmpty {
-            out.append(",\"warnings\":[")
-            for (index, warning) in warnings.enumerated() {
-                if index > 0 { out.append(",") }
-                out.quoted(warning)
-            }
-            out.append("]")
+            out.append(",\"warnings\":")
+            out.strings(warnings)
         }
         out.append("}")
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out.bytes)))

@@ -201,21 +201,20 @@ struct QueryEndpoints: Sendable {
     /// The success envelope: `data` (with `stats` as its last member when asked for), then
     /// `warnings` and `infos` when there are any, positioned within `query`.
     static func success(_ result: Evaluated, query: String) -> Response {
-        var data = ResultJSON.encode(result.value)
-        if let stats = result.stats, let encoded = try? JSONSerialization.data(withJSONObject: stats, options: [.sortedKeys]) {
-            // `data` is a JSON object; `stats` joins it as its last member.
-            data = String(data.dropLast()) + ",\"stats\":" + String(decoding: encoded, as: UTF8.self) + "}"
-        }
-        var body = "{\"status\":\"success\",\"data\":" + data
-        for (key, kind, noun) in [("warnings", Annotation.Kind.warning, "warning"), ("infos", .info, "info")] {
+        var out = JSONBytes()
+        out.append("{\"status\":\"success\",\"data\":")
+        let stats = result.stats.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+        ResultJSON.write(result.value, into: &out, stats: stats.map { Array($0) })
+        for kind in [Annotation.Kind.warning, .info] {
             let texts = result.annotations.filter { $0.kind == kind }.map { $0.text(in: query) }
             guard !texts.isEmpty else { continue }
             var shown = Array(texts.prefix(maxAnnotations))
+            let noun = kind == .warning ? "warning" : "info"
             if texts.count > maxAnnotations { shown.append("\(texts.count - maxAnnotations) more \(noun) annotations omitted") }
-            let encoded = (try? JSONSerialization.data(withJSONObject: shown, options: [.withoutEscapingSlashes])) ?? Data("[]".utf8)
-            body += ",\"\(key)\":" + String(decoding: encoded, as: UTF8.self)
+            out.append(kind == .warning ? ",\"warnings\":" : ",\"infos\":")
+            out.strings(shown)
         }
-        body += "}"
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        out.append("}")
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out.bytes)))
     }
 }

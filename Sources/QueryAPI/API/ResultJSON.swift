@@ -8,19 +8,25 @@ import PromQL
 enum ResultJSON {
     static func encode(_ value: QueryValue) -> String {
         var out = JSONBytes()
+        write(value, into: &out)
+        return out.string
+    }
+
+    /// Writes the `data` object of a query result; `stats`, already encoded, becomes its last member.
+    static func write(_ value: QueryValue, into out: inout JSONBytes, stats: [UInt8]? = nil) {
         switch value {
         case .scalar(let t, let v):
             out.append("{\"resultType\":\"scalar\",\"result\":[")
             out.timestamp(t)
             out.append(",")
             out.quoted(GoFloat.formatPlain(v))
-            out.append("]}")
+            out.append("]")
         case .string(let t, let text):
             out.append("{\"resultType\":\"string\",\"result\":[")
             out.timestamp(t)
             out.append(",")
             out.quoted(text)
-            out.append("]}")
+            out.append("]")
         case .vector(let t, let samples):
             out.append("{\"resultType\":\"vector\",\"result\":[")
             for (index, (labels, v)) in samples.enumerated() {
@@ -33,7 +39,7 @@ enum ResultJSON {
                 out.sampleValue(v)
                 out.append("]}")
             }
-            out.append("]}")
+            out.append("]")
         case .matrix(let series):
             out.append("{\"resultType\":\"matrix\",\"result\":[")
             for (index, (labels, samples)) in series.enumerated() {
@@ -50,9 +56,13 @@ enum ResultJSON {
                 }
                 out.append("]}")
             }
-            out.append("]}")
+            out.append("]")
         }
-        return out.string
+        if let stats {
+            out.append(",\"stats\":")
+            out.raw(stats)
+        }
+        out.append("}")
     }
 
     /// Seconds with up to three decimals, trailing zeros dropped (`1795719210`, `1795719210.5`).
@@ -93,6 +103,21 @@ struct JSONBytes {
 
     mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Bytes that are JSON already.
+    mutating func raw(_ json: [UInt8]) {
+        bytes.append(contentsOf: json)
+    }
+
+    /// A JSON array of strings.
+    mutating func strings(_ items: [String]) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            quoted(item)
+        }
+        bytes.append(UInt8(ascii: "]"))
     }
 
     mutating func metric(_ labels: Labels) {

@@ -172,13 +172,13 @@ public final class Block: Sendable {
         try samples(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 })
     }
 
-    /// A chunk's samples in `span`; a compact chunk's decompressed bytes come from, or go to, the
-    /// shared cache.
-    private func decode(_ chunk: BlockWriter.ChunkRef, fd: Int32, in span: ClosedRange<Int64>) throws -> [Sample] {
+    /// A chunk's samples in `span`; with `cached`, a compact chunk's decompressed bytes come from, or
+    /// go to, the shared cache.
+    private func decode(_ chunk: BlockWriter.ChunkRef, fd: Int32, in span: ClosedRange<Int64>, cached: Bool) throws -> [Sample] {
         let key = ChunkCache.Key(block: ObjectIdentifier(self), file: chunk.file, offset: chunk.offset)
-        if let raw = ChunkCache.shared.get(key) { return try CompactChunk.decode(decompressed: raw, in: span) }
+        if cached, let raw = ChunkCache.shared.get(key) { return try CompactChunk.decode(decompressed: raw, in: span) }
         let (encoding, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
-        guard encoding == BlockEncoding.compactByte else { return try BlockEncoding.decode(encoding: encoding, data: data, in: span) }
+        guard cached, encoding == BlockEncoding.compactByte else { return try BlockEncoding.decode(encoding: encoding, data: data, in: span) }
         let raw = try CompactChunk.decompress(data)
         ChunkCache.shared.put(key, raw)
         return try CompactChunk.decode(decompressed: raw, in: span)
@@ -193,13 +193,13 @@ public final class Block: Sendable {
     static let chunkDecodeCost = 200
 
     /// The samples of a series in `mint...maxt` from its chunks, without deleted ones.
-    private func samples(of ref: SeriesRef, from mint: Int64, through maxt: Int64, deleted: Tombstones) throws -> [Sample] {
+    private func samples(of ref: SeriesRef, from mint: Int64, through maxt: Int64, deleted: Tombstones, cached: Bool = true) throws -> [Sample] {
         let id = ref.id, chunks = ref.chunks
         var samples: [Sample] = []
         let hasTombstones = deleted.ranges[id] != nil
         for chunk in chunks {
             guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
-            let decoded = try decode(chunk, fd: fd, in: mint...maxt)
+            let decoded = try decode(chunk, fd: fd, in: mint...maxt, cached: cached)
             if !hasTombstones {
                 if samples.isEmpty { samples = decoded } else { samples.append(contentsOf: decoded) }
                 continue
@@ -214,20 +214,12 @@ public final class Block: Sendable {
         try statements.withLock { try body($0) }
     }
 
-    /// One series by id with its samples in `mint...maxt`; nil when it has none there.
+    /// One series by id with its samples in `mint...maxt`; nil when it has none there. For compaction,
+    /// which reads each chunk once: it bypasses the chunk cache so as not to push queries' chunks out.
     func series(id: UInt32, from mint: Int64, through maxt: Int64) throws -> (Labels, [Sample])? {
         let (labels, all) = try withStatements { s in try seriesRow(Int64(id), s) }
-        let chunks = all.filter { $0.maxTime >= mint && $0.minTime <= maxt }
-        var samples: [Sample] = []
-        let deleted = tombstones.withLock { $0 }
-        for chunk in chunks {
-            guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
-            let (encoding, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
-            for sample in try BlockEncoding.decode(encoding: encoding, data: data)
-            where sample.timestamp >= mint && sample.timestamp <= maxt && !deleted.isDeleted(id, sample.timestamp) {
-                samples.append(sample)
-            }
-        }
+        let ref = SeriesRef(id: id, labels: labels, chunks: all.filter { $0.maxTime >= mint && $0.minTime <= maxt })
+        let samples = try samples(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 }, cached: false)
         return samples.isEmpty ? nil : (labels, samples)
     }
 

@@ -81,23 +81,7 @@ public final class DB: Appendable, Sendable {
     /// Series matching `matchers` with their samples in `mint...maxt`, from blocks and head merged,
     /// sorted by labels.
     public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
-        var parts: [[(Labels, [Sample])]] = []
-        for block in blocks where block.maxTime > mint && block.minTime <= maxt {
-            parts.append(try block.select(matchers, from: mint, through: maxt))
-        }
-        if head.maxTime >= mint { parts.append(head.select(matchers, from: mint, through: maxt)) }
-        if parts.count == 1 { return parts[0] }
-        var merged: [Labels: [Sample]] = [:]
-        for part in parts {
-            for (labels, samples) in part {
-                if let existing = merged[labels] {
-                    merged[labels] = MemSeries.merge(existing, samples)
-                } else {
-                    merged[labels] = samples
-                }
-            }
-        }
-        return merged.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }
+        try mapSeries(matchers, from: mint, through: maxt) { ($0, $1) }
     }
 
     /// Each series matching `matchers`, with its samples in `mint...maxt`, handed to `transform` as soon
@@ -106,20 +90,28 @@ public final class DB: Appendable, Sendable {
     /// is still in the cache.
     public func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
                              _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
-        var parts: [Labels: [SeriesPart]] = [:]
+        // Each source's series, in its own (label) order.
+        var sources: [[(Labels, SeriesPart)]] = []
         var cost = 0
         for block in blocks where block.maxTime > mint && block.minTime <= maxt {
             let refs = try block.seriesRefs(matchers, from: mint, through: maxt)
             cost += Block.decodeCost(refs)
-            for ref in refs { parts[ref.labels, default: []].append(.block(block, ref)) }
+            sources.append(refs.map { ($0.labels, .block(block, $0)) })
         }
         if head.maxTime >= mint {
-            for (labels, samples) in head.select(matchers, from: mint, through: maxt) {
-                cost += samples.count
-                parts[labels, default: []].append(.head(samples))
-            }
+            let selected = head.select(matchers, from: mint, through: maxt)
+            cost += selected.reduce(0) { $0 + $1.1.count }
+            sources.append(selected.map { ($0.0, .head($0.1)) })
         }
-        let series = parts.sorted { $0.key < $1.key }
+        let series: [(Labels, [SeriesPart])]
+        if sources.count == 1 {
+            // One source (the usual case): nothing to merge, and already in order.
+            series = sources[0].map { ($0.0, [$0.1]) }
+        } else {
+            var parts: [Labels: [SeriesPart]] = [:]
+            for source in sources { for (labels, part) in source { parts[labels, default: []].append(part) } }
+            series = parts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
         let results = try ParallelWork.map(series, cost: cost) { labels, sources -> T? in
             var samples: [Sample] = []
             for source in sources {
