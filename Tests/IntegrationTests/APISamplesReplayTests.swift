@@ -143,75 +143,66 @@ struct APISamplesReplayTests {
         let appPort = ServerProcess.freePort()
         let app = try await Self.startApp(port: appPort)
         defer { app.cancel() }
-        let port = ServerProcess.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-samples-\(port)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("prometheus.yml")
-        try """
+        try await withMetricsd("samples", config: { port in
+            """
             global: {scrape_interval: 1s, scrape_timeout: 1s}
             scrape_configs:
               - job_name: prometheus
                 static_configs: [{targets: ['127.0.0.1:\(port)'], labels: {env: lab}}]
               - job_name: app
                 static_configs: [{targets: ['127.0.0.1:\(appPort)']}]
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(
-            "metricsd",
-            arguments: [
-                "--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)", "--storage.tsdb.path", directory.path + "/data",
-                "--web.enable-admin-api", "--web.enable-lifecycle", "--web.enable-remote-write-receiver",
-            ])
-        defer { server.stop() }
-        let base = "http://127.0.0.1:\(port)"
-        // Enough scrapes for 1m rates, and the self-metrics' request counters populated.
-        #expect(await eventually(within: 30) {
-            await httpGet(base + "/api/v1/query?query=count_over_time(app_websocket_connections%5B1m%5D)")?.1.contains(#""5""#) == true
-        })
-        let delta = Int64(Date().timeIntervalSince1970) - 1_795_719_298
-        var compared = 0
-        var failures: [String] = []
-        for sample in samples {
-            if Self.knownGaps[sample.name] != nil { continue }
-            var url = base + sample.path
-            let query = sample.query.map { ($0.0, Self.shift($0.1, by: delta)) }
-            if !query.isEmpty { url += "?" + formEncode(query) }
-            var request = URLRequest(url: URL(string: url)!)
-            request.httpMethod = sample.method
-            request.timeoutInterval = 10
-            for (name, value) in sample.headers { request.setValue(value, forHTTPHeaderField: name) }
-            if let form = sample.form {
-                request.httpBody = Data(formEncode(form.map { ($0.0, Self.shift($0.1, by: delta)) }).utf8)
-                request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-            } else if let raw = sample.rawBody {
-                request.httpBody = Data(raw.utf8)
-            }
-            guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
-                failures.append("\(sample.name): no response")
-                continue
-            }
-            compared += 1
-            var problems: [String] = []
-            if http.statusCode != sample.status { problems.append("status \(http.statusCode), recorded \(sample.status)") }
-            let contentType = http.value(forHTTPHeaderField: "Content-Type") ?? ""
-            let recordedType = sample.contentType.split(separator: ";").first.map(String.init) ?? ""
-            if !recordedType.isEmpty && !contentType.hasPrefix(recordedType) { problems.append("content type \(contentType), recorded \(sample.contentType)") }
-            // 72's body was recorded compressed (.body.gz); its gzip is checked by the in-process API tests.
-            if recordedType == "application/json", let directory = SharedConformance.directory,
-                let recorded = try? Data(contentsOf: directory.appendingPathComponent("api-samples/\(sample.name).json"))
-            {
-                if let expected = try? JSONSerialization.jsonObject(with: recorded), let got = try? JSONSerialization.jsonObject(with: data) {
-                    let nameKeyed = sample.path.hasSuffix("/status/flags") || sample.path.hasSuffix("/metadata") && !sample.path.contains("targets")
-                    problems += JSONShape.compare(expected: expected, got: got, path: "$", nameKeyedData: nameKeyed)
-                    problems += JSONShape.checkFormatting(String(decoding: data, as: UTF8.self))
-                } else {
-                    problems.append("body is not JSON: \(String(decoding: data.prefix(200), as: UTF8.self))")
+            """
+        }, arguments: ["--web.enable-admin-api", "--web.enable-lifecycle", "--web.enable-remote-write-receiver"]) { server in
+            let base = server.base
+            // Enough scrapes for 1m rates, and the self-metrics' request counters populated.
+            #expect(await eventually(within: 30) {
+                await httpGet(base + "/api/v1/query?query=count_over_time(app_websocket_connections%5B1m%5D)")?.1.contains(#""5""#) == true
+            })
+            let delta = Int64(Date().timeIntervalSince1970) - 1_795_719_298
+            var compared = 0
+            var failures: [String] = []
+            for sample in samples {
+                if Self.knownGaps[sample.name] != nil { continue }
+                var url = base + sample.path
+                let query = sample.query.map { ($0.0, Self.shift($0.1, by: delta)) }
+                if !query.isEmpty { url += "?" + formEncode(query) }
+                var request = URLRequest(url: URL(string: url)!)
+                request.httpMethod = sample.method
+                request.timeoutInterval = 10
+                for (name, value) in sample.headers { request.setValue(value, forHTTPHeaderField: name) }
+                if let form = sample.form {
+                    request.httpBody = Data(formEncode(form.map { ($0.0, Self.shift($0.1, by: delta)) }).utf8)
+                    request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+                } else if let raw = sample.rawBody {
+                    request.httpBody = Data(raw.utf8)
                 }
+                guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
+                    failures.append("\(sample.name): no response")
+                    continue
+                }
+                compared += 1
+                var problems: [String] = []
+                if http.statusCode != sample.status { problems.append("status \(http.statusCode), recorded \(sample.status)") }
+                let contentType = http.value(forHTTPHeaderField: "Content-Type") ?? ""
+                let recordedType = sample.contentType.split(separator: ";").first.map(String.init) ?? ""
+                if !recordedType.isEmpty && !contentType.hasPrefix(recordedType) { problems.append("content type \(contentType), recorded \(sample.contentType)") }
+                // 72's body was recorded compressed (.body.gz); its gzip is checked by the in-process API tests.
+                if recordedType == "application/json", let directory = SharedConformance.directory,
+                    let recorded = try? Data(contentsOf: directory.appendingPathComponent("api-samples/\(sample.name).json"))
+                {
+                    if let expected = try? JSONSerialization.jsonObject(with: recorded), let got = try? JSONSerialization.jsonObject(with: data) {
+                        let nameKeyed = sample.path.hasSuffix("/status/flags") || sample.path.hasSuffix("/metadata") && !sample.path.contains("targets")
+                        problems += JSONShape.compare(expected: expected, got: got, path: "$", nameKeyedData: nameKeyed)
+                        problems += JSONShape.checkFormatting(String(decoding: data, as: UTF8.self))
+                    } else {
+                        problems.append("body is not JSON: \(String(decoding: data.prefix(200), as: UTF8.self))")
+                    }
+                }
+                if !problems.isEmpty { failures.append("\(sample.name): \(problems.joined(separator: "; "))") }
             }
-            if !problems.isEmpty { failures.append("\(sample.name): \(problems.joined(separator: "; "))") }
+            SharedConformance.report("api-samples", passed: compared - failures.count, total: samples.count, skipped: Self.knownGaps.count)
+            #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
         }
-        SharedConformance.report("api-samples", passed: compared - failures.count, total: samples.count, skipped: Self.knownGaps.count)
-        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 }
 

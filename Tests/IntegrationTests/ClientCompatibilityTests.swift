@@ -17,28 +17,21 @@ struct ClientCompatibilityTests {
 
     /// metricsd scraping itself every second, with a few scrapes stored.
     static func withServer(_ body: (String) async throws -> Void) async throws {
-        let port = ServerProcess.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-clients-\(port)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("prometheus.yml")
-        try """
+        try await withMetricsd("clients", config: { port in
+            """
             global: {scrape_interval: 1s, scrape_timeout: 1s}
             scrape_configs:
               - job_name: metricsd
                 static_configs: [{targets: ['127.0.0.1:\(port)']}]
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess(
-            "metricsd",
-            arguments: ["--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)", "--storage.tsdb.path", directory.path + "/data"])
-        defer { server.stop() }
-        let base = "http://127.0.0.1:\(port)"
-        let scraped = await eventually(within: 20) {
-            await httpGet(base + "/api/v1/query?query=count_over_time(up%5B1m%5D)")?.1.contains(#""value":["#) == true
+            """
+        }) { server in
+            let scraped = await eventually(within: 20) {
+                await httpGet(server.base + "/api/v1/query?query=count_over_time(up%5B1m%5D)")?.1.contains(#""value":["#) == true
+            }
+            #expect(scraped)
+            try await Task.sleep(for: .seconds(2))
+            try await body(server.base)
         }
-        #expect(scraped)
-        try await Task.sleep(for: .seconds(2))
-        try await body(base)
     }
 
     @Test("promtool query instant, range, series and labels work against metricsd",

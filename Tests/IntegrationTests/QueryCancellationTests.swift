@@ -12,20 +12,9 @@ struct QueryCancellationTests {
 
     /// Runs `body` with the base URL of a ready metricsd that scrapes nothing (query timeout 10 minutes).
     static func withMetricsd(_ name: String, _ body: (String) async throws -> Void) async throws {
-        let port = ServerProcess.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-\(name)-\(port)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = directory.appendingPathComponent("metricsd.yml")
-        try "scrape_configs: []\n".write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess("metricsd", arguments: [
-            "--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)",
-            "--storage.tsdb.path", directory.appendingPathComponent("data").path, "--query.timeout", "10m",
-        ])
-        defer { server.stop() }
-        let base = "http://127.0.0.1:\(port)"
-        #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
-        try await body(base)
+        try await TestSupport.withMetricsd(name, config: { _ in "scrape_configs: []\n" }, arguments: ["--query.timeout", "10m"]) { server in
+            try await body(server.base)
+        }
     }
 
     /// `prometheus_engine_queries` from the self-metrics.

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+/// A running `metricsd` for a test: its port, base URL and data directory.
+public struct MetricsdInstance: Sendable {
+    public let port: Int
+    public let base: String
+    public let directory: URL
+}
+
+/// Starts the built `metricsd` on a free port with the configuration `config(port)` (written into a
+/// fresh temporary directory that also holds the store) and `arguments`, waits until it is ready, and
+/// runs `body`; the process is stopped and the directory removed afterwards.
+public func withMetricsd(
+    _ name: String, config: (Int) -> String, arguments: [String] = [], _ body: (MetricsdInstance) async throws -> Void
+) async throws {
+    let port = ServerProcess.freePort()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-\(name)-\(port)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("prometheus.yml")
+    try config(port).write(to: file, atomically: true, encoding: .utf8)
+    let server = try ServerProcess("metricsd", arguments: [
+        "--config.file", file.path, "--web.listen-address", "127.0.0.1:\(port)", "--storage.tsdb.path", directory.path + "/data",
+    ] + arguments)
+    defer { server.stop() }
+    let base = "http://127.0.0.1:\(port)"
+    #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
+    try await body(MetricsdInstance(port: port, base: base, directory: directory))
+}
