@@ -6,7 +6,9 @@ import FoundationNetworking
 /// A built executable of this package run as a child process, stopped when the test ends.
 public final class ServerProcess: @unchecked Sendable {
     public let process = Process()
-    public let output = Pipe()
+    /// Where the process's stdout and stderr go: a file, so a chatty process never blocks on a full
+    /// pipe and `log()` always returns everything it wrote.
+    private let logFile: URL
 
     /// `.build/debug/<name>` (or `$TOOLBOX_BIN_DIR/<name>`).
     public static func binary(_ name: String) -> URL {
@@ -21,8 +23,11 @@ public final class ServerProcess: @unchecked Sendable {
     public init(_ name: String, arguments: [String]) throws {
         process.executableURL = Self.binary(name)
         process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = output
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = handle
+        process.standardError = handle
         try process.run()
     }
 
@@ -40,9 +45,9 @@ public final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// Everything the process wrote so far (call after it stopped).
+    /// Everything the process wrote so far.
     public func log() -> String {
-        String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        String(decoding: (try? Data(contentsOf: logFile)) ?? Data(), as: UTF8.self)
     }
 
     deinit {
@@ -50,6 +55,7 @@ public final class ServerProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        try? FileManager.default.removeItem(at: logFile)
     }
 
     /// A TCP port that was free a moment ago on 127.0.0.1.
