@@ -42,6 +42,10 @@ struct Metricsd: AsyncParsableCommand {
             help: "How often the WAL is fsync'ed (Prometheus duration); 0s syncs on every commit. Commits always reach the kernel before they return, so a killed process loses nothing.")
     var walSyncInterval = "5s"
 
+    @Option(name: .customLong("storage.tsdb.future-tolerance"),
+            help: "How far ahead of the clock a sample may be dated (scraped, remote-written or produced by a rule); later ones are refused as out of bounds and counted.")
+    var futureTolerance = "10m"
+
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable reload via HTTP request (POST /-/reload).")
     var enableLifecycle = false
 
@@ -109,7 +113,7 @@ struct Metricsd: AsyncParsableCommand {
         [
             "config.file": configFile ?? "", "web.listen-address": listenAddress, "storage.tsdb.path": storagePath,
             "storage.tsdb.retention.time": retentionTime, "storage.tsdb.retention.size": retentionSize,
-            "storage.tsdb.wal-sync-interval": walSyncInterval, "web.enable-lifecycle": String(enableLifecycle),
+            "storage.tsdb.wal-sync-interval": walSyncInterval, "storage.tsdb.future-tolerance": futureTolerance, "web.enable-lifecycle": String(enableLifecycle),
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
             "query.lookback-delta": queryLookbackDelta, "log.level": logLevel,
@@ -131,6 +135,10 @@ struct Metricsd: AsyncParsableCommand {
             throw ValidationError("--storage.tsdb.wal-sync-interval: invalid duration \(walSyncInterval)")
         }
         options.wal.syncPolicy = sync.milliseconds == 0 ? .everyCommit : .interval(sync.duration)
+        guard let tolerance = PromDuration(parsing: futureTolerance) else {
+            throw ValidationError("--storage.tsdb.future-tolerance: invalid duration \(futureTolerance)")
+        }
+        options.head.clock = SampleClock(futureTolerance: tolerance.milliseconds)
         return options
     }
 

@@ -137,8 +137,11 @@ struct BlockTests {
             try appender.commit()
         }
         db.runMaintenance()
-        // With a 1-byte limit every block goes; the head (and its WAL) is never deleted.
-        #expect(db.blocks.isEmpty)
+        // Two blocks were written ([0, 2h) and [2h, 4h)); with a 1-byte limit every block but the
+        // newest goes. The newest block and the head (with its WAL) are never deleted.
+        #expect(db.stats.compactions == 2)
+        #expect(db.stats.retentionDeletions == 1)
+        #expect(db.blocks.map { $0.minTime / Self.hour } == [2])
         #expect(db.head.seriesCount == 1)
     }
 

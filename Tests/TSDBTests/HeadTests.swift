@@ -21,16 +21,45 @@ struct HeadTests {
         #expect(head.stats.samplesAppended == 2)
     }
 
-    @Test("out-of-order samples are refused and counted")
+    @Test("out-of-order samples and second values for a timestamp are refused and counted apart")
     func outOfOrder() throws {
         let head = Head()
         var appender = head.appender()
         try appender.append(["__name__": "a"], Sample(timestamp: 10, value: 1))
-        #expect(throws: AppendError.self) { try appender.append(["__name__": "a"], Sample(timestamp: 10, value: 2)) }
+        #expect(throws: AppendError.duplicate(labels: ["__name__": "a"], timestamp: 10)) {
+            try appender.append(["__name__": "a"], Sample(timestamp: 10, value: 2))
+        }
         try appender.commit()
         var late = head.appender()
-        #expect(throws: AppendError.self) { try late.append(["__name__": "a"], Sample(timestamp: 5, value: 2)) }
-        #expect(head.stats.outOfOrderSamples == 2)
+        #expect(throws: AppendError.outOfOrder(labels: ["__name__": "a"], timestamp: 5)) {
+            try late.append(["__name__": "a"], Sample(timestamp: 5, value: 2))
+        }
+        #expect(throws: AppendError.duplicate(labels: ["__name__": "a"], timestamp: 10)) {
+            try late.append(["__name__": "a"], Sample(timestamp: 10, value: 3))
+        }
+        #expect(head.stats.outOfOrderSamples == 1)
+        #expect(head.stats.duplicateSamples == 2)
+    }
+
+    @Test("the same sample again, timestamp and value, is accepted and stored once")
+    func exactDuplicate() throws {
+        let head = Head()
+        for _ in 0..<2 {
+            var appender = head.appender()
+            try appender.append(["__name__": "a"], Sample(timestamp: 10, value: 1))
+            try appender.append(["__name__": "a"], Sample(timestamp: 10, value: 1))
+            try appender.commit()
+        }
+        #expect(head.select([], from: 0, through: 100).first?.1 == [Sample(timestamp: 10, value: 1)])
+        #expect(head.stats.samplesAppended == 1)
+        #expect(head.stats.duplicateSamples == 0)
+        // NaN payloads compare by bits, as Prometheus compares them.
+        var nan = head.appender()
+        try nan.append(["__name__": "n"], Sample(timestamp: 10, value: StaleMarker.value))
+        try nan.commit()
+        var again = head.appender()
+        try again.append(["__name__": "n"], Sample(timestamp: 10, value: StaleMarker.value))
+        #expect(throws: AppendError.self) { try again.append(["__name__": "n"], Sample(timestamp: 10, value: .nan)) }
     }
 
     @Test("series cut a new chunk every 120 samples and read back across chunks")

@@ -48,6 +48,14 @@ public struct SelfMetrics: Sendable {
         family("prometheus_tsdb_head_series_created_total", "counter", "Total number of series created in the head.", [("", Double(stats.seriesCreated))])
         family("prometheus_tsdb_head_samples_appended_total", "counter", "Total number of appended samples.", [("{type=\"float\"}", Double(stats.samplesAppended))])
         family("prometheus_tsdb_out_of_order_samples_total", "counter", "Total number of out of order samples ingestion failed attempts.", [("{type=\"float\"}", Double(stats.outOfOrderSamples))])
+        family("prometheus_tsdb_out_of_bound_samples_total", "counter", "Total number of out of bound samples ingestion failed attempts.", [("{type=\"float\"}", Double(stats.outOfBoundsSamples))])
+        family("metricsd_tsdb_samples_refused_total", "counter", "Samples the head refused, by reason.", [
+            ("{reason=\"out_of_order\"}", Double(stats.outOfOrderSamples)),
+            ("{reason=\"too_old\"}", Double(stats.outOfBoundsSamples - stats.tooFarInFutureSamples)),
+            ("{reason=\"too_far_in_future\"}", Double(stats.tooFarInFutureSamples)),
+            ("{reason=\"duplicate_timestamp\"}", Double(stats.duplicateSamples)),
+        ])
+        family("metricsd_tsdb_wal_replay_skipped_samples_total", "counter", "WAL samples replay could not apply (ahead of the clock, or not newer than their series).", [("", Double(stats.replaySkippedSamples))])
 
         family("prometheus_tsdb_head_min_time", "gauge", "Minimum time bound of the head block.", [("", Double(head.minTime == Int64.max ? 0 : head.minTime))])
         family("prometheus_tsdb_head_max_time", "gauge", "Maximum timestamp of the head block.", [("", Double(head.maxTime == Int64.min ? 0 : head.maxTime))])

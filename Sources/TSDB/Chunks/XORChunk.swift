@@ -63,12 +63,14 @@ public struct XORAppender: Sendable {
             writer.write(bits: value.bitPattern, count: 64)
             minTime = timestamp
         case 1:
-            timeDelta = timestamp - lastTimestamp
+            // Deltas wrap rather than trap (timestamps may span all of Int64); the decoder wraps
+            // the same way, so every pair of timestamps round-trips.
+            timeDelta = timestamp &- lastTimestamp
             writeUvarint(UInt64(bitPattern: timeDelta))
             writeValue(value)
         default:
-            let delta = timestamp - lastTimestamp
-            let deltaOfDelta = delta - timeDelta
+            let delta = timestamp &- lastTimestamp
+            let deltaOfDelta = delta &- timeDelta
             timeDelta = delta
             writeDeltaOfDelta(deltaOfDelta)
             writeValue(value)
@@ -169,7 +171,7 @@ public struct XORIterator {
         case 1:
             guard let delta = readUvarint(&reader) else { return .failure(.corrupt("truncated second timestamp")) }
             timeDelta = Int64(bitPattern: delta)
-            timestamp += timeDelta
+            timestamp &+= timeDelta
             guard readValue(&reader) else { return .failure(.corrupt("truncated value")) }
         default:
             var prefix = 0

@@ -26,9 +26,9 @@ extension DB {
         let minTime = head.minTime
         let maxTime = head.maxTime
         guard minTime != Int64.max, maxTime != Int64.min else { return false }
-        let start = minTime.floorDivided(by: range) * range
-        let end = start + range
-        guard force || maxTime - start > range * 3 / 2 else { return false }
+        let start = minTime.windowStart(range)
+        let end = minTime.windowEnd(range)
+        guard force || maxTime.saturatingSubtract(start) > range * 3 / 2 else { return false }
         guard !force || maxTime >= start else { return false }
         var writer = try BlockWriter(parent: path, minTime: start, maxTime: end, encoding: options.encoding)
         do {
@@ -70,14 +70,14 @@ extension DB {
         let headStart = head.minTime
         for range in ranges.dropFirst() {
             var windows: [Int64: [Block]] = [:]
-            for block in blocks where block.maxTime - block.minTime < range {
-                let window = block.minTime.floorDivided(by: range)
+            for block in blocks where block.maxTime.saturatingSubtract(block.minTime) < range {
+                let window = block.minTime.windowStart(range)
                 // A block straddling the window's end stays where it is.
-                guard block.maxTime <= (window + 1) * range else { continue }
+                guard block.maxTime <= block.minTime.windowEnd(range) else { continue }
                 windows[window, default: []].append(block)
             }
             for (window, members) in windows.sorted(by: { $0.key < $1.key }) where members.count > 1 {
-                let end = (window + 1) * range
+                let end = window.saturatingAdd(range)
                 guard headStart == Int64.max || headStart >= end else { continue }
                 try merge(members, minTime: members.map(\.minTime).min()!, maxTime: members.map(\.maxTime).max()!)
                 return true
@@ -145,21 +145,28 @@ extension DB {
     }
 
     /// Deletes blocks past the retention time, then the oldest blocks while the store (blocks and
-    /// WAL) exceeds the retention size.
+    /// WAL) exceeds the retention size. The newest block is never deleted.
+    ///
+    /// Time is measured back from the newest sample, as in Prometheus, but never from later than the
+    /// clock: a block planted in the future (an import, or data from before sample bounds existed)
+    /// cannot make every current block look expired.
     func applyRetention() throws {
-        let newest = max(head.maxTime, blocks.map { $0.maxTime - 1 }.max() ?? Int64.min)
+        var newest = max(head.maxTime, blocks.map { $0.maxTime - 1 }.max() ?? Int64.min)
         guard newest != Int64.min else { return }
-        var expired = blocks.filter { $0.maxTime <= newest - options.retentionTime }
+        if let clock = options.head.clock { newest = min(newest, clock.now()) }
+        let candidates = blocks.sorted { $0.maxTime < $1.maxTime }.dropLast()
+        let cutoff = newest.saturatingSubtract(options.retentionTime)
+        var expired = candidates.filter { $0.maxTime <= cutoff }
         if options.retentionSize > 0 {
             var total = sizeOnDisk - expired.reduce(0) { $0 + $1.sizeOnDisk }
-            for block in blocks where !expired.contains(where: { $0.directory == block.directory }) {
+            for block in candidates.sorted(by: { $0.minTime < $1.minTime }) where !expired.contains(where: { $0.directory == block.directory }) {
                 guard total > options.retentionSize else { break }
                 expired.append(block)
                 total -= block.sizeOnDisk
             }
         }
         guard !expired.isEmpty else { return }
-        replaceBlocks(removing: expired, adding: [])
+        replaceBlocks(removing: Array(expired), adding: [])
         for block in expired {
             try FileIO.removeTree(block.directory)
             logger.info("block deleted by retention", metadata: ["block": "\(block.meta.ulid)", "max_time": "\(block.maxTime)"])

@@ -66,11 +66,10 @@ public final class DB: Appendable, Sendable {
         replayReport = report
         statistics.replaySeconds.store(UInt64(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000), ordering: .relaxed)
         try wal.startWriting()
-        // Samples older than the newest block belong to it already (a crash between writing a
-        // block and truncating the WAL replays them again); drop them from the head.
-        if let newest = blocks.map(\.maxTime).max(), head.minTime < newest {
-            head.truncate(before: newest)
-        }
+        // The head keeps every sample the WAL replayed, even where a block's range covers it: a
+        // block's range says where its samples may lie, not that it holds these (an imported block
+        // spans to the end of its range), and queries and compaction merge overlaps. A crash
+        // between writing a block and checkpointing the WAL only leaves the same samples twice.
     }
 
     public func appender() -> HeadAppender { head.appender() }

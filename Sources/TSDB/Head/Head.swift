@@ -8,10 +8,29 @@ public struct HeadOptions: Sendable {
     public var chunkRange: Int64 = 2 * 3_600_000
     /// How far behind a series' newest sample a late sample may still be accepted (0: none).
     public var outOfOrderWindow: Int64 = 0
+    /// The wall clock the head's sample bounds are measured against; nil for tools and tests over
+    /// synthetic time, which then have only the bound behind the head's newest sample.
+    public var clock: SampleClock?
 
-    public init(chunkRange: Int64 = 2 * 3_600_000, outOfOrderWindow: Int64 = 0) {
+    public init(chunkRange: Int64 = 2 * 3_600_000, outOfOrderWindow: Int64 = 0, clock: SampleClock? = nil) {
         self.chunkRange = chunkRange
         self.outOfOrderWindow = outOfOrderWindow
+        self.clock = clock
+    }
+}
+
+/// The wall clock behind the head's sample bounds, as Prometheus bounds scrapes: a sample more than
+/// `futureTolerance` ahead of now is refused (one sample from year 3000 would otherwise make the
+/// head look hours old to compaction and retention), and an empty head refuses samples older than
+/// half a chunk range before now, as a running one refuses them behind its newest sample.
+public struct SampleClock: Sendable {
+    /// How far ahead of now a sample may lie (Prometheus's scrape bound is 10 minutes).
+    public var futureTolerance: Int64
+    public var now: @Sendable () -> Int64
+
+    package init(futureTolerance: Int64 = 10 * 60_000, now: @escaping @Sendable () -> Int64 = { Timestamps.now() }) {
+        self.futureTolerance = futureTolerance
+        self.now = now
     }
 }
 
@@ -101,6 +120,21 @@ public final class Head: Appendable, Sendable {
 
     public var minTime: Int64 { minTimeValue.load(ordering: .relaxed) }
     public var maxTime: Int64 { maxTimeValue.load(ordering: .relaxed) }
+
+    /// The timestamps an appender created now may write, as Prometheus's head bounds them: from half
+    /// a chunk range (or the out-of-order window, if wider) behind the newest sample, to the clock's
+    /// future tolerance. Anything outside is out of bounds.
+    func appendableRange() -> ClosedRange<Int64> {
+        let now = options.clock?.now()
+        // Int64.min and Int64.max themselves are the store's "no sample" sentinels (and the end of a
+        // block range must fit after its newest sample), so neither is ever a sample's time.
+        let upper = now.map { $0.saturatingAdd(options.clock!.futureTolerance) }.map { min($0, Int64.max - 1) } ?? Int64.max - 1
+        let newest = maxTime
+        let reference = newest != Int64.min ? newest : (now ?? Int64.min)
+        let behind = max(options.chunkRange / 2, options.outOfOrderWindow)
+        let lower = max(Int64.min + 1, reference.saturatingSubtract(behind))
+        return min(lower, upper)...upper
+    }
 
     func shard(for labels: Labels) -> Shard {
         shards[Int(labels.stableHash % UInt64(shards.count))]
@@ -221,6 +255,10 @@ public final class Head: Appendable, Sendable {
         var maxRef: SeriesRef = 0
         var unknownRefs = 0
         var rejected = 0
+        var outOfBounds = 0
+        // Samples the WAL holds from before sample bounds existed (a year-3000 sample, say) would
+        // make the head look far ahead of the clock: they are skipped as ingest would refuse them.
+        let latest = options.clock.map { $0.now().saturatingAdd($0.futureTolerance) } ?? Int64.max - 1
         var low = Int64.max
         var high = Int64.min
         let chunkRange = options.chunkRange
@@ -232,6 +270,8 @@ public final class Head: Appendable, Sendable {
             switch record {
             case .series(let entries):
                 for (ref, labels) in entries {
+                    // References are handed out in sequence; a larger one cannot be ours.
+                    guard ref < 1 << 40 else { unknownRefs += 1; continue }
                     let shared = intern(labels)
                     let shard = shard(for: shared)
                     let series = shard.state.withLock { state -> MemSeries in
@@ -242,7 +282,6 @@ public final class Head: Appendable, Sendable {
                     }
                     register(series)
                     series.walLogged = true
-                    guard ref < 1 << 40 else { unknownRefs += 1; continue }
                     if Int(ref) >= byRef.count { byRef.append(contentsOf: repeatElement(nil, count: Int(ref) + 1 - byRef.count)) }
                     byRef[Int(ref)] = series
                     maxRef = max(maxRef, ref)
@@ -252,6 +291,7 @@ public final class Head: Appendable, Sendable {
                 for (ref, sample) in entries {
                     guard let series = lookup(ref) else { unknownRefs += 1; continue }
                     let t = sample.timestamp
+                    guard t <= latest else { outOfBounds += 1; continue }
                     if t > series.maxTime {
                         guard (try? series.append(sample, chunkRange: chunkRange)) != nil else { rejected += 1; continue }
                     } else if window > 0 && t > series.maxTime - window && series.insertOutOfOrder(sample) {
@@ -265,6 +305,7 @@ public final class Head: Appendable, Sendable {
             case .chunks(let entries):
                 for (ref, chunk) in entries {
                     guard let series = lookup(ref) else { unknownRefs += 1; continue }
+                    guard let last = try? chunk.samples().last, last.timestamp <= latest else { outOfBounds += 1; continue }
                     try? series.attach(chunk)
                     if let last = series.closed.last {
                         low = min(low, last.minTime)
@@ -287,6 +328,11 @@ public final class Head: Appendable, Sendable {
         ]
         if unknownRefs > 0 { metadata["samples_for_unknown_series"] = "\(unknownRefs)" }
         if rejected > 0 { metadata["samples_out_of_order"] = "\(rejected)" }
+        if outOfBounds > 0 { metadata["samples_ahead_of_clock_skipped"] = "\(outOfBounds)" }
+        statistics.replaySkippedSamples.add(UInt64(rejected + outOfBounds), ordering: .relaxed)
+        if rejected + outOfBounds > 0 {
+            logger.warning("WAL replay skipped samples it could not apply", metadata: metadata)
+        }
         logger.info("WAL replayed", metadata: metadata)
         return report
     }
@@ -336,6 +382,12 @@ public final class Head: Appendable, Sendable {
 public final class HeadStatistics: Sendable {
     let samplesAppended = Atomic<UInt64>(0)
     let outOfOrderSamples = Atomic<UInt64>(0)
+    let outOfBoundsSamples = Atomic<UInt64>(0)
+    /// Of `outOfBoundsSamples`, those ahead of the clock's future tolerance.
+    let tooFarInFutureSamples = Atomic<UInt64>(0)
+    let duplicateSamples = Atomic<UInt64>(0)
+    /// WAL records' samples that replay could not apply (out of bounds, or not after the series' newest).
+    let replaySkippedSamples = Atomic<UInt64>(0)
     let outOfOrderAccepted = Atomic<UInt64>(0)
     let seriesCreated = Atomic<UInt64>(0)
     let seriesRemoved = Atomic<UInt64>(0)
@@ -344,6 +396,10 @@ public final class HeadStatistics: Sendable {
     public struct Snapshot: Sendable {
         public var samplesAppended: UInt64
         public var outOfOrderSamples: UInt64
+        public var outOfBoundsSamples: UInt64
+        public var tooFarInFutureSamples: UInt64
+        public var duplicateSamples: UInt64
+        public var replaySkippedSamples: UInt64
         public var outOfOrderAccepted: UInt64
         public var seriesCreated: UInt64
         public var seriesRemoved: UInt64
@@ -354,6 +410,10 @@ public final class HeadStatistics: Sendable {
         Snapshot(
             samplesAppended: samplesAppended.load(ordering: .relaxed),
             outOfOrderSamples: outOfOrderSamples.load(ordering: .relaxed),
+            outOfBoundsSamples: outOfBoundsSamples.load(ordering: .relaxed),
+            tooFarInFutureSamples: tooFarInFutureSamples.load(ordering: .relaxed),
+            duplicateSamples: duplicateSamples.load(ordering: .relaxed),
+            replaySkippedSamples: replaySkippedSamples.load(ordering: .relaxed),
             outOfOrderAccepted: outOfOrderAccepted.load(ordering: .relaxed),
             seriesCreated: seriesCreated.load(ordering: .relaxed),
             seriesRemoved: seriesRemoved.load(ordering: .relaxed),

@@ -7,59 +7,93 @@ public struct HeadAppender: Appender {
     private var pending: [(MemSeries, Sample)] = []
     /// Identifies this transaction in `MemSeries.pendingTransaction`.
     private var transaction: UInt64
+    /// The timestamps this transaction may write, fixed when it starts (as Prometheus's appender
+    /// fixes its minimum valid time), so one transaction's samples are judged alike.
+    private var bounds: ClosedRange<Int64>
 
     init(head: Head) {
         self.head = head
         transaction = head.nextTransaction()
+        bounds = head.appendableRange()
     }
 
-    /// Buffers a sample. Throws `AppendError.outOfOrder` when it is not newer than what the series
-    /// holds (or, with an out-of-order window, older than the window), counting it.
+    /// Buffers a sample. Throws `AppendError` when the sample is out of bounds, not newer than what
+    /// the series holds (or older than the out-of-order window), or a second value for a timestamp
+    /// the series has, counting it. A sample equal to the series' newest one, timestamp and value,
+    /// is accepted and dropped, so a retried request succeeds.
     public mutating func append(_ labels: Labels, _ sample: Sample) throws {
         _ = try appendReturningRef(labels, sample)
     }
 
     public mutating func appendReturningRef(_ labels: Labels, _ sample: Sample) throws -> SeriesRef? {
+        try checkBounds(sample, labels: labels)
         let shard = head.shard(for: labels)
         let transaction = self.transaction
-        let (series, accepted) = shard.state.withLock { state in
+        let (series, verdict) = shard.state.withLock { state in
             let series = head.getOrCreate(labels, in: &state).0
             return (series, Self.check(series, sample, transaction: transaction, window: head.options.outOfOrderWindow))
         }
-        try add(series, accepted: accepted, sample)
+        try add(series, verdict, sample)
         return series.ref
     }
 
     public mutating func append(ref: SeriesRef, _ sample: Sample) throws -> Bool {
         guard let series = head.series(ref: ref) else { return false }
+        try checkBounds(sample, labels: series.labels)
         let transaction = self.transaction
         let window = head.options.outOfOrderWindow
-        let accepted = head.shard(for: series.labels).state.withLock { _ in
+        let verdict = head.shard(for: series.labels).state.withLock { _ in
             Self.check(series, sample, transaction: transaction, window: window)
         }
-        try add(series, accepted: accepted, sample)
+        try add(series, verdict, sample)
         return true
+    }
+
+    @inline(__always)
+    private func checkBounds(_ sample: Sample, labels: Labels) throws {
+        guard !bounds.contains(sample.timestamp) else { return }
+        head.statistics.outOfBoundsSamples.add(1, ordering: .relaxed)
+        if sample.timestamp > bounds.upperBound { head.statistics.tooFarInFutureSamples.add(1, ordering: .relaxed) }
+        throw AppendError.outOfBounds(labels: labels, timestamp: sample.timestamp)
+    }
+
+    /// What `check` made of a sample.
+    private enum Verdict {
+        case accepted, sameAsNewest, outOfOrder, duplicate
     }
 
     /// Under the series' shard lock: whether `sample` is newer than what the series holds and what
     /// this transaction buffered for it (or within the out-of-order window), recording it if so.
-    private static func check(_ series: MemSeries, _ sample: Sample, transaction: UInt64, window: Int64) -> Bool {
-        let ownPending = series.pendingTransaction == transaction ? series.pendingNewest : Int64.min
-        let newest = max(series.maxTime, ownPending)
-        if sample.timestamp <= newest {
-            return window > 0 && newest != Int64.min && sample.timestamp > newest - window
+    private static func check(_ series: MemSeries, _ sample: Sample, transaction: UInt64, window: Int64) -> Verdict {
+        let ownPending = series.pendingTransaction == transaction && series.pendingNewest > series.maxTime
+        let newest = ownPending ? series.pendingNewest : series.maxTime
+        if sample.timestamp == newest && newest != Int64.min {
+            // Prometheus's rule: the same value again is no error (a retry), another one is.
+            let newestValue = ownPending ? series.pendingValue : series.lastValue
+            return newestValue.bitPattern == sample.value.bitPattern ? .sameAsNewest : .duplicate
+        }
+        if sample.timestamp < newest {
+            return window > 0 && sample.timestamp > newest - window ? .accepted : .outOfOrder
         }
         series.pendingTransaction = transaction
         series.pendingNewest = sample.timestamp
-        return true
+        series.pendingValue = sample.value
+        return .accepted
     }
 
-    private mutating func add(_ series: MemSeries, accepted: Bool, _ sample: Sample) throws {
-        guard accepted else {
+    private mutating func add(_ series: MemSeries, _ verdict: Verdict, _ sample: Sample) throws {
+        switch verdict {
+        case .accepted:
+            pending.append((series, sample))
+        case .sameAsNewest:
+            return
+        case .outOfOrder:
             head.statistics.outOfOrderSamples.add(1, ordering: .relaxed)
             throw AppendError.outOfOrder(labels: series.labels, timestamp: sample.timestamp)
+        case .duplicate:
+            head.statistics.duplicateSamples.add(1, ordering: .relaxed)
+            throw AppendError.duplicate(labels: series.labels, timestamp: sample.timestamp)
         }
-        pending.append((series, sample))
     }
 
     /// Logs the transaction to the WAL, then applies it. When the WAL write fails (a full disk),
@@ -68,6 +102,7 @@ public struct HeadAppender: Appender {
         defer {
             pending.removeAll(keepingCapacity: true)
             transaction = head.nextTransaction()
+            bounds = head.appendableRange()
         }
         guard !pending.isEmpty else { return }
         let batch = pending
@@ -130,10 +165,39 @@ public struct HeadAppender: Appender {
     public mutating func rollback() {
         pending.removeAll(keepingCapacity: true)
         transaction = head.nextTransaction()
+        bounds = head.appendableRange()
     }
 }
 
-/// Why a sample was refused.
-public enum AppendError: Error, Sendable, Equatable {
+/// Why a sample was refused, with Prometheus's texts (`storage.ErrOutOfOrderSample`, …).
+public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Older than the series' newest sample (beyond the out-of-order window, if any).
     case outOfOrder(labels: Labels, timestamp: Int64)
+    /// Older than the head accepts, or too far ahead of the clock.
+    case outOfBounds(labels: Labels, timestamp: Int64)
+    /// A second, different value for a timestamp the series already has.
+    case duplicate(labels: Labels, timestamp: Int64)
+
+    /// The refusal's kind as Prometheus words it.
+    public var reason: String {
+        switch self {
+        case .outOfOrder: "out of order sample"
+        case .outOfBounds: "out of bounds"
+        case .duplicate: "duplicate sample for timestamp"
+        }
+    }
+
+    public var labels: Labels {
+        switch self {
+        case .outOfOrder(let labels, _), .outOfBounds(let labels, _), .duplicate(let labels, _): labels
+        }
+    }
+
+    public var timestamp: Int64 {
+        switch self {
+        case .outOfOrder(_, let timestamp), .outOfBounds(_, let timestamp), .duplicate(_, let timestamp): timestamp
+        }
+    }
+
+    public var description: String { "\(reason) for series \(labels) at \(timestamp)" }
 }

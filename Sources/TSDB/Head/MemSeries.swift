@@ -13,8 +13,9 @@ final class MemSeries: @unchecked Sendable {
     /// Closed chunks with their time range, oldest first.
     @exclusivity(unchecked) var closed: [(chunk: XORChunk, minTime: Int64, maxTime: Int64)] = []
     @exclusivity(unchecked) var open = XORAppender()
-    /// The newest in-order timestamp, `Int64.min` before the first sample.
+    /// The newest in-order timestamp, `Int64.min` before the first sample, and its value.
     @exclusivity(unchecked) var maxTime = Int64.min
+    @exclusivity(unchecked) var lastValue: Double = 0
     /// Where the open chunk must end: chunks never span a block boundary, so the head can hand
     /// whole chunks to a block and drop them.
     @exclusivity(unchecked) var chunkEnd = Int64.min
@@ -26,6 +27,7 @@ final class MemSeries: @unchecked Sendable {
     /// timestamp: an appender checks order against its own pending samples without a dictionary.
     @exclusivity(unchecked) var pendingTransaction: UInt64 = 0
     @exclusivity(unchecked) var pendingNewest = Int64.min
+    @exclusivity(unchecked) var pendingValue: Double = 0
 
     init(ref: SeriesRef, labels: Labels) {
         self.ref = ref
@@ -47,10 +49,11 @@ final class MemSeries: @unchecked Sendable {
             closeOpenChunk()
         }
         if open.count == 0 {
-            chunkEnd = (sample.timestamp.floorDivided(by: chunkRange) + 1) * chunkRange
+            chunkEnd = sample.timestamp.windowEnd(chunkRange)
         }
         try open.append(sample.timestamp, sample.value)
         maxTime = sample.timestamp
+        lastValue = sample.value
     }
 
     /// Inserts a sample older than `maxTime` (the caller checked the window). Duplicates are refused.
@@ -79,6 +82,7 @@ final class MemSeries: @unchecked Sendable {
         closeOpenChunk()
         closed.append((chunk, first.timestamp, last.timestamp))
         maxTime = last.timestamp
+        lastValue = last.value
     }
 
     /// Every sample in `mint...maxt`, in time order, out-of-order ones merged in.
@@ -127,11 +131,3 @@ final class MemSeries: @unchecked Sendable {
 
 /// A series' identity within one store, stable while the process runs and across WAL replay.
 public typealias SeriesRef = UInt64
-
-extension Int64 {
-    /// Division rounding toward negative infinity.
-    func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
-    }
-}

@@ -31,6 +31,7 @@ struct Import: ParsableCommand {
         print("imported \(importer.samples) samples of \(importer.series.count) series into \(importer.blocksWritten) block(s) in \(dataDirectory)")
         print("read+parse \(readTime), write blocks \(writeTime)")
         if importer.rejected > 0 { print("skipped \(importer.rejected) samples out of order or without a timestamp") }
+        if importer.tooNew > 0 { print("skipped \(importer.tooNew) samples dated more than 10 minutes ahead of now") }
     }
 }
 
@@ -54,7 +55,7 @@ struct Importer {
         }
 
         func append(_ timestamp: Int64, _ value: Double, range: Int64) throws {
-            let start = timestamp.floorDividedBy(range) * range
+            let start = timestamp.windowStart(range)
             if start != currentStart || current.count >= 60_000 {
                 flush()
                 currentStart = start
@@ -76,10 +77,19 @@ struct Importer {
     private var last: Int = -1
     var samples = 0
     var rejected = 0
+    /// Samples dated after `latest`, refused so that no block lands in the future.
+    var tooNew = 0
     var blocksWritten = 0
+    /// The newest sample timestamp seen per block range start: a block's maxTime is what its
+    /// samples cover, not the end of its range (a block reaching into the future would hold the
+    /// head's later samples too, as far as readers of block ranges can tell).
+    private var newestByRange: [Int64: Int64] = [:]
+    /// The newest timestamp accepted: 10 minutes ahead of the wall clock, as metricsd's own bound.
+    let latest: Int64
 
-    init(range: Int64) {
+    init(range: Int64, latest: Int64 = Timestamps.now().saturatingAdd(10 * 60_000)) {
         self.range = range
+        self.latest = latest
     }
 
     mutating func read(path: String) throws {
@@ -126,10 +136,16 @@ struct Importer {
             rejected += 1
             return
         }
+        guard timestamp <= latest else {
+            tooNew += 1
+            return
+        }
         let id = seriesID(&parser)
         do {
             try series[id].append(timestamp, parser.value, range: range)
             samples += 1
+            let start = timestamp.windowStart(range)
+            newestByRange[start] = max(newestByRange[start] ?? Int64.min, timestamp)
         } catch {
             rejected += 1
         }
@@ -177,7 +193,8 @@ struct Importer {
     mutating func writeBlocks(into directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for start in rangeStarts {
-            var writer = try BlockWriter(parent: directory, minTime: start, maxTime: start + range)
+            let end = min(start.saturatingAdd(range), (newestByRange[start] ?? start).saturatingAdd(1))
+            var writer = try BlockWriter(parent: directory, minTime: start, maxTime: end)
             for buffer in series where buffer.ranges[start] != nil {
                 try writer.add(buffer.labels, try samples(of: buffer, in: start))
                 buffer.ranges[start] = nil
@@ -185,12 +202,5 @@ struct Importer {
             _ = try writer.finish()
             blocksWritten += 1
         }
-    }
-}
-
-extension Int64 {
-    func floorDividedBy(_ divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }
