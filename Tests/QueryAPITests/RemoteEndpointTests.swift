@@ -38,6 +38,38 @@ struct RemoteEndpointTests {
         #expect(throws: ProtobufReader.Failure.self) { try RemoteWriteRequest.decode([0x0a, 0x05, 0x01]) }
     }
 
+    static func write(_ client: any TestClientProtocol, _ series: [RemoteTimeSeries]) async throws -> (HTTPResponse.Status, String) {
+        let body = ByteBuffer(bytes: Snappy.compress(RemoteWriteRequest(timeseries: series).encode()))
+        return try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: body) { response in
+            (response.status, String(buffer: response.body))
+        }
+    }
+
+    @Test("a request mixing good and bad samples stores the good ones and answers 400 naming the bad")
+    func partialWrite() async throws {
+        try await Self.withAPI { client, db in
+            let first = try await Self.write(client, [
+                RemoteTimeSeries(labels: [("__name__", "m"), ("s", "a")], samples: [Sample(timestamp: 1000, value: 1), Sample(timestamp: 2000, value: 2)]),
+            ])
+            #expect(first.0 == .noContent)
+            let (status, body) = try await Self.write(client, [
+                // out of order, then a second value for a stored timestamp, then a good one
+                RemoteTimeSeries(labels: [("__name__", "m"), ("s", "a")], samples: [
+                    Sample(timestamp: 500, value: 1), Sample(timestamp: 2000, value: 9), Sample(timestamp: 3000, value: 3),
+                ]),
+                RemoteTimeSeries(labels: [("job", "nameless")], samples: [Sample(timestamp: 3000, value: 1)]),
+                RemoteTimeSeries(labels: [("__name__", "m"), ("s", "b")], samples: [Sample(timestamp: 3000, value: 4)]),
+            ])
+            #expect(status == .badRequest)
+            #expect(body.hasPrefix("3 sample(s) refused, the rest stored: out of order sample for series"), "\(body)")
+            #expect(body.contains("duplicate sample for timestamp"))
+            #expect(body.contains("series without a metric name"))
+            let stored = try db.select([try Matcher(.equal, "__name__", "m")], from: 0, through: 5000)
+            #expect(stored.map { $0.1.map(\.timestamp) } == [[1000, 2000, 3000], [3000]])
+            #expect(stored.first?.1.map(\.value) == [1, 2, 3])
+        }
+    }
+
     @Test("written samples are stored and read back; garbage and out-of-order writes are refused with 400")
     func writeThenRead() async throws {
         try await Self.withAPI { client, db in
@@ -48,10 +80,11 @@ struct RemoteEndpointTests {
                 #expect(response.status == .noContent)
             }
             #expect(try db.select([try Matcher(.equal, "cluster", "eu")], from: 0, through: 5000).first?.1.count == 2)
-            // The same samples again are out of order: the whole request is refused.
+            // The same request again (a sender's retry) is accepted, and stores nothing twice.
             try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: ByteBuffer(bytes: Snappy.compress(write.encode()))) { response in
-                #expect(response.status == .badRequest)
+                #expect(response.status == .noContent)
             }
+            #expect(try db.select([try Matcher(.equal, "cluster", "eu")], from: 0, through: 5000).first?.1.count == 2)
             try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: ByteBuffer(string: "not-protobuf")) { response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body) == "snappy: corrupt input\n")

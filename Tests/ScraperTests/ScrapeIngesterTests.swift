@@ -232,3 +232,34 @@ struct TargetTests {
         #expect(PromDuration(parsing: text) == nil)
     }
 }
+
+@Suite("Scrape ingestion into the head's bounds")
+struct ScrapeBoundsTests {
+    @Test("a scraped sample dated far ahead (year 3000) is dropped as out of bounds; the rest of the scrape is stored")
+    func futureTimestamp() throws {
+        let now: Int64 = 1_800_000_000_000
+        let head = Head(options: HeadOptions(clock: SampleClock(now: { now })))
+        let config = ScrapeConfig(jobName: "node")
+        var ingester = ScrapeIngester(target: try ScrapeIngesterTests.target(config), config: config)
+        var appender = head.appender()
+        let body = "future_metric 1 32503680000000\nold_metric 1 1000\nlive_metric 2\n"
+        let report = try ingester.ingest(Array(body.utf8), format: .prometheusText, timestamp: now, into: &appender)
+        try appender.commit()
+        #expect(report.outOfBounds == 2)
+        #expect(report.outOfOrder == 0)
+        #expect(head.series([]).map { $0[LabelNames.metricName] } == ["live_metric"])
+        #expect(head.maxTime == now)
+        // The same explicit timestamp and value again (a target that repeats its sample) is no
+        // refusal; a new value at that timestamp is a duplicate.
+        let repeated = "stamped 1 \(now - 1000)\n"
+        var first = head.appender()
+        _ = try ingester.ingest(Array(repeated.utf8), format: .prometheusText, timestamp: now + 1, into: &first)
+        try first.commit()
+        var second = head.appender()
+        let again = try ingester.ingest(Array(repeated.utf8), format: .prometheusText, timestamp: now + 2, into: &second)
+        #expect(again.outOfOrder + again.outOfBounds + again.duplicateTimestamp == 0)
+        var third = head.appender()
+        let changed = try ingester.ingest(Array("stamped 2 \(now - 1000)\n".utf8), format: .prometheusText, timestamp: now + 3, into: &third)
+        #expect(changed.duplicateTimestamp == 1)
+    }
+}

@@ -52,6 +52,18 @@ struct HeadTests {
         }
         #expect(head.select([], from: 0, through: 100).first?.1 == [Sample(timestamp: 10, value: 1)])
         #expect(head.stats.samplesAppended == 1)
+        // An older sample sent again, as a retried batch sends it, is no refusal either; another
+        // value at that timestamp is out of order.
+        var newer = head.appender()
+        try newer.append(["__name__": "a"], Sample(timestamp: 20, value: 2))
+        try newer.commit()
+        var resend = head.appender()
+        try resend.append(["__name__": "a"], Sample(timestamp: 10, value: 1))
+        #expect(throws: AppendError.outOfOrder(labels: ["__name__": "a"], timestamp: 10)) {
+            try resend.append(["__name__": "a"], Sample(timestamp: 10, value: 5))
+        }
+        try resend.commit()
+        #expect(head.select([], from: 0, through: 100).first?.1.count == 2)
         #expect(head.stats.duplicateSamples == 0)
         // NaN payloads compare by bits, as Prometheus compares them.
         var nan = head.appender()

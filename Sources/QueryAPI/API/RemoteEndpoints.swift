@@ -40,8 +40,12 @@ struct RemoteEndpoints: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// Appends every sample in one transaction: all or nothing, as Prometheus does; a rejected
-    /// sample (out of order, invalid labels) fails the request with 400, which senders do not retry.
+    /// Stores every valid sample of the request and answers with Prometheus's status for what was
+    /// refused: 204 when nothing was, 400 (which senders do not retry) when a series had invalid
+    /// labels or a sample was out of order, out of bounds or a second value for its timestamp, 500
+    /// when the store could not commit. Unlike Prometheus 2.42, which drops the whole request on
+    /// one bad sample, the valid samples are kept either way; a sample equal to the one stored
+    /// (a retried request) is no refusal.
     private func write(_ request: Request) async -> Response {
         guard writeEnabled else {
             return Self.text("remote write receiver needs to be enabled with --web.enable-remote-write-receiver", .notFound)
@@ -53,37 +57,64 @@ struct RemoteEndpoints: Sendable {
             return Self.text("\(error)", .badRequest)
         }
         let db = self.db
+        let refusals: Refusals
         do {
-            try await Storage.run {
-                var appender = db.appender()
-                do {
-                    for series in decoded.timeseries {
-                        let labels = try Self.labels(series)
-                        for sample in series.samples { try appender.append(labels, sample) }
-                    }
-                    try appender.commit()
-                } catch let error as AppendError {
-                    appender.rollback()
-                    guard case .outOfOrder(let labels, let timestamp) = error else { throw APIError(.badData, "\(error)") }
-                    throw APIError(.badData, "out of order sample for series \(labels) at \(timestamp)")
-                } catch let error as RemoteFailure {
-                    appender.rollback()
-                    throw APIError(.badData, error.description)
-                } catch {
-                    appender.rollback()
-                    throw error
-                }
-            }
-        } catch let error as APIError where error.kind == .badData {
-            return Self.text(error.message, .badRequest)
+            refusals = try await Storage.run { try Self.append(decoded, to: db) }
         } catch {
             return Self.text("\(error)", .internalServerError)
         }
+        guard refusals.count == 0 else { return Self.text(refusals.description, .badRequest) }
         return Response(status: .noContent)
     }
 
+    /// What one write request could not store: a count and the first few reasons.
+    struct Refusals: CustomStringConvertible {
+        static let examplesKept = 3
+        var count = 0
+        var examples: [String] = []
+
+        mutating func add(_ reason: String) {
+            count += 1
+            if examples.count < Self.examplesKept { examples.append(reason) }
+        }
+
+        var description: String {
+            let more = count > examples.count ? "; and \(count - examples.count) more" : ""
+            return "\(count) sample(s) refused, the rest stored: " + examples.joined(separator: "; ") + more
+        }
+    }
+
+    /// Appends the request's valid samples in one transaction and commits them.
+    static func append(_ request: RemoteWriteRequest, to db: DB) throws -> Refusals {
+        var refusals = Refusals()
+        var appender = db.appender()
+        for series in request.timeseries {
+            let labels: Labels
+            do {
+                labels = try Self.labels(series)
+            } catch {
+                for _ in series.samples { refusals.add(error.description) }
+                continue
+            }
+            for sample in series.samples {
+                do {
+                    try appender.append(labels, sample)
+                } catch let error as AppendError {
+                    refusals.add(error.description)
+                }
+            }
+        }
+        do {
+            try appender.commit()
+        } catch {
+            appender.rollback()
+            throw error
+        }
+        return refusals
+    }
+
     /// A series' labels, checked as Prometheus checks them: names non-empty and unique, a metric name.
-    static func labels(_ series: RemoteTimeSeries) throws -> Labels {
+    static func labels(_ series: RemoteTimeSeries) throws(RemoteFailure) -> Labels {
         var seen = Set<String>()
         for label in series.labels {
             guard !label.name.isEmpty, seen.insert(label.name).inserted else {

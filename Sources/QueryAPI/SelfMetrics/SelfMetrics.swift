@@ -69,6 +69,11 @@ public struct SelfMetrics: Sendable {
         family("prometheus_tsdb_size_retentions_total", "counter", "Number of blocks deleted by retention.", [("", Double(storage.retentionDeletions))])
         family("prometheus_tsdb_data_replay_duration_seconds", "gauge", "Time taken to replay the data on disk.", [("", storage.replaySeconds)])
 
+        let refusals = targets.refusals
+        family("prometheus_target_scrapes_sample_out_of_order_total", "counter", "Total number of samples rejected due to not being out of the expected order.", [("", Double(refusals.outOfOrder))])
+        family("prometheus_target_scrapes_sample_out_of_bounds_total", "counter", "Total number of samples rejected due to timestamp falling outside of the time bounds.", [("", Double(refusals.outOfBounds))])
+        family("prometheus_target_scrapes_sample_duplicate_timestamp_total", "counter", "Total number of samples rejected due to duplicate timestamps but different values.", [("", Double(refusals.duplicateTimestamp))])
+
         let snapshot = targets.snapshot()
         var byPool: [String: (up: Int, down: Int)] = [:]
         for entry in snapshot.active {

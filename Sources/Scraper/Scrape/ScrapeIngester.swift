@@ -56,7 +56,10 @@ public struct ScrapeIngester {
         public var samplesScraped = 0
         public var samplesPostRelabel = 0
         public var seriesAdded = 0
+        /// Samples the store refused, by Prometheus's reasons.
         public var outOfOrder = 0
+        public var outOfBounds = 0
+        public var duplicateTimestamp = 0
     }
 
     /// Why a scrape body was refused as a whole.
@@ -113,6 +116,12 @@ public struct ScrapeIngester {
             do {
                 try append(slot, Sample(timestamp: time, value: parser.value), into: &appender)
                 if parser.timestamp == nil || !config.honorTimestamps { written.append(slot) }
+            } catch let error as AppendError {
+                switch error {
+                case .outOfOrder: report.outOfOrder += 1
+                case .outOfBounds: report.outOfBounds += 1
+                case .duplicate: report.duplicateTimestamp += 1
+                }
             } catch {
                 report.outOfOrder += 1
             }

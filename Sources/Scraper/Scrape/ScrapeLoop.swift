@@ -70,6 +70,15 @@ struct ScrapeLoop<Store: Appendable> {
             appender = store.appender()
             ingester.markAllStale(at: timestamp, into: &appender)
         }
+        if report.outOfOrder + report.outOfBounds + report.duplicateTimestamp > 0 {
+            status.refusals.add(report)
+            // Prometheus's warnings for the same refusals, one line per scrape.
+            logger.warning("error on ingesting samples the store refused", metadata: [
+                "job": "\(config.jobName)", "target": "\(target.url)",
+                "out_of_order": "\(report.outOfOrder)", "out_of_bounds": "\(report.outOfBounds)",
+                "duplicate_timestamp": "\(report.duplicateTimestamp)",
+            ])
+        }
         let duration = ContinuousClock.now - started
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         appendReport(&appender, timestamp: timestamp, up: failure == nil, duration: seconds, report: report)

@@ -27,6 +27,8 @@ public final class TargetStatusBoard: Sendable {
     }
 
     private let state = Mutex([String: Pool]())
+    /// Scraped samples the store refused, summed over every target, by Prometheus's reasons.
+    public let refusals = ScrapeRefusals()
 
     public init() {}
 
@@ -75,4 +77,21 @@ public final class TargetStatusBoard: Sendable {
 
     /// The pool names in use.
     public var poolNames: [String] { state.withLock { $0.keys.sorted() } }
+}
+
+/// Counters behind `prometheus_target_scrapes_sample_{out_of_order,out_of_bounds,duplicate_timestamp}_total`.
+public final class ScrapeRefusals: Sendable {
+    let outOfOrderCount = Atomic<UInt64>(0)
+    let outOfBoundsCount = Atomic<UInt64>(0)
+    let duplicateTimestampCount = Atomic<UInt64>(0)
+
+    public var outOfOrder: UInt64 { outOfOrderCount.load(ordering: .relaxed) }
+    public var outOfBounds: UInt64 { outOfBoundsCount.load(ordering: .relaxed) }
+    public var duplicateTimestamp: UInt64 { duplicateTimestampCount.load(ordering: .relaxed) }
+
+    func add(_ report: ScrapeIngester.Report) {
+        if report.outOfOrder > 0 { outOfOrderCount.add(UInt64(report.outOfOrder), ordering: .relaxed) }
+        if report.outOfBounds > 0 { outOfBoundsCount.add(UInt64(report.outOfBounds), ordering: .relaxed) }
+        if report.duplicateTimestamp > 0 { duplicateTimestampCount.add(UInt64(report.duplicateTimestamp), ordering: .relaxed) }
+    }
 }

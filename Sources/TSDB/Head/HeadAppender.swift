@@ -19,8 +19,8 @@ public struct HeadAppender: Appender {
 
     /// Buffers a sample. Throws `AppendError` when the sample is out of bounds, not newer than what
     /// the series holds (or older than the out-of-order window), or a second value for a timestamp
-    /// the series has, counting it. A sample equal to the series' newest one, timestamp and value,
-    /// is accepted and dropped, so a retried request succeeds.
+    /// the series has, counting it. A sample the series already holds, timestamp and value, is
+    /// accepted and dropped, so a retried request succeeds.
     public mutating func append(_ labels: Labels, _ sample: Sample) throws {
         _ = try appendReturningRef(labels, sample)
     }
@@ -59,7 +59,7 @@ public struct HeadAppender: Appender {
 
     /// What `check` made of a sample.
     private enum Verdict {
-        case accepted, sameAsNewest, outOfOrder, duplicate
+        case accepted, alreadyStored, outOfOrder, duplicate
     }
 
     /// Under the series' shard lock: whether `sample` is newer than what the series holds and what
@@ -70,10 +70,13 @@ public struct HeadAppender: Appender {
         if sample.timestamp == newest && newest != Int64.min {
             // Prometheus's rule: the same value again is no error (a retry), another one is.
             let newestValue = ownPending ? series.pendingValue : series.lastValue
-            return newestValue.bitPattern == sample.value.bitPattern ? .sameAsNewest : .duplicate
+            return newestValue.bitPattern == sample.value.bitPattern ? .alreadyStored : .duplicate
         }
         if sample.timestamp < newest {
-            return window > 0 && sample.timestamp > newest - window ? .accepted : .outOfOrder
+            if window > 0 && sample.timestamp > newest - window { return .accepted }
+            // A sample the series already holds, value and all, is a resend (a remote-write retry
+            // of a whole batch), not an out-of-order one.
+            return series.storedValue(at: sample.timestamp)?.bitPattern == sample.value.bitPattern ? .alreadyStored : .outOfOrder
         }
         series.pendingTransaction = transaction
         series.pendingNewest = sample.timestamp
@@ -85,7 +88,7 @@ public struct HeadAppender: Appender {
         switch verdict {
         case .accepted:
             pending.append((series, sample))
-        case .sameAsNewest:
+        case .alreadyStored:
             return
         case .outOfOrder:
             head.statistics.outOfOrderSamples.add(1, ordering: .relaxed)

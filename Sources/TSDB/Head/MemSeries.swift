@@ -101,6 +101,12 @@ final class MemSeries: @unchecked Sendable {
         return Self.merge(out, late)
     }
 
+    /// The value stored at exactly `timestamp`, if any. Decodes at most one chunk; used on the
+    /// refusal path only, to tell a resent sample from an out-of-order one.
+    func storedValue(at timestamp: Int64) -> Double? {
+        samples(from: timestamp, through: timestamp).first?.value
+    }
+
     /// Merges two time-sorted runs; on equal timestamps the first run wins.
     static func merge(_ a: [Sample], _ b: [Sample]) -> [Sample] {
         var out: [Sample] = []
