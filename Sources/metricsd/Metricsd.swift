@@ -58,6 +58,9 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("web.cors.origin"), help: "Regex for CORS origin; it is fully anchored. Example: 'https?://(domain1|domain2)\\.com'.")
     var corsOrigin = ".*"
 
+    @Option(name: .customLong("web.max-connections"), help: "Maximum number of simultaneous connections (0: no limit). Held below half the open-file limit, so accepting can never exhaust it.")
+    var maxConnections = 512
+
     @Option(name: .customLong("query.timeout"), help: "Maximum time a query may take before being aborted (a client's timeout can only shorten it).")
     var queryTimeout = "2m"
 
@@ -96,6 +99,8 @@ struct Metricsd: AsyncParsableCommand {
         options.query.maxSamples = queryMaxSamples
         guard queryMaxConcurrency > 0 else { throw ValidationError("--query.max-concurrency must be positive") }
         options.query.maxConcurrency = queryMaxConcurrency
+        guard maxConnections >= 0 else { throw ValidationError("--web.max-connections must not be negative") }
+        options.maxConnections = maxConnections
         options.enableAdminAPI = enableAdminAPI
         options.enableRemoteWriteReceiver = enableRemoteWriteReceiver
         if corsOrigin != ".*" {
@@ -116,7 +121,7 @@ struct Metricsd: AsyncParsableCommand {
             "storage.tsdb.wal-sync-interval": walSyncInterval, "storage.tsdb.future-tolerance": futureTolerance, "web.enable-lifecycle": String(enableLifecycle),
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
-            "query.lookback-delta": queryLookbackDelta, "log.level": logLevel,
+            "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections),
         ]
     }
 
@@ -187,8 +192,17 @@ struct Metricsd: AsyncParsableCommand {
         let runtime = ServerRuntime(flags: flagValues, storageRetention: retentionTime, configText: configText)
         let reloader = ConfigReloader(configFile: configFile, scraper: scraper, runtime: runtime, logger: logger)
         let reload: (@Sendable () async throws -> Void)? = enableLifecycle ? { @Sendable in try await reloader.reload() } : nil
+        var serverOptions = try apiOptions()
+        let fileLimit = FileLimit.raiseToHard(logger: logger)
+        let connectionCap = FileLimit.connectionCap(requested: serverOptions.maxConnections, fileLimit: fileLimit)
+        if connectionCap != serverOptions.maxConnections {
+            logger.warning("--web.max-connections lowered to half the open-file limit", metadata: [
+                "requested": "\(serverOptions.maxConnections)", "open_file_limit": "\(fileLimit)", "max_connections": "\(connectionCap)",
+            ])
+            serverOptions.maxConnections = connectionCap
+        }
         let server = APIServer(
-            db: db, targets: targets, reload: reload, config: { scraper.config }, options: try apiOptions(), runtime: runtime
+            db: db, targets: targets, reload: reload, config: { scraper.config }, options: serverOptions, runtime: runtime
         ).application(host: host, port: port, logger: logger)
         let storage = StorageService(db: db, interval: .seconds(60), logger: logger)
         logger.info("metricsd starting", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)", "storage": "\(storagePath)"])

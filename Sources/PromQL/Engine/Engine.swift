@@ -138,7 +138,12 @@ struct Evaluation {
     let lookback: Int64
     let maxSamples: Int
     let context: QueryContext
+    /// Raw samples read from storage so far.
     var samplesLoaded = 0
+    /// Points held by the step values evaluated and still in use (the outputs of finished
+    /// sibling subexpressions and of the node being built): Prometheus's "current samples". With
+    /// `samplesLoaded`, bounded by `maxSamples`.
+    var pointsHeld = 0
 
     init(storage: any Queryable, steps: Steps, lookback: Int64, maxSamples: Int, context: QueryContext = .unbounded) {
         self.storage = storage
@@ -148,7 +153,27 @@ struct Evaluation {
         self.context = context
     }
 
+    /// Evaluates `expr` at every step. Its arguments' points are released once it returns, and its
+    /// own are held until the caller is done with them.
     mutating func eval(_ expr: Expr) throws -> StepValue {
+        let held = pointsHeld
+        let value = try evalNode(expr)
+        pointsHeld = held
+        try reservePoints(value.pointCount(steps: steps.count))
+        pointsHeld += value.pointCount(steps: steps.count)
+        return value
+    }
+
+    static let tooManySamples = "query processing would load too many samples into memory in query execution"
+
+    /// Throws, as Prometheus does (422), unless `count` more points fit in the sample budget beside
+    /// what is loaded and held. Called before allocating for them, so an oversized subquery or
+    /// step count fails at once instead of after its allocation.
+    func reservePoints(_ count: Int) throws {
+        guard count >= 0, count <= maxSamples - samplesLoaded - pointsHeld else { throw EvaluationError(Self.tooManySamples) }
+    }
+
+    private mutating func evalNode(_ expr: Expr) throws -> StepValue {
         try context.check()
         switch expr {
         case .number(let value): return .scalar([Double](repeating: value, count: steps.count))
@@ -247,7 +272,16 @@ struct Evaluation {
         case .end: base = steps.end
         case nil: base = steps.time(index)
         }
-        return base - offset
+        return Self.clampedTime(base.saturatingSubtract(offset))
+    }
+
+    /// The span selector times are held to: ±2^62 ms (146 million years), so that adding a range,
+    /// lookback or step to one (each at most about 2^53 ms) cannot overflow. Nothing is stored
+    /// beyond it, so clamping an `@`/offset time changes no result.
+    static let timeLimit: Int64 = 1 << 62
+
+    static func clampedTime(_ t: Int64) -> Int64 {
+        min(max(t, -timeLimit), timeLimit)
     }
 }
 

@@ -37,13 +37,16 @@ extension Evaluation {
         try context.check()
         let function = WindowFunction(name: name, range: span.range, ends: span.ends, scalars: scalars, positions: positions, matrixIndex: matrixIndex)
         let before = context.samplesLoaded
-        let limit = maxSamples - samplesLoaded
+        // Each series read costs its samples, and its output a point per step: both count, as
+        // they go, so a query over too many series stops before holding them all.
+        let limit = maxSamples - samplesLoaded - pointsHeld
+        let stepsPerSeries = span.ends.count
+        let outputsBefore = context.noteSeriesOutput(0)
         let storage = self.storage
         let results = try storage.mapSeries(span.matchers, from: mint, through: maxt) { labels, samples -> StepSeries? in
             context.noteLoaded(samples.count)
-            guard context.samplesLoaded - before <= limit else {
-                throw EvaluationError("query processing would load too many samples into memory in query execution")
-            }
+            let outputs = context.noteSeriesOutput(stepsPerSeries)
+            guard context.samplesLoaded - before + outputs - outputsBefore <= limit else { throw EvaluationError(Self.tooManySamples) }
             let starts = startTimestamps ? storage.startTimestamps(of: labels, from: mint, through: maxt) : nil
             return try rangeSeries(rawSeries(labels, samples, startTimestamps: starts), function)
         }

@@ -17,9 +17,7 @@ extension Evaluation {
         let count = series.reduce(0) { $0 + $1.1.count }
         context.noteLoaded(count)
         samplesLoaded += count
-        guard samplesLoaded <= maxSamples else {
-            throw EvaluationError("query processing would load too many samples into memory in query execution")
-        }
+        guard samplesLoaded + pointsHeld <= maxSamples else { throw EvaluationError(Self.tooManySamples) }
         return series
     }
 
@@ -32,6 +30,7 @@ extension Evaluation {
         let smoothed = selector.modifiers.extended == .smoothed
         // Smoothing interpolates towards the next sample, which may lie after the evaluation time.
         let series = try load(selector.allMatchers, from: first - lookback + 1, through: smoothed ? last + lookback : last)
+        try reservePoints(series.count.multipliedReportingOverflow(by: count).overflow ? Int.max : series.count * count)
         var out: [StepSeries] = []
         out.reserveCapacity(series.count)
         for (labels, samples) in series {
@@ -94,13 +93,19 @@ extension Evaluation {
             var step = try subquery.step.map(duration) ?? 60_000
             if step <= 0 { step = 60_000 }
             // Inner steps are aligned to multiples of the step, as Prometheus aligns them.
-            let innerStart = (first - range).floorDiv(step) * step + step
-            let innerEnd = last.floorDiv(step) * step
+            let innerStart = (first - range).floorDivided(by: step) * step + step
+            let innerEnd = last.floorDivided(by: step) * step
             guard innerEnd >= innerStart else { return ([], range, ends) }
+            // Every inner step holds a point per series: more steps than the sample budget cannot
+            // fit, so the query fails before allocating for them (as Prometheus fails it).
+            try reservePoints(Int((innerEnd - innerStart) / step + 1))
             var inner = Evaluation(storage: storage, steps: Steps(start: innerStart, end: innerEnd, step: step), lookback: lookback, maxSamples: maxSamples, context: context)
             inner.samplesLoaded = samplesLoaded
+            inner.pointsHeld = pointsHeld
             let value = try inner.eval(subquery.expr)
             samplesLoaded = inner.samplesLoaded
+            // The inner steps' points become this node's raw samples (released with its output).
+            try reservePoints(value.pointCount(steps: inner.steps.count))
             guard case .vector(let series) = value else { throw EvaluationError("subquery is only allowed on instant vector") }
             let raw = series.map { item in
                 RawSeries(labels: Evaluation.finalLabels(item), samples: item.values.enumerated().compactMap { index, value in
@@ -157,12 +162,5 @@ extension Evaluation {
             let samples = item.samples.filter { $0.timestamp > end - range && $0.timestamp <= end }
             return samples.isEmpty ? nil : RawSeries(labels: item.labels, samples: samples)
         }
-    }
-}
-
-extension Int64 {
-    func floorDiv(_ divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }

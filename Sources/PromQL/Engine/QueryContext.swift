@@ -26,6 +26,12 @@ public final class QueryContext: Sendable {
 
     func noteLoaded(_ count: Int) { loaded.add(count, ordering: .relaxed) }
 
+    /// Output points of streamed range functions, counted as each series is produced (on
+    /// several threads); returns the total so far.
+    private let outputs = Atomic<Int>(0)
+
+    func noteSeriesOutput(_ count: Int) -> Int { outputs.wrappingAdd(count, ordering: .relaxed).newValue }
+
     /// The warnings and infos the evaluation raised, each text once, in the order first raised.
     public var annotations: [Annotation] { notes.withLock { $0 } }
 

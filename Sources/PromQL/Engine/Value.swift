@@ -86,6 +86,15 @@ enum StepValue {
     case scalar([Double])
     case vector([StepSeries])
     case string(String)
+
+    /// The points the value holds at `steps` steps a series, present or not (what its arrays take).
+    func pointCount(steps: Int) -> Int {
+        switch self {
+        case .scalar: steps
+        case .vector(let series): series.count.multipliedReportingOverflow(by: steps).overflow ? Int.max : series.count * steps
+        case .string: 0
+        }
+    }
 }
 
 /// The steps an evaluation covers: `start`, `start + step`, …, `end` (ms).
@@ -93,6 +102,7 @@ struct Steps {
     let start: Int64
     let end: Int64
     let step: Int64
-    var count: Int { step == 0 ? 1 : Int((end - start) / step) + 1 }
+    /// Saturating, so a span wider than Int64 (which the API refuses past 11,000 steps) cannot trap.
+    var count: Int { step == 0 ? 1 : Int(end.saturatingSubtract(start) / step) + 1 }
     @inline(__always) func time(_ index: Int) -> Int64 { start + Int64(index) * step }
 }

@@ -5,7 +5,10 @@ public struct Parser {
     private var tokens: [Token]
     private var index = 0
     private let source: String
-    /// Nesting depth, bounded so a hostile query cannot exhaust the stack.
+    /// The depth of the tree being built along the current path: one per nested expression and
+    /// one per binary operator chained onto its left side (`1+1+…` builds a left-deep tree without
+    /// nesting). Bounded, so neither this parser nor the recursive passes over the tree (types,
+    /// evaluation, printing) can exhaust the stack, and checking an operand's type stays cheap.
     private var depth = 0
     /// Set while parsing an argument that may be an all-empty-matching selector (see `parseArguments`).
     private var allowEmptySelector = false
@@ -66,11 +69,14 @@ public struct Parser {
     // MARK: Expressions
 
     private mutating func parseExpression(minPrecedence: Int) throws(ParseError) -> Expr {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         depth += 1
-        defer { depth -= 1 }
-        guard depth <= Self.maxDepth else { throw error("expression nested too deeply", at: current) }
+        guard depth <= Self.maxDepth else { throw error("expression nested too deeply (more than \(Self.maxDepth) levels)", at: current) }
         var lhs = try parseUnary()
         while let op = binaryOperator(current), op.precedence >= minPrecedence {
+            depth += 1
+            guard depth <= Self.maxDepth else { throw error("expression nested too deeply (more than \(Self.maxDepth) levels)", at: current) }
             let opToken = advance()
             var returnBool = false
             if isIdentifier("bool") {
@@ -377,8 +383,12 @@ public struct Parser {
                     }
                     // A number of seconds, or a duration since the epoch (`@ 1m40s`).
                     switch current.kind {
-                    case .number(let seconds) where seconds.isFinite:
-                        at = .timestamp(Int64((sign * seconds * 1000).rounded()))
+                    case .number(let seconds):
+                        // Prometheus refuses what int64 milliseconds cannot hold, with this text.
+                        guard let milliseconds = Timestamps.milliseconds(fromSeconds: sign * seconds) else {
+                            throw error("timestamp out of bounds for @ modifier: \(GoFloat.formatPlain(sign * seconds))", at: current)
+                        }
+                        at = .timestamp(milliseconds)
                     case .duration(let milliseconds):
                         at = .timestamp(sign < 0 ? -milliseconds : milliseconds)
                     default:
@@ -439,9 +449,10 @@ public struct Parser {
     // MARK: Duration expressions
 
     private mutating func parseDurationExpr(minPrecedence: Int) throws(ParseError) -> DurationExpr {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         depth += 1
-        defer { depth -= 1 }
-        guard depth <= Self.maxDepth else { throw error("expression nested too deeply", at: current) }
+        guard depth <= Self.maxDepth else { throw error("expression nested too deeply (more than \(Self.maxDepth) levels)", at: current) }
         var lhs: DurationExpr
         if case .op(let op) = current.kind, op == "-" || op == "+" {
             _ = advance()
@@ -452,6 +463,8 @@ public struct Parser {
         }
         while case .op(let text) = current.kind, let op = BinaryOp(rawValue: text), [.add, .sub, .mul, .div, .mod, .pow].contains(op),
               op.precedence >= minPrecedence {
+            depth += 1
+            guard depth <= Self.maxDepth else { throw error("expression nested too deeply (more than \(Self.maxDepth) levels)", at: current) }
             _ = advance()
             let rhs = try parseDurationExpr(minPrecedence: op.rightAssociative ? op.precedence : op.precedence + 1)
             lhs = .binary(op: op, lhs, rhs)

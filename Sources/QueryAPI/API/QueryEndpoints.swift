@@ -95,7 +95,7 @@ struct QueryEndpoints: Sendable {
         if let type = try? Parser.type(of: expr), type != .scalar, type != .vector {
             throw APIError(.badData, "invalid expression type \"\(type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
-        guard (end - start) / step <= Self.maxPoints else {
+        guard end.saturatingSubtract(start) / step <= Self.maxPoints else {
             throw APIError(.badData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
         let engine = try self.engine(parameters)

@@ -18,6 +18,9 @@ public struct APIServer: Sendable {
         public var corsOrigin: AnchoredRegex?
         /// `--web.enable-remote-write-receiver`.
         public var enableRemoteWriteReceiver = false
+        /// `--web.max-connections`: past it the server stops accepting (connections wait in the
+        /// listen backlog) until one closes, as Prometheus's limited listener does; 0 for no cap.
+        public var maxConnections = 512
         public init() {}
     }
 
@@ -128,7 +131,12 @@ public struct APIServer: Sendable {
 
     /// An application listening on `host:port`, to run in a `ServiceGroup`.
     public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "metricsd"), logger: logger)
+        Application(
+            router: router(),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "metricsd",
+                availableConnectionsDelegate: options.maxConnections > 0 ? .maximum(options.maxConnections, logger: logger) : nil),
+            logger: logger)
     }
 
     static func text(_ body: String, contentType: String = "text/plain; charset=utf-8", status: HTTPResponse.Status = .ok) -> Response {
