@@ -108,7 +108,7 @@ let package = Package(
         // Starts the built binaries as a user would; needs `swift build` to have built them.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["TestSupport", "RemoteProtocol", "MetricsModel", .product(name: "Hummingbird", package: "hummingbird")]
         ),
     ],
     cxxLanguageStandard: .cxx17

@@ -12,14 +12,6 @@ struct ReloadTests {
         try yaml.write(to: url, atomically: true, encoding: .utf8)
     }
 
-    static func post(_ url: String) async -> (Int, String)? {
-        guard let url = URL(string: url) else { return nil }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
-        return (http.statusCode, String(decoding: data, as: UTF8.self))
-    }
-
     static func pools(_ base: String) async -> Set<String> {
         guard let (_, body) = await httpGet(base + "/api/v1/targets"),
             let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
@@ -51,12 +43,12 @@ struct ReloadTests {
         try Self.write(
             "global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:\n" + selfJob
                 + "  - job_name: second\n    static_configs: [{targets: ['127.0.0.1:\(port)']}]\n", to: config)
-        #expect(await Self.post(base + "/-/reload")?.0 == 200)
+        #expect(await httpPost(base + "/-/reload")?.0 == 200)
         #expect(await eventually(within: 15) { await Self.pools(base) == ["self", "second"] })
 
         // A bad file is refused with 500 and the running jobs stay.
         try Self.write("scrape_configs: [{job_name: x, scrape_interval: nonsense}]", to: config)
-        let refused = await Self.post(base + "/-/reload")
+        let refused = await httpPost(base + "/-/reload")
         #expect(refused?.0 == 500)
         #expect(refused?.1.contains("not a valid duration") == true)
         #expect(await Self.pools(base) == ["self", "second"])
@@ -81,6 +73,6 @@ struct ReloadTests {
             "metricsd", arguments: ["--web.listen-address", "127.0.0.1:\(port)", "--storage.tsdb.path", directory.path])
         defer { server.stop() }
         #expect(await eventually(within: 20) { await httpGet("http://127.0.0.1:\(port)/-/ready")?.0 == 200 })
-        #expect(await Self.post("http://127.0.0.1:\(port)/-/reload")?.0 == 403)
+        #expect(await httpPost("http://127.0.0.1:\(port)/-/reload")?.0 == 403)
     }
 }

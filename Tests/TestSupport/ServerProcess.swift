@@ -20,10 +20,15 @@ public final class ServerProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug").appendingPathComponent(name)
     }
 
-    public init(_ name: String, arguments: [String]) throws {
-        process.executableURL = Self.binary(name)
+    public convenience init(_ name: String, arguments: [String]) throws {
+        try self.init(executable: Self.binary(name), arguments: arguments)
+    }
+
+    /// Runs any executable (a shell that sets limits and then execs a binary, say).
+    public init(executable: URL, arguments: [String]) throws {
+        process.executableURL = executable
         process.arguments = arguments
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(executable.lastPathComponent)-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle
@@ -78,6 +83,20 @@ public func httpGet(_ url: String, timeout: Double = 2) async -> (Int, String)? 
     guard let url = URL(string: url) else { return nil }
     var request = URLRequest(url: url)
     request.timeoutInterval = timeout
+    guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
+        return nil
+    }
+    return (http.statusCode, String(decoding: data, as: UTF8.self))
+}
+
+/// Minimal HTTP POST for tests: status and body, nil when nothing answers.
+public func httpPost(_ url: String, body: Data = Data(), headers: [String: String] = [:], timeout: Double = 10) async -> (Int, String)? {
+    guard let url = URL(string: url) else { return nil }
+    var request = URLRequest(url: url)
+    request.httpMethod = "POST"
+    request.timeoutInterval = timeout
+    request.httpBody = body
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else {
         return nil
     }
