@@ -23,6 +23,7 @@ struct ConfigReloader: Service {
         do {
             let text = try String(contentsOfFile: configFile, encoding: .utf8)
             let config = try PrometheusConfig.load(yaml: text, source: configFile)
+                .resolvingPaths(relativeTo: PrometheusConfig.directory(of: configFile))
             await scraper.apply(config)
             runtime.configLoaded(text)
             logger.info("completed loading of configuration file", metadata: ["filename": "\(configFile)"])

@@ -168,6 +168,7 @@ struct Metricsd: AsyncParsableCommand {
             if let configFile {
                 configText = try String(contentsOfFile: configFile, encoding: .utf8)
                 config = try PrometheusConfig.load(yaml: configText, source: configFile)
+                    .resolvingPaths(relativeTo: PrometheusConfig.directory(of: configFile))
             } else {
                 let selfAddress = (host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host) + ":\(port)"
                 configText = DefaultConfig.yaml(selfAddress: selfAddress)

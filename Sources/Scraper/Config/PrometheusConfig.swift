@@ -23,8 +23,19 @@ public struct PrometheusConfig: Sendable, Equatable {
         self.scrapeConfigs = scrapeConfigs
     }
 
+    /// Reads and parses the file at `path`; relative paths inside it are taken from its directory.
+    public static func load(file path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> PrometheusConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(source: path, message: "cannot read: \(error.localizedDescription)")
+        }
+        return try load(yaml: text, source: path, environment: environment).resolvingPaths(relativeTo: directory(of: path))
+    }
+
     /// Parses YAML text; `source` names the file in errors. `environment` supplies `$(NAME)` in
-    /// discovery selectors.
+    /// discovery selectors. Relative paths stay as written (see `load(file:)`).
     public static func load(
         yaml: String, source: String = "<config>", environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> PrometheusConfig {

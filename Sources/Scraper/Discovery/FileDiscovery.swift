@@ -17,6 +17,8 @@ struct FileDiscovery: Sendable {
 
     func run(send: @Sendable ([TargetGroup]) -> Void) async {
         var known: [String: (stamp: FileStamp, groupCount: Int)] = [:]
+        // Paths reported missing, so a file that is not there is logged once, not every poll.
+        var missing = Set<String>()
         var lastFullRefresh = ContinuousClock.now
         while !Task.isCancelled {
             let refreshAll = ContinuousClock.now - lastFullRefresh >= config.refreshInterval.duration
@@ -24,7 +26,13 @@ struct FileDiscovery: Sendable {
             let paths = Set(config.files.flatMap(Self.expand))
             var changed: [TargetGroup] = []
             for path in paths.sorted() {
-                guard let stamp = FileStamp(path: path) else { continue }
+                guard let stamp = FileStamp(path: path) else {
+                    if missing.insert(path).inserted {
+                        logger.warning("file discovery: cannot read targets", metadata: ["file": "\(path)", "error": "no such file"])
+                    }
+                    continue
+                }
+                missing.remove(path)
                 if !refreshAll, let previous = known[path], previous.stamp == stamp { continue }
                 do {
                     let groups = try Self.read(path)

@@ -65,8 +65,7 @@ struct Targets: AsyncParsableCommand {
 
     /// Discovery run here, explanations computed locally.
     func fromConfig() async throws -> [Row] {
-        let text = try String(contentsOfFile: configFile!, encoding: .utf8)
-        let config = try PrometheusConfig.load(yaml: text, source: configFile!)
+        let config = try PrometheusConfig.load(file: configFile!)
         var out: [Row] = []
         for scrape in config.scrapeConfigs where explain == nil || scrape.jobName == explain {
             let groups = try await DiscoverySnapshot.groups(scrape, logger: Logger(label: "tsq"))
