@@ -29,6 +29,23 @@ struct ScrapeIngesterTests {
         #expect(labels == ["__name__": "m", "job": "node", "instance": "host:9100", "env": "prod", "exported_job": "x", "exported_exported_job": "inner"])
     }
 
+    @Test("a scraped label with an empty value is no label in the stored series")
+    func emptyScrapedLabel() throws {
+        let config = ScrapeConfig(jobName: "node")
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        var appender = RecordingAppender()
+        _ = try ingester.ingest(Array("m{a=\"\",b=\"x\"} 1\n".utf8), format: .prometheusText, timestamp: 1000, into: &appender)
+        #expect(appender.samples.first?.0 == ["__name__": "m", "b": "x", "job": "node", "instance": "host:9100", "env": "prod"])
+    }
+
+    @Test("a target group's empty-valued label stays among the discovered labels but is no target label")
+    func emptyGroupLabel() throws {
+        let config = ScrapeConfig(jobName: "node")
+        let target = try #require(try Target.populate(["__address__": "host:9100", "team": "", "env": "prod"], config: config, global: GlobalConfig()))
+        #expect(target.labels == ["job": "node", "instance": "host:9100", "env": "prod"])
+        #expect(target.discoveredLabels["team"] == "")
+    }
+
     @Test("TYPE, HELP and UNIT lines become the target's metadata, flagged only when they change")
     func metadata() throws {
         let config = ScrapeConfig(jobName: "node")

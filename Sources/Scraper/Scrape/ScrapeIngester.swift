@@ -236,6 +236,8 @@ public struct ScrapeIngester {
     /// Target labels merged as Prometheus does, then `metric_relabel_configs`; nil when dropped.
     func finalLabels(_ scraped: Labels) -> Labels? {
         var builder = LabelsBuilder(scraped)
+        // A scraped label with an empty value (`m{a=""}`) is no label.
+        builder.removeAll { $0.value.isEmpty }
         for label in target.labels {
             if config.honorLabels {
                 if !builder.has(label.name) { builder.set(label.name, label.value) }

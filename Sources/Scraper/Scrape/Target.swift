@@ -51,8 +51,9 @@ public struct Target: Sendable, Hashable {
         if !query.isEmpty { url += "?" + query.joined(separator: "&") }
 
         if !builder.has(LabelNames.instance) { builder.set(LabelNames.instance, address) }
-        // Labels starting with "__" are internal and never reach the series.
-        builder.removeAll { $0.name.hasPrefix(LabelNames.reservedPrefix) }
+        // Labels starting with "__" are internal and never reach the series; a label whose value is
+        // empty (from a target group, say) is no label. Discovered labels keep both, as Prometheus shows them.
+        builder.removeAll { $0.name.hasPrefix(LabelNames.reservedPrefix) || $0.value.isEmpty }
         return Target(labels: builder.labels(), discoveredLabels: discovered, url: url, interval: targetInterval, timeout: targetTimeout)
     }
 
