@@ -46,6 +46,26 @@ struct HTTPBehaviourTests {
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
     }
 
+    @Test("/api/v1/targets writes URLs with plain slashes, as every other endpoint and Prometheus do")
+    func targetsUnescapedSlashes() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("targets-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = try DB(path: directory, logger: Logger(label: "test"))
+        defer { db.close() }
+        let board = TargetStatusBoard()
+        let scrape = ScrapeConfig(jobName: "node")
+        let target = try #require(try Target.populate(["__address__": "a:9100"], config: scrape, global: GlobalConfig()))
+        board.update(pool: "node", active: [target], dropped: [])
+        let app = Application(router: APIServer(db: db, targets: board).router())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/targets", method: .get) { response in
+                let body = String(buffer: response.body)
+                #expect(body.contains("\"scrapeUrl\":\"http://a:9100/metrics\""), "\(body)")
+                #expect(!body.contains("\\/"))
+            }
+        }
+    }
+
     @Test("a wrong method gets 405 with Allow; an unknown path gets a plain 404")
     func methodsAndPaths() async throws {
         try await Self.withAPI { client, _ in

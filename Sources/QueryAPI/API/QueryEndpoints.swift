@@ -203,7 +203,7 @@ struct QueryEndpoints: Sendable {
     static func success(_ result: Evaluated, query: String) -> Response {
         var out = JSONBytes()
         out.append("{\"status\":\"success\",\"data\":")
-        let stats = result.stats.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+        let stats = result.stats.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .withoutEscapingSlashes]) }
         ResultJSON.write(result.value, into: &out, stats: stats.map { Array($0) })
         for kind in [Annotation.Kind.warning, .info] {
             let texts = result.annotations.filter { $0.kind == kind }.map { $0.text(in: query) }
