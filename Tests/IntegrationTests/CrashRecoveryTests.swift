@@ -18,16 +18,9 @@ struct CrashRecoveryTests {
     }
 
     static func startExporter(port: Int, counter: Counter) async throws -> Task<Void, any Error> {
-        let router = Router()
-        router.get("/metrics") { _, _ -> Response in
-            let value = await counter.next()
-            let body = "# TYPE crash_test_counter counter\ncrash_test_counter \(value)\n"
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        try await startTextExporter(port: port) { _ in
+            "# TYPE crash_test_counter counter\ncrash_test_counter \(await counter.next())\n"
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        let task = Task { try await app.runService() }
-        #expect(await eventually(within: 10) { await httpGet("http://127.0.0.1:\(port)/metrics") != nil })
-        return task
     }
 
     /// (value, timestamp) of `crash_test_counter` in the store, read with `tsq dump` (which opens

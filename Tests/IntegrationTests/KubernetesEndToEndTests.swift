@@ -9,15 +9,9 @@ import TestSupport
 struct KubernetesEndToEndTests {
     /// Serves `fixture_metric{address="<ip:port>"} 1` on every path, so path annotations are visible.
     static func startExporter(host: String, port: Int) async throws -> Task<Void, any Error> {
-        let router = Router()
-        router.get("**") { request, _ -> Response in
-            let body = "# TYPE fixture_metric gauge\nfixture_metric{address=\"\(host):\(port)\",path=\"\(request.uri.path)\"} 1\n"
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        try await startTextExporter(host: host, port: port) { path in
+            "# TYPE fixture_metric gauge\nfixture_metric{address=\"\(host):\(port)\",path=\"\(path)\"} 1\n"
         }
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port)))
-        let task = Task { try await app.runService() }
-        #expect(await eventually(within: 10) { await httpGet("http://\(host):\(port)/metrics") != nil }, "exporter on \(host):\(port)")
-        return task
     }
 
     /// Runs the built `tsq` and returns what it printed.
