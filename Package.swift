@@ -28,6 +28,11 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .target(name: "MetricsModel", dependencies: ["CRE2Shim"]),
         .target(name: "Relabel", dependencies: ["MetricsModel"]),
+        // The prometheus.yml model: global, scrape_configs, rule_files, alerting, remote_write, storage.
+        .target(
+            name: "Config",
+            dependencies: ["MetricsModel", "Relabel", .product(name: "Yams", package: "Yams")]
+        ),
         .target(name: "PromQL", dependencies: ["MetricsModel"]),
         // Remote read/write wire formats (snappy, protobuf); shared by the receiver and, later, the sender.
         .target(name: "RemoteProtocol", dependencies: ["MetricsModel", "CSnappy"]),
@@ -41,7 +46,7 @@ let package = Package(
         .target(
             name: "Scraper",
             dependencies: [
-                "MetricsModel", "Relabel", "TSDB",
+                "MetricsModel", "Config", "Relabel", "TSDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
@@ -53,7 +58,7 @@ let package = Package(
         .target(
             name: "QueryAPI",
             dependencies: [
-                "MetricsModel", "TSDB", "Scraper", "PromQL", "RemoteProtocol",
+                "MetricsModel", "Config", "TSDB", "Scraper", "PromQL", "RemoteProtocol",
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
@@ -71,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsModel", "Scraper", "QueryAPI", "TSDB", "alertd",
+                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB", "alertd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "tsq",
             dependencies: [
-                "MetricsModel", "Relabel", "Scraper", "TSDB", "PromQL",
+                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -89,19 +94,19 @@ let package = Package(
         // Locates ../shared for the conformance tests; shared by every test target.
         .target(
             name: "TestSupport",
-            dependencies: ["Scraper", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["Scraper", "Config", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "MetricsModelTests", dependencies: ["MetricsModel", "TestSupport"]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
-        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "MetricsModel", "TestSupport"]),
+        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricsModel", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "QueryAPITests",
             dependencies: [
-                "QueryAPI", "TSDB", "Scraper", "MetricsModel", "RemoteProtocol", "TestSupport",
+                "QueryAPI", "Config", "TSDB", "Scraper", "MetricsModel", "RemoteProtocol", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Config
 import Logging
 
 /// Runs a scrape config's discovery once: static groups, the files as they are now, and one list of

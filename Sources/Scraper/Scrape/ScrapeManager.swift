@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Config
 import Logging
 import MetricsModel
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 
 /// The objects one `kubernetes_sd_configs` entry has seen (client-go's informer stores), and the

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 
 /// One `kubernetes_sd_configs:` entry. ToolboxMetrics discovers the `pod` and `node` roles.
@@ -137,7 +138,7 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
     }
 
     /// The selector for `role`'s requests, if configured.
-    func selector(for role: Role) -> Selector? { selectors.first { $0.role == role } }
+    package func selector(for role: Role) -> Selector? { selectors.first { $0.role == role } }
 }
 
 /// Replaces `$(NAME)` and `${NAME}` with environment variables; an unset one fails the load.

@@ -133,7 +133,8 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
         return nil
     }
 
-    static func readSecret(_ path: String) throws -> String {
+    /// The trimmed content of a secret file (`password_file`, `credentials_file`, a service-account token).
+    package static func readSecret(_ path: String) throws -> String {
         do {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             return text.trimmingCharacters(in: .whitespacesAndNewlines)

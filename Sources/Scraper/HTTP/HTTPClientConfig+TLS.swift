@@ -1,3 +1,4 @@
+import Config
 import NIOSSL
 
 extension HTTPClientConfig.TLSConfig {
