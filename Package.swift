@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "Scraper",
             dependencies: [
-                "MetricsModel", "Config", "Relabel", "TSDB",
+                "MetricsModel", "Config", "Relabel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
@@ -99,7 +99,7 @@ let package = Package(
         ),
         .testTarget(name: "MetricsModelTests", dependencies: ["MetricsModel", "TestSupport"]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
-        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TestSupport"]),
+        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricsModel", "TestSupport"], exclude: ["Fixtures"]),

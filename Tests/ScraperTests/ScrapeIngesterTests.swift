@@ -11,7 +11,10 @@ struct ScrapeIngesterTests {
     /// Collects appended samples instead of storing them.
     struct RecordingAppender: Appender {
         var samples: [(Labels, Sample)] = []
-        mutating func append(_ labels: Labels, _ sample: Sample) throws { samples.append((labels, sample)) }
+        mutating func append(_ ref: SeriesRef, _ labels: Labels, _ sample: Sample) throws -> SeriesRef {
+            samples.append((labels, sample))
+            return 0
+        }
         mutating func commit() throws {}
         mutating func rollback() { samples = [] }
     }
@@ -71,19 +74,18 @@ struct ScrapeIngesterTests {
         var labelsByRef: [SeriesRef: Labels] = [:]
         var samples: [(Labels, Sample)] = []
         var byRef = 0
-        mutating func append(_ labels: Labels, _ sample: Sample) throws { _ = try appendReturningRef(labels, sample) }
-        mutating func appendReturningRef(_ labels: Labels, _ sample: Sample) throws -> SeriesRef? {
-            let ref = refs[labels] ?? SeriesRef(refs.count + 1)
-            refs[labels] = ref
-            labelsByRef[ref] = labels
+        mutating func append(_ ref: SeriesRef, _ labels: Labels, _ sample: Sample) throws -> SeriesRef {
+            if ref != 0, let known = labelsByRef[ref] {
+                byRef += 1
+                samples.append((known, sample))
+                return ref
+            }
+            guard !labels.isEmpty else { throw AppendError.unknownReference(ref) }
+            let assigned = refs[labels] ?? SeriesRef(refs.count + 1)
+            refs[labels] = assigned
+            labelsByRef[assigned] = labels
             samples.append((labels, sample))
-            return ref
-        }
-        mutating func append(ref: SeriesRef, _ sample: Sample) throws -> Bool {
-            guard let labels = labelsByRef[ref] else { return false }
-            byRef += 1
-            samples.append((labels, sample))
-            return true
+            return assigned
         }
         mutating func forgetAll() { labelsByRef = [:]; refs = [:] }
         mutating func commit() throws {}

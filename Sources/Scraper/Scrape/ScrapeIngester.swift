@@ -2,7 +2,6 @@ import Config
 import Foundation
 import MetricsModel
 import Relabel
-import TSDB
 
 /// Turns one scrape body into appended samples: parse, attach target labels, `metric_relabel_configs`,
 /// limits, and staleness markers for series that disappeared since the last scrape.
@@ -122,6 +121,8 @@ public struct ScrapeIngester {
                 case .outOfOrder: report.outOfOrder += 1
                 case .outOfBounds: report.outOfBounds += 1
                 case .duplicate: report.duplicateTimestamp += 1
+                // Labels are always given on this path; nothing else refuses a sample.
+                case .unknownReference: report.outOfOrder += 1
                 }
             } catch {
                 report.outOfOrder += 1
@@ -146,26 +147,26 @@ public struct ScrapeIngester {
         previous = []
     }
 
-    /// Appends by reference when the store gave one, else by labels; a returned reference replaces
+    /// Appends by reference when the store gave one, else by labels; the store's reference replaces
     /// the labels in the cache.
     private mutating func append<A: Appender>(_ slot: Int32, _ sample: Sample, into appender: inout A) throws {
-        let labels: Labels
+        let ref: SeriesRef
         switch entries[Int(slot)].target {
         case .dropped:
             return
-        case .ref(let ref):
-            if try appender.append(ref: ref, sample) { return }
-            // The store no longer knows the series (it left the head): append by labels again.
-            guard let rebuilt = rebuildLabels(entries[Int(slot)].key) else { return }
-            labels = rebuilt
-        case .labels(let cached):
-            labels = cached
+        case .ref(let cached):
+            do {
+                ref = try appender.append(cached, .empty, sample)
+            } catch AppendError.unknownReference(_) {
+                // The store no longer knows the series (it left the head): append by labels again.
+                guard let labels = rebuildLabels(entries[Int(slot)].key) else { return }
+                ref = try appender.append(0, labels, sample)
+            }
+        case .labels(let labels):
+            ref = try appender.append(0, labels, sample)
+            if ref == 0 { return }
         }
-        if let ref = try appender.appendReturningRef(labels, sample) {
-            entries[Int(slot)].target = .ref(ref)
-        } else {
-            entries[Int(slot)].target = .labels(labels)
-        }
+        entries[Int(slot)].target = .ref(ref)
     }
 
     /// The final labels of a cached series, from its exposition bytes.

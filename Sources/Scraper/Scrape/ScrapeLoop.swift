@@ -5,7 +5,6 @@ import Logging
 import MetricsModel
 import NIOCore
 import NIOHTTP1
-import TSDB
 
 /// Scrapes one target on its interval until cancelled, appending to the store.
 struct ScrapeLoop<Store: Appendable> {
@@ -143,9 +142,4 @@ struct ScrapeLoop<Store: Appendable> {
 struct ScrapeHTTPError: Error, CustomStringConvertible {
     let status: HTTPResponseStatus
     var description: String { "server returned HTTP status \(status.code) \(status.reasonPhrase)" }
-}
-
-/// The version every component reports.
-public enum BuildInfo {
-    public static let version = "0.1.0"
 }

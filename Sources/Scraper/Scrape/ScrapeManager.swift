@@ -4,7 +4,6 @@ import Logging
 import MetricsModel
 import ServiceLifecycle
 import Synchronization
-import TSDB
 
 /// Runs a scrape pool per `scrape_configs` entry as one long-running service, and applies reloaded
 /// configurations: pools whose configuration is unchanged keep their loops running.

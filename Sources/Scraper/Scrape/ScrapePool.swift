@@ -3,7 +3,6 @@ import Config
 import Logging
 import MetricsModel
 import Synchronization
-import TSDB
 
 /// The discovery and scrape loops of one `scrape_configs` entry. Discovery providers report target
 /// groups; `sync()` turns the latest groups into targets and starts and stops loops so that a loop

@@ -17,15 +17,23 @@ public struct HeadAppender: Appender {
         bounds = head.appendableRange()
     }
 
-    /// Buffers a sample. Throws `AppendError` when the sample is out of bounds, not newer than what
-    /// the series holds (or older than the out-of-order window), or a second value for a timestamp
-    /// the series has, counting it. A sample the series already holds, timestamp and value, is
-    /// accepted and dropped, so a retried request succeeds.
-    public mutating func append(_ labels: Labels, _ sample: Sample) throws {
-        _ = try appendReturningRef(labels, sample)
-    }
-
-    public mutating func appendReturningRef(_ labels: Labels, _ sample: Sample) throws -> SeriesRef? {
+    /// Buffers a sample for the series `ref` stands for, or for `labels` when `ref` is 0 or has left
+    /// the head. Throws `AppendError` when the sample is out of bounds, not newer than what the
+    /// series holds (or older than the out-of-order window), or a second value for a timestamp the
+    /// series has, counting it. A sample the series already holds, timestamp and value, is accepted
+    /// and dropped, so a retried request succeeds.
+    public mutating func append(_ ref: SeriesRef, _ labels: Labels, _ sample: Sample) throws -> SeriesRef {
+        if ref != 0, let series = head.series(ref: ref) {
+            try checkBounds(sample, labels: series.labels)
+            let transaction = self.transaction
+            let window = head.options.outOfOrderWindow
+            let verdict = head.shard(for: series.labels).state.withLock { _ in
+                Self.check(series, sample, transaction: transaction, window: window)
+            }
+            try add(series, verdict, sample)
+            return ref
+        }
+        guard !labels.isEmpty else { throw AppendError.unknownReference(ref) }
         try checkBounds(sample, labels: labels)
         let shard = head.shard(for: labels)
         let transaction = self.transaction
@@ -35,18 +43,6 @@ public struct HeadAppender: Appender {
         }
         try add(series, verdict, sample)
         return series.ref
-    }
-
-    public mutating func append(ref: SeriesRef, _ sample: Sample) throws -> Bool {
-        guard let series = head.series(ref: ref) else { return false }
-        try checkBounds(sample, labels: series.labels)
-        let transaction = self.transaction
-        let window = head.options.outOfOrderWindow
-        let verdict = head.shard(for: series.labels).state.withLock { _ in
-            Self.check(series, sample, transaction: transaction, window: window)
-        }
-        try add(series, verdict, sample)
-        return true
     }
 
     @inline(__always)
@@ -170,37 +166,4 @@ public struct HeadAppender: Appender {
         transaction = head.nextTransaction()
         bounds = head.appendableRange()
     }
-}
-
-/// Why a sample was refused, with Prometheus's texts (`storage.ErrOutOfOrderSample`, …).
-public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Older than the series' newest sample (beyond the out-of-order window, if any).
-    case outOfOrder(labels: Labels, timestamp: Int64)
-    /// Older than the head accepts, or too far ahead of the clock.
-    case outOfBounds(labels: Labels, timestamp: Int64)
-    /// A second, different value for a timestamp the series already has.
-    case duplicate(labels: Labels, timestamp: Int64)
-
-    /// The refusal's kind as Prometheus words it.
-    public var reason: String {
-        switch self {
-        case .outOfOrder: "out of order sample"
-        case .outOfBounds: "out of bounds"
-        case .duplicate: "duplicate sample for timestamp"
-        }
-    }
-
-    public var labels: Labels {
-        switch self {
-        case .outOfOrder(let labels, _), .outOfBounds(let labels, _), .duplicate(let labels, _): labels
-        }
-    }
-
-    public var timestamp: Int64 {
-        switch self {
-        case .outOfOrder(_, let timestamp), .outOfBounds(_, let timestamp), .duplicate(_, let timestamp): timestamp
-        }
-    }
-
-    public var description: String { "\(reason) for series \(labels) at \(timestamp)" }
 }

@@ -134,6 +134,3 @@ final class MemSeries: @unchecked Sendable {
         outOfOrder.removeAll { $0.timestamp < cut }
     }
 }
-
-/// A series' identity within one store, stable while the process runs and across WAL replay.
-public typealias SeriesRef = UInt64

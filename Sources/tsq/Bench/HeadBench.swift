@@ -53,10 +53,7 @@ struct HeadBench: ParsableCommand {
                     for index in first..<min(first + perCommit, series) {
                         let sample = Sample(timestamp: timestamp, value: Double(step * 3 + index % 5))
                         // The scrape cache's path: by reference once the series exists.
-                        let appended = step > 0 ? try appender.append(ref: refs[index], sample) : false
-                        if !appended {
-                            refs[index] = try appender.appendReturningRef(labels(index), sample) ?? 0
-                        }
+                        refs[index] = try appender.append(refs[index], refs[index] == 0 ? labels(index) : .empty, sample)
                     }
                     try appender.commit()
                 }

@@ -114,7 +114,7 @@ struct IngestBench: ParsableCommand {
 
     /// Keeps nothing: isolates the ingester's own cost.
     struct NullAppender: Appender {
-        mutating func append(_ labels: Labels, _ sample: Sample) throws {}
+        mutating func append(_ ref: SeriesRef, _ labels: Labels, _ sample: Sample) throws -> SeriesRef { 0 }
         mutating func commit() throws {}
         mutating func rollback() {}
     }

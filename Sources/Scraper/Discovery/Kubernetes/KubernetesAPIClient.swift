@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Config
 import Foundation
+import MetricsModel
 import NIOCore
 import NIOHTTP1
 import NIOSSL
