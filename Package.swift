@@ -1,8 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Module arrows point one way, downwards:
-//   metricsd, tsq → Scraper, QueryAPI, alertd → Relabel, TSDB → MetricsModel → CRE2Shim
+// Module arrows point one way, downwards, level by level (docs/architecture.md has every arrow;
+// scripts/check-module-graph holds this file to it):
+//   metricsd, tsq → Scraper, QueryAPI, alertd → Config, PromQL, TSDB, RemoteProtocol → Relabel → MetricsModel
 let package = Package(
     name: "ToolboxMetrics",
     platforms: [.macOS(.v14)],
@@ -13,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -48,39 +50,37 @@ let package = Package(
             dependencies: [
                 "MetricsModel", "Config", "Relabel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "QueryAPI",
             dependencies: [
-                "MetricsModel", "Config", "TSDB", "Scraper", "PromQL", "RemoteProtocol",
+                "MetricsModel", "Config", "Relabel", "TSDB", "PromQL", "RemoteProtocol",
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "alertd",
-            dependencies: [
-                "MetricsModel", "TSDB",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["MetricsModel"]
         ),
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB", "alertd",
+                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -94,7 +94,9 @@ let package = Package(
         // Locates ../shared for the conformance tests; shared by every test target.
         .target(
             name: "TestSupport",
-            dependencies: ["Scraper", "Config", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "Scraper", "Config", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "MetricsModelTests", dependencies: ["MetricsModel", "TestSupport"]),

@@ -1,4 +1,3 @@
-import Config
 import Foundation
 
 /// One `kubernetes_sd_configs:` entry. ToolboxMetrics discovers the `pod` and `node` roles.

@@ -204,7 +204,7 @@ struct Metricsd: AsyncParsableCommand {
             serverOptions.maxConnections = connectionCap
         }
         let server = APIServer(
-            db: db, targets: targets, reload: reload, config: { scraper.config }, options: serverOptions, runtime: runtime
+            db: db, targets: ScrapeTargets(board: targets), reload: reload, config: { scraper.config }, options: serverOptions, runtime: runtime
         ).application(host: host, port: port, logger: logger)
         let storage = StorageService(db: db, interval: .seconds(60), logger: logger)
         logger.info("metricsd starting", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)", "storage": "\(storagePath)"])

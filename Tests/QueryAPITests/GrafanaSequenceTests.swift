@@ -91,7 +91,7 @@ struct GrafanaSequenceTests {
             Step(method: .get, path: query("/api/v1/label/instance/values", [("match[]", #"{__name__="http_requests_total"}"#), ("limit", "40000"), ("start", "\(now - 3600)"), ("end", "\(now)")]), body: nil, expect: .list(nonEmpty: true)),
             Step(method: .post, path: "/api/v1/labels", body: form([("match[]", #"{__name__="http_requests_total"}"#), ("limit", "40000"), ("start", "\(now - 3600)"), ("end", "\(now)")]), expect: .list(nonEmpty: true)),
         ]
-        let app = Application(router: APIServer(db: db, targets: TargetStatusBoard()).router())
+        let app = Application(router: APIServer(db: db, targets: NoTargets()).router())
         try await app.test(.router) { client in
             for step in steps {
                 let headers: HTTPFields = step.body == nil ? [:] : [.contentType: "application/x-www-form-urlencoded"]

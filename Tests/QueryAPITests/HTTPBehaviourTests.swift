@@ -38,7 +38,7 @@ struct HTTPBehaviourTests {
         if let cors { options.corsOrigin = try AnchoredRegex(cors) }
         let config = try PrometheusConfig.load(yaml: configText)
         let runtime = ServerRuntime(flags: ["query.timeout": "2m"], storageRetention: "15d", configText: configText)
-        let server = APIServer(db: db, targets: TargetStatusBoard(), config: { config }, options: options, runtime: runtime)
+        let server = APIServer(db: db, targets: NoTargets(), config: { config }, options: options, runtime: runtime)
         let app = Application(router: server.router())
         try await app.test(.router) { client in try await body(client, db) }
     }
@@ -53,11 +53,14 @@ struct HTTPBehaviourTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let db = try DB(path: directory, logger: Logger(label: "test"))
         defer { db.close() }
-        let board = TargetStatusBoard()
-        let scrape = ScrapeConfig(jobName: "node")
-        let target = try #require(try Target.populate(["__address__": "a:9100"], config: scrape, global: GlobalConfig()))
-        board.update(pool: "node", active: [target], dropped: [])
-        let app = Application(router: APIServer(db: db, targets: board).router())
+        struct OneTarget: TargetRetriever {
+            func targets() -> (active: [ActiveTarget], dropped: [DroppedTarget]) {
+                ([ActiveTarget(scrapePool: "node", labels: ["job": "node", "instance": "a:9100"], discoveredLabels: ["__address__": "a:9100"],
+                               url: "http://a:9100/metrics", interval: .seconds(15), timeout: .seconds(10))], [])
+            }
+            func sampleRefusals() -> SampleRefusals { SampleRefusals() }
+        }
+        let app = Application(router: APIServer(db: db, targets: OneTarget()).router())
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/v1/targets", method: .get) { response in
                 let body = String(buffer: response.body)

@@ -27,7 +27,7 @@ struct MetadataEndpointTests {
             try appender.append(labels, Sample(timestamp: 1_000_000, value: value))
         }
         try appender.commit()
-        let app = Application(router: APIServer(db: db, targets: TargetStatusBoard()).router())
+        let app = Application(router: APIServer(db: db, targets: NoTargets()).router())
         try await app.test(.router) { client in try await body(client) }
     }
 
@@ -143,7 +143,7 @@ struct QueryEndpointTests {
             }
             try appender.commit()
         }
-        let app = Application(router: APIServer(db: db, targets: TargetStatusBoard()).router())
+        let app = Application(router: APIServer(db: db, targets: NoTargets()).router())
         try await app.test(.router) { client in try await body(client) }
     }
 

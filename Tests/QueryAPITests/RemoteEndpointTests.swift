@@ -19,7 +19,7 @@ struct RemoteEndpointTests {
         defer { db.close() }
         var options = APIServer.Options()
         options.enableRemoteWriteReceiver = receiver
-        let app = Application(router: APIServer(db: db, targets: TargetStatusBoard(), options: options).router())
+        let app = Application(router: APIServer(db: db, targets: NoTargets(), options: options).router())
         try await app.test(.router) { client in try await body(client, db) }
     }
 

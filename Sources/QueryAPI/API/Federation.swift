@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import MetricsModel
 import PromQL
-import Scraper
 import TSDB
 
 /// `/federate`: the newest sample (within the lookback delta) of every series the `match[]`

@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import MetricsModel
-import Scraper
 import TSDB
 import Yams
 

@@ -1,12 +1,11 @@
 import Hummingbird
 import MetricsModel
 import PromQL
-import Scraper
 
 /// `/api/v1/metadata` and `/api/v1/targets/metadata`: what scraped targets say about their metric
 /// families (`# TYPE`, `# HELP`, `# UNIT`), kept per target by the scrape loops.
 struct TargetMetadataEndpoints {
-    let targets: TargetStatusBoard
+    let targets: any TargetRetriever
 
     func register(on routes: Routes) {
         routes.on("/api/v1/metadata", [.get]) { request, _ in await APIResponse.respond { try await self.metadata(request) } }
@@ -24,7 +23,7 @@ struct TargetMetadataEndpoints {
         let perMetric = try Self.integer(parameters, "limit_per_metric")
         let metric = parameters.first("metric")
         var byName: [String: [MetricMetadata]] = [:]
-        for entry in targets.snapshot().active {
+        for entry in targets.targets().active {
             for (name, value) in entry.metadata where metric == nil || metric == name {
                 if !(byName[name]?.contains(value) ?? false) { byName[name, default: []].append(value) }
             }
@@ -52,11 +51,11 @@ struct TargetMetadataEndpoints {
             matchers = selector.allMatchers
         }
         var out: [[String: Any]] = []
-        for entry in targets.snapshot().active where entry.target.labels.matches(matchers) {
+        for entry in targets.targets().active where entry.labels.matches(matchers) {
             for name in entry.metadata.keys.sorted() where metric == nil || metric == name {
                 if limit > 0 && out.count >= limit { break }
                 var row: [String: Any] = Self.render(entry.metadata[name]!)
-                row["target"] = entry.target.labels.dictionary
+                row["target"] = entry.labels.dictionary
                 if metric == nil { row["metric"] = name }
                 out.append(row)
             }

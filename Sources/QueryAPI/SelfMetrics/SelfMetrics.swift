@@ -1,16 +1,15 @@
 import MetricsModel
-import Scraper
 import TSDB
 
 /// Renders metricsd's own metrics in Prometheus text format, under Prometheus's names where the
 /// meaning is the same, so existing dashboards and the benchmark harness read them unchanged.
 public struct SelfMetrics: Sendable {
     let db: DB
-    let targets: TargetStatusBoard
+    let targets: any TargetRetriever
     let httpRequests: HTTPRequestCounter
     let queryGate: QueryGate
 
-    init(db: DB, targets: TargetStatusBoard, httpRequests: HTTPRequestCounter = HTTPRequestCounter(), queryGate: QueryGate = QueryGate(limit: 20)) {
+    init(db: DB, targets: any TargetRetriever, httpRequests: HTTPRequestCounter = HTTPRequestCounter(), queryGate: QueryGate = QueryGate(limit: 20)) {
         self.db = db
         self.targets = targets
         self.httpRequests = httpRequests
@@ -69,12 +68,12 @@ public struct SelfMetrics: Sendable {
         family("prometheus_tsdb_size_retentions_total", "counter", "Number of blocks deleted by retention.", [("", Double(storage.retentionDeletions))])
         family("prometheus_tsdb_data_replay_duration_seconds", "gauge", "Time taken to replay the data on disk.", [("", storage.replaySeconds)])
 
-        let refusals = targets.refusals
+        let refusals = targets.sampleRefusals()
         family("prometheus_target_scrapes_sample_out_of_order_total", "counter", "Total number of samples rejected due to not being out of the expected order.", [("", Double(refusals.outOfOrder))])
         family("prometheus_target_scrapes_sample_out_of_bounds_total", "counter", "Total number of samples rejected due to timestamp falling outside of the time bounds.", [("", Double(refusals.outOfBounds))])
         family("prometheus_target_scrapes_sample_duplicate_timestamp_total", "counter", "Total number of samples rejected due to duplicate timestamps but different values.", [("", Double(refusals.duplicateTimestamp))])
 
-        let snapshot = targets.snapshot()
+        let snapshot = targets.targets()
         var byPool: [String: (up: Int, down: Int)] = [:]
         for entry in snapshot.active {
             var counts = byPool[entry.scrapePool] ?? (0, 0)

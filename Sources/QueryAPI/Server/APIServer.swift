@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 import Logging
 import MetricsModel
+import Relabel
 import PromQL
-import Scraper
 import TSDB
 
 /// The HTTP surface of metricsd: health probes, lifecycle, self-metrics, federation and the
@@ -26,7 +26,7 @@ public struct APIServer: Sendable {
     }
 
     let db: DB
-    let targets: TargetStatusBoard
+    let targets: any TargetRetriever
     let selfMetrics: SelfMetrics
     /// Re-reads the configuration file and applies it; nil unless `--web.enable-lifecycle`.
     let reload: (@Sendable () async throws -> Void)?
@@ -38,7 +38,7 @@ public struct APIServer: Sendable {
     let queryGate: QueryGate
 
     public init(
-        db: DB, targets: TargetStatusBoard, reload: (@Sendable () async throws -> Void)? = nil,
+        db: DB, targets: any TargetRetriever = NoTargets(), reload: (@Sendable () async throws -> Void)? = nil,
         config: @escaping @Sendable () -> PrometheusConfig = { PrometheusConfig() },
         options: Options = Options(),
         runtime: ServerRuntime = ServerRuntime(flags: [:], storageRetention: "15d", configText: "")
@@ -95,7 +95,7 @@ public struct APIServer: Sendable {
         routes.on("/api/v1/targets", [.get]) { request, _ in
             let state = request.uri.queryParameters.get("state") ?? "any"
             let pool = request.uri.queryParameters.get("scrapePool")
-            return Self.json(["status": "success", "data": TargetsResponse.render(targets.snapshot(), state: state, pool: pool)])
+            return Self.json(["status": "success", "data": TargetsResponse.render(targets.targets(), state: state, pool: pool)])
         }
         routes.on("/api/v1/targets/relabel_steps", [.get]) { request, _ in
             relabelSteps(request)
@@ -153,7 +153,7 @@ public struct APIServer: Sendable {
 
 /// `/api/v1/targets` in Prometheus's shape.
 enum TargetsResponse {
-    static func render(_ snapshot: (active: [TargetStatusBoard.Entry], dropped: [TargetStatusBoard.Dropped]), state: String, pool: String? = nil) -> [String: Any] {
+    static func render(_ snapshot: (active: [ActiveTarget], dropped: [DroppedTarget]), state: String, pool: String? = nil) -> [String: Any] {
         let snapshot = pool.map { pool in
             (active: snapshot.active.filter { $0.scrapePool == pool }, dropped: snapshot.dropped.filter { $0.scrapePool == pool })
         } ?? snapshot
@@ -161,18 +161,18 @@ enum TargetsResponse {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let active: [[String: Any]] = snapshot.active.map { entry in
             [
-                "discoveredLabels": entry.target.discoveredLabels.dictionary,
-                "labels": entry.target.labels.dictionary,
+                "discoveredLabels": entry.discoveredLabels.dictionary,
+                "labels": entry.labels.dictionary,
                 "scrapePool": entry.scrapePool,
-                "scrapeUrl": entry.target.url,
-                "globalUrl": entry.target.url,
+                "scrapeUrl": entry.url,
+                "globalUrl": entry.url,
                 "lastError": entry.lastError,
                 "lastScrape": entry.lastScrape == 0 ? "0001-01-01T00:00:00Z"
                     : formatter.string(from: Date(timeIntervalSince1970: Double(entry.lastScrape) / 1000)),
                 "lastScrapeDuration": entry.lastScrapeDuration,
                 "health": entry.health,
-                "scrapeInterval": entry.target.interval.description,
-                "scrapeTimeout": entry.target.timeout.description,
+                "scrapeInterval": entry.interval.description,
+                "scrapeTimeout": entry.timeout.description,
             ]
         }
         let dropped: [[String: Any]] = snapshot.dropped.map { ["discoveredLabels": $0.discoveredLabels.dictionary, "scrapePool": $0.scrapePool] }

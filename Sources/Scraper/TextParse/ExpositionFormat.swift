@@ -1,3 +1,5 @@
+import MetricsModel
+
 /// The text formats a target may expose.
 public enum ExpositionFormat: String, Sendable {
     /// Prometheus text format 0.0.4.
@@ -16,10 +18,7 @@ public enum ExpositionFormat: String, Sendable {
     }
 }
 
-/// A metric family's type, from `# TYPE`. Raw values are the OpenMetrics spellings.
-public enum MetricType: String, Sendable, CaseIterable {
-    case counter, gauge, histogram, gaugehistogram, summary, info, stateset, unknown
-
+extension MetricType {
     /// Whether an OpenMetrics family of this type may carry `_created` series.
     var carriesCreated: Bool { self == .counter || self == .summary || self == .histogram }
 }

@@ -1,5 +1,4 @@
 import MetricsModel
-import Relabel
 
 /// A target's relabeling replayed rule by rule: what each rule left, and which one dropped it.
 /// Backs `tsq targets --explain` and `/api/v1/targets/relabel_steps`.

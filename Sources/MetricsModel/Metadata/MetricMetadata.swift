@@ -10,3 +10,8 @@ public struct MetricMetadata: Sendable, Equatable, Hashable {
         self.unit = unit
     }
 }
+
+/// A metric family's type, from `# TYPE`. Raw values are the OpenMetrics spellings.
+public enum MetricType: String, Sendable, CaseIterable {
+    case counter, gauge, histogram, gaugehistogram, summary, info, stateset, unknown
+}

@@ -1,0 +1,25 @@
+import QueryAPI
+import Scraper
+
+/// The scraper's status board as the API's `TargetRetriever`: metricsd is the one module that sees
+/// both, so the adapter lives here and neither side imports the other.
+struct ScrapeTargets: TargetRetriever {
+    let board: TargetStatusBoard
+
+    func targets() -> (active: [ActiveTarget], dropped: [DroppedTarget]) {
+        let snapshot = board.snapshot()
+        let active = snapshot.active.map { entry in
+            ActiveTarget(
+                scrapePool: entry.scrapePool, labels: entry.target.labels, discoveredLabels: entry.target.discoveredLabels,
+                url: entry.target.url, health: entry.health, lastError: entry.lastError, lastScrape: entry.lastScrape,
+                lastScrapeDuration: entry.lastScrapeDuration, interval: entry.target.interval, timeout: entry.target.timeout,
+                metadata: entry.metadata)
+        }
+        return (active, snapshot.dropped.map { DroppedTarget(scrapePool: $0.scrapePool, discoveredLabels: $0.discoveredLabels) })
+    }
+
+    func sampleRefusals() -> SampleRefusals {
+        let refusals = board.refusals
+        return SampleRefusals(outOfOrder: refusals.outOfOrder, outOfBounds: refusals.outOfBounds, duplicateTimestamp: refusals.duplicateTimestamp)
+    }
+}
