@@ -9,7 +9,7 @@ import Relabel
 /// Keeps a cache from a series' raw bytes to its final labels and the store's reference for it, so a
 /// series seen before costs a hash of its bytes and an append by reference, instead of building,
 /// relabeling and looking up a label set (Prometheus's scrape cache does the same).
-public struct ScrapeIngester {
+public struct ScrapeIngester: Sendable {
     public let target: Target
     public let config: ScrapeConfig
 

@@ -14,6 +14,10 @@ struct ScrapeLoop<Store: Appendable> {
     let client: HTTPClient
     let status: TargetStatusBoard
     let logger: Logger
+    /// How the loop ends its series once cancelled; the pool sets it before cancelling.
+    let endOfRun: EndOfRunChoice
+    /// Where deferred end-of-run markers wait.
+    let staleness: StalenessScheduler
 
     /// Prometheus offers OpenMetrics first and falls back to text.
     static var accept: String { "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1" }
@@ -38,9 +42,25 @@ struct ScrapeLoop<Store: Appendable> {
             let current = Self.nowMilliseconds()
             if next < current { next += ((current - next) / interval + 1) * interval }
         }
-        // The target is gone: its scraped series and its report series (`up`, ...) end with stale markers.
-        var appender = store.appender()
         let end = Self.nowMilliseconds()
+        switch endOfRun.current {
+        case .leaveSeries:
+            return
+        case .markStale:
+            Self.markStale(ingester, target: target, at: end, in: store)
+        case .markStaleLater:
+            let (store, target, final) = (self.store, self.target, ingester)
+            staleness.schedule(after: target.interval.duration * 2) {
+                Self.markStale(final, target: target, at: end, in: store)
+            }
+        }
+    }
+
+    /// Ends the target's scraped series and its report series (`up`, ...) with stale markers at
+    /// `end`. A series scraped again after `end` refuses its marker as out of order, and goes on.
+    static func markStale(_ ingester: ScrapeIngester, target: Target, at end: Int64, in store: Store) {
+        var ingester = ingester
+        var appender = store.appender()
         ingester.markAllStale(at: end, into: &appender)
         for (name, _) in Self.reportValues(up: false, duration: 0, report: .init()) {
             var builder = LabelsBuilder(target.labels)

@@ -21,6 +21,8 @@ public final class ScrapeManager<Store: Appendable>: Service {
     }
 
     private let state: Mutex<State>
+    /// End-of-run stale markers of loops a reload restarted, waiting for their delay.
+    private let staleness = StalenessScheduler()
     private let changes: AsyncStream<Void>
     private let signalChange: AsyncStream<Void>.Continuation
 
@@ -57,12 +59,16 @@ public final class ScrapeManager<Store: Appendable>: Service {
             defer { state.pools = [:] }
             return Array(state.pools.values)
         }
-        for pool in pools { await pool.stop() }
+        // Shutting down writes no stale markers, and drops the deferred ones: after a restart, WAL
+        // replay and the next scrape continue every series without a gap, as in Prometheus.
+        staleness.cancelAll()
+        for pool in pools { await pool.stop(.leaveSeries) }
         try await client.shutdown()
     }
 
-    /// Applies a new configuration: unchanged jobs keep running, changed ones restart, removed ones
-    /// stop (their series get stale markers).
+    /// Applies a new configuration: unchanged jobs keep running, changed ones restart (their old
+    /// loops' stale markers are deferred, so series the new loops go on scraping show no gap),
+    /// removed ones stop (their series get stale markers at once).
     public func apply(_ config: PrometheusConfig) async {
         guard let client = state.withLock({ $0.client }) else {
             state.withLock { $0.config = config }
@@ -84,7 +90,7 @@ public final class ScrapeManager<Store: Appendable>: Service {
                 let signal = signalChange
                 let pool = ScrapePool(
                     config: scrape, global: config.global, store: store, client: client, status: status, logger: poolLogger,
-                    onChange: { signal.yield() })
+                    staleness: staleness, onChange: { signal.yield() })
                 next[scrape.jobName] = pool
                 started.append(pool)
             }
@@ -92,10 +98,17 @@ public final class ScrapeManager<Store: Appendable>: Service {
             state.pools = next
         }
         for pool in stale {
-            await pool.stop()
+            let removed = state.withLock { $0.pools[pool.config.jobName] == nil }
+            await pool.stop(removed ? .markStale : .markStaleLater)
             if state.withLock({ $0.pools[pool.config.jobName] == nil }) { status.remove(pool: pool.config.jobName) }
         }
-        for pool in started { pool.startDiscovery() }
+        // Static targets start scraping now rather than at the next discovery round (up to
+        // `updateInterval` away), so a restarted job's series go on before its old loops' deferred
+        // stale markers are tried.
+        for pool in started {
+            pool.startDiscovery()
+            pool.sync()
+        }
         logger.info("scrape configuration applied", metadata: ["jobs": "\(config.scrapeConfigs.count)", "restarted": "\(started.count)", "stopped": "\(stale.count)"])
     }
 

@@ -14,12 +14,13 @@ final class ScrapePool<Store: Appendable>: Sendable {
     let client: HTTPClient
     let status: TargetStatusBoard
     let logger: Logger
+    let staleness: StalenessScheduler
 
     private struct State {
         /// Latest group per provider and source.
         var groups: [String: [String: TargetGroup]] = [:]
         var dirty = false
-        var loops: [Target.Key: Task<Void, Never>] = [:]
+        var loops: [Target.Key: (task: Task<Void, Never>, endOfRun: EndOfRunChoice)] = [:]
         var providers: [Task<Void, Never>] = []
         var stopped = false
     }
@@ -30,8 +31,9 @@ final class ScrapePool<Store: Appendable>: Sendable {
 
     init(
         config: ScrapeConfig, global: GlobalConfig, store: Store, client: HTTPClient, status: TargetStatusBoard, logger: Logger,
-        onChange: @escaping @Sendable () -> Void
+        staleness: StalenessScheduler, onChange: @escaping @Sendable () -> Void
     ) {
+        self.staleness = staleness
         self.config = config
         self.global = global
         self.store = store
@@ -88,21 +90,26 @@ final class ScrapePool<Store: Appendable>: Sendable {
         status.update(pool: config.jobName, active: targets.active, dropped: targets.dropped)
         state.withLock { state in
             let wanted = Dictionary(targets.active.map { ($0.key, $0) }) { first, _ in first }
-            for (key, task) in state.loops where wanted[key] == nil {
-                // Cancelling ends the loop after its current scrape; it then marks its series stale.
-                task.cancel()
+            for (key, loop) in state.loops where wanted[key] == nil {
+                // Cancelling ends the loop after its current scrape; its target is gone, so it then
+                // marks its series stale at once.
+                loop.endOfRun.set(.markStale)
+                loop.task.cancel()
                 state.loops[key] = nil
             }
             for (key, target) in wanted where state.loops[key] == nil {
-                let loop = ScrapeLoop(target: target, config: config, store: store, client: client, status: status, logger: logger)
-                state.loops[key] = Task { await loop.run() }
+                let endOfRun = EndOfRunChoice()
+                let loop = ScrapeLoop(
+                    target: target, config: config, store: store, client: client, status: status, logger: logger,
+                    endOfRun: endOfRun, staleness: staleness)
+                state.loops[key] = (Task { await loop.run() }, endOfRun)
             }
         }
         logger.debug("scrape pool synced", metadata: ["job": "\(config.jobName)", "targets": "\(targets.active.count)", "dropped": "\(targets.dropped.count)"])
     }
 
-    /// Stops discovery and every loop, waiting until the loops have written their stale markers.
-    func stop() async {
+    /// Stops discovery and every loop, each ending its series as `endOfRun` says, and waits for them.
+    func stop(_ endOfRun: EndOfRun) async {
         let (loops, providers) = state.withLock { state in
             state.stopped = true
             defer {
@@ -112,9 +119,12 @@ final class ScrapePool<Store: Appendable>: Sendable {
             return (Array(state.loops.values), state.providers)
         }
         for task in providers { task.cancel() }
-        for task in loops { task.cancel() }
+        for loop in loops {
+            loop.endOfRun.set(endOfRun)
+            loop.task.cancel()
+        }
         for task in providers { await task.value }
-        for task in loops { await task.value }
+        for loop in loops { await loop.task.value }
     }
 
     var loopCount: Int { state.withLock { $0.loops.count } }
