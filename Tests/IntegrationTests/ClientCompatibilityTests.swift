@@ -25,11 +25,14 @@ struct ClientCompatibilityTests {
                 static_configs: [{targets: ['127.0.0.1:\(port)']}]
             """
         }) { server in
+            // A few scrapes stored, so range queries have points to return.
             let scraped = await eventually(within: 20) {
-                await httpGet(server.base + "/api/v1/query?query=count_over_time(up%5B1m%5D)")?.1.contains(#""value":["#) == true
+                guard let body = await httpGet(server.base + "/api/v1/query?query=count_over_time(up%5B1m%5D)")?.1,
+                      let range = body.range(of: #""(\d+)"\]"#, options: .regularExpression)
+                else { return false }
+                return (Int(body[range].dropFirst().dropLast(2)) ?? 0) >= 3
             }
             #expect(scraped)
-            try await Task.sleep(for: .seconds(2))
             try await body(server.base)
         }
     }

@@ -7,21 +7,19 @@ import TestSupport
 struct MetricsdProcessTests {
     @Test("metricsd scrapes itself, reports healthy targets and stops cleanly on SIGTERM")
     func scrapesItself() async throws {
-        let port = ServerProcess.freePort()
-        let config = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-self-\(port).yml")
-        try """
+        try await withMetricsd("self", config: { port in
+            """
             global: {scrape_interval: 1s, scrape_timeout: 1s}
             scrape_configs:
               - job_name: self
                 static_configs: [{targets: ['127.0.0.1:\(port)'], labels: {env: test}}]
               - job_name: nothing-listens
                 static_configs: [{targets: ['127.0.0.1:1']}]
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try ServerProcess("metricsd", arguments: ["--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)"])
-        defer { server.stop() }
-        let base = "http://127.0.0.1:\(port)"
+            """
+        }) { instance in try await Self.checkSelfScrape(instance.base) }
+    }
 
-        #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
+    static func checkSelfScrape(_ base: String) async throws {
         let healthy = await eventually(within: 15) {
             guard let (_, body) = await httpGet(base + "/api/v1/targets") else { return false }
             return body.contains(#""health":"up""#) && body.contains(#""health":"down""#)
@@ -47,12 +45,12 @@ struct MetricsdProcessTests {
         #expect(status == 200)
         #expect(perTarget.contains(#""target":{"#) && perTarget.contains(#""job":"self""#) && !perTarget.contains(#""metric":"#))
         #expect(await httpGet(base + "/api/v1/targets/metadata?match_target=up%2B")?.0 == 400)
-        #expect(server.stop() == 0)
     }
 
     @Test("a bad configuration fails start-up with the file and the reason")
     func badConfig() throws {
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-bad-\(getpid()).yml")
+        defer { try? FileManager.default.removeItem(at: config) }
         try "scrape_configs: [{job_name: a, scrape_interval: 15q}]".write(to: config, atomically: true, encoding: .utf8)
         let server = try ServerProcess("metricsd", arguments: ["--config.file", config.path, "--web.listen-address", "127.0.0.1:\(ServerProcess.freePort())"])
         server.process.waitUntilExit()
@@ -67,17 +65,9 @@ struct MetricsdProcessTests {
 struct MetricsdIdleTests {
     @Test("metricsd with no scrape targets keeps serving until stopped")
     func noTargets() async throws {
-        let port = ServerProcess.freePort()
-        let config = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-idle-\(port).yml")
-        try "scrape_configs: []\n".write(to: config, atomically: true, encoding: .utf8)
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-idle-\(port)").path
-        defer { try? FileManager.default.removeItem(atPath: data) }
-        let server = try ServerProcess("metricsd", arguments: ["--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)", "--storage.tsdb.path", data])
-        defer { server.stop() }
-        #expect(await eventually(within: 15) { await httpGet("http://127.0.0.1:\(port)/-/ready")?.0 == 200 })
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(server.process.isRunning)
-        #expect(await httpGet("http://127.0.0.1:\(port)/api/v1/query?query=vector(1)")?.0 == 200)
-        #expect(server.stop() == 0)
+        try await withMetricsd("idle", config: { _ in "scrape_configs: []\n" }) { instance in
+            #expect(await httpGet(instance.base + "/api/v1/query?query=vector(1)")?.0 == 200)
+            #expect(await httpGet(instance.base + "/-/healthy")?.0 == 200)
+        }
     }
 }

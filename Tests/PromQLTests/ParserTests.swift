@@ -90,12 +90,21 @@ struct ParserTests {
             return
         }
         #expect(inner.op == .pow)
-        guard case .binary(let or) = try Parser.parse("a or b and c") else { return }
-        #expect(or.op == .or)
-        guard case .binary(let sub) = try Parser.parse("a - b - c"), case .binary(let left) = sub.lhs else { return }
+        guard case .binary(let or) = try Parser.parse("a or b and c"), case .binary(let and) = or.rhs else {
+            Issue.record("and must bind tighter than or")
+            return
+        }
+        #expect(or.op == .or && and.op == .and)
+        guard case .binary(let sub) = try Parser.parse("a - b - c"), case .binary(let left) = sub.lhs else {
+            Issue.record("- must be left-associative")
+            return
+        }
         #expect(left.op == .sub)
         // offset takes one operand: `x offset 100 + 2` is `(x offset 100) + 2`.
-        guard case .binary(let plus) = try Parser.parse("x offset 100 + 2"), case .vector(let selector) = plus.lhs else { return }
+        guard case .binary(let plus) = try Parser.parse("x offset 100 + 2"), case .vector(let selector) = plus.lhs else {
+            Issue.record("offset must bind to the selector alone")
+            return
+        }
         #expect(selector.modifiers.offset == .seconds(100))
     }
 

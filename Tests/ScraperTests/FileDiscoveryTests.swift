@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import Scraper
 
@@ -28,16 +29,16 @@ struct FileDiscoveryTests {
         func targets() -> Set<String> {
             Set(latest.snapshot.values.flatMap { $0.discoveredLabelSets.map { "\($0["__address__"]!)|\($0["env"] ?? $0["team"] ?? "")" } })
         }
-        #expect(await waitFor { targets() == ["127.0.0.1:9100|prod", "127.0.0.1:9101|prod", "127.0.0.1:9200|", "127.0.0.1:9300|db"] })
+        #expect(await eventually(within: 5) { targets() == ["127.0.0.1:9100|prod", "127.0.0.1:9101|prod", "127.0.0.1:9200|", "127.0.0.1:9300|db"] })
         #expect(latest.snapshot[json.path + ":0"]?.labels["__meta_filepath"] == json.path)
 
         // Rewritten with one group fewer: the second group's source empties.
         try #"[{"targets": ["127.0.0.1:9100"], "labels": {"env": "dev"}}]"#.write(to: json, atomically: true, encoding: .utf8)
-        #expect(await waitFor { targets() == ["127.0.0.1:9100|dev", "127.0.0.1:9300|db"] })
+        #expect(await eventually(within: 5) { targets() == ["127.0.0.1:9100|dev", "127.0.0.1:9300|db"] })
         // A broken file keeps its previous groups; a deleted file drops them.
         try "[{not json".write(to: json, atomically: true, encoding: .utf8)
         try FileManager.default.removeItem(at: yaml)
-        #expect(await waitFor { targets() == ["127.0.0.1:9100|dev"] })
+        #expect(await eventually(within: 5) { targets() == ["127.0.0.1:9100|dev"] })
     }
 
     @Test("invalid targets in a file are reported, not loaded")
@@ -46,13 +47,5 @@ struct FileDiscoveryTests {
         defer { try? FileManager.default.removeItem(at: file) }
         try #"[{"targets": ["http://host/path"]}]"#.write(to: file, atomically: true, encoding: .utf8)
         #expect(throws: DiscoveryError.self) { try FileDiscovery.read(file.path) }
-    }
-
-    func waitFor(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<100 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return condition()
     }
 }

@@ -55,17 +55,24 @@ struct WALTests {
         bytes.removeLast(5)
         bytes.append(contentsOf: [0x02, 0xff, 0xff])
         try bytes.write(to: URL(fileURLWithPath: last))
-        let reopened = try Self.openDB(dir.path)
-        defer { reopened.close() }
-        #expect(reopened.replayReport.repaired != nil)
-        let result = try reopened.select([], from: 0, through: Int64.max)
-        // The last commit (one record with 3 samples) is lost; all 49 before it remain.
-        #expect(result.count == 3)
-        #expect(result.allSatisfy { $0.1.count == 49 })
-        // And the repaired log takes new writes that survive another restart.
-        var appender = reopened.appender()
-        try appender.append(["__name__": "m", "s": "0"], Sample(timestamp: 10_000_000, value: 1))
-        try appender.commit()
+        do {
+            let reopened = try Self.openDB(dir.path)
+            defer { reopened.close() }
+            #expect(reopened.replayReport.repaired != nil)
+            let result = try reopened.select([], from: 0, through: Int64.max)
+            // The last commit (one record with 3 samples) is lost; all 49 before it remain.
+            #expect(result.count == 3)
+            #expect(result.allSatisfy { $0.1.count == 49 })
+            // And the repaired log takes new writes that survive another restart.
+            var appender = reopened.appender()
+            try appender.append(["__name__": "m", "s": "0"], Sample(timestamp: 10_000_000, value: 1))
+            try appender.commit()
+        }
+        let again = try Self.openDB(dir.path)
+        defer { again.close() }
+        let series = try again.select([try Matcher(.equal, "s", "0")], from: 0, through: Int64.max)
+        #expect(series.first?.1.count == 50)
+        #expect(series.first?.1.last == Sample(timestamp: 10_000_000, value: 1))
     }
 
     @Test("corruption in the middle stops replay there and keeps what came before", arguments: [0.3, 0.6, 0.9])
@@ -80,9 +87,11 @@ struct WALTests {
         }
         let segments = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/wal").filter { $0.count == 8 }.sorted()
         #expect(segments.count > 3)
-        let victim = dir.path + "/wal/" + segments[Int(Double(segments.count - 1) * fraction)]
+        let victimIndex = Int(Double(segments.count - 1) * fraction)
+        let victim = dir.path + "/wal/" + segments[victimIndex]
         var bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
-        if bytes.count > 20 { bytes[bytes.count / 2] ^= 0x5a }
+        try #require(bytes.count > 20, "the damaged segment must have records to damage")
+        bytes[bytes.count / 2] ^= 0x5a
         try bytes.write(to: URL(fileURLWithPath: victim))
         let reopened = try Self.openDB(dir.path, options: options)
         defer { reopened.close() }
@@ -90,6 +99,10 @@ struct WALTests {
         // Whatever survived is a prefix: each series has samples 0..<n for the same n (±1 commit).
         let counts = Set(result.map(\.1.count))
         #expect(counts.count <= 2)
+        // Something was cut (replay stopped in the damaged segment), and the segments before it
+        // were all replayed.
+        #expect(counts.allSatisfy { $0 < 200 }, "\(counts)")
+        if victimIndex > 0 { #expect(result.count == 5 && counts.allSatisfy { $0 > 0 }, "\(counts)") }
         for (_, samples) in result {
             #expect(samples.enumerated().allSatisfy { $0.element.timestamp == Int64($0.offset) * 15_000 })
         }

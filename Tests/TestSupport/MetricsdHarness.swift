@@ -25,6 +25,7 @@ public func withMetricsd(
     ] + arguments)
     defer { server.stop() }
     let base = "http://127.0.0.1:\(port)"
-    #expect(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 })
+    try #require(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 }, "metricsd did not become ready: \(server.log().suffix(2000))")
     try await body(MetricsdInstance(port: port, base: base, directory: directory))
+    #expect(server.stop() == 0, "metricsd did not stop cleanly on SIGTERM")
 }
