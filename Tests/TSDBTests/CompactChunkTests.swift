@@ -16,31 +16,38 @@ struct CompactChunkTests {
         values.enumerated().map { Sample(timestamp: start + Int64($0.offset) * step, value: $0.element) }
     }
 
-    static let cases: [(String, [Double])] = {
-        var cases: [(String, [Double])] = []
-        cases.append(("constant", [Double](repeating: 42, count: 300)))
-        cases.append(("counter", (0..<300).map { (i: Int) -> Double in Double(i * 7 + i % 3) }))
-        cases.append(("counter reset", (0..<300).map { (i: Int) -> Double in Double(i < 150 ? i * 5 : (i - 150) * 2) }))
-        cases.append(("two decimals", (0..<300).map { (i: Int) -> Double in Double(i % 97) / 100 + 0.25 }))
-        cases.append(("six decimals", (0..<300).map { (i: Int) -> Double in Double(i) * 0.000001 + 1 }))
-        cases.append(("large integers", (0..<300).map { (i: Int) -> Double in 68_530_733_056 + Double(i * 4096) }))
-        cases.append(("random floats", (0..<300).map { (i: Int) -> Double in sin(Double(i)) * 1e-3 }))
-        cases.append(("negative zero", [0.0, -0.0, 0.0, 1.0]))
-        cases.append(("specials", [1.0, .nan, StaleMarker.value, StaleMarker.normalNaN, .infinity, -.infinity, .leastNonzeroMagnitude, 1.0]))
-        cases.append(("single", [3.14]))
-        cases.append(("near 2^53", [9_007_199_254_740_992, 9_007_199_254_740_993, 9_007_199_254_740_994]))
-        cases.append(("wide integer deltas", (0..<300).map { (i: Int) -> Double in Double(i % 2 == 0 ? i * 3_000_000_000 : -i * 70_000) }))
+    /// One value pattern, named in the test report.
+    struct ValueCase: Sendable, CustomTestStringConvertible {
+        let name: String
+        let values: [Double]
+        var testDescription: String { name }
+    }
+
+    static let cases: [ValueCase] = {
+        var cases: [ValueCase] = []
+        cases.append(ValueCase(name: "constant", values: [Double](repeating: 42, count: 300)))
+        cases.append(ValueCase(name: "counter", values: (0..<300).map { (i: Int) -> Double in Double(i * 7 + i % 3) }))
+        cases.append(ValueCase(name: "counter reset", values: (0..<300).map { (i: Int) -> Double in Double(i < 150 ? i * 5 : (i - 150) * 2) }))
+        cases.append(ValueCase(name: "two decimals", values: (0..<300).map { (i: Int) -> Double in Double(i % 97) / 100 + 0.25 }))
+        cases.append(ValueCase(name: "six decimals", values: (0..<300).map { (i: Int) -> Double in Double(i) * 0.000001 + 1 }))
+        cases.append(ValueCase(name: "large integers", values: (0..<300).map { (i: Int) -> Double in 68_530_733_056 + Double(i * 4096) }))
+        cases.append(ValueCase(name: "random floats", values: (0..<300).map { (i: Int) -> Double in sin(Double(i)) * 1e-3 }))
+        cases.append(ValueCase(name: "negative zero", values: [0.0, -0.0, 0.0, 1.0]))
+        cases.append(ValueCase(name: "specials", values: [1.0, .nan, StaleMarker.value, StaleMarker.normalNaN, .infinity, -.infinity, .leastNonzeroMagnitude, 1.0]))
+        cases.append(ValueCase(name: "single", values: [3.14]))
+        cases.append(ValueCase(name: "near 2^53", values: [9_007_199_254_740_992, 9_007_199_254_740_993, 9_007_199_254_740_994]))
+        cases.append(ValueCase(name: "wide integer deltas", values: (0..<300).map { (i: Int) -> Double in Double(i % 2 == 0 ? i * 3_000_000_000 : -i * 70_000) }))
         return cases
     }()
 
-    @Test("each value mode round-trips bit-exactly", arguments: 0..<12)
-    func modes(index: Int) throws {
-        try Self.roundTrip(Self.series(Self.cases[index].1))
+    @Test("each value mode round-trips bit-exactly", arguments: cases)
+    func modes(valueCase: ValueCase) throws {
+        try Self.roundTrip(Self.series(valueCase.values))
     }
 
-    @Test("decoding a span gives exactly the samples inside it, for every value mode", arguments: 0..<12)
-    func spans(index: Int) throws {
-        let samples = Self.series(Self.cases[index].1)
+    @Test("decoding a span gives exactly the samples inside it, for every value mode", arguments: cases)
+    func spans(valueCase: ValueCase) throws {
+        let samples = Self.series(valueCase.values)
         let data = try CompactChunk.encode(samples[...])
         let first = samples[0].timestamp, last = samples[samples.count - 1].timestamp
         let bounds: [(Int64, Int64)] = [(first, last), (first + 1, last), (first, first + 45_000), (last - 30_000, last + 99), (last + 1, last + 5), (first - 10, first - 1)]

@@ -69,3 +69,10 @@ extension Int64 {
         windowStart(range).saturatingAdd(range)
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as a float (for rates, self-metrics and logs).
+    package var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

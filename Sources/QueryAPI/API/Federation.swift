@@ -25,7 +25,7 @@ struct Federation: Sendable {
     private func federate(_ request: Request) async throws -> Response {
         let parameters = try await APIParameters.read(request)
         let selectors = try parameters.selectors()
-        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        let now = Timestamps.now()
         let mint = now - lookbackDelta + 1
         let db = self.db
         let found = try await Storage.run { () -> [Labels: Sample] in

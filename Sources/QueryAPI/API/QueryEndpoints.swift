@@ -68,7 +68,7 @@ struct QueryEndpoints: Sendable {
     private func instant(_ request: Request, connection: ClientConnection) async throws -> Response {
         let parameters = try await APIParameters.read(request)
         let expr = try parse(parameters)
-        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        let now = Timestamps.now()
         let time = try parameters.time("time", default: now)
         let engine = try self.engine(parameters)
         let db = self.db
@@ -158,15 +158,12 @@ struct QueryEndpoints: Sendable {
         }
         guard let wanted = parameters.first("stats"), !wanted.isEmpty else { return Evaluated(value: value, stats: nil, annotations: context.annotations) }
         let finished = ContinuousClock.now
-        func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        }
         // Parsing happened before `received`; the whole evaluation is reported as inner evaluation.
         let stats: [String: Any] = [
             "timings": [
-                "evalTotalTime": seconds(finished - admitted), "resultSortTime": 0, "queryPreparationTime": 0,
-                "innerEvalTime": seconds(finished - admitted), "execQueueTime": seconds(admitted - received),
-                "execTotalTime": seconds(finished - received),
+                "evalTotalTime": (finished - admitted).inSeconds, "resultSortTime": 0, "queryPreparationTime": 0,
+                "innerEvalTime": (finished - admitted).inSeconds, "execQueueTime": (admitted - received).inSeconds,
+                "execTotalTime": (finished - received).inSeconds,
             ],
             "samples": ["totalQueryableSamples": context.samplesLoaded, "peakSamples": context.samplesLoaded],
         ]

@@ -100,7 +100,7 @@ struct ScrapeLoop<Store: Appendable> {
             ])
         }
         let duration = ContinuousClock.now - started
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.inSeconds
         appendReport(&appender, timestamp: timestamp, up: failure == nil, duration: seconds, report: report)
         do {
             try appender.commit()
@@ -154,9 +154,7 @@ struct ScrapeLoop<Store: Appendable> {
         ]
     }
 
-    static func nowMilliseconds() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
+    static func nowMilliseconds() -> Int64 { Timestamps.now() }
 }
 
 struct ScrapeHTTPError: Error, CustomStringConvertible {

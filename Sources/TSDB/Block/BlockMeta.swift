@@ -1,4 +1,5 @@
 import Foundation
+import MetricsModel
 
 /// `meta.json` of a persisted block.
 public struct BlockMeta: Sendable, Codable, Equatable {
@@ -38,7 +39,7 @@ public struct BlockMeta: Sendable, Codable, Equatable {
 enum ULID {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
-    static func make(milliseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> String {
+    static func make(milliseconds: Int64 = Timestamps.now()) -> String {
         var random = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - i))) }

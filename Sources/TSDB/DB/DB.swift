@@ -64,7 +64,7 @@ public final class DB: Appendable, Sendable {
         var report = WAL.ReplayReport()
         let elapsed = try clock.measure { report = try head.replayWAL(logger: logger) }
         replayReport = report
-        statistics.replaySeconds.store(UInt64(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000), ordering: .relaxed)
+        statistics.replaySeconds.store(UInt64(elapsed.inSeconds * 1000), ordering: .relaxed)
         try wal.startWriting()
         // The head keeps every sample the WAL replayed, even where a block's range covers it: a
         // block's range says where its samples may lie, not that it holds these (an imported block

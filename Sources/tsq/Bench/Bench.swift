@@ -1,4 +1,5 @@
 import ArgumentParser
+import MetricsModel
 
 /// `tsq bench …`: micro-benchmarks of the hot paths. Build with `-c release` before trusting a figure.
 struct Bench: ParsableCommand {
@@ -17,7 +18,7 @@ enum Stopwatch {
         var samples: [Double] = []
         for _ in 0..<runs {
             let elapsed = try clock.measure(body)
-            samples.append(Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9)
+            samples.append(elapsed.inSeconds * 1e9)
         }
         return samples
     }

@@ -55,7 +55,7 @@ struct EncodingBench: ParsableCommand {
             var decoded = 0
             let chunks = try perSeries.prefix(2000).map { (_, samples) in try CompactChunk.encode(samples[0..<min(size, samples.count)]) }
             let elapsed = try clock.measure { for chunk in chunks { decoded += try CompactChunk.decode(chunk).count } }
-            let nanos = Double(elapsed.components.attoseconds) / 1e9 + Double(elapsed.components.seconds) * 1e9
+            let nanos = elapsed.inSeconds * 1e9
             print("compact/\(size): \(format(Double(bytes) / Double(total))) B/sample, decode \(format(nanos / Double(decoded))) ns/sample")
             for (mode, entry) in byMode.sorted(by: { $0.value.bytes > $1.value.bytes }) {
                 print("    \(mode): \(entry.series) series, \(format(Double(entry.bytes) / Double(entry.samples))) B/sample, \(format(100 * Double(entry.bytes) / Double(bytes)))% of bytes")

@@ -62,7 +62,7 @@ struct HeadBench: ParsableCommand {
         let cpu = Self.cpuSeconds() - cpuBefore
         let samples = Double(series * steps)
         let resident = Self.residentBytes()
-        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let wall = elapsed.inSeconds
         print("appended \(Int(samples)) samples of \(series) series in \(String(format: "%.1f", wall)) s wall, \(String(format: "%.1f", cpu)) s CPU")
         print("append throughput: \(Int(samples / cpu)) samples/s per CPU-second (\(Int(samples / wall)) samples/s wall)")
         print("RSS: \(resident >> 20) MiB, baseline \(baseline >> 20) MiB, per series \((resident - baseline) / series) B (including the benchmark's 8-byte ref per series)")
@@ -76,7 +76,7 @@ struct HeadBench: ParsableCommand {
             precondition(reopened.head.seriesCount == series)
             reopened.close()
         }
-        let replaySeconds = Double(replay.components.seconds) + Double(replay.components.attoseconds) / 1e18
+        let replaySeconds = replay.inSeconds
         print("WAL replay: \(String(format: "%.2f", replaySeconds)) s wall, \(String(format: "%.2f", Self.cpuSeconds() - replayCPU)) s CPU, \(String(format: "%.0f", Double(wal) / replaySeconds / 1e6)) MB/s")
     }
 

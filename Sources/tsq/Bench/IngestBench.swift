@@ -62,7 +62,7 @@ struct IngestBench: ParsableCommand {
             let target = try Target.populate(["__address__": "127.0.0.1:\(21000 + index)"], config: config, global: GlobalConfig())!
             return ScrapeIngester(target: target, config: config)
         }
-        let start = Int64(Date().timeIntervalSince1970 * 1000)
+        let start = Timestamps.now()
         var samples = 0
         var cpuStart = Self.cpuSeconds()
         var firstScrapeCPU = 0.0
