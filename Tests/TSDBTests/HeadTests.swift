@@ -1,5 +1,7 @@
+import Logging
 import MetricsModel
 import Testing
+import TestSupport
 
 @testable import TSDB
 
@@ -104,5 +106,79 @@ struct HeadTests {
         }
         #expect(head.seriesCount == 160)
         #expect(head.stats.samplesAppended == 8 * 50 * 20)
+    }
+}
+
+@Suite("Head postings")
+struct HeadPostingsTests {
+    static let names = ["job", "instance", "status", "path"]
+    static let values = ["", "a", "b", "api", "ws", "500", "200", "/x"]
+
+    /// Random label sets and random matchers of every type: the postings-resolved selection equals a
+    /// scan that runs every matcher on every series.
+    @Test("selection through the postings equals a scan of every series, for random series and matchers")
+    func randomMatchers() throws {
+        var random = SplitMix(seed: 11)
+        let head = Head()
+        var all: [Labels] = []
+        var appender = head.appender()
+        for index in 0..<400 {
+            var builder = LabelsBuilder()
+            builder.set("__name__", ["up", "requests_total", "latency"][index % 3])
+            for name in Self.names where random.next() % 3 != 0 {
+                builder.set(name, Self.values[Int(random.next() % UInt64(Self.values.count))])
+            }
+            builder.set("i", "\(index)")
+            let labels = builder.labels()
+            all.append(labels)
+            try appender.append(labels, Sample(timestamp: 1000, value: Double(index)))
+        }
+        try appender.commit()
+        let types: [MatchType] = [.equal, .notEqual, .regexMatch, .regexNoMatch]
+        for _ in 0..<300 {
+            var matchers: [Matcher] = []
+            for _ in 0..<Int(1 + random.next() % 3) {
+                let name = (Self.names + ["__name__"])[Int(random.next() % UInt64(Self.names.count + 1))]
+                let type = types[Int(random.next() % 4)]
+                let value = type == .regexMatch || type == .regexNoMatch
+                    ? ["a|b", ".*", ".+", "a.*", "", "5.."][Int(random.next() % 6)]
+                    : (Self.values + ["up"])[Int(random.next() % UInt64(Self.values.count + 1))]
+                matchers.append(try Matcher(type, name, value))
+            }
+            let expected = all.filter { $0.matches(matchers) }.sorted()
+            #expect(head.series(matchers).sorted() == expected, "\(matchers)")
+            #expect(head.select(matchers, from: 0, through: 2000).map(\.0) == expected, "\(matchers)")
+        }
+    }
+
+    @Test("series that leave the head leave the postings, label names and values")
+    func truncation() throws {
+        let head = Head()
+        var appender = head.appender()
+        try appender.append(["__name__": "old", "job": "gone"], Sample(timestamp: 1000, value: 1))
+        try appender.append(["__name__": "new", "job": "kept"], Sample(timestamp: 8_000_000, value: 1))
+        try appender.commit()
+        #expect(Set(head.labelValues("job")) == ["gone", "kept"])
+        head.truncate(before: 7_200_000)
+        #expect(head.labelValues("job") == ["kept"])
+        #expect(head.series([try Matcher(.equal, "job", "gone")]).isEmpty)
+        #expect(head.series([try Matcher(.regexMatch, "job", ".+")]).map { $0["job"] } == ["kept"])
+        #expect(Set(head.labelNames) == ["__name__", "job"])
+    }
+
+    @Test("after WAL replay the postings select what was written")
+    func replay() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let db = try DB(path: dir.path, logger: Logger(label: "test"))
+            var appender = db.appender()
+            for index in 0..<50 { try appender.append(["__name__": "m", "k": "\(index % 5)"], Sample(timestamp: Int64(index), value: 1)) }
+            try appender.commit()
+            db.close()
+        }
+        let db = try DB(path: dir.path, logger: Logger(label: "test"))
+        defer { db.close() }
+        #expect(db.head.series([try Matcher(.equal, "k", "3")]).count == 1)
+        #expect(try db.select([try Matcher(.regexMatch, "k", "[12]")], from: 0, through: 100).map { $0.1.count } == [10, 10])
     }
 }

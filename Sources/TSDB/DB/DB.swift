@@ -147,7 +147,7 @@ public final class DB: Appendable, Sendable {
         if matchers.isEmpty {
             var names = Set<String>()
             for block in blocks where block.maxTime > mint && block.minTime <= maxt { names.formUnion(block.labelNames) }
-            for labels in head.series([]) { for label in labels { names.insert(label.name) } }
+            names.formUnion(head.labelNames)
             return names.sorted()
         }
         var names = Set<String>()
@@ -160,7 +160,7 @@ public final class DB: Appendable, Sendable {
         var values = Set<String>()
         if matchers.isEmpty {
             for block in blocks where block.maxTime > mint && block.minTime <= maxt { values.formUnion(block.labelValues(name)) }
-            for labels in head.series([]) { if let value = labels[name] { values.insert(value) } }
+            values.formUnion(head.labelValues(name))
         } else {
             for labels in try series(matchers, from: mint, through: maxt) { if let value = labels[name] { values.insert(value) } }
         }

@@ -75,6 +75,8 @@ public final class Head: Appendable, Sendable {
         }
     }
     private let refShards: [RefShard]
+    /// Label → value → series references, for resolving matchers.
+    let index = HeadIndex()
     private let nextRef = Atomic<UInt64>(1)
     private let transactions = Atomic<UInt64>(1)
     let commitLock = Mutex(())
@@ -147,6 +149,7 @@ public final class Head: Appendable, Sendable {
         let series = MemSeries(ref: ref, labels: intern(labels))
         state.byLabels[series.labels] = series
         register(series)
+        index.add(series.ref, series.labels)
         statistics.seriesCreated.add(1, ordering: .relaxed)
         return (series, true)
     }
@@ -177,29 +180,52 @@ public final class Head: Appendable, Sendable {
     }
 
     /// Every series whose labels satisfy all `matchers`, with its samples in `mint...maxt`, sorted by labels.
+    ///
+    /// Matchers resolve through the postings; each selected series' chunks are copied under its
+    /// shard lock and decoded after it is released, so appends never wait on a query's decoding.
     public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) -> [(Labels, [Sample])] {
+        var snapshots: [(Labels, MemSeries.Snapshot)] = []
+        for series in matching(matchers) {
+            let snapshot = shard(for: series.labels).state.withLock { _ in series.snapshot(from: mint, through: maxt) }
+            if !snapshot.chunks.isEmpty || !snapshot.late.isEmpty { snapshots.append((series.labels, snapshot)) }
+        }
         var out: [(Labels, [Sample])] = []
-        for shard in shards {
-            shard.state.withLock { state in
-                for (labels, series) in state.byLabels where labels.matches(matchers) {
-                    let samples = series.samples(from: mint, through: maxt)
-                    if !samples.isEmpty { out.append((labels, samples)) }
-                }
-            }
+        out.reserveCapacity(snapshots.count)
+        for (labels, snapshot) in snapshots {
+            let samples = snapshot.samples(from: mint, through: maxt)
+            if !samples.isEmpty { out.append((labels, samples)) }
         }
         return out.sorted { $0.0 < $1.0 }
     }
 
     /// Label sets of every series satisfying `matchers` (all series for none), unsorted.
     public func series(_ matchers: [Matcher]) -> [Labels] {
-        var out: [Labels] = []
-        for shard in shards {
-            shard.state.withLock { state in
-                for labels in state.byLabels.keys where labels.matches(matchers) { out.append(labels) }
-            }
-        }
-        return out
+        matching(matchers).map(\.labels)
     }
+
+    /// The series whose labels satisfy all `matchers`: the postings' candidates, each checked
+    /// against every matcher; every series when no matcher narrows the set.
+    func matching(_ matchers: [Matcher]) -> [MemSeries] {
+        guard let candidates = index.candidates(matchers) else {
+            var out: [MemSeries] = []
+            for shard in shards {
+                shard.state.withLock { state in
+                    for (labels, series) in state.byLabels where labels.matches(matchers) { out.append(series) }
+                }
+            }
+            return out
+        }
+        return candidates.compactMap { ref in
+            guard let series = series(ref: ref), series.labels.matches(matchers) else { return nil }
+            return series
+        }
+    }
+
+    /// Label names of every series in the head, unsorted.
+    public var labelNames: [String] { index.names }
+
+    /// Values of label `name` across the head, unsorted.
+    public func labelValues(_ name: String) -> [String] { index.values(name) }
 
     /// Chunks held in memory: closed ones plus each non-empty open chunk (`/api/v1/status/tsdb`).
     public var chunkCount: Int {
@@ -225,21 +251,22 @@ public final class Head: Appendable, Sendable {
     /// Drops everything older than `cut` and series left empty; recomputes the head's time range.
     func truncate(before cut: Int64) {
         var newMin = Int64.max
-        var removed: [SeriesRef] = []
+        var removed: [(ref: SeriesRef, labels: Labels)] = []
         for shard in shards {
             shard.state.withLock { state in
                 for (labels, series) in state.byLabels {
                     series.truncate(before: cut)
                     if series.isEmpty {
                         state.byLabels[labels] = nil
-                        removed.append(series.ref)
+                        removed.append((series.ref, labels))
                     } else {
                         newMin = min(newMin, series.minTime)
                     }
                 }
             }
         }
-        for ref in removed { unregister(ref) }
+        index.remove(removed)
+        for (ref, _) in removed { unregister(ref) }
         minTimeValue.store(newMin, ordering: .relaxed)
         statistics.seriesRemoved.add(UInt64(removed.count), ordering: .relaxed)
     }
@@ -278,6 +305,7 @@ public final class Head: Appendable, Sendable {
                         if let existing = state.byLabels[shared] { return existing }
                         let created = MemSeries(ref: ref, labels: shared)
                         state.byLabels[shared] = created
+                        index.add(ref, shared)
                         return created
                     }
                     register(series)

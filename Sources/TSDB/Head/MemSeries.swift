@@ -87,18 +87,33 @@ final class MemSeries: @unchecked Sendable {
 
     /// Every sample in `mint...maxt`, in time order, out-of-order ones merged in.
     func samples(from mint: Int64, through maxt: Int64) -> [Sample] {
-        var out: [Sample] = []
-        for entry in closed where entry.maxTime >= mint && entry.minTime <= maxt {
-            // A chunk that fails to decode cannot happen for one we wrote; skip rather than crash.
-            guard let decoded = try? entry.chunk.samples() else { continue }
-            out.append(contentsOf: decoded.lazy.filter { $0.timestamp >= mint && $0.timestamp <= maxt })
+        snapshot(from: mint, through: maxt).samples(from: mint, through: maxt)
+    }
+
+    /// The chunks and late samples that may hold samples in `mint...maxt`, copied (chunks are
+    /// copy-on-write values, so this is cheap) for decoding after the shard lock is released.
+    func snapshot(from mint: Int64, through maxt: Int64) -> Snapshot {
+        var chunks: [XORChunk] = []
+        for entry in closed where entry.maxTime >= mint && entry.minTime <= maxt { chunks.append(entry.chunk) }
+        if open.count > 0 && open.lastTimestamp >= mint && open.minTime <= maxt { chunks.append(open.chunk()) }
+        let late = outOfOrder.isEmpty ? [] : outOfOrder.filter { $0.timestamp >= mint && $0.timestamp <= maxt }
+        return Snapshot(chunks: chunks, late: late)
+    }
+
+    /// A series' data for one read, taken under the shard lock and decoded outside it.
+    struct Snapshot {
+        let chunks: [XORChunk]
+        let late: [Sample]
+
+        func samples(from mint: Int64, through maxt: Int64) -> [Sample] {
+            var out: [Sample] = []
+            for chunk in chunks {
+                // A chunk that fails to decode cannot happen for one we wrote; skip rather than crash.
+                guard let decoded = try? chunk.samples() else { continue }
+                out.append(contentsOf: decoded.lazy.filter { $0.timestamp >= mint && $0.timestamp <= maxt })
+            }
+            return late.isEmpty ? out : MemSeries.merge(out, late)
         }
-        if open.count > 0 && open.lastTimestamp >= mint && open.minTime <= maxt, let decoded = try? open.chunk().samples() {
-            out.append(contentsOf: decoded.lazy.filter { $0.timestamp >= mint && $0.timestamp <= maxt })
-        }
-        let late = outOfOrder.filter { $0.timestamp >= mint && $0.timestamp <= maxt }
-        if late.isEmpty { return out }
-        return Self.merge(out, late)
     }
 
     /// The value stored at exactly `timestamp`, if any. Decodes at most one chunk; used on the

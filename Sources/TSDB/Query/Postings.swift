@@ -1,11 +1,12 @@
-/// Sorted lists of series ids and the set operations queries need. Lists are sorted ascending
+/// Sorted lists of series ids (a block's 32-bit ids, the head's references) and the set operations
+/// queries need. Lists are sorted ascending
 /// without duplicates.
 enum Postings {
     /// Elements in both; gallops through the longer list when sizes differ a lot.
-    static func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+    static func intersect<ID: BinaryInteger>(_ a: [ID], _ b: [ID]) -> [ID] {
         if a.isEmpty || b.isEmpty { return [] }
         let (small, large) = a.count <= b.count ? (a, b) : (b, a)
-        var out: [UInt32] = []
+        var out: [ID] = []
         out.reserveCapacity(small.count)
         if large.count / max(small.count, 1) > 16 {
             var low = 0
@@ -35,9 +36,9 @@ enum Postings {
     }
 
     /// Elements in `a` and not in `b`.
-    static func subtract(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+    static func subtract<ID: BinaryInteger>(_ a: [ID], _ b: [ID]) -> [ID] {
         if b.isEmpty { return a }
-        var out: [UInt32] = []
+        var out: [ID] = []
         out.reserveCapacity(a.count)
         var j = 0
         for value in a {
@@ -49,11 +50,11 @@ enum Postings {
     }
 
     /// Elements in any of the lists, merged pairwise.
-    static func union(_ lists: [[UInt32]]) -> [UInt32] {
+    static func union<ID: BinaryInteger>(_ lists: [[ID]]) -> [ID] {
         var lists = lists.filter { !$0.isEmpty }
         if lists.isEmpty { return [] }
         while lists.count > 1 {
-            var next: [[UInt32]] = []
+            var next: [[ID]] = []
             for index in stride(from: 0, to: lists.count, by: 2) {
                 next.append(index + 1 < lists.count ? merge(lists[index], lists[index + 1]) : lists[index])
             }
@@ -62,8 +63,8 @@ enum Postings {
         return lists[0]
     }
 
-    static func merge(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
-        var out: [UInt32] = []
+    static func merge<ID: BinaryInteger>(_ a: [ID], _ b: [ID]) -> [ID] {
+        var out: [ID] = []
         out.reserveCapacity(a.count + b.count)
         var i = 0, j = 0
         while i < a.count || j < b.count {

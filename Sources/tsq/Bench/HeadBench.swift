@@ -66,6 +66,7 @@ struct HeadBench: ParsableCommand {
         print("appended \(Int(samples)) samples of \(series) series in \(String(format: "%.1f", wall)) s wall, \(String(format: "%.1f", cpu)) s CPU")
         print("append throughput: \(Int(samples / cpu)) samples/s per CPU-second (\(Int(samples / wall)) samples/s wall)")
         print("RSS: \(resident >> 20) MiB, baseline \(baseline >> 20) MiB, per series \((resident - baseline) / series) B (including the benchmark's 8-byte ref per series)")
+        try Self.measureSelects(db, start: start, steps: steps, clock: clock)
         let wal = Int(db.stats.walBytes)
         db.close()
         print("WAL on disk: \(wal >> 20) MiB")
@@ -78,6 +79,27 @@ struct HeadBench: ParsableCommand {
         }
         let replaySeconds = replay.inSeconds
         print("WAL replay: \(String(format: "%.2f", replaySeconds)) s wall, \(String(format: "%.2f", Self.cpuSeconds() - replayCPU)) s CPU, \(String(format: "%.0f", Double(wal) / replaySeconds / 1e6)) MB/s")
+    }
+
+    /// Head-only reads over the last hour, as dashboards make them: the median of 5 runs of each
+    /// selector (the first run included, there is no cache to warm).
+    static func measureSelects(_ db: DB, start: Int64, steps: Int, clock: ContinuousClock) throws {
+        let end = start + Int64(steps - 1) * 15_000
+        let selectors: [(String, [Matcher])] = [
+            ("one route (1/97 of the series)", [try Matcher(.equal, "__name__", "http_requests_total"), try Matcher(.equal, "route", "/api/v1/resource/5")]),
+            ("5xx of routes 1* (regex)", [try Matcher(.equal, "status", "500"), try Matcher(.regexMatch, "route", "/api/v1/resource/1.*")]),
+            ("one instance", [try Matcher(.equal, "instance", "10.0.1.7:8008")]),
+        ]
+        for (name, matchers) in selectors {
+            var times: [Double] = []
+            var count = 0
+            for _ in 0..<5 {
+                let elapsed = try clock.measure { count = try db.select(matchers, from: end - 3_600_000, through: end).count }
+                times.append(elapsed.inSeconds * 1000)
+            }
+            times.sort()
+            print("select last 1 h, \(name): \(count) series, median \(String(format: "%.2f", times[2])) ms (min \(String(format: "%.2f", times[0])))")
+        }
     }
 
     static func residentBytes() -> Int {
