@@ -14,3 +14,51 @@ struct RepositoryChecksTests {
         #expect(result.output.hasPrefix("module graph:"), "\(result.output)")
     }
 }
+
+extension RepositoryChecksTests {
+    /// Flag → default as a table's first two columns (`--x` in backticks; a default in backticks, or none).
+    static func documentedFlags() throws -> [String: String] {
+        let text = try String(contentsOf: root.appendingPathComponent("docs/flags.md"), encoding: .utf8)
+        var flags: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("| `--") {
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count > 2 else { continue }
+            let name = cells[1].split(separator: "`").first.map(String.init) ?? ""
+            let value = cells[2].hasPrefix("`") ? cells[2].trimmingCharacters(in: CharacterSet(charactersIn: "`")) : ""
+            flags[name] = value
+        }
+        return flags
+    }
+
+    /// Flag → default (empty when none) from `metricsd --help`.
+    static func helpFlags() throws -> [String: String] {
+        let help = try runProcess(ServerProcess.binary("metricsd"), ["--help"]).output
+        var flags: [String: String] = [:]
+        var current: String?
+        for line in help.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("--") {
+                current = String(trimmed.split(separator: " ").first ?? "")
+                flags[current!] = ""
+            } else if trimmed.hasPrefix("-h, --help") {
+                current = "--help"
+                flags[current!] = ""
+            }
+            if let current, let range = trimmed.range(of: "(default: ") {
+                flags[current] = String(trimmed[range.upperBound...].dropLast())
+            }
+        }
+        return flags
+    }
+
+    @Test("docs/flags.md lists exactly the flags and defaults metricsd --help prints")
+    func flagsDocumented() throws {
+        let documented = try Self.documentedFlags()
+        let help = try Self.helpFlags()
+        #expect(Set(documented.keys) == Set(help.keys).subtracting(["--help"]),
+                "only in --help: \(Set(help.keys).subtracting(documented.keys).subtracting(["--help"]).sorted()); only in the doc: \(Set(documented.keys).subtracting(help.keys).sorted())")
+        for (flag, value) in help where !value.isEmpty {
+            #expect(documented[flag] == value, "\(flag): --help says \(value), docs/flags.md \(documented[flag] ?? "nothing")")
+        }
+    }
+}

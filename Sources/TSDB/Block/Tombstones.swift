@@ -1,5 +1,5 @@
 /// Deleted time ranges of a block's series, kept beside the block in `tombstones` until the
-/// block is rewritten (docs/format/blocks.md). Samples inside a range are invisible to queries.
+/// block is rewritten (docs/format/tombstones.md). Samples inside a range are invisible to queries.
 struct Tombstones: Sendable, Equatable {
     /// Deleted inclusive ranges per series id.
     var ranges: [UInt32: [ClosedRange<Int64>]] = [:]
