@@ -36,6 +36,8 @@ let package = Package(
             dependencies: ["MetricsModel", "Relabel", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "PromQL", dependencies: ["MetricsModel"]),
+        // The promqltest DSL runner and an in-memory store, for tsq and the tests; metricsd does not ship it.
+        .target(name: "PromQLTesting", dependencies: ["PromQL", "MetricsModel"]),
         // Remote read/write wire formats (snappy, protobuf); shared by the receiver and, later, the sender.
         .target(name: "RemoteProtocol", dependencies: ["MetricsModel", "CSnappy"]),
         .target(
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "tsq",
             dependencies: [
-                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL",
+                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL", "PromQLTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -104,7 +106,7 @@ let package = Package(
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.
-        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricsModel", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "PromQLTesting", "MetricsModel", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "QueryAPITests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PromQL
+@testable import PromQLTesting
 import Testing
 
 /// Runs our own promqltest file for staleness, offset/@, subqueries, collisions, ranges and trig.

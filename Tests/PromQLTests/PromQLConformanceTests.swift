@@ -1,5 +1,6 @@
 import Foundation
 import PromQL
+import PromQLTesting
 import Testing
 import TestSupport
 

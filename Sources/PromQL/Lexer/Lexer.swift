@@ -225,5 +225,6 @@ struct Lexer {
 }
 
 extension String {
-    func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
+    /// The number without its digit-group underscores (`1_000` → `1000`).
+    package func replacingUnderscores() -> String { String(filter { $0 != "_" }) }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PromQL
+import PromQLTesting
 
 /// `tsq promqltest PATH…`: runs Prometheus's PromQL test scripts against this engine.
 struct PromQLTest: ParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import MetricsModel
+import PromQL
 
 /// Runs Prometheus's PromQL test scripts (`promqltest` DSL, ../shared/docs/promqltest-dsl.md) against
 /// the engine. Evals that need native histograms are skipped; everything else passes or fails.

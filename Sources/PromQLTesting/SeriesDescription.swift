@@ -1,4 +1,5 @@
 import MetricsModel
+import PromQL
 
 /// The test DSL's series descriptions: `metric{labels} 1+2x3 _ stale …` (promqltest-dsl.md §3).
 public enum SeriesDescription {

@@ -1,5 +1,6 @@
 import Foundation
 import MetricsModel
+import PromQL
 
 /// The two re-checks Prometheus's runner makes of every instant eval (DSL §4.2): the query pinned
 /// with `@` at its time and evaluated at other times must give the same answer (step invariance),

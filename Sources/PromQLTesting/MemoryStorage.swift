@@ -1,4 +1,5 @@
 import MetricsModel
+import PromQL
 
 /// An in-memory `Queryable`, for the test DSL and unit tests.
 public final class MemoryStorage: Queryable, @unchecked Sendable {

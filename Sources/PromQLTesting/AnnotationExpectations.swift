@@ -1,4 +1,5 @@
 import Foundation
+import PromQL
 
 /// What an eval's `expect warn|info|no_warn|no_info` lines (and the older `eval_warn`/`eval_info`
 /// headers) ask of the warnings and infos a query returns (DSL §4.5).
