@@ -4,9 +4,9 @@ import PackageDescription
 // Module arrows point one way, downwards, level by level (docs/architecture.md has every arrow;
 // scripts/check-module-graph holds this file to it):
 //   metricsd, tsq → Scraper, QueryAPI, alertd → Config, PromQL, TSDB, RemoteProtocol → Relabel → MetricsModel
+// Linux only: the store and the server call Glibc directly, so no Apple platform is claimed.
 let package = Package(
     name: "ToolboxMetrics",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "metricsd", targets: ["metricsd"]),
         .executable(name: "tsq", targets: ["tsq"]),
@@ -93,17 +93,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Locates ../shared for the conformance tests; shared by every test target.
+        // Light test helpers (../shared conformance material, seeded randomness, polling, processes).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Servers for tests: metricsd processes, text exporters, a fake Kubernetes API.
         .target(
-            name: "TestSupport",
+            name: "ServerTestSupport",
             dependencies: [
-                "Scraper", "Config", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                "TestSupport", "Scraper", "Config",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Tests/TestSupport"
+            path: "Tests/ServerTestSupport"
         ),
-        .testTarget(name: "MetricsModelTests", dependencies: ["MetricsModel", "TestSupport"]),
+        .testTarget(name: "MetricsModelTests", dependencies: ["MetricsModel"]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
-        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport"]),
+        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport", "ServerTestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "PromQLTesting", "MetricsModel", "TestSupport"], exclude: ["Fixtures"]),
@@ -117,7 +120,7 @@ let package = Package(
         // Starts the built binaries as a user would; needs `swift build` to have built them.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "RemoteProtocol", "MetricsModel", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["TestSupport", "ServerTestSupport", "RemoteProtocol", "MetricsModel", .product(name: "Hummingbird", package: "hummingbird")]
         ),
     ],
     cxxLanguageStandard: .cxx17

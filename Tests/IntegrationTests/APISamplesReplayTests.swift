@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Testing
+import ServerTestSupport
 import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ServerTestSupport
 import TestSupport
 
 /// Real clients against the shipped binary: Debian's promtool and PyPI's prometheus-api-client.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Testing
+import ServerTestSupport
 import TestSupport
 
 /// Kills a real `metricsd` with SIGKILL in the middle of ingesting, in a loop, and checks that

@@ -3,6 +3,7 @@ import Hummingbird
 import MetricsModel
 import RemoteProtocol
 import Testing
+import ServerTestSupport
 import TestSupport
 
 /// Issue 19's reproductions against the shipped `metricsd`: hostile timestamps through scrapes and

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Testing
+import ServerTestSupport
 import TestSupport
 
 /// The shipped metricsd against the fake Kubernetes API serving the platform fixtures, with mock

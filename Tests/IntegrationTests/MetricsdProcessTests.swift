@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ServerTestSupport
 import TestSupport
 
 /// Runs the shipped `metricsd` binary on 127.0.0.1 and talks to it over HTTP.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ServerTestSupport
 import TestSupport
 
 /// A query stops when its client goes away or its deadline passes, so an abandoned dashboard
@@ -12,7 +13,7 @@ struct QueryCancellationTests {
 
     /// Runs `body` with the base URL of a ready metricsd that scrapes nothing (query timeout 10 minutes).
     static func withMetricsd(_ name: String, _ body: (String) async throws -> Void) async throws {
-        try await TestSupport.withMetricsd(name, config: { _ in "scrape_configs: []\n" }, arguments: ["--query.timeout", "10m"]) { server in
+        try await ServerTestSupport.withMetricsd(name, config: { _ in "scrape_configs: []\n" }, arguments: ["--query.timeout", "10m"]) { server in
             try await body(server.base)
         }
     }

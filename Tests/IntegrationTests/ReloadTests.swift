@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import ServerTestSupport
 import TestSupport
 
 /// Configuration reload of the running binary: SIGHUP and `POST /-/reload`.

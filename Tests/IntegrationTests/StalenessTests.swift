@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ServerTestSupport
 import TestSupport
 
 /// When metricsd writes stale markers, as Prometheus decides it: not on shutdown, not for series a

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ServerTestSupport
 import TestSupport
 
 /// Debian's vmagent (victoria-metrics) is an independent implementation of Kubernetes discovery:

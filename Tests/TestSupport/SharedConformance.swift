@@ -39,6 +39,7 @@ public enum SharedConformance {
 
     public struct MissingMaterial: Error, CustomStringConvertible {
         public let name: String
+        public init(name: String) { self.name = name }
         public var description: String { "conformance file \(name) is missing or not a JSON object" }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import ServerTestSupport
 import TestSupport
 
 @testable import Scraper

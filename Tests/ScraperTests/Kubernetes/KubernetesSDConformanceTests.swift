@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import Testing
+import ServerTestSupport
 import TestSupport
 
 @testable import Scraper

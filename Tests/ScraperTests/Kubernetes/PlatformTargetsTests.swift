@@ -2,6 +2,7 @@
 import Foundation
 import MetricsModel
 import Testing
+import ServerTestSupport
 import TestSupport
 
 @testable import Scraper

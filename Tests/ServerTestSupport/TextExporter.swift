@@ -1,5 +1,6 @@
 import Hummingbird
 import Testing
+import TestSupport
 
 /// Serves Prometheus text on `host:port` (every path), with the body `body` makes for each request's
 /// path, until the returned task is cancelled; returns once the exporter answers.

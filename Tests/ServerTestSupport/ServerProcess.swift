@@ -102,13 +102,3 @@ public func httpPost(_ url: String, body: Data = Data(), headers: [String: Strin
     }
     return (http.statusCode, String(decoding: data, as: UTF8.self))
 }
-
-/// Polls `condition` every 100 ms until it holds or `seconds` pass (a bounded wait, never a hang).
-public func eventually(within seconds: Double, _ condition: () async -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return false
-}

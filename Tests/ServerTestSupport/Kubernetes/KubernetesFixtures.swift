@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The 3-node platform in `../shared/conformance/k8s/`: loads it into a `FakeCluster` and reads the
 /// golden files. Everything is read in place from `../shared`.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A running `metricsd` for a test: its port, base URL and data directory.
 public struct MetricsdInstance: Sendable {
