@@ -182,3 +182,75 @@ struct HeadPostingsTests {
         #expect(try db.select([try Matcher(.regexMatch, "k", "[12]")], from: 0, through: 100).map { $0.1.count } == [10, 10])
     }
 }
+
+@Suite("Head edge cases")
+struct HeadEdgeCaseTests {
+    @Test("a reference to a series that left the head is refused without labels, and re-resolved with them")
+    func referenceAfterTruncation() throws {
+        let head = Head()
+        var appender = head.appender()
+        let ref = try appender.append(0, ["__name__": "gone"], Sample(timestamp: 1000, value: 1))
+        try appender.commit()
+        #expect(ref != 0)
+        head.truncate(before: 7_200_000)
+        #expect(head.seriesCount == 0)
+        var later = head.appender()
+        #expect(throws: AppendError.unknownReference(ref)) { try later.append(ref, .empty, Sample(timestamp: 8_000_000, value: 2)) }
+        let fresh = try later.append(ref, ["__name__": "gone"], Sample(timestamp: 8_000_000, value: 2))
+        try later.commit()
+        #expect(fresh != ref)
+        #expect(head.select([], from: 0, through: Int64.max).map { $0.1 } == [[Sample(timestamp: 8_000_000, value: 2)]])
+    }
+
+    @Test("two appenders racing on one series: the first commit wins, the second's stale sample is refused and counted")
+    func racingAppenders() throws {
+        let head = Head()
+        var first = head.appender()
+        var second = head.appender()
+        try first.append(["__name__": "m"], Sample(timestamp: 10, value: 1))
+        try second.append(["__name__": "m"], Sample(timestamp: 10, value: 2))
+        try second.append(["__name__": "other"], Sample(timestamp: 10, value: 3))
+        try first.commit()
+        try second.commit()
+        #expect(head.select([try Matcher(.equal, "__name__", "m")], from: 0, through: 100).first?.1 == [Sample(timestamp: 10, value: 1)])
+        #expect(head.select([try Matcher(.equal, "__name__", "other")], from: 0, through: 100).first?.1 == [Sample(timestamp: 10, value: 3)])
+        #expect(head.stats.samplesAppended == 2)
+        #expect(head.stats.outOfOrderSamples == 1)
+    }
+
+    @Test("a checkpoint of more than 10,000 series (12,000 here) batches its records, each series before its chunks, and replays whole")
+    func checkpointBatching() throws {
+        let dir = TemporaryDirectory()
+        let count = 12_000
+        do {
+            let db = try DB(path: dir.path, logger: Logger(label: "test"))
+            var appender = db.appender()
+            for index in 0..<count { try appender.append(["__name__": "m", "i": "\(index)"], Sample(timestamp: 1000, value: Double(index))) }
+            try appender.commit()
+            let records = db.head.checkpointRecords()
+            var seen = Set<SeriesRef>()
+            var seriesRecords = 0
+            for record in records {
+                switch record {
+                case .series(let entries):
+                    seriesRecords += 1
+                    #expect(entries.count <= 10_000)
+                    seen.formUnion(entries.map(\.ref))
+                case .chunks(let entries):
+                    #expect(entries.count <= 10_000)
+                    #expect(entries.allSatisfy { seen.contains($0.ref) }, "a chunk record precedes its series record")
+                default:
+                    break
+                }
+            }
+            #expect(seriesRecords >= 2)
+            #expect(seen.count == count)
+            try db.head.checkpointWAL()
+            db.close()
+        }
+        let reopened = try DB(path: dir.path, logger: Logger(label: "test"))
+        defer { reopened.close() }
+        #expect(reopened.head.seriesCount == count)
+        #expect(try reopened.select([try Matcher(.equal, "i", "11999")], from: 0, through: 2000).first?.1 == [Sample(timestamp: 1000, value: 11_999)])
+    }
+}
