@@ -118,7 +118,7 @@ public struct XORAppender: Sendable {
 
     /// Go's `binary.PutVarint`: zig-zag, then 7 bits per byte, least significant first.
     private mutating func writeVarint(_ value: Int64) {
-        writeUvarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+        writeUvarint(value.zigZagEncoded)
     }
 
     private mutating func writeUvarint(_ value: UInt64) {
@@ -166,7 +166,7 @@ public struct XORIterator {
         switch read {
         case 0:
             guard let raw = readUvarint(&reader), let bits = reader.readBits(64) else { return .failure(.corrupt("truncated first sample")) }
-            timestamp = Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+            timestamp = Int64(zigZag: raw)
             value = Double(bitPattern: bits)
         case 1:
             guard let delta = readUvarint(&reader) else { return .failure(.corrupt("truncated second timestamp")) }

@@ -15,7 +15,7 @@ struct ByteWriter {
 
     /// Zig-zag signed varint, as Go's `binary.PutVarint`.
     mutating func varint(_ value: Int64) {
-        uvarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+        uvarint(value.zigZagEncoded)
     }
 
     mutating func uint32LE(_ value: UInt32) {
@@ -65,7 +65,7 @@ struct ByteReader {
 
     mutating func varint() -> Int64? {
         guard let raw = uvarint() else { return nil }
-        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+        return Int64(zigZag: raw)
     }
 
     mutating func uint32LE() -> UInt32? {
@@ -92,4 +92,14 @@ struct ByteReader {
         offset += Int(length)
         return slice
     }
+}
+
+/// Zig-zag encoding, as Go's `binary.PutVarint` applies it before the varint: small magnitudes of
+/// either sign become small unsigned numbers (0, -1, 1, -2 … → 0, 1, 2, 3 …).
+extension Int64 {
+    /// The zig-zag form of `self`.
+    @inline(__always) var zigZagEncoded: UInt64 { UInt64(bitPattern: (self << 1) ^ (self >> 63)) }
+
+    /// The value whose zig-zag form is `raw`.
+    @inline(__always) init(zigZag raw: UInt64) { self = Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1) }
 }

@@ -89,7 +89,7 @@ package enum CompactChunk {
             var widest: UInt64 = 0
             for index in 1..<integers.count {
                 let delta = integers[index] &- integers[index - 1]
-                let zigzag = UInt64(bitPattern: (delta << 1) ^ (delta >> 63))
+                let zigzag = delta.zigZagEncoded
                 deltas.append(zigzag)
                 widest |= zigzag
             }
@@ -182,9 +182,8 @@ package enum CompactChunk {
                 for index in 0..<count {
                     let value: Int64
                     if reader.offset < bytes.count, bytes[reader.offset] < 0x80 {
-                        let byte = Int64(bytes[reader.offset])
+                        value = Int64(zigZag: UInt64(bytes[reader.offset]))
                         reader.offset += 1
-                        value = (byte >> 1) ^ -(byte & 1)
                     } else if let long = reader.varint() {
                         value = long
                     } else {
@@ -239,7 +238,7 @@ package enum CompactChunk {
                         for plane in 0..<width { gathered |= UInt64(bytes[planes + plane * deltas + index]) << UInt64(plane * 8) }
                         zigzag = gathered
                     }
-                    integer = integer &+ (Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1))
+                    integer = integer &+ Int64(zigZag: zigzag)
                     if index + 1 >= first { samples.append(Sample(timestamp: timestamps[index + 1], value: Double(integer) / divisor)) }
                 }
             case .xorPlanes:
