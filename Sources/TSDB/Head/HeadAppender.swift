@@ -24,7 +24,7 @@ public struct HeadAppender: Appender {
     /// and dropped, so a retried request succeeds.
     public mutating func append(_ ref: SeriesRef, _ labels: Labels, _ sample: Sample) throws -> SeriesRef {
         if ref != 0, let series = head.series(ref: ref) {
-            try checkBounds(sample, labels: series.labels)
+            guard bounds.contains(sample.timestamp) else { throw refuseOutOfBounds(sample, series.labels) }
             let transaction = self.transaction
             let window = head.options.outOfOrderWindow
             let verdict = head.shard(for: series.labels).state.withLock { _ in
@@ -34,7 +34,7 @@ public struct HeadAppender: Appender {
             return ref
         }
         guard !labels.isEmpty else { throw AppendError.unknownReference(ref) }
-        try checkBounds(sample, labels: labels)
+        guard bounds.contains(sample.timestamp) else { throw refuseOutOfBounds(sample, labels) }
         let shard = head.shard(for: labels)
         let transaction = self.transaction
         let (series, verdict) = shard.state.withLock { state in
@@ -45,12 +45,12 @@ public struct HeadAppender: Appender {
         return series.ref
     }
 
-    @inline(__always)
-    private func checkBounds(_ sample: Sample, labels: Labels) throws {
-        guard !bounds.contains(sample.timestamp) else { return }
+    /// Counts a sample outside the bounds and returns the error to throw (the labels are touched
+    /// only here, off the hot path).
+    private func refuseOutOfBounds(_ sample: Sample, _ labels: Labels) -> AppendError {
         head.statistics.outOfBoundsSamples.add(1, ordering: .relaxed)
         if sample.timestamp > bounds.upperBound { head.statistics.tooFarInFutureSamples.add(1, ordering: .relaxed) }
-        throw AppendError.outOfBounds(labels: labels, timestamp: sample.timestamp)
+        return AppendError.outOfBounds(labels: labels, timestamp: sample.timestamp)
     }
 
     /// What `check` made of a sample.

@@ -12,11 +12,9 @@ final class HeadIndex: Sendable {
     /// inserts in place.
     func add(_ ref: SeriesRef, _ labels: Labels) {
         postings.withLock { postings in
-            for label in labels {
-                var values = postings[label.name, default: [:]]
-                values[label.value, default: []].insertSorted(ref)
-                postings[label.name] = values
-            }
+            // Mutated in place through the subscripts: taking the inner dictionary out would copy
+            // it (for `instance`, one entry per target) on every new series.
+            for label in labels { postings[label.name, default: [:]][label.value, default: []].insertSorted(ref) }
         }
     }
 
@@ -26,10 +24,10 @@ final class HeadIndex: Sendable {
         postings.withLock { postings in
             for (ref, labels) in removed {
                 for label in labels {
-                    guard var values = postings[label.name], var list = values[label.value] else { continue }
-                    if let index = list.sortedIndex(of: ref) { list.remove(at: index) }
-                    values[label.value] = list.isEmpty ? nil : list
-                    postings[label.name] = values.isEmpty ? nil : values
+                    guard let index = postings[label.name]?[label.value]?.sortedIndex(of: ref) else { continue }
+                    postings[label.name]![label.value]!.remove(at: index)
+                    if postings[label.name]![label.value]!.isEmpty { postings[label.name]![label.value] = nil }
+                    if postings[label.name]!.isEmpty { postings[label.name] = nil }
                 }
             }
         }
