@@ -57,12 +57,7 @@ struct GrafanaSequenceTests {
 
     @Test("save & test, variables, panels and Explore all succeed with the shapes Grafana reads")
     func sequence() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grafana-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let db = try DB(path: directory, logger: Logger(label: "test"))
-        defer { db.close() }
         let nowMs = Int64(Date().timeIntervalSince1970) * 1000
-        try Self.populate(db, now: nowMs)
         let now = nowMs / 1000
         let (start, end) = (now - 6 * 3600, now)
         let form = formEncode
@@ -91,8 +86,7 @@ struct GrafanaSequenceTests {
             Step(method: .get, path: query("/api/v1/label/instance/values", [("match[]", #"{__name__="http_requests_total"}"#), ("limit", "40000"), ("start", "\(now - 3600)"), ("end", "\(now)")]), body: nil, expect: .list(nonEmpty: true)),
             Step(method: .post, path: "/api/v1/labels", body: form([("match[]", #"{__name__="http_requests_total"}"#), ("limit", "40000"), ("start", "\(now - 3600)"), ("end", "\(now)")]), expect: .list(nonEmpty: true)),
         ]
-        let app = Application(router: APIServer(db: db, targets: NoTargets()).router())
-        try await app.test(.router) { client in
+        try await withTestAPI(seed: { try Self.populate($0, now: nowMs) }) { client, _ in
             for step in steps {
                 let headers: HTTPFields = step.body == nil ? [:] : [.contentType: "application/x-www-form-urlencoded"]
                 try await client.execute(uri: step.path, method: step.method, headers: headers, body: step.body.map { ByteBuffer(string: $0) }) { response in

@@ -25,35 +25,23 @@ struct HTTPBehaviourTests {
     static func withAPI(
         admin: Bool = false, cors: String? = nil, _ body: @Sendable (any TestClientProtocol, DB) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("http-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let db = try DB(path: directory, logger: Logger(label: "test"))
-        defer { db.close() }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var appender = db.appender()
-        try appender.append(Labels(["__name__": "up", "job": "api", "instance": "a:1"]), Sample(timestamp: now - 1000, value: 1))
-        try appender.append(Labels(["__name__": "up", "job": "ws", "instance": "b:1"]), Sample(timestamp: now - 1000, value: 0))
-        try appender.commit()
         var options = APIServer.Options()
         options.enableAdminAPI = admin
         if let cors { options.corsOrigin = try AnchoredRegex(cors) }
         let config = try PrometheusConfig.load(yaml: configText)
         let runtime = ServerRuntime(flags: ["query.timeout": "2m"], storageRetention: "15d", configText: configText)
-        let server = APIServer(db: db, targets: NoTargets(), config: { config }, options: options, runtime: runtime)
-        let app = Application(router: server.router())
-        try await app.test(.router) { client in try await body(client, db) }
+        try await withTestAPI(seed: { db in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            var appender = db.appender()
+            try appender.append(Labels(["__name__": "up", "job": "api", "instance": "a:1"]), Sample(timestamp: now - 1000, value: 1))
+            try appender.append(Labels(["__name__": "up", "job": "ws", "instance": "b:1"]), Sample(timestamp: now - 1000, value: 0))
+            try appender.commit()
+        }, server: { APIServer(db: $0, config: { config }, options: options, runtime: runtime) }, body)
     }
 
-    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
-    }
 
     @Test("/api/v1/targets writes URLs with plain slashes, as every other endpoint and Prometheus do")
     func targetsUnescapedSlashes() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("targets-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let db = try DB(path: directory, logger: Logger(label: "test"))
-        defer { db.close() }
         struct OneTarget: TargetRetriever {
             func targets() -> (active: [ActiveTarget], dropped: [DroppedTarget]) {
                 ([ActiveTarget(scrapePool: "node", labels: ["job": "node", "instance": "a:9100"], discoveredLabels: ["__address__": "a:9100"],
@@ -61,8 +49,7 @@ struct HTTPBehaviourTests {
             }
             func sampleRefusals() -> SampleRefusals { SampleRefusals() }
         }
-        let app = Application(router: APIServer(db: db, targets: OneTarget()).router())
-        try await app.test(.router) { client in
+        try await withTestAPI(server: { APIServer(db: $0, targets: OneTarget()) }) { client, _ in
             try await client.execute(uri: "/api/v1/targets", method: .get) { response in
                 let body = String(buffer: response.body)
                 #expect(body.contains("\"scrapeUrl\":\"http://a:9100/metrics\""), "\(body)")
@@ -124,27 +111,27 @@ struct HTTPBehaviourTests {
     func status() async throws {
         try await Self.withAPI { client, db in
             try await client.execute(uri: "/api/v1/status/config", method: .get) { response in
-                let yaml = try #require((try Self.json(response.body)["data"] as? [String: String])?["yaml"])
+                let yaml = try #require((try jsonObject(response.body)["data"] as? [String: String])?["yaml"])
                 #expect(yaml.contains("<secret>") && !yaml.contains("hunter2") && yaml.contains("admin"))
             }
             try await client.execute(uri: "/api/v1/status/flags", method: .get) { response in
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect((body["data"] as? [String: String])?["query.timeout"] == "2m")
             }
             try await client.execute(uri: "/api/v1/status/runtimeinfo", method: .get) { response in
-                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                let data = try #require(try jsonObject(response.body)["data"] as? [String: Any])
                 #expect(data["storageRetention"] as? String == "15d")
                 #expect(data["reloadConfigSuccess"] as? Bool == true)
                 #expect(data["startTime"] is String && data["CWD"] is String)
             }
             try await client.execute(uri: "/api/v1/status/walreplay", method: .get) { response in
-                let data = try #require(try Self.json(response.body)["data"] as? [String: Int])
+                let data = try #require(try jsonObject(response.body)["data"] as? [String: Int])
                 // Replay is done before the server starts: the last segment replayed is current.
                 let last = max(0, db.replayReport.segments - 1)
                 #expect(data == ["min": 0, "max": last, "current": last])
             }
             try await client.execute(uri: "/api/v1/status/tsdb?limit=1", method: .get) { response in
-                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                let data = try #require(try jsonObject(response.body)["data"] as? [String: Any])
                 #expect((data["headStats"] as? [String: Any])?["numSeries"] as? Int == 2)
                 let byMetric = try #require(data["seriesCountByMetricName"] as? [[String: Any]])
                 #expect(byMetric.count == 1 && byMetric[0]["name"] as? String == "up" && byMetric[0]["value"] as? Int == 2)
@@ -160,13 +147,13 @@ struct HTTPBehaviourTests {
         try await Self.withAPI { client, _ in
             try await client.execute(uri: "/api/v1/admin/tsdb/delete_series?match[]=up", method: .post) { response in
                 #expect(response.status == .internalServerError)
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["errorType"] as? String == "unavailable")
             }
         }
         try await Self.withAPI(admin: true) { client, db in
             try await client.execute(uri: "/api/v1/admin/tsdb/snapshot", method: .post) { response in
-                let name = try #require((try Self.json(response.body)["data"] as? [String: String])?["name"])
+                let name = try #require((try jsonObject(response.body)["data"] as? [String: String])?["name"])
                 let blocks = try FileManager.default.contentsOfDirectory(atPath: "\(db.path)/snapshots/\(name)")
                 #expect(blocks.count == 1)
                 // The snapshot opens as a store and holds the head's series.
@@ -191,23 +178,23 @@ struct HTTPBehaviourTests {
     func rulesAndExemplars() async throws {
         try await Self.withAPI { client, _ in
             try await client.execute(uri: "/api/v1/rules?type=alert", method: .get) { response in
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect((body["data"] as? [String: Any])?["groups"] as? [Any] != nil)
             }
             try await client.execute(uri: "/api/v1/rules?type=nonsense", method: .get) { response in
                 #expect(response.status == .badRequest)
             }
             try await client.execute(uri: "/api/v1/alerts", method: .get) { response in
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect((body["data"] as? [String: Any])?["alerts"] as? [Any] != nil)
             }
             try await client.execute(uri: "/api/v1/alertmanagers", method: .get) { response in
-                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                let data = try #require(try jsonObject(response.body)["data"] as? [String: Any])
                 #expect(data["activeAlertmanagers"] as? [Any] != nil && data["droppedAlertmanagers"] as? [Any] != nil)
             }
             try await client.execute(uri: "/api/v1/query_exemplars?query=rate(up%5B5m%5D)&start=1&end=2", method: .get) { response in
                 #expect(response.status == .ok)
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect((body["data"] as? [Any])?.isEmpty == true)
             }
             try await client.execute(uri: "/api/v1/query_exemplars?query=1", method: .get) { response in
@@ -244,7 +231,7 @@ struct HTTPBehaviourTests {
             let query = "histogram_quantile(1.5, up)".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             try await client.execute(uri: "/api/v1/query?query=\(query)", method: .get) { response in
                 #expect(response.status == .ok)
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["status"] as? String == "success")
                 let warnings = try #require(body["warnings"] as? [String])
                 #expect(warnings.contains("PromQL warning: quantile value should be between 0 and 1, got 1.5 (1:20)"))
@@ -253,12 +240,12 @@ struct HTTPBehaviourTests {
             }
             let rate = "rate(queue_depth[5m])".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             try await client.execute(uri: "/api/v1/query?query=\(rate)", method: .get) { response in
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["warnings"] == nil)
                 #expect(body["infos"] as? [String] == ["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"queue_depth\" (1:6)"])
             }
             try await client.execute(uri: "/api/v1/query?query=up", method: .get) { response in
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["warnings"] == nil && body["infos"] == nil)
             }
         }
@@ -271,7 +258,7 @@ struct HTTPBehaviourTests {
             for query in ["%ZZ", "sum(", deep.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!] {
                 try await client.execute(uri: "/api/v1/query?query=\(query)", method: .get) { response in
                     #expect(response.status == .badRequest)
-                    let body = try Self.json(response.body)
+                    let body = try jsonObject(response.body)
                     #expect(body["errorType"] as? String == "bad_data")
                 }
             }

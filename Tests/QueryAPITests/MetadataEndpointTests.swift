@@ -14,33 +14,26 @@ import TSDB
 struct MetadataEndpointTests {
     /// A store with two jobs' `up` and one `http_requests_total`, and the API over it.
     static func withAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let db = try DB(path: directory, logger: Logger(label: "test"))
-        defer { db.close() }
-        var appender = db.appender()
-        for (labels, value) in [
-            (Labels(["__name__": "up", "job": "api", "instance": "a:1"]), 1.0),
-            (Labels(["__name__": "up", "job": "ws", "instance": "b:1"]), 0.0),
-            (Labels(["__name__": "http_requests_total", "job": "api", "status": "500"]), 7.0),
-        ] {
-            try appender.append(labels, Sample(timestamp: 1_000_000, value: value))
-        }
-        try appender.commit()
-        let app = Application(router: APIServer(db: db, targets: NoTargets()).router())
-        try await app.test(.router) { client in try await body(client) }
+        try await withTestAPI(seed: { db in
+            var appender = db.appender()
+            for (labels, value) in [
+                (Labels(["__name__": "up", "job": "api", "instance": "a:1"]), 1.0),
+                (Labels(["__name__": "up", "job": "ws", "instance": "b:1"]), 0.0),
+                (Labels(["__name__": "http_requests_total", "job": "api", "status": "500"]), 7.0),
+            ] {
+                try appender.append(labels, Sample(timestamp: 1_000_000, value: value))
+            }
+            try appender.commit()
+        }) { client, _ in try await body(client) }
     }
 
-    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
-    }
 
     @Test("series selects by match[] and unions several selectors")
     func series() async throws {
         try await Self.withAPI { client in
             try await client.execute(uri: "/api/v1/series?match[]=up&match[]=http_requests_total%7Bstatus%3D%22500%22%7D", method: .get) { response in
                 #expect(response.status == .ok)
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["status"] as? String == "success")
                 let data = try #require(body["data"] as? [[String: String]])
                 #expect(data.count == 3)
@@ -56,7 +49,7 @@ struct MetadataEndpointTests {
                 uri: "/api/v1/series?match[]=nothing_here", method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "match[]=up%7Bjob%3D%22ws%22%7D")
             ) { response in
-                let data = try #require(try Self.json(response.body)["data"] as? [[String: String]])
+                let data = try #require(try jsonObject(response.body)["data"] as? [[String: String]])
                 #expect(data.map { $0["job"] } == ["ws"])
             }
         }
@@ -66,15 +59,15 @@ struct MetadataEndpointTests {
     func labelsAndValues() async throws {
         try await Self.withAPI { client in
             try await client.execute(uri: "/api/v1/labels", method: .get) { response in
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["data"] as? [String] == ["__name__", "instance", "job", "status"])
             }
             try await client.execute(uri: "/api/v1/label/job/values?match[]=up", method: .get) { response in
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["data"] as? [String] == ["api", "ws"])
             }
             try await client.execute(uri: "/api/v1/label/__name__/values?limit=1", method: .get) { response in
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["data"] as? [String] == ["http_requests_total"])
                 #expect(body["warnings"] as? [String] == ["results truncated due to limit"])
             }
@@ -89,7 +82,7 @@ struct MetadataEndpointTests {
         try await Self.withAPI { client in
             try await client.execute(uri: uri, method: .get) { response in
                 #expect(response.status == .badRequest)
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["status"] as? String == "error")
                 #expect(body["errorType"] as? String == "bad_data")
                 #expect((body["error"] as? String)?.isEmpty == false)
@@ -101,7 +94,7 @@ struct MetadataEndpointTests {
     func formatQuery() async throws {
         try await Self.withAPI { client in
             try await client.execute(uri: "/api/v1/format_query?query=sum(rate(foo%7Ba%3D'b'%7D%5B5m%5D))%20by%20(job)", method: .get) { response in
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["data"] as? String == "sum by (job) (rate(foo{a=\"b\"}[5m]))")
             }
         }
@@ -119,7 +112,7 @@ struct MetadataEndpointTests {
     func buildInfo() async throws {
         try await Self.withAPI { client in
             try await client.execute(uri: "/api/v1/status/buildinfo", method: .get) { response in
-                let data = try #require(try Self.json(response.body)["data"] as? [String: String])
+                let data = try #require(try jsonObject(response.body)["data"] as? [String: String])
                 #expect(data["version"]?.split(separator: ".").count == 3)
                 #expect(data["features"] == nil)
             }
@@ -130,26 +123,19 @@ struct MetadataEndpointTests {
 @Suite("Query API endpoints", .serialized)
 struct QueryEndpointTests {
     static func withAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("query-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let db = try DB(path: directory, logger: Logger(label: "test"))
-        defer { db.close() }
-        // A counter rising by 15 a scrape, every 15 s for 10 minutes, on two instances.
-        for step in 0...40 {
-            var appender = db.appender()
-            for instance in ["a:1", "b:1"] {
-                try appender.append(["__name__": "http_requests_total", "job": "api", "instance": instance],
-                                    Sample(timestamp: 1_700_000_000_000 + Int64(step) * 15_000, value: Double(step * 15)))
+        try await withTestAPI(seed: { db in
+            // A counter rising by 15 a scrape, every 15 s for 10 minutes, on two instances.
+            for step in 0...40 {
+                var appender = db.appender()
+                for instance in ["a:1", "b:1"] {
+                    try appender.append(["__name__": "http_requests_total", "job": "api", "instance": instance],
+                                        Sample(timestamp: 1_700_000_000_000 + Int64(step) * 15_000, value: Double(step * 15)))
+                }
+                try appender.commit()
             }
-            try appender.commit()
-        }
-        let app = Application(router: APIServer(db: db, targets: NoTargets()).router())
-        try await app.test(.router) { client in try await body(client) }
+        }) { client, _ in try await body(client) }
     }
 
-    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
-    }
 
     @Test("an instant query returns a vector with string values and second timestamps")
     func instant() async throws {
@@ -158,7 +144,7 @@ struct QueryEndpointTests {
                 #expect(response.status == .ok)
                 let text = String(buffer: response.body)
                 #expect(text.hasPrefix(#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000600,""#))
-                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                let data = try #require(try jsonObject(response.body)["data"] as? [String: Any])
                 let value = try #require(((data["result"] as? [[String: Any]])?.first?["value"] as? [Any])?[1] as? String)
                 // Two counters at 1/s each, extrapolated as Prometheus does.
                 #expect(abs((Double(value) ?? 0) - 2) < 1e-9)
@@ -173,7 +159,7 @@ struct QueryEndpointTests {
                 uri: "/api/v1/query_range", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "query=http_requests_total&start=1700000000&end=1700000600&step=60s")
             ) { response in
-                let data = try #require(try Self.json(response.body)["data"] as? [String: Any])
+                let data = try #require(try jsonObject(response.body)["data"] as? [String: Any])
                 #expect(data["resultType"] as? String == "matrix")
                 let result = try #require(data["result"] as? [[String: Any]])
                 #expect(result.count == 2)
@@ -244,7 +230,7 @@ struct QueryEndpointTests {
         try await Self.withAPI { client in
             try await client.execute(uri: uri, method: .get) { response in
                 #expect(response.status == status)
-                let body = try Self.json(response.body)
+                let body = try jsonObject(response.body)
                 #expect(body["errorType"] as? String == type)
             }
         }

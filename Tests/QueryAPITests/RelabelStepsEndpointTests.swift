@@ -20,13 +20,8 @@ struct RelabelStepsEndpointTests {
         """
 
     static func withAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("steps-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let db = try DB(path: directory, logger: Logger(label: "test"))
-        defer { db.close() }
         let config = try PrometheusConfig.load(yaml: yaml)
-        let app = Application(router: APIServer(db: db, targets: NoTargets(), config: { config }).router())
-        try await app.test(.router) { client in try await body(client) }
+        try await withTestAPI(server: { APIServer(db: $0, config: { config }) }) { client, _ in try await body(client) }
     }
 
     static func uri(pool: String, labels: String) -> String {

@@ -13,14 +13,9 @@ import TSDB
 @Suite("Remote write and read", .serialized)
 struct RemoteEndpointTests {
     static func withAPI(receiver: Bool = true, _ body: @Sendable (any TestClientProtocol, DB) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("remote-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let db = try DB(path: directory, logger: Logger(label: "test"))
-        defer { db.close() }
         var options = APIServer.Options()
         options.enableRemoteWriteReceiver = receiver
-        let app = Application(router: APIServer(db: db, targets: NoTargets(), options: options).router())
-        try await app.test(.router) { client in try await body(client, db) }
+        try await withTestAPI(server: { APIServer(db: $0, options: options) }, body)
     }
 
     static let headers: HTTPFields = [.contentType: "application/x-protobuf", .contentEncoding: "snappy"]
