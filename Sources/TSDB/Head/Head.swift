@@ -333,8 +333,8 @@ public final class Head: Appendable, Sendable {
             case .chunks(let entries):
                 for (ref, chunk) in entries {
                     guard let series = lookup(ref) else { unknownRefs += 1; continue }
-                    guard let last = try? chunk.samples().last, last.timestamp <= latest else { outOfBounds += 1; continue }
-                    try? series.attach(chunk)
+                    // One decode per chunk: `attach` checks the chunk's end against the clock too.
+                    guard (try? series.attach(chunk, latest: latest)) != false else { outOfBounds += 1; continue }
                     if let last = series.closed.last {
                         low = min(low, last.minTime)
                         high = max(high, last.maxTime)

@@ -76,13 +76,18 @@ final class MemSeries: @unchecked Sendable {
     }
 
     /// Attaches a whole chunk (WAL checkpoint replay). Chunks must arrive in time order.
-    func attach(_ chunk: XORChunk) throws(ChunkError) {
+    /// Returns false, attaching nothing, when the chunk ends after `latest` (ahead of the clock).
+    @discardableResult
+    func attach(_ chunk: XORChunk, latest: Int64 = Int64.max) throws(ChunkError) -> Bool {
         let samples = try chunk.samples()
-        guard let first = samples.first, let last = samples.last, first.timestamp > maxTime else { return }
+        guard let first = samples.first, let last = samples.last else { return true }
+        guard last.timestamp <= latest else { return false }
+        guard first.timestamp > maxTime else { return true }
         closeOpenChunk()
         closed.append((chunk, first.timestamp, last.timestamp))
         maxTime = last.timestamp
         lastValue = last.value
+        return true
     }
 
     /// Every sample in `mint...maxt`, in time order, out-of-order ones merged in.
