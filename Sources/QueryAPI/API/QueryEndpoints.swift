@@ -5,6 +5,8 @@ import PromQL
 import TSDB
 
 extension DB: Queryable {}
+/// A query reads through one reader, so all its selectors see the same commits.
+extension DB.Reader: Queryable {}
 
 /// The engine limits metricsd's `--query.*` flags set.
 public struct QueryOptions: Sendable {
@@ -72,7 +74,9 @@ struct QueryEndpoints: Sendable {
         let time = try parameters.time("time", default: now)
         let engine = try self.engine(parameters)
         let db = self.db
-        let result = try await evaluate(parameters, connection: connection) { context in try engine.instant(expr, at: time, on: db, context: context) }
+        let result = try await evaluate(parameters, connection: connection) { context in
+            try db.withReader { try engine.instant(expr, at: time, on: $0, context: context) }
+        }
         return Self.success(result, query: parameters.first("query") ?? "")
     }
 
@@ -101,7 +105,7 @@ struct QueryEndpoints: Sendable {
         let engine = try self.engine(parameters)
         let db = self.db
         let result = try await evaluate(parameters, connection: connection) { context in
-            try engine.range(expr, start: start, end: end, step: step, on: db, context: context)
+            try db.withReader { try engine.range(expr, start: start, end: end, step: step, on: $0, context: context) }
         }
         return Self.success(result, query: parameters.first("query") ?? "")
     }

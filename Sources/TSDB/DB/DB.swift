@@ -78,17 +78,55 @@ public final class DB: Appendable, Sendable {
     public var blocks: [Block] { blockList.withLock { $0 } }
 
     /// Series matching `matchers` with their samples in `mint...maxt`, from blocks and head merged,
-    /// sorted by labels.
+    /// sorted by labels, as of one moment (see `Reader`).
     public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
-        try mapSeries(matchers, from: mint, through: maxt) { ($0, $1) }
+        try withReader { try $0.select(matchers, from: mint, through: maxt) }
     }
 
-    /// Each series matching `matchers`, with its samples in `mint...maxt`, handed to `transform` as soon
-    /// as it is read, on all cores; the results come back in label order, nils dropped. Unlike
-    /// `select`, no more than a few series' samples are in memory at once, and each is used while it
-    /// is still in the cache.
+    /// `Reader.mapSeries` through a reader of its own.
     public func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
                              _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
+        try withReader { try $0.mapSeries(matchers, from: mint, through: maxt, transform) }
+    }
+
+    /// A reader of the store as it is now; close it when done.
+    public func reader() -> Reader { Reader(db: self, view: head.isolation.openReader()) }
+
+    /// Runs `body` with a reader, closed when it returns: every read in `body` (every selector of
+    /// one query, say) sees the same commits.
+    public func withReader<T>(_ body: (Reader) throws -> T) rethrows -> T {
+        let reader = reader()
+        defer { reader.close() }
+        return try body(reader)
+    }
+
+    /// Reads the store as of the moment it was opened: it sees every commit applied before then
+    /// whole, and nothing of a commit applied later, however many series that commit spans and
+    /// however long the reads take. Prometheus's isolation, per query.
+    public struct Reader: Sendable {
+        let db: DB
+        let view: ReadView
+
+        /// Ends the read; until then the head keeps what it needs to hide later commits.
+        public func close() { db.head.isolation.closeReader(view) }
+
+        /// Series matching `matchers` with their samples in `mint...maxt`, sorted by labels.
+        public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+            try mapSeries(matchers, from: mint, through: maxt) { ($0, $1) }
+        }
+
+        /// Each series matching `matchers`, with its samples in `mint...maxt`, handed to `transform` as soon
+        /// as it is read, on all cores; the results come back in label order, nils dropped. Unlike
+        /// `select`, no more than a few series' samples are in memory at once, and each is used while it
+        /// is still in the cache.
+        public func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
+                                 _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
+            try db.mapSeries(matchers, from: mint, through: maxt, view: view, transform)
+        }
+    }
+
+    private func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, view: ReadView,
+                              _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
         // Each source's series, in its own (label) order.
         var sources: [[(Labels, SeriesPart)]] = []
         var cost = 0
@@ -98,7 +136,7 @@ public final class DB: Appendable, Sendable {
             sources.append(refs.map { ($0.labels, .block(block, $0)) })
         }
         if head.maxTime >= mint {
-            let selected = head.select(matchers, from: mint, through: maxt)
+            let selected = head.select(matchers, from: mint, through: maxt, view: view)
             cost += selected.reduce(0) { $0 + $1.1.count }
             sources.append(selected.map { ($0.0, .head($0.1)) })
         }

@@ -80,6 +80,8 @@ public final class Head: Appendable, Sendable {
     private let nextRef = Atomic<UInt64>(1)
     private let transactions = Atomic<UInt64>(1)
     let commitLock = Mutex(())
+    /// Which commits each reader sees, so none sees half of one.
+    let isolation = Isolation()
     /// Label names and values shared by many series are stored once: a new series' strings are
     /// swapped for the instances already held (series of one metric share `__name__`, `job`, …).
     private let symbols = Mutex(Set<String>())
@@ -179,20 +181,28 @@ public final class Head: Appendable, Sendable {
         maxTimeValue.max(timestamp, ordering: .relaxed)
     }
 
-    /// Every series whose labels satisfy all `matchers`, with its samples in `mint...maxt`, sorted by labels.
+    /// Every series whose labels satisfy all `matchers`, with its samples in `mint...maxt`, sorted
+    /// by labels, as of one moment: every commit applied before the call, none after.
+    public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) -> [(Labels, [Sample])] {
+        let view = isolation.openReader()
+        defer { isolation.closeReader(view) }
+        return select(matchers, from: mint, through: maxt, view: view)
+    }
+
+    /// `select` for a reader's view: only commits `view` sees.
     ///
     /// Matchers resolve through the postings; each selected series' chunks are copied under its
     /// shard lock and decoded after it is released, so appends never wait on a query's decoding.
-    public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) -> [(Labels, [Sample])] {
+    func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, view: ReadView) -> [(Labels, [Sample])] {
         var snapshots: [(Labels, MemSeries.Snapshot)] = []
         for series in matching(matchers) {
-            let snapshot = shard(for: series.labels).state.withLock { _ in series.snapshot(from: mint, through: maxt) }
-            if !snapshot.chunks.isEmpty || !snapshot.late.isEmpty { snapshots.append((series.labels, snapshot)) }
+            let snapshot = shard(for: series.labels).state.withLock { _ in series.snapshot(from: mint, through: maxt, view: view) }
+            if !snapshot.isEmpty { snapshots.append((series.labels, snapshot)) }
         }
         var out: [(Labels, [Sample])] = []
         out.reserveCapacity(snapshots.count)
         for (labels, snapshot) in snapshots {
-            let samples = snapshot.samples(from: mint, through: maxt)
+            let samples = snapshot.samples()
             if !samples.isEmpty { out.append((labels, samples)) }
         }
         return out.sorted { $0.0 < $1.0 }

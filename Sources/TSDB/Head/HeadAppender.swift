@@ -130,13 +130,21 @@ public struct HeadAppender: Appender {
             var maxTime = Int64.min
             let chunkRange = head.options.chunkRange
             let window = head.options.outOfOrderWindow
+            // Readers opened before `commitApplied` skip this commit's samples, in every series.
+            let id = head.isolation.nextCommit()
+            let watermark = head.isolation.lowWatermark
+            defer { head.isolation.commitApplied(id) }
             for (series, sample) in batch {
                 let shard = head.shard(for: series.labels)
                 let stored: Bool = shard.state.withLock { _ in
                     series.walLogged = true
                     if sample.timestamp > series.maxTime {
-                        if (try? series.append(sample, chunkRange: chunkRange)) != nil { return true }
+                        if (try? series.append(sample, chunkRange: chunkRange)) != nil {
+                            series.commits.noteInOrder(id: id, timestamp: sample.timestamp, lowWatermark: watermark)
+                            return true
+                        }
                     } else if window > 0 && sample.timestamp > series.maxTime - window && series.insertOutOfOrder(sample) {
+                        series.commits.noteLate(id: id, timestamp: sample.timestamp, lowWatermark: watermark)
                         acceptedOutOfOrder += 1
                         return true
                     }

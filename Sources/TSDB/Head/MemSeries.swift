@@ -28,6 +28,8 @@ final class MemSeries: @unchecked Sendable {
     @exclusivity(unchecked) var pendingTransaction: UInt64 = 0
     @exclusivity(unchecked) var pendingNewest = Int64.min
     @exclusivity(unchecked) var pendingValue: Double = 0
+    /// Which commits the recent samples came from, for readers opened before them.
+    @exclusivity(unchecked) var commits = CommitLog()
 
     init(ref: SeriesRef, labels: Labels) {
         self.ref = ref
@@ -92,25 +94,36 @@ final class MemSeries: @unchecked Sendable {
 
     /// Every sample in `mint...maxt`, in time order, out-of-order ones merged in.
     func samples(from mint: Int64, through maxt: Int64) -> [Sample] {
-        snapshot(from: mint, through: maxt).samples(from: mint, through: maxt)
+        snapshot(from: mint, through: maxt, view: .everything).samples()
     }
 
-    /// The chunks and late samples that may hold samples in `mint...maxt`, copied (chunks are
-    /// copy-on-write values, so this is cheap) for decoding after the shard lock is released.
-    func snapshot(from mint: Int64, through maxt: Int64) -> Snapshot {
+    /// The chunks and late samples that may hold samples in `mint...maxt` and that `view` may see,
+    /// copied (chunks are copy-on-write values, so this is cheap) for decoding after the shard
+    /// lock is released.
+    func snapshot(from mint: Int64, through maxt: Int64, view: ReadView) -> Snapshot {
+        // Samples of commits newer than the view's are left out: in order, they are the newest.
+        let maxt = min(maxt, commits.firstHidden(from: view) - 1)
         var chunks: [XORChunk] = []
         for entry in closed where entry.maxTime >= mint && entry.minTime <= maxt { chunks.append(entry.chunk) }
         if open.count > 0 && open.lastTimestamp >= mint && open.minTime <= maxt { chunks.append(open.chunk()) }
-        let late = outOfOrder.isEmpty ? [] : outOfOrder.filter { $0.timestamp >= mint && $0.timestamp <= maxt }
-        return Snapshot(chunks: chunks, late: late)
+        var late = outOfOrder.isEmpty ? [] : outOfOrder.filter { $0.timestamp >= mint && $0.timestamp <= maxt }
+        if !late.isEmpty {
+            let hidden = commits.hiddenLate(from: view)
+            if !hidden.isEmpty { late.removeAll { hidden.contains($0.timestamp) } }
+        }
+        return Snapshot(chunks: chunks, late: late, mint: mint, maxt: maxt)
     }
 
     /// A series' data for one read, taken under the shard lock and decoded outside it.
     struct Snapshot {
         let chunks: [XORChunk]
         let late: [Sample]
+        let mint: Int64
+        let maxt: Int64
 
-        func samples(from mint: Int64, through maxt: Int64) -> [Sample] {
+        var isEmpty: Bool { chunks.isEmpty && late.isEmpty }
+
+        func samples() -> [Sample] {
             var out: [Sample] = []
             for chunk in chunks {
                 // A chunk that fails to decode cannot happen for one we wrote; skip rather than crash.
