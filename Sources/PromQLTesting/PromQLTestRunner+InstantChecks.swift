@@ -36,8 +36,8 @@ extension PromQLTestRunner {
         case .subquery(var subquery):
             pin(&subquery.modifiers)
             return .subquery(subquery)
-        case .call(let name, let args, let positions):
-            return .call(name: name, args: args.map { pinned($0, at: time) }, positions: positions)
+        case .call(let function, let args, let positions):
+            return .call(function, args: args.map { pinned($0, at: time) }, positions: positions)
         case .aggregate(var aggregate):
             aggregate.expr = pinned(aggregate.expr, at: time)
             aggregate.parameter = aggregate.parameter.map { pinned($0, at: time) }
@@ -56,7 +56,7 @@ extension PromQLTestRunner {
         switch expr {
         case .number, .string, .vector, .matrix: return []
         case .subquery(let subquery): return calledFunctions(subquery.expr)
-        case .call(let name, let args, _): return args.reduce(into: [name]) { $0.formUnion(calledFunctions($1)) }
+        case .call(let function, let args, _): return args.reduce(into: [function.name]) { $0.formUnion(calledFunctions($1)) }
         case .aggregate(let aggregate):
             return calledFunctions(aggregate.expr).union(aggregate.parameter.map(calledFunctions) ?? [])
         case .binary(let binary): return calledFunctions(binary.lhs).union(calledFunctions(binary.rhs))

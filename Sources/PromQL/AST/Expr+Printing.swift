@@ -13,7 +13,7 @@ extension Expr: CustomStringConvertible {
             return plain.description + "[\(range)]" + selector.modifiers.description
         case .subquery(let subquery):
             return subquery.expr.description + "[\(subquery.range):\(subquery.step.map(\.description) ?? "")]" + subquery.modifiers.description
-        case .call(let name, let args, _): return name + "(" + args.map(\.description).joined(separator: ", ") + ")"
+        case .call(let function, let args, _): return function.name + "(" + args.map(\.description).joined(separator: ", ") + ")"
         case .aggregate(let aggregate):
             var out = aggregate.op.rawValue
             // As Prometheus prints it: `without` always, `by` only with labels (`by ()` means no grouping).

@@ -17,7 +17,7 @@ public indirect enum Expr: Sendable, Equatable {
     case matrix(VectorSelector, range: DurationExpr)
     /// `expr[range:step]`; `step` nil means the evaluation's default resolution.
     case subquery(Subquery)
-    case call(name: String, args: [Expr], positions: SourcePositions = SourcePositions())
+    case call(Function, args: [Expr], positions: SourcePositions = SourcePositions())
     case aggregate(Aggregate)
     case binary(Binary)
     case unary(negative: Bool, Expr)

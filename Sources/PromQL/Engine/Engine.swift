@@ -44,7 +44,8 @@ public struct Engine: Sendable {
             }
             return
         }
-        guard case .call(let name, let args, _) = inner else { return }
+        guard case .call(let function, let args, _) = inner else { return }
+        let name = function.name
         func valueLess(_ a: Double, _ b: Double, descending: Bool) -> Bool {
             // NaN sorts last either way.
             if a.isNaN != b.isNaN { return b.isNaN }
@@ -194,7 +195,7 @@ struct Evaluation {
         case .vector(let selector): return .vector(try selectInstant(selector))
         case .matrix, .subquery:
             throw EvaluationError("range vector can only be used as a function argument")
-        case .call(let name, let args, let positions): return try call(name, args, positions)
+        case .call(let function, let args, let positions): return try call(function, args, positions)
         case .aggregate(let aggregate): return try self.aggregate(aggregate)
         case .binary(let binary): return try self.binary(binary)
         }

@@ -27,120 +27,94 @@ extension Evaluation {
         LabelName.isValid(name) && !name.unicodeScalars.contains("\u{FFFD}")
     }
 
-    mutating func call(_ name: String, _ args: [Expr], _ positions: SourcePositions = SourcePositions()) throws -> StepValue {
-        if args.contains(where: { (try? Parser.type(of: $0)) == .matrix }) {
-            if name == "absent_over_time" { return try absentOverTime(args[0]) }
-            return try rangeFunction(name, args, positions)
-        }
-        switch name {
-        case "info": return try info(args)
-        case "time": return .scalar((0..<steps.count).map { Double(steps.time($0)) / 1000 })
-        case "pi": return .scalar([Double](repeating: .pi, count: steps.count))
-        case "start": return .scalar([Double](repeating: Double(steps.start) / 1000, count: steps.count))
-        case "end": return .scalar([Double](repeating: Double(steps.end) / 1000, count: steps.count))
-        case "range": return .scalar([Double](repeating: Double(steps.end - steps.start) / 1000, count: steps.count))
-        case "step": return .scalar([Double](repeating: Double(steps.step) / 1000, count: steps.count))
-        case "min_of", "max_of":
-            let a = try scalarArgument(args[0])
-            let b = try scalarArgument(args[1])
-            return .scalar(zip(a, b).map { x, y in
-                if x.isNaN || y.isNaN { return .nan }
-                return name == "min_of" ? Swift.min(x, y) : Swift.max(x, y)
-            })
-        case "vector":
-            return .vector([StepSeries(labels: .empty, values: try scalarArgument(args[0]))])
-        case "scalar":
-            let series = try vectorArgument(args[0])
-            return .scalar((0..<steps.count).map { index in
-                let present = series.filter { !Absent.test($0.values[index]) }
-                return present.count == 1 ? present[0].values[index] : .nan
-            })
-        case "absent": return try absent(args[0])
-        case "timestamp": return try timestamp(args[0])
-        case "start_timestamp": return try startTimestamp(args[0])
-        case "sort", "sort_desc", "sort_by_label", "sort_by_label_desc":
-            return .vector(try vectorArgument(args[0]))
-        case "label_replace": return try labelReplace(args)
-        case "label_join": return try labelJoin(args)
-        case "clamp", "clamp_min", "clamp_max", "round":
-            var series = try vectorArgument(args[0])
-            let first = args.count > 1 ? try scalarArgument(args[1]) : [Double](repeating: 1, count: steps.count)
-            let second = args.count > 2 ? try scalarArgument(args[2]) : []
-            for index in series.indices {
-                series[index].dropName = true
-                for step in 0..<steps.count where !Absent.test(series[index].values[step]) {
-                    let v = series[index].values[step]
-                    switch name {
-                    case "clamp":
-                        series[index].values[step] = second[step] < first[step] ? Absent.value : goMax(first[step], goMin(second[step], v))
-                    case "clamp_min": series[index].values[step] = goMax(v, first[step])
-                    case "clamp_max": series[index].values[step] = goMin(v, first[step])
-                    default:
-                        let inverse = 1 / first[step]
-                        series[index].values[step] = ((v * inverse + 0.5).rounded(.down)) / inverse
-                    }
-                }
-            }
-            return .vector(series.filter { $0.values.contains { !Absent.test($0) } })
-        case "histogram_quantile": return try histogramQuantile(args, positions)
-        case "histogram_quantiles": return try histogramQuantiles(args, positions)
-        case "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year":
-            let series: [StepSeries] = args.isEmpty
-                ? [StepSeries(labels: .empty, values: (0..<steps.count).map { Double(steps.time($0)) / 1000 })]
-                : try vectorArgument(args[0])
-            return .vector(series.map { item in
-                var out = item
-                out.dropName = true
-                out.values = item.values.map { Absent.test($0) ? $0 : Self.dateComponent(name, $0) }
-                return out
-            })
-        default:
-            guard let transform = Self.mathFunctions[name] else { throw EvaluationError("function \(name) is not supported") }
-            var series = try vectorArgument(args[0])
-            for index in series.indices {
-                series[index].dropName = true
-                series[index].values = series[index].values.map { Absent.test($0) ? $0 : transform($0) }
-            }
-            return .vector(series)
+    /// Evaluates a call through the function's entry in the registry.
+    mutating func call(_ function: Function, _ args: [Expr], _ positions: SourcePositions = SourcePositions()) throws -> StepValue {
+        switch function.implementation {
+        case .steps(let body): return try body(&self, args, positions)
+        case .window: return try rangeFunction(function, args, positions)
         }
     }
 
-    static let mathFunctions: [String: @Sendable (Double) -> Double] = [
-        "abs": { Swift.abs($0) }, "ceil": { $0.rounded(.up) }, "floor": { $0.rounded(.down) }, "exp": { Foundation.exp($0) },
-        "sqrt": { $0.squareRoot() }, "ln": { Foundation.log($0) }, "log2": { Foundation.log2($0) }, "log10": { Foundation.log10($0) },
-        "sgn": { $0 > 0 ? 1 : $0 < 0 ? -1 : $0 }, "deg": { $0 * 180 / .pi }, "rad": { $0 * .pi / 180 },
-        "acos": { Foundation.acos($0) }, "acosh": { Foundation.acosh($0) }, "asin": { Foundation.asin($0) }, "asinh": { Foundation.asinh($0) },
-        "atan": { Foundation.atan($0) }, "atanh": { Foundation.atanh($0) }, "cos": { Foundation.cos($0) }, "cosh": { Foundation.cosh($0) },
-        "sin": { Foundation.sin($0) }, "sinh": { Foundation.sinh($0) }, "tan": { Foundation.tan($0) }, "tanh": { Foundation.tanh($0) },
-    ]
+    /// A scalar at every step, from the steps' times.
+    func scalarFromSteps(_ value: (Steps, Int) -> Double) -> StepValue {
+        .scalar((0..<steps.count).map { value(steps, $0) })
+    }
 
-    static func dateComponent(_ name: String, _ seconds: Double) -> Double {
-        guard seconds.isFinite else { return .nan }
+    /// `transform` applied to every present value of the vector argument; `__name__` is dropped.
+    mutating func mapValues(_ arg: Expr, _ transform: (Double) -> Double) throws -> StepValue {
+        var series = try vectorArgument(arg)
+        for index in series.indices {
+            series[index].dropName = true
+            series[index].values = series[index].values.map { Absent.test($0) ? $0 : transform($0) }
+        }
+        return .vector(series)
+    }
+
+    /// `transform(value, scalars)` for every present value of the vector `args[0]`, where `scalars`
+    /// are the scalar arguments after it at that step (`defaults` for those left out); series left
+    /// without a value go, and `__name__` is dropped (clamp, clamp_min, clamp_max, round).
+    mutating func mapValuesWithScalars(_ args: [Expr], defaults: [Double], _ transform: (Double, [Double]) -> Double) throws -> StepValue {
+        var series = try vectorArgument(args[0])
+        var scalars: [[Double]] = []
+        for position in 0..<defaults.count {
+            scalars.append(position + 1 < args.count
+                ? try scalarArgument(args[position + 1])
+                : [Double](repeating: defaults[position], count: steps.count))
+        }
+        for index in series.indices {
+            series[index].dropName = true
+            for step in 0..<steps.count where !Absent.test(series[index].values[step]) {
+                series[index].values[step] = transform(series[index].values[step], scalars.map { $0[step] })
+            }
+        }
+        return .vector(series.filter { $0.values.contains { !Absent.test($0) } })
+    }
+
+    /// A date function: `component` of each present value taken as seconds since the epoch, or of
+    /// the step's time without an argument.
+    mutating func dateFunction(_ args: [Expr], _ component: (Calendar, Date) -> Int) throws -> StepValue {
+        let series: [StepSeries] = args.isEmpty
+            ? [StepSeries(labels: .empty, values: (0..<steps.count).map { Double(steps.time($0)) / 1000 })]
+            : try vectorArgument(args[0])
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let date = Date(timeIntervalSince1970: seconds.rounded(.down))
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: date)
-        switch name {
-        case "day_of_month": return Double(parts.day!)
-        case "day_of_week": return Double(parts.weekday! - 1)
-        case "day_of_year": return Double(calendar.ordinality(of: .day, in: .year, for: date)!)
-        case "days_in_month": return Double(calendar.range(of: .day, in: .month, for: date)!.count)
-        case "hour": return Double(parts.hour!)
-        case "minute": return Double(parts.minute!)
-        case "month": return Double(parts.month!)
-        default: return Double(parts.year!)
-        }
+        return .vector(series.map { item in
+            var out = item
+            out.dropName = true
+            out.values = item.values.map { value in
+                guard !Absent.test(value) else { return value }
+                guard value.isFinite else { return .nan }
+                return Double(component(calendar, Date(timeIntervalSince1970: value.rounded(.down))))
+            }
+            return out
+        })
+    }
+
+    /// A native-histogram function: float samples have no histogram, so the result is empty (the
+    /// argument is still evaluated, for its errors and annotations).
+    mutating func histogramsOnly(_ arg: Expr) throws -> StepValue {
+        _ = try eval(arg)
+        return .vector([])
+    }
+
+    /// `scalar(v)`: the value of the single series at each step, NaN unless there is exactly one.
+    mutating func scalarOf(_ arg: Expr) throws -> StepValue {
+        let series = try vectorArgument(arg)
+        return .scalar((0..<steps.count).map { index in
+            let present = series.filter { !Absent.test($0.values[index]) }
+            return present.count == 1 ? present[0].values[index] : .nan
+        })
     }
 
     /// 1 with the selector's equality labels where the argument has no series at a step.
-    private mutating func absent(_ arg: Expr) throws -> StepValue {
+    mutating func absent(_ arg: Expr) throws -> StepValue {
         let series = try vectorArgument(arg)
         let values = (0..<steps.count).map { index in series.contains { !Absent.test($0.values[index]) } ? Absent.value : 1 }
         return .vector([StepSeries(labels: Self.absentLabels(arg), values: values)])
     }
 
-    private mutating func absentOverTime(_ arg: Expr) throws -> StepValue {
-        let counted = try rangeFunction("count_over_time", [arg])
+    mutating func absentOverTime(_ arg: Expr) throws -> StepValue {
+        let counted = try rangeFunction(Function.named("count_over_time")!, [arg])
         guard case .vector(let series) = counted else { return .vector([]) }
         let values = (0..<steps.count).map { index in series.contains { !Absent.test($0.values[index]) } ? Absent.value : 1 }
         return .vector([StepSeries(labels: Self.absentLabels(arg), values: values)])
@@ -165,7 +139,7 @@ extension Evaluation {
         return Labels(pairs)
     }
 
-    private mutating func timestamp(_ arg: Expr) throws -> StepValue {
+    mutating func timestamp(_ arg: Expr) throws -> StepValue {
         var inner = arg
         while case .paren(let e) = inner { inner = e }
         guard case .vector(let selector) = inner else {
@@ -197,7 +171,7 @@ extension Evaluation {
     /// The start time (seconds) of the sample each step picked, 0 for a sample without one. Only a
     /// selector's samples carry start times: for any other expression, and over storage that keeps
     /// none, the result is empty.
-    private mutating func startTimestamp(_ arg: Expr) throws -> StepValue {
+    mutating func startTimestamp(_ arg: Expr) throws -> StepValue {
         var inner = arg
         while case .paren(let e) = inner { inner = e }
         guard case .vector(let selector) = inner else {
@@ -224,7 +198,7 @@ extension Evaluation {
         return .vector(out)
     }
 
-    private mutating func labelReplace(_ args: [Expr]) throws -> StepValue {
+    mutating func labelReplace(_ args: [Expr]) throws -> StepValue {
         var series = try vectorArgument(args[0])
         let destination = try stringArgument(args[1])
         let replacement = try stringArgument(args[2])
@@ -247,7 +221,7 @@ extension Evaluation {
         return .vector(series)
     }
 
-    private mutating func labelJoin(_ args: [Expr]) throws -> StepValue {
+    mutating func labelJoin(_ args: [Expr]) throws -> StepValue {
         var series = try vectorArgument(args[0])
         let destination = try stringArgument(args[1])
         let separator = try stringArgument(args[2])

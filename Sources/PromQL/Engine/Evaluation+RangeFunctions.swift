@@ -6,22 +6,22 @@ import Glibc
 extension Evaluation {
     /// Functions over a range vector: one value per series and step from the samples in the
     /// left-open window (end − range, end].
-    mutating func rangeFunction(_ name: String, _ args: [Expr], _ positions: SourcePositions = SourcePositions()) throws -> StepValue {
-        let matrixIndex = args.firstIndex { (try? Parser.type(of: $0)) == .matrix } ?? 0
+    mutating func rangeFunction(_ function: Function, _ args: [Expr], _ positions: SourcePositions = SourcePositions()) throws -> StepValue {
+        let matrixIndex = function.matrixArgument ?? 0
         let scalars = try args.enumerated().filter { $0.offset != matrixIndex }.map { try scalarArgument($0.element) }
-        let usesStartTimestamps = ["rate", "increase", "irate", "resets"].contains(name)
+        let usesStartTimestamps = function.flags.contains(.usesStartTimestamps)
         if case .matrix(let selector, let rangeExpr) = Self.unparenthesized(args[matrixIndex]), selector.modifiers.extended == nil {
-            return .vector(try streamedRangeFunction(name, selector, rangeExpr, scalars, positions, matrixIndex: matrixIndex, startTimestamps: usesStartTimestamps))
+            return .vector(try streamedRangeFunction(function, selector, rangeExpr, scalars, positions, matrixIndex: matrixIndex, startTimestamps: usesStartTimestamps))
         }
         let (series, range, ends) = try rangeArgument(args[matrixIndex], withStartTimestamps: usesStartTimestamps)
         if case .matrix(let selector, _) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {
-            let result = try extendedRange(name, extended, series, range: range, ends: ends)
-            if name == "rate" || name == "increase" {
+            let result = try extendedRange(function.name, extended, series, range: range, ends: ends)
+            if function.flags.contains(.counter) {
                 for item in result { checkCounterName(item.labels, at: positions[matrixIndex]) }
             }
             return .vector(result)
         }
-        let window = WindowFunction(name: name, range: range, ends: ends, scalars: scalars, positions: positions, matrixIndex: matrixIndex)
+        let window = WindowFunction(function: function, range: range, ends: ends, scalars: scalars, positions: positions, matrixIndex: matrixIndex)
         let results = try ParallelWork.map(series, cost: series.count * ends.count) { item in
             try rangeSeries(item, window)
         }
@@ -30,12 +30,12 @@ extension Evaluation {
 
     /// A range function over a plain matrix selector: each series is evaluated as soon as the storage
     /// has read it, on all cores, so the query never holds every series' samples at once.
-    private mutating func streamedRangeFunction(_ name: String, _ selector: VectorSelector, _ rangeExpr: DurationExpr, _ scalars: [[Double]],
+    private mutating func streamedRangeFunction(_ function: Function, _ selector: VectorSelector, _ rangeExpr: DurationExpr, _ scalars: [[Double]],
                                                 _ positions: SourcePositions, matrixIndex: Int, startTimestamps: Bool) throws -> [StepSeries] {
         let span = try matrixSpan(selector, rangeExpr)
         guard let mint = span.mint, let maxt = span.maxt else { return [] }
         try context.check()
-        let function = WindowFunction(name: name, range: span.range, ends: span.ends, scalars: scalars, positions: positions, matrixIndex: matrixIndex)
+        let window = WindowFunction(function: function, range: span.range, ends: span.ends, scalars: scalars, positions: positions, matrixIndex: matrixIndex)
         let before = context.samplesLoaded
         // Each series read costs its samples, and its output a point per step: both count, as
         // they go, so a query over too many series stops before holding them all.
@@ -48,15 +48,15 @@ extension Evaluation {
             let outputs = context.noteSeriesOutput(stepsPerSeries)
             guard context.samplesLoaded - before + outputs - outputsBefore <= limit else { throw EvaluationError(Self.tooManySamples) }
             let starts = startTimestamps ? storage.startTimestamps(of: labels, from: mint, through: maxt) : nil
-            return try rangeSeries(rawSeries(labels, samples, startTimestamps: starts), function)
+            return try rangeSeries(rawSeries(labels, samples, startTimestamps: starts), window)
         }
         samplesLoaded += context.samplesLoaded - before
         return results
     }
 
-    /// What a range function needs besides the series: its name, range, window ends and arguments.
+    /// What a range function needs besides the series: the function, range, window ends and arguments.
     struct WindowFunction {
-        let name: String
+        let function: Function
         let range: Int64
         let ends: [Int64]
         let scalars: [[Double]]
@@ -67,11 +67,11 @@ extension Evaluation {
     /// One series' values at every step; nil when no window gives one. Reads only immutable state
     /// (annotations go to the shared, locked context), so series are evaluated in parallel.
     private func rangeSeries(_ item: RawSeries, _ function: WindowFunction) throws -> StepSeries? {
-        guard !item.samples.isEmpty else { return nil }
-        let name = function.name, ends = function.ends, range = function.range
+        guard !item.samples.isEmpty, case .window(let compute) = function.function.implementation else { return nil }
+        let ends = function.ends, range = function.range
         let samples = item.samples
-        let checksQuantile = name == "quantile_over_time"
-        let counterFunction = name == "rate" || name == "increase"
+        let checksQuantile = function.function.name == "quantile_over_time"
+        let counterFunction = function.function.flags.contains(.counter)
         // Drops before each sample, counted from the start: a window without any skips the
         // counter-reset pass (the common case; the result is the same either way).
         var dropsBefore: [Int32] = []
@@ -96,18 +96,14 @@ extension Evaluation {
             let window = UnsafeBufferPointer(rebasing: buffer[low..<high])
             if checksQuantile { checkQuantile(function.scalars[0][index], at: function.positions[0]) }
             let starts = item.startTimestamps.map { Array($0[low..<high]) }
-            let value: Double?
-            if counterFunction {
-                if let starts, Self.startTimesOverlap(window, starts) {
-                    warn("sample has start time that overlaps with previous sample timestamp for metric \(goQuote(item.labels.metricName))",
-                         at: function.positions[function.matrixIndex])
-                }
-                let resets = dropsBefore.isEmpty || dropsBefore[high - 1] != dropsBefore[low]
-                value = extrapolatedRate(window, starts: starts, range: range, end: end, counter: true, rate: name == "rate", mayReset: resets)
-            } else {
-                value = try compute(name, window, starts: starts, range: range, end: end, stepTime: steps.time(index), scalars: function.scalars.map { $0[index] })
+            if counterFunction, let starts, Self.startTimesOverlap(window, starts) {
+                warn("sample has start time that overlaps with previous sample timestamp for metric \(goQuote(item.labels.metricName))",
+                     at: function.positions[function.matrixIndex])
             }
-            if let value {
+            let input = WindowInput(window: window, starts: starts, range: range, end: end, stepTime: steps.time(index),
+                                    scalars: function.scalars.map { $0[index] },
+                                    mayReset: dropsBefore.isEmpty || dropsBefore[high - 1] != dropsBefore[low])
+            if let value = try compute(input) {
                 values[index] = value
                 any = true
             }
@@ -115,8 +111,7 @@ extension Evaluation {
         }
         guard any else { return nil }
         if counterFunction { checkCounterName(item.labels, at: function.positions[function.matrixIndex]) }
-        let keepsName = name == "last_over_time" || name == "first_over_time"
-        return StepSeries(labels: item.labels, values: values, dropName: !keepsName)
+        return StepSeries(labels: item.labels, values: values, dropName: !function.function.flags.contains(.keepsName))
     }
 
     static func unparenthesized(_ expr: Expr) -> Expr {
@@ -207,107 +202,12 @@ extension Evaluation {
         return rate ? change / (Double(range) / 1000) : change
     }
 
-    /// One window's value. `starts` are the window's samples' start timestamps, when known.
-    private func compute(_ name: String, _ window: UnsafeBufferPointer<Sample>, starts: [Int64]? = nil, range: Int64, end: Int64,
-                         stepTime: Int64, scalars: [Double]) throws -> Double? {
-        guard !window.isEmpty else { return nil }
-        switch name {
-        case "rate": return extrapolatedRate(window, starts: starts, range: range, end: end, counter: true, rate: true)
-        case "increase": return extrapolatedRate(window, starts: starts, range: range, end: end, counter: true, rate: false)
-        case "delta": return extrapolatedRate(window, range: range, end: end, counter: false, rate: false)
-        case "irate", "idelta":
-            guard window.count >= 2 else { return nil }
-            let last = window[window.endIndex - 1]
-            let previous = window[window.endIndex - 2]
-            if name == "idelta" { return last.value - previous.value }
-            let startReset = starts.map { Self.isStartTimestampReset($0[$0.endIndex - 2], previous.timestamp, $0[$0.endIndex - 1], last.timestamp) } ?? false
-            let change = last.value < previous.value || startReset ? last.value : last.value - previous.value
-            let seconds = Double(last.timestamp - previous.timestamp) / 1000
-            return seconds == 0 ? nil : change / seconds
-        case "count_over_time": return Double(window.count)
-        case "present_over_time": return 1
-        case "last_over_time": return window.last!.value
-        case "first_over_time": return window.first!.value
-        case "sum_over_time": return kahanSum(window.lazy.map(\.value))
-        case "avg_over_time": return average(window.lazy.map(\.value))
-        case "min_over_time":
-            return window.reduce(Double.nan) { $0.isNaN || $1.value < $0 ? $1.value : $0 }
-        case "max_over_time":
-            return window.reduce(Double.nan) { $0.isNaN || $1.value > $0 ? $1.value : $0 }
-        case "stddev_over_time", "stdvar_over_time":
-            var count = 0.0, mean = 0.0, meanC = 0.0, aux = 0.0, auxC = 0.0
-            for sample in window {
-                count += 1
-                let delta = sample.value - (mean + meanC)
-                (mean, meanC) = kahanAdd(delta / count, mean, meanC)
-                (aux, auxC) = kahanAdd(delta * (sample.value - (mean + meanC)), aux, auxC)
-            }
-            let variance = (aux + auxC) / count
-            return name == "stddev_over_time" ? variance.squareRoot() : variance
-        case "mad_over_time":
-            let values = window.map(\.value)
-            // A NaN sample makes the deviation undefined rather than being sorted aside.
-            if values.contains(where: \.isNaN) { return .nan }
-            let median = quantile(0.5, values)
-            return quantile(0.5, values.map { abs($0 - median) })
-        case "quantile_over_time": return quantile(scalars[0], window.map(\.value))
-        case "changes":
-            var changes = 0.0
-            var previous = window.first!.value
-            for sample in window.dropFirst() {
-                if !(sample.value == previous || (sample.value.isNaN && previous.isNaN)) { changes += 1 }
-                previous = sample.value
-            }
-            return changes
-        case "resets":
-            var resets = 0.0
-            for index in window.indices.dropFirst() {
-                let previous = window[index - 1], sample = window[index]
-                let startReset = starts.map { Self.isStartTimestampReset($0[index - 1], previous.timestamp, $0[index], sample.timestamp) } ?? false
-                if sample.value < previous.value || startReset { resets += 1 }
-            }
-            return resets
-        case "deriv":
-            guard window.count >= 2 else { return nil }
-            return linearRegression(window, interceptTime: window.first!.timestamp).slope
-        case "predict_linear":
-            guard window.count >= 2 else { return nil }
-            // The prediction is from the evaluation time, even when `@` moved the window.
-            let (slope, intercept) = linearRegression(window, interceptTime: stepTime)
-            return intercept + slope * scalars[0]
-        case "double_exponential_smoothing", "holt_winters":
-            let (smoothing, trend) = (scalars[0], scalars[1])
-            guard smoothing > 0, smoothing < 1, trend > 0, trend < 1 else {
-                throw EvaluationError("invalid smoothing factor. Expected: 0 < sf < 1, got: \(smoothing)")
-            }
-            guard window.count >= 2 else { return nil }
-            var s0 = 0.0, s1 = window[window.startIndex].value
-            var b = window[window.startIndex + 1].value - window[window.startIndex].value
-            for (offset, sample) in window.enumerated().dropFirst() {
-                if offset > 1 { b = trend * (s1 - s0) + (1 - trend) * b }
-                let x = smoothing * sample.value
-                let y = (1 - smoothing) * (s1 + b)
-                s0 = s1
-                s1 = x + y
-            }
-            return s1
-        case "absent_over_time": return nil
-        case "ts_of_last_over_time": return Double(window.last!.timestamp) / 1000
-        case "ts_of_first_over_time": return Double(window.first!.timestamp) / 1000
-        case "ts_of_max_over_time", "ts_of_min_over_time":
-            var best = window.first!
-            for sample in window.dropFirst() where name == "ts_of_max_over_time" ? sample.value >= best.value : sample.value <= best.value { best = sample }
-            return Double(best.timestamp) / 1000
-        default: throw EvaluationError("function \(name) is not supported")
-        }
-    }
-
     /// Prometheus's `extrapolatedRate`: the change over the samples, extrapolated towards the window's
     /// edges when the series seems to cover them, and never below a counter's zero point. With start
     /// timestamps, a counter also resets where a sample's start time says so, and a first sample whose
     /// start lies inside the window counts from zero at that start instead of being extrapolated (which
     /// lets a single sample give a rate).
-    private func extrapolatedRate(_ window: UnsafeBufferPointer<Sample>, starts: [Int64]? = nil, range: Int64, end: Int64,
+    static func extrapolatedRate(_ window: UnsafeBufferPointer<Sample>, starts: [Int64]? = nil, range: Int64, end: Int64,
                                   counter: Bool, rate: Bool, mayReset: Bool = true) -> Double? {
         let first = window.first!, last = window.last!
         var result = last.value - first.value
@@ -364,7 +264,7 @@ extension Evaluation {
         }
     }
 
-    private func linearRegression(_ samples: UnsafeBufferPointer<Sample>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
+    static func linearRegression(_ samples: UnsafeBufferPointer<Sample>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
         var n = 0.0
         var sumX = 0.0, cX = 0.0, sumY = 0.0, cY = 0.0, sumXY = 0.0, cXY = 0.0, sumX2 = 0.0, cX2 = 0.0
         let initY = samples.first!.value

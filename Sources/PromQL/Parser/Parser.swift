@@ -313,22 +313,22 @@ public struct Parser {
     private mutating func parseCall() throws(ParseError) -> Expr {
         let nameToken = advance()
         let name = String(nameToken.text)
-        guard let signature = Functions.all[name] else { throw error("unknown function with name \"\(name)\"", at: nameToken) }
+        guard let function = Function.named(name) else { throw error("unknown function with name \"\(name)\"", at: nameToken) }
         let (args, offsets) = try parseArguments(emptySelectorAt: name == "info" ? 1 : nil)
-        let required = signature.arguments.count - signature.optional
-        if args.count < required || (!signature.variadic && args.count > signature.arguments.count) {
-            let expected = signature.optional > 0 && !signature.variadic ? "at most \(signature.arguments.count)" : "\(signature.arguments.count)"
+        let required = function.arguments.count - function.optional
+        if args.count < required || (!function.variadic && args.count > function.arguments.count) {
+            let expected = function.optional > 0 && !function.variadic ? "at most \(function.arguments.count)" : "\(function.arguments.count)"
             throw error("expected \(args.count < required ? "at least \(required)" : expected) argument(s) in call to \"\(name)\", got \(args.count)", at: nameToken)
         }
         for (position, arg) in args.enumerated() {
-            let expected = signature.arguments[min(position, signature.arguments.count - 1)]
+            let expected = function.arguments[min(position, function.arguments.count - 1)]
             let actual = try typeOf(arg)
             guard actual == expected else {
                 throw error("expected type \(expected.rawValue) in call to function \"\(name)\", got \(actual.rawValue)", at: nameToken)
             }
         }
         try checkExtendedArguments(name, args, at: nameToken)
-        return .call(name: name, args: args, positions: SourcePositions(offsets))
+        return .call(function, args: args, positions: SourcePositions(offsets))
     }
 
     // MARK: Postfix: ranges, subqueries, offset, @
@@ -570,7 +570,7 @@ public struct Parser {
         case .string: return .string
         case .vector: return .vector
         case .matrix, .subquery: return .matrix
-        case .call(let name, _, _): return Functions.all[name]?.returns ?? .vector
+        case .call(let function, _, _): return function.returns
         case .aggregate: return .vector
         case .binary(let binary):
             let left = try type(of: binary.lhs)
