@@ -1,107 +1,111 @@
 import Yams
+import Relabel
 
 /// Rejects keys Prometheus would not accept, naming the line, before decoding (Swift's `Decodable`
-/// ignores unknown keys, Prometheus's loader does not). Sections whose inner keys ToolboxMetrics does
-/// not model yet (discovery configs, TLS, auth) are checked at their own level only.
+/// ignores unknown keys, Prometheus's loader does not).
+///
+/// The keys each section accepts are its types' `CodingKeys`, so a key the decoder reads can never be
+/// refused here, plus the keys Prometheus accepts there that ToolboxMetrics does not act on (other
+/// discovery mechanisms, OAuth2, native-histogram settings, …), listed per section as `notModelled`.
+/// Sections under a not-modelled key are checked at their own level only.
 enum ConfigKeys {
     struct Section {
         let keys: Set<String>
         /// Sections nested under a key: a mapping, or a sequence of mappings.
         let children: [String: Section]
+
+        init(keys: Set<String>, children: [String: Section] = [:]) {
+            self.keys = keys
+            self.children = children
+        }
     }
 
-    static let relabel = Section(keys: ["source_labels", "separator", "regex", "modulus", "target_label", "replacement", "action"], children: [:])
+    /// The YAML keys a `CodingKeys` enumeration decodes.
+    static func keys<Keys: CodingKey & CaseIterable>(_ type: Keys.Type) -> Set<String> {
+        Set(Keys.allCases.map(\.stringValue))
+    }
 
-    static let staticConfig = Section(keys: ["targets", "labels"], children: [:])
+    static let relabel = Section(keys: keys(RelabelConfig.CodingKeys.self))
 
-    static let tlsConfig = Section(
-        keys: ["ca", "ca_file", "cert", "cert_file", "key", "key_file", "server_name", "insecure_skip_verify", "min_version", "max_version"],
-        children: [:])
+    static let staticConfig = Section(keys: keys(StaticConfig.CodingKeys.self))
 
-    /// Prometheus's common HTTP client keys, for scrape configs and discovery.
-    static let httpClientKeys: Set<String> = [
-        "basic_auth", "authorization", "oauth2", "follow_redirects", "enable_http2", "tls_config", "proxy_url", "no_proxy",
-        "proxy_from_environment", "proxy_connect_header", "http_headers", "bearer_token", "bearer_token_file",
+    static let tlsConfig = Section(keys: keys(HTTPClientConfig.TLSConfig.CodingKeys.self))
+
+    /// Prometheus's common HTTP client keys ToolboxMetrics accepts and ignores.
+    static let httpClientNotModelled: Set<String> = [
+        "oauth2", "enable_http2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
     ]
+
+    static let httpClientKeys = keys(HTTPClientConfig.CodingKeys.self).union(httpClientNotModelled)
 
     static let httpClientChildren: [String: Section] = [
         "tls_config": tlsConfig,
-        "basic_auth": Section(keys: ["username", "username_file", "password", "password_file"], children: [:]),
-        "authorization": Section(keys: ["type", "credentials", "credentials_file"], children: [:]),
+        "basic_auth": Section(keys: keys(HTTPClientConfig.BasicAuth.CodingKeys.self).union(["username_file"])),
+        "authorization": Section(keys: keys(HTTPClientConfig.Authorization.CodingKeys.self)),
     ]
 
     static let kubernetesSDConfig = Section(
-        keys: httpClientKeys.union(["role", "api_server", "kubeconfig_file", "namespaces", "selectors", "attach_metadata"]),
+        keys: keys(KubernetesSDConfig.CodingKeys.self).union(httpClientKeys),
         children: httpClientChildren.merging([
-            "namespaces": Section(keys: ["own_namespace", "names"], children: [:]),
-            "selectors": Section(keys: ["role", "label", "field"], children: [:]),
-            "attach_metadata": Section(keys: ["node", "namespace", "deployment", "job", "cronjob"], children: [:]),
+            "namespaces": Section(keys: keys(KubernetesSDConfig.Namespaces.CodingKeys.self)),
+            "selectors": Section(keys: keys(KubernetesSDConfig.Selector.CodingKeys.self)),
+            "attach_metadata": Section(keys: keys(KubernetesSDConfig.AttachMetadata.CodingKeys.self)),
         ]) { _, new in new })
 
-    static let fileSDConfig = Section(keys: ["files", "refresh_interval"], children: [:])
+    static let fileSDConfig = Section(keys: keys(FileSDConfig.CodingKeys.self))
+
+    /// Discovery mechanisms Prometheus has and ToolboxMetrics does not run.
+    static let discoveryNotModelled: Set<String> = ["dns_sd_configs", "consul_sd_configs", "ec2_sd_configs", "http_sd_configs"]
+
+    /// The inline discovery block and HTTP client settings (`DiscoveryConfigs`).
+    static let discoveryKeys = keys(DiscoveryConfigs.CodingKeys.self).union(discoveryNotModelled).union(httpClientKeys)
+
+    static let discoveryChildren = httpClientChildren.merging([
+        "static_configs": staticConfig, "kubernetes_sd_configs": kubernetesSDConfig, "file_sd_configs": fileSDConfig,
+    ]) { _, new in new }
 
     static let scrapeConfig = Section(
-        keys: [
-            "job_name", "honor_labels", "honor_timestamps", "track_timestamps_staleness", "params", "scrape_interval",
-            "scrape_timeout", "scrape_protocols", "fallback_scrape_protocol", "enable_compression", "metrics_path", "scheme",
-            "basic_auth", "authorization", "oauth2", "follow_redirects", "enable_http2", "tls_config", "proxy_url", "no_proxy",
-            "proxy_from_environment", "proxy_connect_header", "http_headers", "static_configs", "file_sd_configs",
-            "kubernetes_sd_configs", "dns_sd_configs", "consul_sd_configs", "ec2_sd_configs", "http_sd_configs",
-            "relabel_configs", "metric_relabel_configs", "body_size_limit", "sample_limit", "label_limit",
+        keys: keys(ScrapeConfig.CodingKeys.self).union(discoveryKeys).union([
+            "track_timestamps_staleness", "scrape_protocols", "fallback_scrape_protocol", "enable_compression",
             "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
             "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "scrape_classic_histograms",
             "always_scrape_classic_histograms", "convert_classic_histograms_to_nhcb", "metric_name_validation_scheme",
-            "metric_name_escaping_scheme", "scrape_native_histograms", "scrape_failure_log_file", "bearer_token",
-            "bearer_token_file",
-        ],
+            "metric_name_escaping_scheme", "scrape_native_histograms", "scrape_failure_log_file",
+        ]),
+        children: discoveryChildren.merging(["relabel_configs": relabel, "metric_relabel_configs": relabel]) { _, new in new })
+
+    static let alertmanager = Section(
+        keys: keys(AlertmanagerConfig.CodingKeys.self).union(discoveryKeys).union(["alert_relabel_configs", "sigv4"]),
+        children: discoveryChildren.merging(["relabel_configs": relabel, "alert_relabel_configs": relabel]) { _, new in new })
+
+    static let remoteWrite = Section(
+        keys: keys(RemoteWriteConfig.CodingKeys.self).union(httpClientKeys).union([
+            "metadata_config", "send_exemplars", "send_native_histograms", "protobuf_message", "round_robin_dns", "sigv4",
+            "azuread", "google_iam",
+        ]),
         children: httpClientChildren.merging([
-            "static_configs": staticConfig, "relabel_configs": relabel, "metric_relabel_configs": relabel,
-            "kubernetes_sd_configs": kubernetesSDConfig, "file_sd_configs": fileSDConfig,
+            "write_relabel_configs": relabel,
+            "queue_config": Section(keys: keys(RemoteWriteConfig.QueueConfig.CodingKeys.self)),
+            "metadata_config": Section(keys: ["send", "send_interval", "max_samples_per_send"]),
         ]) { _, new in new })
 
     static let root = Section(
-        keys: [
-            "global", "scrape_configs", "scrape_config_files", "rule_files", "alerting", "remote_write", "remote_read",
-            "storage", "tracing", "otlp", "runtime",
-        ],
+        keys: keys(PrometheusConfig.CodingKeys.self).union(["scrape_config_files", "remote_read", "tracing", "otlp", "runtime"]),
         children: [
-            "global": Section(keys: [
-                "scrape_interval", "scrape_timeout", "scrape_protocols", "evaluation_interval", "rule_query_offset",
-                "external_labels", "query_log_file", "scrape_failure_log_file", "body_size_limit", "sample_limit",
-                "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
-                "metric_name_validation_scheme", "metric_name_escaping_scheme", "convert_classic_histograms_to_nhcb",
-                "always_scrape_classic_histograms", "scrape_native_histograms",
-            ], children: [:]),
+            "global": Section(keys: keys(GlobalConfig.CodingKeys.self).union([
+                "scrape_protocols", "rule_query_offset", "query_log_file", "scrape_failure_log_file", "body_size_limit",
+                "sample_limit", "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit",
+                "keep_dropped_targets", "metric_name_validation_scheme", "metric_name_escaping_scheme",
+                "convert_classic_histograms_to_nhcb", "always_scrape_classic_histograms", "scrape_native_histograms",
+            ])),
             "scrape_configs": scrapeConfig,
-            "alerting": Section(keys: ["alertmanagers", "alert_relabel_configs"], children: [
+            "alerting": Section(keys: keys(AlertingConfig.CodingKeys.self), children: [
                 "alert_relabel_configs": relabel,
-                "alertmanagers": Section(
-                    keys: httpClientKeys.union([
-                        "scheme", "path_prefix", "timeout", "api_version", "static_configs", "file_sd_configs",
-                        "kubernetes_sd_configs", "dns_sd_configs", "consul_sd_configs", "relabel_configs", "alert_relabel_configs",
-                        "sigv4",
-                    ]),
-                    children: httpClientChildren.merging([
-                        "static_configs": staticConfig, "relabel_configs": relabel, "alert_relabel_configs": relabel,
-                        "file_sd_configs": fileSDConfig, "kubernetes_sd_configs": kubernetesSDConfig,
-                    ]) { _, new in new }),
+                "alertmanagers": alertmanager,
             ]),
-            "remote_write": Section(
-                keys: httpClientKeys.union([
-                    "url", "name", "remote_timeout", "headers", "write_relabel_configs", "queue_config", "metadata_config",
-                    "send_exemplars", "send_native_histograms", "protobuf_message", "round_robin_dns", "sigv4", "azuread",
-                    "google_iam",
-                ]),
-                children: httpClientChildren.merging([
-                    "write_relabel_configs": relabel,
-                    "queue_config": Section(keys: [
-                        "capacity", "max_shards", "min_shards", "max_samples_per_send", "batch_send_deadline", "min_backoff",
-                        "max_backoff", "retry_on_http_429", "sample_age_limit",
-                    ], children: [:]),
-                    "metadata_config": Section(keys: ["send", "send_interval", "max_samples_per_send"], children: [:]),
-                ]) { _, new in new }),
-            "storage": Section(keys: ["tsdb", "exemplars"], children: [
-                "tsdb": Section(keys: ["out_of_order_time_window", "stale_series_compaction_threshold"], children: [:]),
+            "remote_write": remoteWrite,
+            "storage": Section(keys: keys(StorageConfig.CodingKeys.self).union(["exemplars"]), children: [
+                "tsdb": Section(keys: keys(StorageConfig.TSDBKeys.self).union(["stale_series_compaction_threshold"])),
             ]),
         ])
 

@@ -11,7 +11,7 @@ public struct FileSDConfig: Sendable, Equatable, Decodable {
         self.refreshInterval = refreshInterval
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case files
         case refreshInterval = "refresh_interval"
     }

@@ -14,7 +14,7 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
         public var username: String
         public var password: String?
         public var passwordFile: String?
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case username, password
             case passwordFile = "password_file"
         }
@@ -25,7 +25,7 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
         public var type = "Bearer"
         public var credentials: String?
         public var credentialsFile: String?
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case type, credentials
             case credentialsFile = "credentials_file"
         }
@@ -56,7 +56,7 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
         public var keyFile: String?
         public var serverName: String?
         public var insecureSkipVerify = false
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case caFile = "ca_file"
             case certFile = "cert_file"
             case keyFile = "key_file"
@@ -87,7 +87,7 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
         public var isDefault: Bool { self == TLSConfig() }
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case basicAuth = "basic_auth"
         case authorization
         case bearerToken = "bearer_token"

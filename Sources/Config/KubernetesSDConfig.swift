@@ -9,7 +9,7 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
     public struct Namespaces: Sendable, Equatable, Decodable {
         public var ownNamespace = false
         public var names: [String] = []
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case ownNamespace = "own_namespace"
             case names
         }
@@ -34,7 +34,7 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
             self.label = label
             self.field = field
         }
-        enum CodingKeys: String, CodingKey { case role, label, field }
+        enum CodingKeys: String, CodingKey, CaseIterable { case role, label, field }
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let roleText = try container.decode(String.self, forKey: .role)
@@ -62,7 +62,7 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
         public var job = false
         public var cronjob = false
         public init() {}
-        enum CodingKeys: String, CodingKey { case node, namespace, deployment, job, cronjob }
+        enum CodingKeys: String, CodingKey, CaseIterable { case node, namespace, deployment, job, cronjob }
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             node = try container.decodeIfPresent(Bool.self, forKey: .node) ?? false
@@ -85,7 +85,7 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
         self.role = role
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case role
         case apiServer = "api_server"
         case kubeconfigFile = "kubeconfig_file"

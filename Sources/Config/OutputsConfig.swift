@@ -9,7 +9,7 @@ public struct AlertingConfig: Sendable, Equatable, Decodable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case alertmanagers
         case alertRelabelConfigs = "alert_relabel_configs"
     }
@@ -27,19 +27,14 @@ public struct AlertmanagerConfig: Sendable, Equatable, Decodable {
     public var pathPrefix = ""
     public var timeout = PromDuration.seconds(10)
     public var apiVersion = "v2"
-    public var staticConfigs: [StaticConfig] = []
-    public var fileSDConfigs: [FileSDConfig] = []
-    public var kubernetesSDConfigs: [KubernetesSDConfig] = []
+    /// Where the Alertmanagers are, and authentication and TLS for notifications.
+    public var discovery = DiscoveryConfigs()
     public var relabelConfigs: [RelabelConfig] = []
-    public var http = HTTPClientConfig()
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case scheme, timeout
         case pathPrefix = "path_prefix"
         case apiVersion = "api_version"
-        case staticConfigs = "static_configs"
-        case fileSDConfigs = "file_sd_configs"
-        case kubernetesSDConfigs = "kubernetes_sd_configs"
         case relabelConfigs = "relabel_configs"
     }
 
@@ -56,11 +51,8 @@ public struct AlertmanagerConfig: Sendable, Equatable, Decodable {
             throw DecodingError.dataCorruptedError(
                 forKey: .apiVersion, in: container, debugDescription: "expected Alertmanager api version to be one of [v2] but got \(apiVersion)")
         }
-        staticConfigs = try container.decodeIfPresent([StaticConfig].self, forKey: .staticConfigs) ?? []
-        fileSDConfigs = try container.decodeIfPresent([FileSDConfig].self, forKey: .fileSDConfigs) ?? []
-        kubernetesSDConfigs = try container.decodeIfPresent([KubernetesSDConfig].self, forKey: .kubernetesSDConfigs) ?? []
+        discovery = try DiscoveryConfigs(from: decoder)
         relabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .relabelConfigs) ?? []
-        http = try HTTPClientConfig(from: decoder)
     }
 }
 
@@ -87,7 +79,7 @@ public struct RemoteWriteConfig: Sendable, Equatable, Decodable {
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case capacity
             case maxShards = "max_shards"
             case minShards = "min_shards"
@@ -119,7 +111,7 @@ public struct RemoteWriteConfig: Sendable, Equatable, Decodable {
         }
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case url, name, headers
         case remoteTimeout = "remote_timeout"
         case writeRelabelConfigs = "write_relabel_configs"

@@ -2,7 +2,7 @@ import MetricsModel
 import Relabel
 
 extension PrometheusConfig: Decodable {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case global, storage, alerting
         case scrapeConfigs = "scrape_configs"
         case ruleFiles = "rule_files"
@@ -21,7 +21,7 @@ extension PrometheusConfig: Decodable {
 }
 
 extension GlobalConfig: Decodable {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case scrapeInterval = "scrape_interval"
         case scrapeTimeout = "scrape_timeout"
         case evaluationInterval = "evaluation_interval"
@@ -39,7 +39,7 @@ extension GlobalConfig: Decodable {
 }
 
 extension ScrapeConfig: Decodable {
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case jobName = "job_name"
         case scrapeInterval = "scrape_interval"
         case scrapeTimeout = "scrape_timeout"
@@ -50,9 +50,6 @@ extension ScrapeConfig: Decodable {
         case sampleLimit = "sample_limit"
         case labelLimit = "label_limit"
         case bodySizeLimit = "body_size_limit"
-        case staticConfigs = "static_configs"
-        case fileSDConfigs = "file_sd_configs"
-        case kubernetesSDConfigs = "kubernetes_sd_configs"
         case relabelConfigs = "relabel_configs"
         case metricRelabelConfigs = "metric_relabel_configs"
     }
@@ -73,10 +70,7 @@ extension ScrapeConfig: Decodable {
         sampleLimit = try container.decodeIfPresent(Int.self, forKey: .sampleLimit) ?? 0
         labelLimit = try container.decodeIfPresent(Int.self, forKey: .labelLimit) ?? 0
         bodySizeLimit = try container.decodeIfPresent(Int.self, forKey: .bodySizeLimit) ?? 0
-        staticConfigs = try container.decodeIfPresent([StaticConfig].self, forKey: .staticConfigs) ?? []
-        fileSDConfigs = try container.decodeIfPresent([FileSDConfig].self, forKey: .fileSDConfigs) ?? []
-        kubernetesSDConfigs = try container.decodeIfPresent([KubernetesSDConfig].self, forKey: .kubernetesSDConfigs) ?? []
-        http = try HTTPClientConfig(from: decoder)
+        discovery = try DiscoveryConfigs(from: decoder)
         relabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .relabelConfigs) ?? []
         metricRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .metricRelabelConfigs) ?? []
     }

@@ -10,16 +10,12 @@ extension PrometheusConfig {
         config.ruleFiles = ruleFiles.map(join)
         config.scrapeConfigs = scrapeConfigs.map { scrape in
             var scrape = scrape
-            scrape.fileSDConfigs = scrape.fileSDConfigs.map { $0.resolvingPaths(join) }
-            scrape.kubernetesSDConfigs = scrape.kubernetesSDConfigs.map { $0.resolvingPaths(join) }
-            scrape.http = scrape.http.resolvingPaths(join)
+            scrape.discovery = scrape.discovery.resolvingPaths(join)
             return scrape
         }
         config.alerting.alertmanagers = alerting.alertmanagers.map { manager in
             var manager = manager
-            manager.fileSDConfigs = manager.fileSDConfigs.map { $0.resolvingPaths(join) }
-            manager.kubernetesSDConfigs = manager.kubernetesSDConfigs.map { $0.resolvingPaths(join) }
-            manager.http = manager.http.resolvingPaths(join)
+            manager.discovery = manager.discovery.resolvingPaths(join)
             return manager
         }
         config.remoteWrite = remoteWrite.map { remote in

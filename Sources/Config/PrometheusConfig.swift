@@ -96,8 +96,8 @@ public struct StorageConfig: Sendable, Equatable, Decodable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case tsdb }
-    enum TSDBKeys: String, CodingKey { case outOfOrderTimeWindow = "out_of_order_time_window" }
+    enum CodingKeys: String, CodingKey, CaseIterable { case tsdb }
+    enum TSDBKeys: String, CodingKey, CaseIterable { case outOfOrderTimeWindow = "out_of_order_time_window" }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -130,11 +130,8 @@ public struct ScrapeConfig: Sendable, Equatable {
     public var sampleLimit = 0
     public var labelLimit = 0
     public var bodySizeLimit = 0
-    public var staticConfigs: [StaticConfig] = []
-    public var fileSDConfigs: [FileSDConfig] = []
-    public var kubernetesSDConfigs: [KubernetesSDConfig] = []
-    /// Authentication and TLS for the scrapes.
-    public var http = HTTPClientConfig()
+    /// Where the targets come from, and authentication and TLS for the scrapes.
+    public var discovery = DiscoveryConfigs()
     public var relabelConfigs: [RelabelConfig] = []
     public var metricRelabelConfigs: [RelabelConfig] = []
 
@@ -153,7 +150,7 @@ public struct StaticConfig: Sendable, Equatable, Decodable {
         self.labels = labels
     }
 
-    enum CodingKeys: String, CodingKey { case targets, labels }
+    enum CodingKeys: String, CodingKey, CaseIterable { case targets, labels }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

@@ -112,7 +112,7 @@ public struct RelabelConfig: Sendable, Equatable {
 }
 
 extension RelabelConfig: Decodable {
-    enum CodingKeys: String, CodingKey {
+    package enum CodingKeys: String, CodingKey, CaseIterable {
         case sourceLabels = "source_labels"
         case separator, regex, modulus
         case targetLabel = "target_label"

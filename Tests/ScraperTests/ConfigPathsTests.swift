@@ -37,14 +37,14 @@ struct ConfigPathsTests {
         let base = directory.path
         #expect(config.ruleFiles == [base + "/rules/*.yml", "/etc/abs.yml"])
         let files = try #require(config.scrapeConfigs.first)
-        #expect(files.fileSDConfigs.first?.files == [base + "/targets/*.json", "/abs/targets.yml"])
-        #expect(files.http.basicAuth?.passwordFile == base + "/secrets/password")
-        #expect(files.http.tlsConfig.caFile == base + "/tls/ca.pem")
-        #expect(files.http.tlsConfig.certFile == base + "/tls/cert.pem")
-        #expect(files.http.tlsConfig.keyFile == "/abs/key.pem")
-        #expect(config.scrapeConfigs.last?.http.authorization?.credentialsFile == base + "/token")
-        #expect(config.alerting.alertmanagers.first?.fileSDConfigs.first?.files == [base + "/am/*.json"])
-        #expect(config.alerting.alertmanagers.first?.http.authorization?.credentialsFile == base + "/am/credentials")
+        #expect(files.discovery.fileSDConfigs.first?.files == [base + "/targets/*.json", "/abs/targets.yml"])
+        #expect(files.discovery.http.basicAuth?.passwordFile == base + "/secrets/password")
+        #expect(files.discovery.http.tlsConfig.caFile == base + "/tls/ca.pem")
+        #expect(files.discovery.http.tlsConfig.certFile == base + "/tls/cert.pem")
+        #expect(files.discovery.http.tlsConfig.keyFile == "/abs/key.pem")
+        #expect(config.scrapeConfigs.last?.discovery.http.authorization?.credentialsFile == base + "/token")
+        #expect(config.alerting.alertmanagers.first?.discovery.fileSDConfigs.first?.files == [base + "/am/*.json"])
+        #expect(config.alerting.alertmanagers.first?.discovery.http.authorization?.credentialsFile == base + "/am/credentials")
         #expect(config.remoteWrite.first?.http.tlsConfig.caFile == base + "/rw/ca.pem")
     }
 
@@ -58,7 +58,7 @@ struct ConfigPathsTests {
         let file = directory.appendingPathComponent("prometheus.yml")
         try "scrape_configs:\n  - job_name: f\n    file_sd_configs: [{files: ['targets/*.json']}]\n".write(to: file, atomically: true, encoding: .utf8)
         let config = try PrometheusConfig.load(file: file.path)
-        let paths = try #require(config.scrapeConfigs.first?.fileSDConfigs.first?.files).flatMap(FileDiscovery.expand)
+        let paths = try #require(config.scrapeConfigs.first?.discovery.fileSDConfigs.first?.files).flatMap(FileDiscovery.expand)
         #expect(paths == [directory.path + "/targets/a.json"])
         #expect(try FileDiscovery.read(paths[0]).first?.targets.count == 1)
     }

@@ -24,13 +24,40 @@ struct OutputsConfigTests {
               basic_auth: {username: u, password: p}
             """)
         #expect(config.ruleFiles == ["rules/*.yml", "/etc/metricsd/alerts.yml"])
-        #expect(config.alerting.alertmanagers.first?.staticConfigs.first?.targets == ["127.0.0.1:9093"])
+        #expect(config.alerting.alertmanagers.first?.discovery.staticConfigs.first?.targets == ["127.0.0.1:9093"])
         #expect(config.alerting.alertmanagers.first?.timeout == .seconds(5))
         #expect(config.alerting.alertmanagers.first?.apiVersion == "v2")
         let remote = try #require(config.remoteWrite.first)
         #expect(remote.queue.maxShards == 10 && remote.queue.capacity == 10_000)
         #expect(remote.remoteTimeout == .seconds(30))
         #expect(remote.http.basicAuth?.username == "u")
+    }
+
+    @Test("the discovery block decodes and checks alike under a scrape config and an Alertmanager config")
+    func sharedDiscoveryBlock() throws {
+        // The same keys, as a flow mapping's entries, in both places.
+        let block = "static_configs: [{targets: ['a:1'], labels: {zone: x}}], "
+            + "file_sd_configs: [{files: [targets/*.json], refresh_interval: 1m}], "
+            + "kubernetes_sd_configs: [{role: pod, api_server: 'https://k8s:6443', bearer_token_file: token}], "
+            + "authorization: {credentials_file: secret}, tls_config: {ca_file: ca.pem}"
+        let config = try PrometheusConfig.load(yaml: """
+            scrape_configs: [{job_name: j, \(block)}]
+            alerting: {alertmanagers: [{\(block)}]}
+            """)
+        let scrape = try #require(config.scrapeConfigs.first?.discovery)
+        let alertmanager = try #require(config.alerting.alertmanagers.first?.discovery)
+        #expect(scrape == alertmanager)
+        #expect(scrape.fileSDConfigs.first?.refreshInterval == .seconds(60))
+        #expect(scrape.kubernetesSDConfigs.first?.http.authorization?.credentialsFile == "token")
+        #expect(scrape.http.authorization?.credentialsFile == "secret")
+        // An unknown key inside the block is refused in both places, with its line.
+        for (yaml, line) in [("scrape_configs:\n- job_name: j\n  file_sd_configs: [{files: [a.json], refresh: 1m}]\n", 3),
+                             ("alerting:\n  alertmanagers:\n  - file_sd_configs: [{files: [a.json], refresh: 1m}]\n", 3)] {
+            #expect(throws: ConfigError.self) { try PrometheusConfig.load(yaml: yaml) }
+            do { _ = try PrometheusConfig.load(yaml: yaml) } catch {
+                #expect(error.description.contains("line \(line): field refresh not found in"), "\(error)")
+            }
+        }
     }
 
     @Test("invalid outputs are refused with the reason", arguments: [

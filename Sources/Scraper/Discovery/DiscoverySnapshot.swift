@@ -7,15 +7,15 @@ import Logging
 public enum DiscoverySnapshot {
     public static func groups(_ config: ScrapeConfig, logger: Logger) async throws -> [TargetGroup] {
         var groups = Target.staticGroups(config)
-        for fileConfig in config.fileSDConfigs {
+        for fileConfig in config.discovery.fileSDConfigs {
             for path in fileConfig.files.flatMap(FileDiscovery.expand) {
                 groups += try FileDiscovery.read(path)
             }
         }
-        if !config.kubernetesSDConfigs.isEmpty {
+        if !config.discovery.kubernetesSDConfigs.isEmpty {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             do {
-                for kubernetesConfig in config.kubernetesSDConfigs {
+                for kubernetesConfig in config.discovery.kubernetesSDConfigs {
                     groups += try await KubernetesDiscovery(config: kubernetesConfig, logger: logger).listOnce(client: client)
                 }
             } catch {

@@ -123,9 +123,9 @@ struct ScrapeLoop<Store: Appendable> {
         headers.add(name: "Accept-Encoding", value: "gzip")
         headers.add(name: "User-Agent", value: "ToolboxMetrics/\(BuildInfo.version)")
         headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(target.timeout.seconds))
-        if let authorization = try config.http.authorizationHeader() { headers.add(name: "Authorization", value: authorization) }
+        if let authorization = try config.discovery.http.authorizationHeader() { headers.add(name: "Authorization", value: authorization) }
         let request = try HTTPClient.Request(
-            url: target.url, method: .GET, headers: headers, tlsConfiguration: try config.http.tlsConfig.nioConfiguration())
+            url: target.url, method: .GET, headers: headers, tlsConfiguration: try config.discovery.http.tlsConfig.nioConfiguration())
         let limit = config.bodySizeLimit > 0 ? config.bodySizeLimit : 1 << 30
         let delegate = ResponseAccumulator(request: request, maxBodySize: limit)
         let response = try await client.execute(

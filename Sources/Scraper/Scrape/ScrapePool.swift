@@ -47,11 +47,11 @@ final class ScrapePool<Store: Appendable>: Sendable {
     func startDiscovery() {
         update(provider: "static_configs", groups: Target.staticGroups(config))
         var tasks: [Task<Void, Never>] = []
-        for (index, fileConfig) in config.fileSDConfigs.enumerated() {
+        for (index, fileConfig) in config.discovery.fileSDConfigs.enumerated() {
             let discovery = FileDiscovery(config: fileConfig, logger: logger)
             tasks.append(Task { await discovery.run { self.update(provider: "file_sd_configs/\(index)", groups: $0) } })
         }
-        for (index, kubernetesConfig) in config.kubernetesSDConfigs.enumerated() {
+        for (index, kubernetesConfig) in config.discovery.kubernetesSDConfigs.enumerated() {
             var discoveryLogger = logger
             discoveryLogger[metadataKey: "discovery"] = "kubernetes_sd_configs/\(index)"
             let discovery = KubernetesDiscovery(config: kubernetesConfig, logger: discoveryLogger)

@@ -104,7 +104,7 @@ public struct Target: Sendable, Hashable {
 
     /// The static groups of a scrape config, sourced by index as in Prometheus.
     static func staticGroups(_ config: ScrapeConfig) -> [TargetGroup] {
-        config.staticConfigs.enumerated().map { index, group in
+        config.discovery.staticConfigs.enumerated().map { index, group in
             TargetGroup(source: String(index), labels: group.labels, targets: group.targets.map { [LabelNames.address: $0] })
         }
     }

@@ -34,9 +34,9 @@ struct DeployManifestTests {
         let yaml = try #require((configMap["data"] as? [String: String])?["prometheus.yml"])
         let config = try PrometheusConfig.load(yaml: yaml, source: "metricsd.yaml", environment: ["NODE_NAME": "worker-2"])
         let pods = try #require(config.scrapeConfigs.first { $0.jobName == "kubernetes-pods" })
-        #expect(pods.kubernetesSDConfigs.first?.selectors == [.init(role: .pod, field: "spec.nodeName=worker-2")])
+        #expect(pods.discovery.kubernetesSDConfigs.first?.selectors == [.init(role: .pod, field: "spec.nodeName=worker-2")])
         let nodes = try #require(config.scrapeConfigs.first { $0.jobName == "node-exporter" })
-        #expect(nodes.kubernetesSDConfigs.first?.selectors == [.init(role: .node, field: "metadata.name=worker-2")])
+        #expect(nodes.discovery.kubernetesSDConfigs.first?.selectors == [.init(role: .node, field: "metadata.name=worker-2")])
 
         // The fixture node worker-2 becomes a node-exporter target on :9100 with its labels mapped.
         let group = TargetGroup(

@@ -58,7 +58,7 @@ struct PlatformTargetsTests {
     @Test("the platform config loads; unquoted, its port regex is a YAML error with a line number")
     func platformConfigLoads() throws {
         let config = try PrometheusConfig.load(yaml: Self.platformYAML)
-        #expect(config.scrapeConfigs.map(\.kubernetesSDConfigs.first?.role) == [.pod, .node])
+        #expect(config.scrapeConfigs.map(\.discovery.kubernetesSDConfigs.first?.role) == [.pod, .node])
         let unquoted = Self.platformYAML.replacingOccurrences(of: "'([^:]+)(?::\\d+)?;(\\d+)'", with: "([^:]+)(?::\\d+)?;(\\d+)")
         #expect(throws: ConfigError.self) { try PrometheusConfig.load(yaml: unquoted) }
     }
