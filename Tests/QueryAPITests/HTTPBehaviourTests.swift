@@ -58,6 +58,31 @@ struct HTTPBehaviourTests {
         }
     }
 
+    @Test("every endpoint writes the same envelope: status first, then data or the error, slashes unescaped")
+    func oneEnvelope() async throws {
+        try await Self.withAPI { client, _ in
+            let successes = ["/api/v1/query?query=up", "/api/v1/query_range?query=up&start=0&end=60&step=15", "/api/v1/labels",
+                             "/api/v1/label/job/values", "/api/v1/series?match[]=up", "/api/v1/metadata", "/api/v1/targets",
+                             "/api/v1/status/buildinfo", "/api/v1/status/flags", "/api/v1/rules", "/api/v1/alerts"]
+            for uri in successes {
+                try await client.execute(uri: uri, method: .get) { response in
+                    let body = String(buffer: response.body)
+                    #expect(response.status == .ok, "\(uri)")
+                    #expect(body.hasPrefix(#"{"status":"success","data":"#), "\(uri): \(body.prefix(80))")
+                    #expect(!body.contains("\\/"), "\(uri)")
+                    #expect(response.headers[.contentType] == "application/json", "\(uri)")
+                }
+            }
+            for uri in ["/api/v1/query?query=sum(", "/api/v1/series", "/api/v1/query_range?query=up&start=x"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    let body = String(buffer: response.body)
+                    #expect(response.status == .badRequest, "\(uri)")
+                    #expect(body.hasPrefix(#"{"status":"error","errorType":"bad_data","error":"#), "\(uri): \(body.prefix(80))")
+                }
+            }
+        }
+    }
+
     @Test("a wrong method gets 405 with Allow; an unknown path gets a plain 404")
     func methodsAndPaths() async throws {
         try await Self.withAPI { client, _ in

@@ -34,13 +34,30 @@ public struct APIError: Error, Sendable {
     }
 }
 
-/// The JSON envelope every API response uses.
+/// The JSON envelope every API response uses, written in one place: `status` first, then `data`
+/// or the error, then `warnings` and `infos` when there are any, as Prometheus writes them. Slashes
+/// are not escaped (scrape URLs, paths), as Go's encoder leaves them.
 enum APIResponse {
     static func success(_ data: Any, warnings: [String] = [], infos: [String] = []) -> Response {
-        var body: [String: Any] = ["status": "success", "data": data]
-        if !warnings.isEmpty { body["warnings"] = warnings }
-        if !infos.isEmpty { body["infos"] = infos }
-        return json(body, status: .ok)
+        success(warnings: warnings, infos: infos) { out in out.raw(encode(data)) }
+    }
+
+    /// The success envelope around data that `writeData` writes itself (query results stream
+    /// straight into the buffer).
+    static func success(warnings: [String] = [], infos: [String] = [], data writeData: (inout JSONBytes) -> Void) -> Response {
+        var out = JSONBytes()
+        out.append("{\"status\":\"success\",\"data\":")
+        writeData(&out)
+        if !warnings.isEmpty {
+            out.append(",\"warnings\":")
+            out.strings(warnings)
+        }
+        if !infos.isEmpty {
+            out.append(",\"infos\":")
+            out.strings(infos)
+        }
+        out.append("}")
+        return response(out.bytes, status: .ok)
     }
 
     /// Runs a handler, turning its errors into Prometheus's error envelope.
@@ -55,11 +72,24 @@ enum APIResponse {
     }
 
     static func failure(_ error: APIError) -> Response {
-        json(["status": "error", "errorType": error.kind.rawValue, "error": error.message], status: error.status)
+        var out = JSONBytes()
+        out.append("{\"status\":\"error\",\"errorType\":")
+        out.quoted(error.kind.rawValue)
+        out.append(",\"error\":")
+        out.quoted(error.message)
+        out.append("}")
+        return response(out.bytes, status: error.status)
     }
 
-    static func json(_ object: [String: Any], status: HTTPResponse.Status) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    /// `value` (dictionaries, arrays, strings, numbers, booleans) as JSON with sorted keys.
+    static func encode(_ value: Any) -> [UInt8] {
+        guard JSONSerialization.isValidJSONObject([value]),
+              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        else { return Array("null".utf8) }
+        return Array(data)
+    }
+
+    private static func response(_ bytes: [UInt8], status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -47,18 +47,13 @@ struct MetadataEndpoints: Sendable {
         }
     }
 
-    /// `{"status":"success","data":[…]}` with the list's members written by `members`, then any warnings.
+    /// A success envelope whose `data` is a list, its members written by `members`.
     static func envelope(warnings: [String], _ members: (inout JSONBytes) -> Void) -> Response {
-        var out = JSONBytes()
-        out.append("{\"status\":\"success\",\"data\":[")
-        members(&out)
-        out.append("]")
-        if !warnings.isEmpty {
-            out.append(",\"warnings\":")
-            out.strings(warnings)
+        APIResponse.success(warnings: warnings) { out in
+            out.append("[")
+            members(&out)
+            out.append("]")
         }
-        out.append("}")
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out.bytes)))
     }
 
     private func labels(_ request: Request) async throws -> Response {

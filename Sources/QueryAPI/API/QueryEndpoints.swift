@@ -202,20 +202,18 @@ struct QueryEndpoints: Sendable {
     /// The success envelope: `data` (with `stats` as its last member when asked for), then
     /// `warnings` and `infos` when there are any, positioned within `query`.
     static func success(_ result: Evaluated, query: String) -> Response {
-        var out = JSONBytes()
-        out.append("{\"status\":\"success\",\"data\":")
-        let stats = result.stats.flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .withoutEscapingSlashes]) }
-        ResultJSON.write(result.value, into: &out, stats: stats.map { Array($0) })
+        let stats = result.stats.map { APIResponse.encode($0) }
+        var annotations: [Annotation.Kind: [String]] = [:]
         for kind in [Annotation.Kind.warning, .info] {
             let texts = result.annotations.filter { $0.kind == kind }.map { $0.text(in: query) }
             guard !texts.isEmpty else { continue }
             var shown = Array(texts.prefix(maxAnnotations))
             let noun = kind == .warning ? "warning" : "info"
             if texts.count > maxAnnotations { shown.append("\(texts.count - maxAnnotations) more \(noun) annotations omitted") }
-            out.append(kind == .warning ? ",\"warnings\":" : ",\"infos\":")
-            out.strings(shown)
+            annotations[kind] = shown
         }
-        out.append("}")
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out.bytes)))
+        return APIResponse.success(warnings: annotations[.warning] ?? [], infos: annotations[.info] ?? []) { out in
+            ResultJSON.write(result.value, into: &out, stats: stats)
+        }
     }
 }

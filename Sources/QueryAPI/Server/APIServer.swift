@@ -95,7 +95,7 @@ public struct APIServer: Sendable {
         routes.on("/api/v1/targets", [.get]) { request, _ in
             let state = request.uri.queryParameters.get("state") ?? "any"
             let pool = request.uri.queryParameters.get("scrapePool")
-            return Self.json(["status": "success", "data": TargetsResponse.render(targets.targets(), state: state, pool: pool)])
+            return APIResponse.success(TargetsResponse.render(targets.targets(), state: state, pool: pool))
         }
         routes.on("/api/v1/targets/relabel_steps", [.get]) { request, _ in
             relabelSteps(request)
@@ -142,12 +142,6 @@ public struct APIServer: Sendable {
 
     static func text(_ body: String, contentType: String = "text/plain; charset=utf-8", status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
-
-    static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        // Slashes unescaped, as Go's encoder and every other endpoint write them (scrape URLs, paths).
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 
