@@ -19,7 +19,7 @@ struct EngineSemanticsTests {
     func ownCases() throws { try Self.fixture("engine_semantics.test", passes: 46) }
 
     @Test("annotations: texts and positions of warnings and infos for float and classic input")
-    func annotationCases() throws { try Self.fixture("annotations.test", passes: 22) }
+    func annotationCases() throws { try Self.fixture("annotations.test", passes: 27) }
 
     @Test("start timestamps: resets, rate, increase, irate and start_timestamp() read them; subqueries drop them")
     func startTimestampCases() throws { try Self.fixture("start_timestamps_own.test", passes: 16) }

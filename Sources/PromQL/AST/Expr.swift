@@ -110,9 +110,12 @@ public struct Aggregate: Sendable, Equatable {
 /// compare equal, and printing ignores them.
 public struct SourcePositions: Sendable, Equatable {
     public var offsets: [Int]
+    /// The offset of the call itself (its function name), nil when unknown.
+    public var call: Int?
 
-    public init(_ offsets: [Int] = []) {
+    public init(_ offsets: [Int] = [], call: Int? = nil) {
         self.offsets = offsets
+        self.call = call
     }
 
     /// The offset of argument `index`, nil when unknown (an expression built in code).

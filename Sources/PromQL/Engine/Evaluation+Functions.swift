@@ -97,6 +97,15 @@ extension Evaluation {
         return .vector([])
     }
 
+    /// A sort function's argument; the order is applied to the final result, which only an instant
+    /// query has: over several steps (a range query, or a subquery) the call warns, as Prometheus does.
+    mutating func sortArgument(_ arg: Expr, _ positions: SourcePositions) throws -> StepValue {
+        if steps.start != steps.end {
+            warn("sort is ineffective for range queries since results are always ordered by labels", at: positions.call)
+        }
+        return .vector(try vectorArgument(arg))
+    }
+
     /// `scalar(v)`: the value of the single series at each step, NaN unless there is exactly one.
     mutating func scalarOf(_ arg: Expr) throws -> StepValue {
         let series = try vectorArgument(arg)

@@ -99,10 +99,10 @@ extension Function {
         }),
         Function("info", [v, v], optional: 1, flags: .keepsName, .steps { evaluation, args, _ in try evaluation.info(args) }),
     ] + ["sort", "sort_desc"].map { name in
-        Function(name, [v], flags: .keepsName, .steps { evaluation, args, _ in .vector(try evaluation.vectorArgument(args[0])) })
+        Function(name, [v], flags: .keepsName, .steps { evaluation, args, positions in try evaluation.sortArgument(args[0], positions) })
     } + ["sort_by_label", "sort_by_label_desc"].map { name in
-        Function(name, [v, str], optional: 1, variadic: true, flags: .keepsName, .steps { evaluation, args, _ in
-            .vector(try evaluation.vectorArgument(args[0]))
+        Function(name, [v, str], optional: 1, variadic: true, flags: .keepsName, .steps { evaluation, args, positions in
+            try evaluation.sortArgument(args[0], positions)
         })
     }
 

@@ -328,7 +328,7 @@ public struct Parser {
             }
         }
         try checkExtendedArguments(name, args, at: nameToken)
-        return .call(function, args: args, positions: SourcePositions(offsets))
+        return .call(function, args: args, positions: SourcePositions(offsets, call: nameToken.start))
     }
 
     // MARK: Postfix: ranges, subqueries, offset, @
