@@ -23,7 +23,7 @@ public struct Engine: Sendable {
         case .string(let text): return .string(timestamp: time, value: text)
         case .vector(let series):
             var result = series.compactMap { item -> (Labels, Double)? in
-                Absent.test(item.values[0]) ? nil : (Evaluation.finalLabels(item), item.values[0])
+                item.values[0].map { (Evaluation.finalLabels(item), $0) }
             }
             try Evaluation.checkDuplicates(result.map(\.0))
             Self.applySortFunction(expr, &result)
@@ -108,9 +108,7 @@ public struct Engine: Sendable {
         case .vector(let series):
             var merged: [Labels: [Sample]] = [:]
             for item in series {
-                let points = item.values.enumerated().compactMap { index, value in
-                    Absent.test(value) ? nil : Sample(timestamp: steps.time(index), value: value)
-                }
+                let points = item.values.points.map { Sample(timestamp: steps.time($0.step), value: $0.value) }
                 guard !points.isEmpty else { continue }
                 let labels = Evaluation.finalLabels(item)
                 if let existing = merged[labels] {
@@ -186,7 +184,7 @@ struct Evaluation {
             case .vector(var series):
                 guard negative else { return .vector(series) }
                 for index in series.indices {
-                    series[index].values = series[index].values.map { Absent.test($0) ? $0 : -$0 }
+                    series[index].values = series[index].values.map { -$0 }
                     series[index].dropName = true
                 }
                 return .vector(series)

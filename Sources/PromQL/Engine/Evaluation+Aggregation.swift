@@ -36,16 +36,17 @@ extension Evaluation {
         case .topk, .bottomk, .limitk, .limitRatio:
             return .vector(try selectTopK(node.op, series, members, parameter, parameterAt: node.positions[0]))
         case .countValues:
-            var out: [Labels: [Double]] = [:]
+            var out: [Labels: StepValues] = [:]
             for (group, list) in members.enumerated() {
                 try context.check()
                 for step in 0..<steps.count {
-                    for index in list where !Absent.test(series[index].values[step]) {
+                    for index in list {
+                        guard let value = series[index].values[step] else { continue }
                         var builder = LabelsBuilder(groupLabels[group])
-                        builder.set(label, GoFloat.formatPlain(series[index].values[step]))
+                        builder.set(label, GoFloat.formatPlain(value))
                         let key = builder.labels()
-                        var values = out[key] ?? [Double](repeating: Absent.value, count: steps.count)
-                        values[step] = Absent.test(values[step]) ? 1 : values[step] + 1
+                        var values = out[key] ?? StepValues(absent: steps.count)
+                        values[step] = (values[step] ?? 0) + 1
                         out[key] = values
                     }
                 }
@@ -55,10 +56,10 @@ extension Evaluation {
             var out: [StepSeries] = []
             for (group, list) in members.enumerated() {
                 try context.check()
-                var values = [Double](repeating: Absent.value, count: steps.count)
+                var values = StepValues(absent: steps.count)
                 for step in 0..<steps.count {
                     // The members' values at this step, read in place (no array per group and step).
-                    let present = list.lazy.map { series[$0].values[step] }.filter { !Absent.test($0) }
+                    let present = list.lazy.compactMap { series[$0].values[step] }
                     guard !present.isEmpty else { continue }
                     switch node.op {
                     case .sum: values[step] = kahanSum(present)
@@ -72,7 +73,7 @@ extension Evaluation {
                 }
                 // A group's result loses `__name__` at the end if any member was going to.
                 let drop = list.contains { series[$0].dropName }
-                if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: groupLabels[group], values: values, dropName: drop)) }
+                if values.hasValue { out.append(StepSeries(labels: groupLabels[group], values: values, dropName: drop)) }
             }
             return .vector(out)
         }
@@ -114,7 +115,7 @@ extension Evaluation {
     }
 
     private func selectTopK(_ op: AggregateOp, _ series: [StepSeries], _ members: [[Int]], _ parameter: [Double], parameterAt offset: Int?) throws -> [StepSeries] {
-        var out = series.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
+        var out = series.map { StepSeries(labels: $0.labels, values: StepValues(absent: steps.count), dropName: $0.dropName) }
         for step in 0..<steps.count {
             try context.check()
             let p = parameter[step]
@@ -126,14 +127,14 @@ extension Evaluation {
                 guard abs(p) < 9.2e18 else { throw EvaluationError("Scalar value \(GoFloat.formatG(p)) overflows int64") }
             }
             for list in members {
-                let present = list.filter { !Absent.test(series[$0].values[step]) }
+                let present = list.filter { series[$0].values[step] != nil }
                 var chosen: [Int]
                 switch op {
                 case .topk, .bottomk:
                     let k = p.isNaN ? 0 : Int(p)
                     guard k > 0 else { continue }
                     chosen = present.sorted { a, b in
-                        let x = series[a].values[step], y = series[b].values[step]
+                        let x = series[a].values[step]!, y = series[b].values[step]!
                         // NaN sorts last for both directions, as in Prometheus.
                         if x.isNaN != y.isNaN { return y.isNaN }
                         return op == .topk ? x > y : x < y
@@ -154,6 +155,6 @@ extension Evaluation {
                 for index in chosen { out[index].values[step] = series[index].values[step] }
             }
         }
-        return out.filter { $0.values.contains { !Absent.test($0) } }
+        return out.filter { $0.values.hasValue }
     }
 }

@@ -46,17 +46,17 @@ extension Evaluation {
         var out: [StepSeries] = []
         for item in series {
             var values = item.values
-            for step in values.indices where !Absent.test(values[step]) {
-                let v = values[step]
+            for step in values.indices {
+                guard let v = values[step] else { continue }
                 let (value, keep) = scalarOnLeft ? Self.apply(node.op, scalar[step], v) : Self.apply(node.op, v, scalar[step])
                 if node.op.isComparison {
                     // A filter keeps the vector's own value; `bool` turns it into 0 or 1.
-                    values[step] = node.returnBool ? (keep ? 1 : 0) : (keep ? v : Absent.value)
+                    values[step] = node.returnBool ? (keep ? 1 : 0) : (keep ? v : nil)
                 } else {
                     values[step] = value
                 }
             }
-            if values.contains(where: { !Absent.test($0) }) {
+            if values.hasValue {
                 let drop = item.dropName || !node.op.isComparison || node.returnBool
                 out.append(StepSeries(labels: item.labels, values: values, dropName: drop))
             }
@@ -100,7 +100,7 @@ extension Evaluation {
         for step in 0..<steps.count {
             try context.check()
             var oneBySignature: [Labels: Int] = [:]
-            for (index, series) in one.enumerated() where !Absent.test(series.values[step]) {
+            for (index, series) in one.enumerated() where series.values[step] != nil {
                 if let existing = oneBySignature[oneSignatures[index]] {
                     let side = swapped ? "left" : "right"
                     throw EvaluationError(
@@ -129,20 +129,21 @@ extension Evaluation {
                 let slot: Int
                 if let existing = results[labels] {
                     slot = existing
-                    if !Absent.test(out[slot].values[step]) {
+                    if out[slot].values[step] != nil {
                         throw EvaluationError("vector cannot contain metrics with the same labelset")
                     }
                 } else {
                     slot = out.count
                     results[labels] = slot
-                    out.append(StepSeries(labels: labels, values: [Double](repeating: Absent.value, count: steps.count)))
+                    out.append(StepSeries(labels: labels, values: StepValues(absent: steps.count)))
                 }
                 out[slot].values[step] = resultValue
             }
-            for (index, series) in many.enumerated() where !Absent.test(series.values[step]) {
+            for (index, series) in many.enumerated() {
+                guard let manyValue = series.values[step] else { continue }
                 guard let partner = oneBySignature[manySignatures[index]] else {
                     if let fillOne {
-                        try emit(series.values[step], fillOne) { resultLabels(manyLabels[index], Labels(), node, matching) }
+                        try emit(manyValue, fillOne) { resultLabels(manyLabels[index], Labels(), node, matching) }
                     }
                     continue
                 }
@@ -150,13 +151,13 @@ extension Evaluation {
                 if matching.cardinality == .oneToOne && !seenOneToOne.insert(manySignatures[index]).inserted {
                     throw EvaluationError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
                 }
-                try emit(series.values[step], one[partner].values[step]) { resultLabels(manyLabels[index], oneLabels[partner], node, matching) }
+                try emit(manyValue, one[partner].values[step]!) { resultLabels(manyLabels[index], oneLabels[partner], node, matching) }
             }
             // A one-side series without any partner: with a fill for the many side, one result carrying
             // the match group's labels.
             if let fillMany {
                 for (_, index) in oneBySignature where !matchedOne.contains(index) {
-                    try emit(fillMany, one[index].values[step]) { oneSignatures[index] }
+                    try emit(fillMany, one[index].values[step]!) { oneSignatures[index] }
                 }
             }
         }
@@ -210,11 +211,10 @@ extension Evaluation {
         for (position, pair) in pairs.enumerated() {
             if position & 255 == 0 { try context.check() }
             let manyValues = many[pair.many].values, oneValues = one[pair.one].values
-            var values = [Double](repeating: Absent.value, count: steps.count)
+            var values = StepValues(absent: steps.count)
             var any = false
             for step in 0..<steps.count {
-                var x = manyValues[step], y = oneValues[step]
-                guard !Absent.test(x), !Absent.test(y) else { continue }
+                guard var x = manyValues[step], var y = oneValues[step] else { continue }
                 if swapped { swap(&x, &y) }
                 let (value, keep) = Self.apply(node.op, x, y)
                 if node.op.isComparison {
@@ -231,13 +231,13 @@ extension Evaluation {
     }
 
     private func setOperation(_ op: BinaryOp, _ left: [StepSeries], _ right: [StepSeries], _ leftSignatures: [Labels], _ rightSignatures: [Labels]) throws -> [StepSeries] {
-        var out = left.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
-        var extra = right.map { StepSeries(labels: $0.labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: $0.dropName) }
+        var out = left.map { StepSeries(labels: $0.labels, values: StepValues(absent: steps.count), dropName: $0.dropName) }
+        var extra = right.map { StepSeries(labels: $0.labels, values: StepValues(absent: steps.count), dropName: $0.dropName) }
         for step in 0..<steps.count {
             try context.check()
-            let rightPresent = Set(right.indices.filter { !Absent.test(right[$0].values[step]) }.map { rightSignatures[$0] })
+            let rightPresent = Set(right.indices.filter { right[$0].values[step] != nil }.map { rightSignatures[$0] })
             var leftPresent = Set<Labels>()
-            for index in left.indices where !Absent.test(left[index].values[step]) {
+            for index in left.indices where left[index].values[step] != nil {
                 leftPresent.insert(leftSignatures[index])
                 let inRight = rightPresent.contains(leftSignatures[index])
                 if op == .or || (op == .and && inRight) || (op == .unless && !inRight) {
@@ -245,12 +245,12 @@ extension Evaluation {
                 }
             }
             if op == .or {
-                for index in right.indices where !Absent.test(right[index].values[step]) && !leftPresent.contains(rightSignatures[index]) {
+                for index in right.indices where right[index].values[step] != nil && !leftPresent.contains(rightSignatures[index]) {
                     extra[index].values[step] = right[index].values[step]
                 }
             }
         }
-        return (out + (op == .or ? extra : [])).filter { $0.values.contains { !Absent.test($0) } }
+        return (out + (op == .or ? extra : [])).filter { $0.values.hasValue }
     }
 }
 

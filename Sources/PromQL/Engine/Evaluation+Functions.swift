@@ -45,15 +45,16 @@ extension Evaluation {
         var series = try vectorArgument(arg)
         for index in series.indices {
             series[index].dropName = true
-            series[index].values = series[index].values.map { Absent.test($0) ? $0 : transform($0) }
+            series[index].values = series[index].values.map(transform)
         }
         return .vector(series)
     }
 
     /// `transform(value, scalars)` for every present value of the vector `args[0]`, where `scalars`
     /// are the scalar arguments after it at that step (`defaults` for those left out); series left
-    /// without a value go, and `__name__` is dropped (clamp, clamp_min, clamp_max, round).
-    mutating func mapValuesWithScalars(_ args: [Expr], defaults: [Double], _ transform: (Double, [Double]) -> Double) throws -> StepValue {
+    /// without a value go (`transform` returns nil for none), and `__name__` is dropped (clamp,
+    /// clamp_min, clamp_max, round).
+    mutating func mapValuesWithScalars(_ args: [Expr], defaults: [Double], _ transform: (Double, [Double]) -> Double?) throws -> StepValue {
         var series = try vectorArgument(args[0])
         var scalars: [[Double]] = []
         for position in 0..<defaults.count {
@@ -63,18 +64,19 @@ extension Evaluation {
         }
         for index in series.indices {
             series[index].dropName = true
-            for step in 0..<steps.count where !Absent.test(series[index].values[step]) {
-                series[index].values[step] = transform(series[index].values[step], scalars.map { $0[step] })
+            for step in 0..<steps.count {
+                guard let value = series[index].values[step] else { continue }
+                series[index].values[step] = transform(value, scalars.map { $0[step] })
             }
         }
-        return .vector(series.filter { $0.values.contains { !Absent.test($0) } })
+        return .vector(series.filter { $0.values.hasValue })
     }
 
     /// A date function: `component` of each present value taken as seconds since the epoch, or of
     /// the step's time without an argument.
     mutating func dateFunction(_ args: [Expr], _ component: (Calendar, Date) -> Int) throws -> StepValue {
         let series: [StepSeries] = args.isEmpty
-            ? [StepSeries(labels: .empty, values: (0..<steps.count).map { Double(steps.time($0)) / 1000 })]
+            ? [StepSeries(labels: .empty, values: StepValues((0..<steps.count).map { Double(steps.time($0)) / 1000 }))]
             : try vectorArgument(args[0])
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -82,7 +84,6 @@ extension Evaluation {
             var out = item
             out.dropName = true
             out.values = item.values.map { value in
-                guard !Absent.test(value) else { return value }
                 guard value.isFinite else { return .nan }
                 return Double(component(calendar, Date(timeIntervalSince1970: value.rounded(.down))))
             }
@@ -110,23 +111,28 @@ extension Evaluation {
     mutating func scalarOf(_ arg: Expr) throws -> StepValue {
         let series = try vectorArgument(arg)
         return .scalar((0..<steps.count).map { index in
-            let present = series.filter { !Absent.test($0.values[index]) }
-            return present.count == 1 ? present[0].values[index] : .nan
+            let present = series.compactMap { $0.values[index] }
+            return present.count == 1 ? present[0] : .nan
         })
     }
 
     /// 1 with the selector's equality labels where the argument has no series at a step.
     mutating func absent(_ arg: Expr) throws -> StepValue {
         let series = try vectorArgument(arg)
-        let values = (0..<steps.count).map { index in series.contains { !Absent.test($0.values[index]) } ? Absent.value : 1 }
-        return .vector([StepSeries(labels: Self.absentLabels(arg), values: values)])
+        return .vector([StepSeries(labels: Self.absentLabels(arg), values: Self.onesWhereAbsent(series, steps: steps.count))])
+    }
+
+    /// 1 at each step where no series has a value.
+    static func onesWhereAbsent(_ series: [StepSeries], steps: Int) -> StepValues {
+        var values = StepValues(absent: steps)
+        for step in 0..<steps where !series.contains(where: { $0.values[step] != nil }) { values[step] = 1 }
+        return values
     }
 
     mutating func absentOverTime(_ arg: Expr) throws -> StepValue {
         let counted = try rangeFunction(Function.named("count_over_time")!, [arg])
         guard case .vector(let series) = counted else { return .vector([]) }
-        let values = (0..<steps.count).map { index in series.contains { !Absent.test($0.values[index]) } ? Absent.value : 1 }
-        return .vector([StepSeries(labels: Self.absentLabels(arg), values: values)])
+        return .vector([StepSeries(labels: Self.absentLabels(arg), values: Self.onesWhereAbsent(series, steps: steps.count))])
     }
 
     static func absentLabels(_ arg: Expr) -> Labels {
@@ -156,7 +162,7 @@ extension Evaluation {
             var series = try vectorArgument(arg)
             for index in series.indices {
                 series[index].dropName = true
-                series[index].values = series[index].values.enumerated().map { Absent.test($0.element) ? $0.element : Double(steps.time($0.offset)) / 1000 }
+                series[index].values = series[index].values.map { step, _ in Double(steps.time(step)) / 1000 }
             }
             return .vector(series)
         }
@@ -166,13 +172,13 @@ extension Evaluation {
         guard let first = times.min(), let last = times.max() else { return .vector([]) }
         var out: [StepSeries] = []
         for (labels, samples) in try load(selector.allMatchers, from: first - lookback + 1, through: last) {
-            var values = [Double](repeating: Absent.value, count: steps.count)
+            var values = StepValues(absent: steps.count)
             for (index, t) in times.enumerated() {
                 guard let sample = samples.last(where: { $0.timestamp <= t }), sample.timestamp > t - lookback,
                       !StaleMarker.isStale(sample.value) else { continue }
                 values[index] = Double(sample.timestamp) / 1000
             }
-            if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
+            if values.hasValue { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
         }
         return .vector(out)
     }
@@ -194,7 +200,7 @@ extension Evaluation {
         var out: [StepSeries] = []
         for (labels, samples) in try load(selector.allMatchers, from: mint, through: maxt) {
             guard let starts = storage.startTimestamps(of: labels, from: mint, through: maxt), starts.count == samples.count else { continue }
-            var values = [Double](repeating: Absent.value, count: steps.count)
+            var values = StepValues(absent: steps.count)
             for (index, t) in times.enumerated() {
                 let after = samples.partitionIndex { $0.timestamp > t }
                 guard after > 0 else { continue }
@@ -202,7 +208,7 @@ extension Evaluation {
                 guard sample.timestamp > t - lookback, !StaleMarker.isStale(sample.value) else { continue }
                 values[index] = Double(starts[after - 1]) / 1000
             }
-            if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
+            if values.hasValue { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
         }
         return .vector(out)
     }

@@ -18,7 +18,7 @@ extension Evaluation {
         var out: [StepSeries] = []
         for histogram in histograms {
             let values = quantiles(of: histogram, series, q: q, at: positions[1])
-            if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: histogram.labels, values: values, dropName: true)) }
+            if values.hasValue { out.append(StepSeries(labels: histogram.labels, values: values, dropName: true)) }
         }
         return .vector(out)
     }
@@ -42,7 +42,7 @@ extension Evaluation {
         for histogram in histograms {
             for level in levels {
                 let values = quantiles(of: histogram, series, q: level.q, at: positions[0])
-                guard values.contains(where: { !Absent.test($0) }) else { continue }
+                guard values.hasValue else { continue }
                 // Labelled by the quantile asked for at the first step (a constant in practice).
                 var builder = LabelsBuilder(histogram.labels)
                 builder.set(label, GoFloat.formatOpenMetrics(level.q[0]))
@@ -75,12 +75,11 @@ extension Evaluation {
         return histograms
     }
 
-    private func quantiles(of histogram: ClassicHistogram, _ series: [StepSeries], q: [Double], at offset: Int?) -> [Double] {
-        var values = [Double](repeating: Absent.value, count: steps.count)
+    private func quantiles(of histogram: ClassicHistogram, _ series: [StepSeries], q: [Double], at offset: Int?) -> StepValues {
+        var values = StepValues(absent: steps.count)
         for step in 0..<steps.count {
             let present = histogram.buckets.compactMap { bound, index -> (bound: Double, count: Double)? in
-                let v = series[index].values[step]
-                return Absent.test(v) ? nil : (bound, v)
+                series[index].values[step].map { (bound, $0) }
             }
             guard !present.isEmpty else { continue }
             let (value, forced) = Self.bucketQuantile(q[step], present)

@@ -46,15 +46,15 @@ extension Evaluation {
             } else {
                 slot = out.count
                 results[labels] = slot
-                out.append(StepSeries(labels: labels, values: [Double](repeating: Absent.value, count: steps.count), dropName: dropName))
+                out.append(StepSeries(labels: labels, values: StepValues(absent: steps.count), dropName: dropName))
             }
             out[slot].values[step] = value
         }
         for series in base {
             let isInfoItself = nameMatchers.allSatisfy { $0.matches(series.labels.get(LabelNames.metricName)) }
             let identity = Self.identifyingLabels.map { series.labels.get($0) }
-            for step in 0..<steps.count where !Absent.test(series.values[step]) {
-                let value = series.values[step]
+            for step in 0..<steps.count {
+                guard let value = series.values[step] else { continue }
                 if isInfoItself {
                     emit(series.labels, dropName: series.dropName, step: step, value: value)
                     continue

@@ -81,7 +81,7 @@ extension Evaluation {
                 dropsBefore[index] = dropsBefore[index - 1] + (samples[index].value < samples[index - 1].value ? 1 : 0)
             }
         }
-        var values = [Double](repeating: Absent.value, count: steps.count)
+        var values = StepValues(absent: steps.count)
         var low = 0
         var high = 0
         var any = false
@@ -125,7 +125,7 @@ extension Evaluation {
         var out: [StepSeries] = []
         for item in series where !item.samples.isEmpty {
             let samples = item.samples
-            var values = [Double](repeating: Absent.value, count: steps.count)
+            var values = StepValues(absent: steps.count)
             var any = false
             for (index, end) in ends.enumerated() {
                 if index & 63 == 0 { try context.check() }

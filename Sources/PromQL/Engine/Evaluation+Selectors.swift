@@ -35,11 +35,11 @@ extension Evaluation {
         out.reserveCapacity(series.count)
         for (labels, samples) in series {
             if smoothed {
-                let values = times.map { Self.interpolated(samples, at: $0, lookback: lookback) ?? Absent.value }
-                if values.contains(where: { !Absent.test($0) }) { out.append(StepSeries(labels: labels, values: values)) }
+                let values = StepValues(times.map { Self.interpolated(samples, at: $0, lookback: lookback) })
+                if values.hasValue { out.append(StepSeries(labels: labels, values: values)) }
                 continue
             }
-            var values = [Double](repeating: Absent.value, count: count)
+            var values = StepValues(absent: count)
             var cursor = 0
             var any = false
             for (index, t) in times.enumerated() {
@@ -108,8 +108,8 @@ extension Evaluation {
             try reservePoints(value.pointCount(steps: inner.steps.count))
             guard case .vector(let series) = value else { throw EvaluationError("subquery is only allowed on instant vector") }
             let raw = series.map { item in
-                RawSeries(labels: Evaluation.finalLabels(item), samples: item.values.enumerated().compactMap { index, value in
-                    Absent.test(value) ? nil : Sample(timestamp: innerStart + Int64(index) * step, value: value)
+                RawSeries(labels: Evaluation.finalLabels(item), samples: item.values.points.map { point in
+                    Sample(timestamp: innerStart + Int64(point.step) * step, value: point.value)
                 })
             }
             return (raw, range, ends)

@@ -31,7 +31,7 @@ extension Function {
     } + [
         Function("clamp", [v, s, s], .steps { evaluation, args, _ in
             try evaluation.mapValuesWithScalars(args, defaults: [0, 0]) { value, bounds in
-                bounds[1] < bounds[0] ? Absent.value : goMax(bounds[0], goMin(bounds[1], value))
+                bounds[1] < bounds[0] ? nil : goMax(bounds[0], goMin(bounds[1], value))
             }
         }),
         Function("clamp_min", [v, s], .steps { evaluation, args, _ in
@@ -51,7 +51,7 @@ extension Function {
         Function("start_timestamp", [v], flags: .usesStartTimestamps, .steps { evaluation, args, _ in try evaluation.startTimestamp(args[0]) }),
         Function("scalar", [v], returns: .scalar, .steps { evaluation, args, _ in try evaluation.scalarOf(args[0]) }),
         Function("vector", [s], .steps { evaluation, args, _ in
-            .vector([StepSeries(labels: .empty, values: try evaluation.scalarArgument(args[0]))])
+            .vector([StepSeries(labels: .empty, values: StepValues(try evaluation.scalarArgument(args[0])))])
         }),
         Function("min_of", [s, s], returns: .scalar, .steps { evaluation, args, _ in
             let (a, b) = (try evaluation.scalarArgument(args[0]), try evaluation.scalarArgument(args[1]))

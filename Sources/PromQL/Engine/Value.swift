@@ -65,20 +65,85 @@ public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { message }
 }
 
-/// One series evaluated at every step: `values[i]` is the value at step i, or `Absent.value`.
+/// One series evaluated at every step: `values[i]` is the value at step i, nil where it has none.
 struct StepSeries {
     var labels: Labels
-    var values: [Double]
+    var values: StepValues
     /// Whether `__name__` must be dropped from the result (set by functions and arithmetic,
     /// applied at the end as Prometheus 3 does, so `label_replace` can still read it).
     var dropName = false
 }
 
-/// The marker for "no value at this step". A NaN with a payload no input produces; checked by bit pattern.
-enum Absent {
-    static let bits: UInt64 = 0x7ff4_a65e_0000_0b5e
-    static let value = Double(bitPattern: bits)
-    @inline(__always) static func test(_ value: Double) -> Bool { value.bitPattern == bits }
+/// A series' values at every step, and which steps have one. Presence is a bit per step kept
+/// apart from the floats, so every float a client can send (any NaN payload included) is a value,
+/// while the values stay one contiguous array for the loops over them.
+struct StepValues: Equatable {
+    /// The floats; where a step has no value, whatever was last there (never read).
+    private var floats: [Double]
+    /// Bit `i % 64` of word `i / 64`: whether step i has a value.
+    private var present: [UInt64]
+
+    /// `count` steps, none with a value.
+    init(absent count: Int) {
+        floats = [Double](repeating: 0, count: count)
+        present = [UInt64](repeating: 0, count: (count + 63) / 64)
+    }
+
+    /// A value at every step.
+    init(_ values: [Double]) {
+        floats = values
+        present = [UInt64](repeating: UInt64.max, count: (values.count + 63) / 64)
+        if values.count % 64 != 0, !present.isEmpty { present[present.count - 1] = (1 << UInt64(values.count % 64)) - 1 }
+    }
+
+    /// A value where `values` has one.
+    init(_ values: [Double?]) {
+        self.init(absent: values.count)
+        for (step, value) in values.enumerated() where value != nil { self[step] = value }
+    }
+
+    var count: Int { floats.count }
+    var indices: Range<Int> { floats.indices }
+
+    @inline(__always) func has(_ step: Int) -> Bool { present[step >> 6] & (1 << UInt64(step & 63)) != 0 }
+
+    subscript(step: Int) -> Double? {
+        @inline(__always) get { has(step) ? floats[step] : nil }
+        set {
+            if let newValue {
+                floats[step] = newValue
+                present[step >> 6] |= 1 << UInt64(step & 63)
+            } else {
+                present[step >> 6] &= ~(1 << UInt64(step & 63))
+            }
+        }
+    }
+
+    /// Whether some step has a value.
+    var hasValue: Bool { present.contains { $0 != 0 } }
+
+    /// `transform` of each value (with its step); steps without one stay without.
+    func map(_ transform: (Int, Double) throws -> Double) rethrows -> StepValues {
+        var out = self
+        for step in floats.indices where has(step) { out.floats[step] = try transform(step, floats[step]) }
+        return out
+    }
+
+    /// `transform` of each value; steps without one stay without.
+    func map(_ transform: (Double) throws -> Double) rethrows -> StepValues {
+        try map { _, value in try transform(value) }
+    }
+
+    /// The steps that have a value, with it.
+    var points: some Sequence<(step: Int, value: Double)> {
+        floats.indices.lazy.filter { has($0) }.map { (step: $0, value: floats[$0]) }
+    }
+
+    static func == (lhs: StepValues, rhs: StepValues) -> Bool {
+        lhs.count == rhs.count && lhs.indices.allSatisfy { step in
+            lhs[step]?.bitPattern == rhs[step]?.bitPattern
+        }
+    }
 }
 
 /// A node's value over all steps of an evaluation.
