@@ -1,19 +1,19 @@
 /// Where a job's targets come from and how they are reached: the discovery mechanisms and the HTTP
 /// client settings, written inline in a scrape config and in an Alertmanager config alike
 /// (Prometheus embeds `discovery.Configs` and `HTTPClientConfig` in both). Decoded in one place.
-public struct DiscoveryConfigs: Sendable, Equatable {
-    public var staticConfigs: [StaticConfig] = []
-    public var fileSDConfigs: [FileSDConfig] = []
-    public var kubernetesSDConfigs: [KubernetesSDConfig] = []
+package struct DiscoveryConfigs: Sendable, Equatable {
+    package var staticConfigs: [StaticConfig] = []
+    package var fileSDConfigs: [FileSDConfig] = []
+    package var kubernetesSDConfigs: [KubernetesSDConfig] = []
     /// Authentication and TLS for requests to the targets (scrapes, alert notifications).
-    public var http = HTTPClientConfig()
+    package var http = HTTPClientConfig()
 
-    public init(staticConfigs: [StaticConfig] = []) {
+    package init(staticConfigs: [StaticConfig] = []) {
         self.staticConfigs = staticConfigs
     }
 
     /// Whether no mechanism is configured.
-    public var isEmpty: Bool { staticConfigs.isEmpty && fileSDConfigs.isEmpty && kubernetesSDConfigs.isEmpty }
+    package var isEmpty: Bool { staticConfigs.isEmpty && fileSDConfigs.isEmpty && kubernetesSDConfigs.isEmpty }
 
     /// The configuration with every relative path joined (see `PrometheusConfig.resolvingPaths`).
     func resolvingPaths(_ join: (String) -> String) -> DiscoveryConfigs {
@@ -33,7 +33,7 @@ extension DiscoveryConfigs: Decodable {
     }
 
     /// Reads the inline keys from the enclosing mapping's decoder.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         staticConfigs = try container.decodeIfPresent([StaticConfig].self, forKey: .staticConfigs) ?? []
         fileSDConfigs = try container.decodeIfPresent([FileSDConfig].self, forKey: .fileSDConfigs) ?? []

@@ -1,12 +1,12 @@
 import MetricsModel
 
 /// One `file_sd_configs:` entry: JSON or YAML files of target groups, re-read when they change.
-public struct FileSDConfig: Sendable, Equatable, Decodable {
+package struct FileSDConfig: Sendable, Equatable, Decodable {
     /// Paths; the last element may hold `*` / `?` globs, as in Prometheus (`dir/*.json`).
-    public var files: [String]
-    public var refreshInterval = PromDuration.seconds(300)
+    package var files: [String]
+    package var refreshInterval = PromDuration.seconds(300)
 
-    public init(files: [String], refreshInterval: PromDuration = .seconds(300)) {
+    package init(files: [String], refreshInterval: PromDuration = .seconds(300)) {
         self.files = files
         self.refreshInterval = refreshInterval
     }
@@ -16,7 +16,7 @@ public struct FileSDConfig: Sendable, Equatable, Decodable {
         case refreshInterval = "refresh_interval"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         files = try container.decode([String].self, forKey: .files)
         refreshInterval = try container.decodeIfPresent(PromDuration.self, forKey: .refreshInterval) ?? refreshInterval

@@ -2,18 +2,18 @@ import Foundation
 
 /// Prometheus's common HTTP client settings (`basic_auth`, `authorization`, `bearer_token(_file)`,
 /// `tls_config`, `follow_redirects`), shared by scrape configs and Kubernetes discovery.
-public struct HTTPClientConfig: Sendable, Equatable, Decodable {
-    public var basicAuth: BasicAuth?
-    public var authorization: Authorization?
-    public var tlsConfig = TLSConfig()
-    public var followRedirects = true
+package struct HTTPClientConfig: Sendable, Equatable, Decodable {
+    package var basicAuth: BasicAuth?
+    package var authorization: Authorization?
+    package var tlsConfig = TLSConfig()
+    var followRedirects = true
 
-    public init() {}
+    package init() {}
 
-    public struct BasicAuth: Sendable, Equatable, Decodable {
-        public var username: String
-        public var password: String?
-        public var passwordFile: String?
+    package struct BasicAuth: Sendable, Equatable, Decodable {
+        package var username: String
+        package var password: String?
+        package var passwordFile: String?
         enum CodingKeys: String, CodingKey, CaseIterable {
             case username, password
             case passwordFile = "password_file"
@@ -21,20 +21,20 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
     }
 
     /// `authorization:`; the legacy `bearer_token`/`bearer_token_file` decode into this too.
-    public struct Authorization: Sendable, Equatable, Decodable {
-        public var type = "Bearer"
-        public var credentials: String?
-        public var credentialsFile: String?
+    package struct Authorization: Sendable, Equatable, Decodable {
+        package var type = "Bearer"
+        package var credentials: String?
+        package var credentialsFile: String?
         enum CodingKeys: String, CodingKey, CaseIterable {
             case type, credentials
             case credentialsFile = "credentials_file"
         }
-        public init(type: String = "Bearer", credentials: String? = nil, credentialsFile: String? = nil) {
+        package init(type: String = "Bearer", credentials: String? = nil, credentialsFile: String? = nil) {
             self.type = type
             self.credentials = credentials
             self.credentialsFile = credentialsFile
         }
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             type = try container.decodeIfPresent(String.self, forKey: .type) ?? "Bearer"
             credentials = try container.decodeIfPresent(String.self, forKey: .credentials)
@@ -50,12 +50,12 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
         }
     }
 
-    public struct TLSConfig: Sendable, Equatable, Decodable {
-        public var caFile: String?
-        public var certFile: String?
-        public var keyFile: String?
-        public var serverName: String?
-        public var insecureSkipVerify = false
+    package struct TLSConfig: Sendable, Equatable, Decodable {
+        package var caFile: String?
+        package var certFile: String?
+        package var keyFile: String?
+        package var serverName: String?
+        package var insecureSkipVerify = false
         enum CodingKeys: String, CodingKey, CaseIterable {
             case caFile = "ca_file"
             case certFile = "cert_file"
@@ -66,8 +66,8 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
             case maxVersion = "max_version"
             case ca, cert, key
         }
-        public init() {}
-        public init(from decoder: any Decoder) throws {
+        package init() {}
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             caFile = try container.decodeIfPresent(String.self, forKey: .caFile)
             certFile = try container.decodeIfPresent(String.self, forKey: .certFile)
@@ -84,7 +84,7 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
             }
         }
         /// Whether any setting differs from the system defaults.
-        public var isDefault: Bool { self == TLSConfig() }
+        package var isDefault: Bool { self == TLSConfig() }
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -96,7 +96,7 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
         case followRedirects = "follow_redirects"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         basicAuth = try container.decodeIfPresent(BasicAuth.self, forKey: .basicAuth)
         authorization = try container.decodeIfPresent(Authorization.self, forKey: .authorization)
@@ -119,7 +119,7 @@ public struct HTTPClientConfig: Sendable, Equatable, Decodable {
     }
 
     /// The `Authorization` header value, reading credential files now so rotated tokens are picked up.
-    public func authorizationHeader() throws -> String? {
+    package func authorizationHeader() throws -> String? {
         if let basicAuth {
             var password = basicAuth.password ?? ""
             if let file = basicAuth.passwordFile { password = try Self.readSecret(file) }

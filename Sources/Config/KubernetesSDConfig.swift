@@ -1,23 +1,23 @@
 import Foundation
 
 /// One `kubernetes_sd_configs:` entry. ToolboxMetrics discovers the `pod` and `node` roles.
-public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
-    public enum Role: String, Sendable, Equatable, Decodable {
+package struct KubernetesSDConfig: Sendable, Equatable, Decodable {
+    package enum Role: String, Sendable, Equatable, Decodable {
         case pod, node
     }
 
-    public struct Namespaces: Sendable, Equatable, Decodable {
-        public var ownNamespace = false
-        public var names: [String] = []
+    package struct Namespaces: Sendable, Equatable, Decodable {
+        package var ownNamespace = false
+        package var names: [String] = []
         enum CodingKeys: String, CodingKey, CaseIterable {
             case ownNamespace = "own_namespace"
             case names
         }
-        public init(ownNamespace: Bool = false, names: [String] = []) {
+        package init(ownNamespace: Bool = false, names: [String] = []) {
             self.ownNamespace = ownNamespace
             self.names = names
         }
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             ownNamespace = try container.decodeIfPresent(Bool.self, forKey: .ownNamespace) ?? false
             names = try container.decodeIfPresent([String].self, forKey: .names) ?? []
@@ -25,17 +25,17 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
     }
 
     /// A server-side filter for one role's list and watch requests.
-    public struct Selector: Sendable, Equatable, Decodable {
-        public var role: Role
-        public var label: String
-        public var field: String
-        public init(role: Role, label: String = "", field: String = "") {
+    package struct Selector: Sendable, Equatable, Decodable {
+        package var role: Role
+        package var label: String
+        package var field: String
+        package init(role: Role, label: String = "", field: String = "") {
             self.role = role
             self.label = label
             self.field = field
         }
         enum CodingKeys: String, CodingKey, CaseIterable { case role, label, field }
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let roleText = try container.decode(String.self, forKey: .role)
             guard let role = Role(rawValue: roleText) else {
@@ -55,15 +55,15 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
         }
     }
 
-    public struct AttachMetadata: Sendable, Equatable, Decodable {
-        public var node = false
-        public var namespace = false
-        public var deployment = false
-        public var job = false
-        public var cronjob = false
-        public init() {}
+    package struct AttachMetadata: Sendable, Equatable, Decodable {
+        package var node = false
+        package var namespace = false
+        package var deployment = false
+        package var job = false
+        package var cronjob = false
+        package init() {}
         enum CodingKeys: String, CodingKey, CaseIterable { case node, namespace, deployment, job, cronjob }
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             node = try container.decodeIfPresent(Bool.self, forKey: .node) ?? false
             namespace = try container.decodeIfPresent(Bool.self, forKey: .namespace) ?? false
@@ -73,15 +73,15 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
         }
     }
 
-    public var role: Role
+    package var role: Role
     /// Explicit API server URL; nil means the in-cluster configuration.
-    public var apiServer: String?
-    public var namespaces = Namespaces()
-    public var selectors: [Selector] = []
-    public var attachMetadata = AttachMetadata()
-    public var http = HTTPClientConfig()
+    package var apiServer: String?
+    package var namespaces = Namespaces()
+    package var selectors: [Selector] = []
+    package var attachMetadata = AttachMetadata()
+    package var http = HTTPClientConfig()
 
-    public init(role: Role) {
+    package init(role: Role) {
         self.role = role
     }
 
@@ -93,7 +93,7 @@ public struct KubernetesSDConfig: Sendable, Equatable, Decodable {
         case attachMetadata = "attach_metadata"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let roleText = try container.decode(String.self, forKey: .role)
         guard let role = Role(rawValue: roleText) else {

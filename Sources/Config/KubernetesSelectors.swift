@@ -2,8 +2,8 @@ import Foundation
 
 /// A Kubernetes label selector (`app=web,tier!=db,env in (a,b),!canary`), parsed to validate a
 /// configuration at load time and to filter objects where the API server is not the filter.
-public struct LabelSelector: Sendable, Equatable {
-    public enum Requirement: Sendable, Equatable {
+package struct LabelSelector: Sendable, Equatable {
+    enum Requirement: Sendable, Equatable {
         case equals(String, String)
         case notEquals(String, String)
         case `in`(String, Set<String>)
@@ -12,13 +12,13 @@ public struct LabelSelector: Sendable, Equatable {
         case doesNotExist(String)
     }
 
-    public var requirements: [Requirement]
+    var requirements: [Requirement]
 
-    public struct ParseError: Error, CustomStringConvertible {
-        public let description: String
+    package struct ParseError: Error, CustomStringConvertible {
+        package let description: String
     }
 
-    public init(parsing text: String) throws(ParseError) {
+    package init(parsing text: String) throws(ParseError) {
         requirements = []
         for part in Self.splitTopLevel(text) {
             let item = part.trimmingCharacters(in: .whitespaces)
@@ -27,7 +27,7 @@ public struct LabelSelector: Sendable, Equatable {
         }
     }
 
-    public func matches(_ labels: [String: String]) -> Bool {
+    package func matches(_ labels: [String: String]) -> Bool {
         requirements.allSatisfy { requirement in
             switch requirement {
             case .equals(let key, let value): return labels[key] == value
@@ -113,16 +113,16 @@ public struct LabelSelector: Sendable, Equatable {
 }
 
 /// A Kubernetes field selector (`spec.nodeName=worker-2,status.phase!=Succeeded`).
-public struct FieldSelector: Sendable, Equatable {
-    public struct Requirement: Sendable, Equatable {
-        public var field: String
-        public var value: String
-        public var equals: Bool
+package struct FieldSelector: Sendable, Equatable {
+    struct Requirement: Sendable, Equatable {
+        package var field: String
+        package var value: String
+        package var equals: Bool
     }
 
-    public var requirements: [Requirement]
+    var requirements: [Requirement]
 
-    public init(parsing text: String) throws(LabelSelector.ParseError) {
+    package init(parsing text: String) throws(LabelSelector.ParseError) {
         requirements = []
         for part in text.split(separator: ",") {
             let item = part.trimmingCharacters(in: .whitespaces)
@@ -144,7 +144,7 @@ public struct FieldSelector: Sendable, Equatable {
     }
 
     /// Whether `fields` (an object's selectable fields) satisfy every requirement; unknown fields never match.
-    public func matches(_ fields: [String: String]) -> Bool {
+    package func matches(_ fields: [String: String]) -> Bool {
         requirements.allSatisfy { requirement in
             guard let value = fields[requirement.field] else { return false }
             return (value == requirement.value) == requirement.equals

@@ -3,18 +3,18 @@ import MetricsModel
 import Relabel
 
 /// `alerting:`: where alerts go. Parsed and checked now; sending comes with rule evaluation (alertd).
-public struct AlertingConfig: Sendable, Equatable, Decodable {
-    public var alertmanagers: [AlertmanagerConfig] = []
-    public var alertRelabelConfigs: [RelabelConfig] = []
+package struct AlertingConfig: Sendable, Equatable, Decodable {
+    package var alertmanagers: [AlertmanagerConfig] = []
+    var alertRelabelConfigs: [RelabelConfig] = []
 
-    public init() {}
+    package init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case alertmanagers
         case alertRelabelConfigs = "alert_relabel_configs"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         alertmanagers = try container.decodeIfPresent([AlertmanagerConfig].self, forKey: .alertmanagers) ?? []
         alertRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .alertRelabelConfigs) ?? []
@@ -22,14 +22,14 @@ public struct AlertingConfig: Sendable, Equatable, Decodable {
 }
 
 /// One `alerting.alertmanagers` entry.
-public struct AlertmanagerConfig: Sendable, Equatable, Decodable {
-    public var scheme = "http"
-    public var pathPrefix = ""
-    public var timeout = PromDuration.seconds(10)
-    public var apiVersion = "v2"
+package struct AlertmanagerConfig: Sendable, Equatable, Decodable {
+    package var scheme = "http"
+    var pathPrefix = ""
+    package var timeout = PromDuration.seconds(10)
+    package var apiVersion = "v2"
     /// Where the Alertmanagers are, and authentication and TLS for notifications.
-    public var discovery = DiscoveryConfigs()
-    public var relabelConfigs: [RelabelConfig] = []
+    package var discovery = DiscoveryConfigs()
+    package var relabelConfigs: [RelabelConfig] = []
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case scheme, timeout
@@ -38,7 +38,7 @@ public struct AlertmanagerConfig: Sendable, Equatable, Decodable {
         case relabelConfigs = "relabel_configs"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         scheme = try container.decodeIfPresent(String.self, forKey: .scheme) ?? scheme
         guard scheme == "http" || scheme == "https" else {
@@ -57,27 +57,27 @@ public struct AlertmanagerConfig: Sendable, Equatable, Decodable {
 }
 
 /// One `remote_write:` entry. Parsed and checked now; shipping samples comes with its own issue.
-public struct RemoteWriteConfig: Sendable, Equatable, Decodable {
-    public var url: String
-    public var name = ""
-    public var remoteTimeout = PromDuration.seconds(30)
-    public var headers: [String: String] = [:]
-    public var writeRelabelConfigs: [RelabelConfig] = []
-    public var queue = QueueConfig()
-    public var http = HTTPClientConfig()
+package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
+    package var url: String
+    package var name = ""
+    package var remoteTimeout = PromDuration.seconds(30)
+    package var headers: [String: String] = [:]
+    var writeRelabelConfigs: [RelabelConfig] = []
+    package var queue = QueueConfig()
+    package var http = HTTPClientConfig()
 
     /// `queue_config`, with Prometheus's defaults.
-    public struct QueueConfig: Sendable, Equatable, Decodable {
-        public var capacity = 10_000
-        public var maxShards = 50
-        public var minShards = 1
-        public var maxSamplesPerSend = 2_000
-        public var batchSendDeadline = PromDuration.seconds(5)
-        public var minBackoff = PromDuration(milliseconds: 30)
-        public var maxBackoff = PromDuration.seconds(5)
-        public var retryOnHTTP429 = true
+    package struct QueueConfig: Sendable, Equatable, Decodable {
+        package var capacity = 10_000
+        package var maxShards = 50
+        var minShards = 1
+        var maxSamplesPerSend = 2_000
+        var batchSendDeadline = PromDuration.seconds(5)
+        var minBackoff = PromDuration(milliseconds: 30)
+        var maxBackoff = PromDuration.seconds(5)
+        var retryOnHTTP429 = true
 
-        public init() {}
+        package init() {}
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case capacity
@@ -91,7 +91,7 @@ public struct RemoteWriteConfig: Sendable, Equatable, Decodable {
             case sampleAgeLimit = "sample_age_limit"
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             capacity = try container.decodeIfPresent(Int.self, forKey: .capacity) ?? capacity
             maxShards = try container.decodeIfPresent(Int.self, forKey: .maxShards) ?? maxShards
@@ -118,7 +118,7 @@ public struct RemoteWriteConfig: Sendable, Equatable, Decodable {
         case queue = "queue_config"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         url = try container.decode(String.self, forKey: .url)
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {

@@ -9,7 +9,7 @@ extension PrometheusConfig: Decodable {
         case remoteWrite = "remote_write"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         global = try container.decodeIfPresent(GlobalConfig.self, forKey: .global) ?? GlobalConfig()
         scrapeConfigs = try container.decodeIfPresent([ScrapeConfig].self, forKey: .scrapeConfigs) ?? []
@@ -28,7 +28,7 @@ extension GlobalConfig: Decodable {
         case externalLabels = "external_labels"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
         scrapeInterval = try container.decodeIfPresent(PromDuration.self, forKey: .scrapeInterval) ?? scrapeInterval
@@ -54,7 +54,7 @@ extension ScrapeConfig: Decodable {
         case metricRelabelConfigs = "metric_relabel_configs"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(jobName: try container.decode(String.self, forKey: .jobName))
         scrapeInterval = try container.decodeIfPresent(PromDuration.self, forKey: .scrapeInterval)

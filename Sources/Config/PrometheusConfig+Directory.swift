@@ -4,7 +4,7 @@
 /// or discovery block appears. A configuration that works with Prometheus finds the same files here.
 extension PrometheusConfig {
     /// The configuration with every relative path joined onto `directory`.
-    public func resolvingPaths(relativeTo directory: String) -> PrometheusConfig {
+    package func resolvingPaths(relativeTo directory: String) -> PrometheusConfig {
         var config = self
         let join = { (path: String) in Self.join(directory, path) }
         config.ruleFiles = ruleFiles.map(join)
@@ -33,7 +33,7 @@ extension PrometheusConfig {
     }
 
     /// The directory holding `file` ("." for a bare name).
-    public static func directory(of file: String) -> String {
+    package static func directory(of file: String) -> String {
         guard let slash = file.lastIndex(of: "/") else { return "." }
         return slash == file.startIndex ? "/" : String(file[..<slash])
     }

@@ -9,22 +9,22 @@ extension CodingUserInfoKey {
 }
 
 /// A `prometheus.yml`-compatible configuration: the parts ToolboxMetrics reads so far.
-public struct PrometheusConfig: Sendable, Equatable {
-    public var global = GlobalConfig()
-    public var scrapeConfigs: [ScrapeConfig] = []
-    public var storage = StorageConfig()
+package struct PrometheusConfig: Sendable, Equatable {
+    package var global = GlobalConfig()
+    package var scrapeConfigs: [ScrapeConfig] = []
+    package var storage = StorageConfig()
     /// Rule file paths (globs allowed in the last element), for alertd.
-    public var ruleFiles: [String] = []
-    public var alerting = AlertingConfig()
-    public var remoteWrite: [RemoteWriteConfig] = []
+    package var ruleFiles: [String] = []
+    package var alerting = AlertingConfig()
+    package var remoteWrite: [RemoteWriteConfig] = []
 
-    public init(global: GlobalConfig = GlobalConfig(), scrapeConfigs: [ScrapeConfig] = []) {
+    package init(global: GlobalConfig = GlobalConfig(), scrapeConfigs: [ScrapeConfig] = []) {
         self.global = global
         self.scrapeConfigs = scrapeConfigs
     }
 
     /// Reads and parses the file at `path`; relative paths inside it are taken from its directory.
-    public static func load(file path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> PrometheusConfig {
+    package static func load(file path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> PrometheusConfig {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -36,7 +36,7 @@ public struct PrometheusConfig: Sendable, Equatable {
 
     /// Parses YAML text; `source` names the file in errors. `environment` supplies `$(NAME)` in
     /// discovery selectors. Relative paths stay as written (see `load(file:)`).
-    public static func load(
+    package static func load(
         yaml: String, source: String = "<config>", environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> PrometheusConfig {
         try ConfigKeys.check(yaml, source: source)
@@ -91,15 +91,15 @@ extension PrometheusConfig {
 }
 
 /// `storage:` (only `tsdb.out_of_order_time_window` so far).
-public struct StorageConfig: Sendable, Equatable, Decodable {
-    public var outOfOrderTimeWindow = PromDuration(milliseconds: 0)
+package struct StorageConfig: Sendable, Equatable, Decodable {
+    package var outOfOrderTimeWindow = PromDuration(milliseconds: 0)
 
-    public init() {}
+    package init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable { case tsdb }
     enum TSDBKeys: String, CodingKey, CaseIterable { case outOfOrderTimeWindow = "out_of_order_time_window" }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if container.contains(.tsdb) {
             let tsdb = try container.nestedContainer(keyedBy: TSDBKeys.self, forKey: .tsdb)
@@ -109,50 +109,50 @@ public struct StorageConfig: Sendable, Equatable, Decodable {
 }
 
 /// `global:`.
-public struct GlobalConfig: Sendable, Equatable {
-    public var scrapeInterval = PromDuration.seconds(60)
-    public var scrapeTimeout = PromDuration.seconds(10)
-    public var evaluationInterval = PromDuration.seconds(60)
-    public var externalLabels: [String: String] = [:]
-    public init() {}
+package struct GlobalConfig: Sendable, Equatable {
+    package var scrapeInterval = PromDuration.seconds(60)
+    package var scrapeTimeout = PromDuration.seconds(10)
+    var evaluationInterval = PromDuration.seconds(60)
+    package var externalLabels: [String: String] = [:]
+    package init() {}
 }
 
 /// One `scrape_configs:` entry.
-public struct ScrapeConfig: Sendable, Equatable {
-    public var jobName: String
-    public var scrapeInterval: PromDuration?
-    public var scrapeTimeout: PromDuration?
-    public var metricsPath = "/metrics"
-    public var scheme = "http"
-    public var params: [String: [String]] = [:]
-    public var honorLabels = false
-    public var honorTimestamps = true
-    public var sampleLimit = 0
-    public var labelLimit = 0
-    public var bodySizeLimit = 0
+package struct ScrapeConfig: Sendable, Equatable {
+    package var jobName: String
+    package var scrapeInterval: PromDuration?
+    package var scrapeTimeout: PromDuration?
+    package var metricsPath = "/metrics"
+    package var scheme = "http"
+    package var params: [String: [String]] = [:]
+    package var honorLabels = false
+    package var honorTimestamps = true
+    package var sampleLimit = 0
+    package var labelLimit = 0
+    package var bodySizeLimit = 0
     /// Where the targets come from, and authentication and TLS for the scrapes.
-    public var discovery = DiscoveryConfigs()
-    public var relabelConfigs: [RelabelConfig] = []
-    public var metricRelabelConfigs: [RelabelConfig] = []
+    package var discovery = DiscoveryConfigs()
+    package var relabelConfigs: [RelabelConfig] = []
+    package var metricRelabelConfigs: [RelabelConfig] = []
 
-    public init(jobName: String) {
+    package init(jobName: String) {
         self.jobName = jobName
     }
 }
 
 /// A `static_configs:` entry: a target group written in the config.
-public struct StaticConfig: Sendable, Equatable, Decodable {
-    public var targets: [String]
-    public var labels: [String: String]
+package struct StaticConfig: Sendable, Equatable, Decodable {
+    package var targets: [String]
+    package var labels: [String: String]
 
-    public init(targets: [String], labels: [String: String] = [:]) {
+    package init(targets: [String], labels: [String: String] = [:]) {
         self.targets = targets
         self.labels = labels
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable { case targets, labels }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         targets = try container.decodeIfPresent([String].self, forKey: .targets) ?? []
         labels = try container.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
@@ -160,16 +160,16 @@ public struct StaticConfig: Sendable, Equatable, Decodable {
 }
 
 /// A configuration that cannot be loaded, with the file and the reason.
-public struct ConfigError: Error, Sendable, CustomStringConvertible {
-    public let source: String
-    public let message: String
+package struct ConfigError: Error, Sendable, CustomStringConvertible {
+    package let source: String
+    package let message: String
 
-    public init(source: String, message: String) {
+    package init(source: String, message: String) {
         self.source = source
         self.message = message
     }
 
-    public var description: String { "\(source): \(message)" }
+    package var description: String { "\(source): \(message)" }
 
     static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {

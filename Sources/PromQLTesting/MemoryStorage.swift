@@ -2,15 +2,15 @@ import MetricsModel
 import PromQL
 
 /// An in-memory `Queryable`, for the test DSL and unit tests.
-public final class MemoryStorage: Queryable, @unchecked Sendable {
+package final class MemoryStorage: Queryable, @unchecked Sendable {
     private var series: [Labels: [Sample]] = [:]
     /// Start timestamps by series and sample timestamp (the test DSL's `@st` lines).
     private var starts: [Labels: [Int64: Int64]] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Appends samples (kept sorted; a sample at an existing timestamp replaces it).
-    public func add(_ labels: Labels, _ samples: [Sample]) {
+    package func add(_ labels: Labels, _ samples: [Sample]) {
         var merged = series[labels] ?? []
         for sample in samples {
             if let index = merged.firstIndex(where: { $0.timestamp == sample.timestamp }) { merged[index] = sample } else { merged.append(sample) }
@@ -18,22 +18,22 @@ public final class MemoryStorage: Queryable, @unchecked Sendable {
         series[labels] = merged.sorted { $0.timestamp < $1.timestamp }
     }
 
-    public func clear() {
+    func clear() {
         series = [:]
         starts = [:]
     }
 
     /// Records start timestamps for samples of `labels`, by sample timestamp.
-    public func addStartTimestamps(_ labels: Labels, _ startTimestamps: [Int64: Int64]) {
+    func addStartTimestamps(_ labels: Labels, _ startTimestamps: [Int64: Int64]) {
         starts[labels, default: [:]].merge(startTimestamps) { $1 }
     }
 
-    public func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? {
+    package func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? {
         guard let known = starts[labels], let samples = series[labels] else { return nil }
         return samples.filter { $0.timestamp >= mint && $0.timestamp <= maxt }.map { known[$0.timestamp] ?? 0 }
     }
 
-    public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+    package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
         series.compactMap { labels, samples in
             guard labels.matches(matchers) else { return nil }
             let window = samples.filter { $0.timestamp >= mint && $0.timestamp <= maxt }

@@ -4,23 +4,23 @@ import PromQL
 
 /// Runs Prometheus's PromQL test scripts (`promqltest` DSL, ../shared/docs/promqltest-dsl.md) against
 /// the engine. Evals that need native histograms are skipped; everything else passes or fails.
-public struct PromQLTestRunner {
-    public struct Outcome: Sendable {
-        public var passed = 0
-        public var failed = 0
-        public var skipped = 0
+package struct PromQLTestRunner {
+    package struct Outcome: Sendable {
+        package var passed = 0
+        package var failed = 0
+        package var skipped = 0
         /// One line per failed eval: where, the query, expected vs got.
-        public var failures: [String] = []
+        package var failures: [String] = []
         /// One line per skipped eval: where, the query, and which native-histogram need skipped it.
-        public var skips: [String] = []
-        public init() {}
+        package var skips: [String] = []
+        package init() {}
     }
 
-    public var engine = Engine()
+    package var engine = Engine()
 
-    public init() {}
+    package init() {}
 
-    public func run(file name: String, contents: String) -> Outcome {
+    package func run(file name: String, contents: String) -> Outcome {
         var outcome = Outcome()
         let storage = MemoryStorage()
         let lines = contents.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in

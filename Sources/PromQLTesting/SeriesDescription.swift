@@ -2,8 +2,8 @@ import MetricsModel
 import PromQL
 
 /// The test DSL's series descriptions: `metric{labels} 1+2x3 _ stale …` (promqltest-dsl.md §3).
-public enum SeriesDescription {
-    public enum Item: Equatable {
+enum SeriesDescription {
+    enum Item: Equatable {
         case value(Double)
         case omitted
         /// A native histogram literal, which this engine does not support.
@@ -11,7 +11,7 @@ public enum SeriesDescription {
     }
 
     /// Splits a line into its label set and its values.
-    public static func parse(_ line: String) throws -> (Labels, [Item]) {
+    package static func parse(_ line: String) throws -> (Labels, [Item]) {
         let (metric, rest) = try splitMetric(line)
         if metric.filter({ !$0.isWhitespace }) == "{}" { return (.empty, try parseValues(rest)) }
         let expr: Expr
@@ -90,7 +90,7 @@ extension SeriesDescription {
     /// An `@st` line's items (DSL §2.2): per sample, its start time as an offset (ms) from the sample's
     /// timestamp, or nil for none. `_`, `_xN` (N × none), `<d>`, `<d>xN` (N+1 × d), `<d>+<e>xN` and
     /// `<d>-<e>xN` (N+1 offsets from d, rising or falling by e); durations may carry a sign.
-    public static func startOffsets(_ text: Substring) throws -> [Int64?] {
+    static func startOffsets(_ text: Substring) throws -> [Int64?] {
         var offsets: [Int64?] = []
         for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
             let word = String(token)

@@ -1,7 +1,7 @@
 import MetricsModel
 
 /// What a relabel step does. Raw values are the YAML spellings.
-public enum RelabelAction: String, Sendable, CaseIterable, Codable {
+package enum RelabelAction: String, Sendable, CaseIterable, Codable {
     case replace
     case keep
     case drop
@@ -15,7 +15,7 @@ public enum RelabelAction: String, Sendable, CaseIterable, Codable {
     case uppercase
 
     /// Parses an action name case-insensitively, as Prometheus's YAML does.
-    public init(parsing text: String) throws(RelabelError) {
+    package init(parsing text: String) throws(RelabelError) {
         if text.isEmpty { throw RelabelError("relabel action cannot be empty") }
         guard let action = RelabelAction(rawValue: text.lowercased()) else {
             throw RelabelError("unknown relabel action \(goQuote(text))")
@@ -25,8 +25,8 @@ public enum RelabelAction: String, Sendable, CaseIterable, Codable {
 }
 
 /// An invalid relabel configuration.
-public struct RelabelError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct RelabelError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

@@ -4,24 +4,24 @@ import MetricsModel
 ///
 /// Decoding fills Prometheus's defaults only for keys that are absent, so an explicit
 /// `replacement: ""` or `separator: ""` is kept (Prometheus ≥ 3.14 behaviour).
-public struct RelabelConfig: Sendable, Equatable {
-    public static let defaultSeparator = ";"
-    public static let defaultRegex = "(.*)"
-    public static let defaultReplacement = "$1"
+package struct RelabelConfig: Sendable, Equatable {
+    static let defaultSeparator = ";"
+    static let defaultRegex = "(.*)"
+    static let defaultReplacement = "$1"
 
-    public var sourceLabels: [String]
-    public var separator: String
-    public var regex: AnchoredRegex
-    public var modulus: UInt64
-    public var targetLabel: String
-    public var replacement: String
-    public var action: RelabelAction
+    package var sourceLabels: [String]
+    package var separator: String
+    package var regex: AnchoredRegex
+    var modulus: UInt64
+    package var targetLabel: String
+    package var replacement: String
+    package var action: RelabelAction
 
     /// Parsed `target_label` and `replacement` templates, so each step expands without re-scanning.
     let targetTemplate: Template
     let replacementTemplate: Template
 
-    public init(
+    package init(
         sourceLabels: [String] = [],
         separator: String = RelabelConfig.defaultSeparator,
         regex: String = RelabelConfig.defaultRegex,
@@ -47,14 +47,14 @@ public struct RelabelConfig: Sendable, Equatable {
         replacementTemplate = Template(replacement, regex: compiled.compiled)
     }
 
-    public static func == (lhs: RelabelConfig, rhs: RelabelConfig) -> Bool {
+    package static func == (lhs: RelabelConfig, rhs: RelabelConfig) -> Bool {
         lhs.sourceLabels == rhs.sourceLabels && lhs.separator == rhs.separator && lhs.regex == rhs.regex
             && lhs.modulus == rhs.modulus && lhs.targetLabel == rhs.targetLabel && lhs.replacement == rhs.replacement
             && lhs.action == rhs.action
     }
 
     /// Checks the step as Prometheus's `Config.Validate` does; `scheme` governs which label names are valid.
-    public func validate(scheme: NameValidationScheme = .utf8) throws(RelabelError) {
+    package func validate(scheme: NameValidationScheme = .utf8) throws(RelabelError) {
         let name = action.rawValue
         if modulus == 0 && action == .hashMod {
             throw RelabelError("relabel configuration for hashmod requires non-zero modulus")
@@ -101,7 +101,7 @@ public struct RelabelConfig: Sendable, Equatable {
 
     /// Whether a name that may hold `$1`/`${name}` variables is acceptable: under the legacy scheme it must
     /// look like `^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$` (Prometheus's relabelTarget); under UTF-8 anything goes.
-    public static func isValidTemplateName(_ name: String, scheme: NameValidationScheme) -> Bool {
+    static func isValidTemplateName(_ name: String, scheme: NameValidationScheme) -> Bool {
         switch scheme {
         case .utf8: return true
         case .legacy: return legacyTemplateName.matches(name)
@@ -119,7 +119,7 @@ extension RelabelConfig: Decodable {
         case replacement, action
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let actionText = try container.decodeIfPresent(String.self, forKey: .action) ?? RelabelAction.replace.rawValue
         let action = try RelabelAction(parsing: actionText)
@@ -137,7 +137,7 @@ extension RelabelConfig: Decodable {
 }
 
 extension RelabelConfig: Encodable {
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         if !sourceLabels.isEmpty { try container.encode(sourceLabels, forKey: .sourceLabels) }
         try container.encode(separator, forKey: .separator)

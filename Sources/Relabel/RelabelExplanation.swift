@@ -2,17 +2,17 @@ import MetricsModel
 
 /// A target's relabeling replayed rule by rule: what each rule left, and which one dropped it.
 /// Backs `tsq targets --explain` and `/api/v1/targets/relabel_steps`.
-public struct RelabelExplanation: Sendable {
-    public struct Step: Sendable {
+package struct RelabelExplanation: Sendable {
+    package struct Step: Sendable {
         /// 1-based position in `relabel_configs`.
-        public let index: Int
-        public let rule: RelabelConfig
+        package let index: Int
+        package let rule: RelabelConfig
         /// The labels after the rule (unchanged input when it dropped the target).
-        public let output: Labels
+        package let output: Labels
         /// False when this rule dropped the target; it is then the last step.
-        public let keep: Bool
+        package let keep: Bool
 
-        public init(index: Int, rule: RelabelConfig, output: Labels, keep: Bool) {
+        package init(index: Int, rule: RelabelConfig, output: Labels, keep: Bool) {
             self.index = index
             self.rule = rule
             self.output = output
@@ -21,19 +21,19 @@ public struct RelabelExplanation: Sendable {
     }
 
     /// The discovered labels with the job's defaults: what the first rule saw.
-    public let input: Labels
-    public let steps: [Step]
+    package let input: Labels
+    package let steps: [Step]
 
-    public init(input: Labels, steps: [Step]) {
+    package init(input: Labels, steps: [Step]) {
         self.input = input
         self.steps = steps
     }
 
     /// Whether the target survives every rule.
-    public var kept: Bool { steps.last?.keep ?? true }
+    package var kept: Bool { steps.last?.keep ?? true }
 
     /// Replays `rules` over `input` one at a time.
-    public static func explain(_ input: Labels, rules: [RelabelConfig]) -> RelabelExplanation {
+    package static func explain(_ input: Labels, rules: [RelabelConfig]) -> RelabelExplanation {
         var builder = LabelsBuilder(input)
         var scratch = Relabeler.Scratch()
         var steps: [Step] = []
@@ -46,7 +46,7 @@ public struct RelabelExplanation: Sendable {
     }
 
     /// A human-readable account: one line per rule that changed or dropped the target.
-    public func render(verbose: Bool = false) -> [String] {
+    package func render(verbose: Bool = false) -> [String] {
         var lines: [String] = []
         var previous = input
         for step in steps {

@@ -1,15 +1,15 @@
 import MetricsModel
 
 /// Applies relabel steps to label sets, with Prometheus's semantics (`model/relabel`).
-public enum Relabeler {
+package enum Relabeler {
     /// Runs every step over `labels`. Returns nil when a step drops the set.
-    public static func process(_ labels: Labels, _ configs: [RelabelConfig], scheme: NameValidationScheme = .utf8) -> Labels? {
+    package static func process(_ labels: Labels, _ configs: [RelabelConfig], scheme: NameValidationScheme = .utf8) -> Labels? {
         var builder = LabelsBuilder(labels)
         return process(&builder, configs, scheme: scheme) ? builder.labels() : nil
     }
 
     /// Runs every step over `builder` in place. Returns false when a step drops the set.
-    public static func process(_ builder: inout LabelsBuilder, _ configs: [RelabelConfig], scheme: NameValidationScheme = .utf8) -> Bool {
+    package static func process(_ builder: inout LabelsBuilder, _ configs: [RelabelConfig], scheme: NameValidationScheme = .utf8) -> Bool {
         var scratch = Scratch()
         for config in configs where !apply(config, to: &builder, scheme: scheme, scratch: &scratch) {
             return false
@@ -18,14 +18,14 @@ public enum Relabeler {
     }
 
     /// Reused buffers, so a run of steps allocates only for the labels it writes.
-    public struct Scratch {
+    package struct Scratch {
         var offsets: [Int64] = []
-        public init() {}
+        package init() {}
     }
 
     /// Applies one step. Returns false when it drops the set. Callers that explain a target's
     /// relabeling call this step by step.
-    public static func apply(
+    package static func apply(
         _ config: RelabelConfig, to builder: inout LabelsBuilder, scheme: NameValidationScheme = .utf8, scratch: inout Scratch
     ) -> Bool {
         let value = sourceValue(config, builder)

@@ -1,15 +1,15 @@
 /// The protobuf wire format, as much as remote read and write need: varints, 64-bit fixed and
 /// length-delimited fields. Unknown fields are skipped, as protobuf requires.
-public struct ProtobufReader {
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public let description: String
+package struct ProtobufReader {
+    package struct Failure: Error, Sendable, CustomStringConvertible {
+        package let description: String
     }
 
     let bytes: [UInt8]
     var position: Int
     let end: Int
 
-    public init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.init(bytes, from: 0, to: bytes.count)
     }
 
@@ -19,19 +19,19 @@ public struct ProtobufReader {
         self.end = end
     }
 
-    public var isAtEnd: Bool { position >= end }
+    package var isAtEnd: Bool { position >= end }
 
     /// The bytes not read yet.
-    public var remaining: ArraySlice<UInt8> { bytes[position..<end] }
+    package var remaining: ArraySlice<UInt8> { bytes[position..<end] }
 
     /// The next field's number and wire type.
-    public mutating func readTag() throws(Failure) -> (field: Int, wireType: Int) {
+    package mutating func readTag() throws(Failure) -> (field: Int, wireType: Int) {
         let key = try readVarint()
         guard key >> 3 > 0 else { throw Failure(description: "invalid field number 0") }
         return (Int(key >> 3), Int(key & 7))
     }
 
-    public mutating func readVarint() throws(Failure) -> UInt64 {
+    mutating func readVarint() throws(Failure) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while position < end {
@@ -45,7 +45,7 @@ public struct ProtobufReader {
         throw Failure(description: "unexpected end of message in a varint")
     }
 
-    public mutating func readFixed64() throws(Failure) -> UInt64 {
+    mutating func readFixed64() throws(Failure) -> UInt64 {
         guard end - position >= 8 else { throw Failure(description: "unexpected end of message in a fixed64") }
         var value: UInt64 = 0
         for index in 0..<8 { value |= UInt64(bytes[position + index]) << (8 * UInt64(index)) }
@@ -54,7 +54,7 @@ public struct ProtobufReader {
     }
 
     /// A length-delimited field's reader, positioned past it in `self`.
-    public mutating func readMessage() throws(Failure) -> ProtobufReader {
+    package mutating func readMessage() throws(Failure) -> ProtobufReader {
         let length = try readVarint()
         guard length <= UInt64(end - position) else { throw Failure(description: "length-delimited field runs past the message") }
         let start = position
@@ -62,12 +62,12 @@ public struct ProtobufReader {
         return ProtobufReader(bytes, from: start, to: position)
     }
 
-    public mutating func readString() throws(Failure) -> String {
+    mutating func readString() throws(Failure) -> String {
         let message = try readMessage()
         return String(decoding: bytes[message.position..<message.end], as: UTF8.self)
     }
 
-    public mutating func skip(wireType: Int) throws(Failure) {
+    package mutating func skip(wireType: Int) throws(Failure) {
         switch wireType {
         case 0: _ = try readVarint()
         case 1: _ = try readFixed64()
@@ -81,12 +81,12 @@ public struct ProtobufReader {
 }
 
 /// Builds protobuf messages.
-public struct ProtobufWriter {
-    public private(set) var bytes: [UInt8] = []
+package struct ProtobufWriter {
+    package private(set) var bytes: [UInt8] = []
 
-    public init() {}
+    package init() {}
 
-    public mutating func writeVarint(_ value: UInt64) {
+    package mutating func writeVarint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {
             bytes.append(UInt8(value & 0x7f) | 0x80)
@@ -95,26 +95,26 @@ public struct ProtobufWriter {
         bytes.append(UInt8(value))
     }
 
-    public mutating func writeTag(_ field: Int, _ wireType: Int) { writeVarint(UInt64(field << 3 | wireType)) }
+    mutating func writeTag(_ field: Int, _ wireType: Int) { writeVarint(UInt64(field << 3 | wireType)) }
 
-    public mutating func writeVarintField(_ field: Int, _ value: UInt64) {
+    package mutating func writeVarintField(_ field: Int, _ value: UInt64) {
         writeTag(field, 0)
         writeVarint(value)
     }
 
-    public mutating func writeDoubleField(_ field: Int, _ value: Double) {
+    mutating func writeDoubleField(_ field: Int, _ value: Double) {
         writeTag(field, 1)
         let bits = value.bitPattern
         for index in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(index)))) }
     }
 
-    public mutating func writeBytesField(_ field: Int, _ payload: [UInt8]) {
+    package mutating func writeBytesField(_ field: Int, _ payload: [UInt8]) {
         writeTag(field, 2)
         writeVarint(UInt64(payload.count))
         bytes.append(contentsOf: payload)
     }
 
-    public mutating func writeStringField(_ field: Int, _ text: String) {
+    package mutating func writeStringField(_ field: Int, _ text: String) {
         writeBytesField(field, Array(text.utf8))
     }
 }

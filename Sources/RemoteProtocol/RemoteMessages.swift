@@ -2,16 +2,16 @@ import MetricsModel
 
 /// Prometheus's remote read/write messages (`prompb`): the float-sample subset. Native histograms
 /// and exemplars in a write request are skipped; metricsd stores neither.
-public struct RemoteTimeSeries: Sendable, Equatable {
-    public var labels: [(name: String, value: String)]
-    public var samples: [Sample]
+package struct RemoteTimeSeries: Sendable, Equatable {
+    package var labels: [(name: String, value: String)]
+    package var samples: [Sample]
 
-    public init(labels: [(name: String, value: String)], samples: [Sample]) {
+    package init(labels: [(name: String, value: String)], samples: [Sample]) {
         self.labels = labels
         self.samples = samples
     }
 
-    public static func == (lhs: RemoteTimeSeries, rhs: RemoteTimeSeries) -> Bool {
+    package static func == (lhs: RemoteTimeSeries, rhs: RemoteTimeSeries) -> Bool {
         lhs.labels.elementsEqual(rhs.labels, by: ==) && lhs.samples == rhs.samples
     }
 
@@ -70,14 +70,14 @@ public struct RemoteTimeSeries: Sendable, Equatable {
 }
 
 /// `WriteRequest`: series with their samples.
-public struct RemoteWriteRequest: Sendable, Equatable {
-    public var timeseries: [RemoteTimeSeries]
+package struct RemoteWriteRequest: Sendable, Equatable {
+    package var timeseries: [RemoteTimeSeries]
 
-    public init(timeseries: [RemoteTimeSeries]) {
+    package init(timeseries: [RemoteTimeSeries]) {
         self.timeseries = timeseries
     }
 
-    public static func decode(_ bytes: [UInt8]) throws(ProtobufReader.Failure) -> RemoteWriteRequest {
+    package static func decode(_ bytes: [UInt8]) throws(ProtobufReader.Failure) -> RemoteWriteRequest {
         var reader = ProtobufReader(bytes)
         var request = RemoteWriteRequest(timeseries: [])
         while !reader.isAtEnd {
@@ -92,7 +92,7 @@ public struct RemoteWriteRequest: Sendable, Equatable {
         return request
     }
 
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var writer = ProtobufWriter()
         for series in timeseries {
             var message = ProtobufWriter()
@@ -104,24 +104,24 @@ public struct RemoteWriteRequest: Sendable, Equatable {
 }
 
 /// `ReadRequest`: queries, and the response types the client accepts.
-public struct RemoteReadRequest: Sendable {
-    public struct Query: Sendable {
-        public var start: Int64
-        public var end: Int64
-        public var matchers: [Matcher]
+package struct RemoteReadRequest: Sendable {
+    package struct Query: Sendable {
+        package var start: Int64
+        package var end: Int64
+        package var matchers: [Matcher]
     }
 
     /// `SAMPLES` (0) and `STREAMED_XOR_CHUNKS` (1).
-    public static let samplesResponse = 0
+    package static let samplesResponse = 0
 
-    public var queries: [Query] = []
-    public var acceptedResponseTypes: [Int] = []
+    package var queries: [Query] = []
+    package var acceptedResponseTypes: [Int] = []
 
-    public struct InvalidMatcher: Error, Sendable, CustomStringConvertible {
-        public let description: String
+    struct InvalidMatcher: Error, Sendable, CustomStringConvertible {
+        package let description: String
     }
 
-    public static func decode(_ bytes: [UInt8]) throws -> RemoteReadRequest {
+    package static func decode(_ bytes: [UInt8]) throws -> RemoteReadRequest {
         var reader = ProtobufReader(bytes)
         var request = RemoteReadRequest()
         while !reader.isAtEnd {
@@ -175,14 +175,14 @@ public struct RemoteReadRequest: Sendable {
 }
 
 /// `ReadResponse` with `SAMPLES`: one result per query.
-public struct RemoteReadResponse: Sendable {
-    public var results: [[RemoteTimeSeries]]
+package struct RemoteReadResponse: Sendable {
+    package var results: [[RemoteTimeSeries]]
 
-    public init(results: [[RemoteTimeSeries]]) {
+    package init(results: [[RemoteTimeSeries]]) {
         self.results = results
     }
 
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var writer = ProtobufWriter()
         for result in results {
             var message = ProtobufWriter()

@@ -1,13 +1,13 @@
 import CSnappy
 
 /// Snappy's block format (what remote read and write bodies use), through Debian's libsnappy.
-public enum Snappy {
+package enum Snappy {
     /// What libsnappy reports; `description` matches Go's error text, which clients show.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public let description: String
+    package struct Failure: Error, Sendable, CustomStringConvertible {
+        package let description: String
     }
 
-    public static func compress(_ input: [UInt8]) -> [UInt8] {
+    package static func compress(_ input: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: snappy_max_compressed_length(input.count))
         var length = output.count
         let status = input.withUnsafeBufferPointer { source in
@@ -23,7 +23,7 @@ public enum Snappy {
     }
 
     /// Decompresses a block, refusing one that claims more than `limit` bytes.
-    public static func decompress(_ input: [UInt8], limit: Int = 256 << 20) throws(Failure) -> [UInt8] {
+    package static func decompress(_ input: [UInt8], limit: Int = 256 << 20) throws(Failure) -> [UInt8] {
         guard !input.isEmpty else { throw Failure(description: "snappy: corrupt input") }
         var length = 0
         let sized = input.withUnsafeBufferPointer { source in

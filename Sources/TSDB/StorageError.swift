@@ -5,14 +5,14 @@ import Darwin
 #endif
 
 /// Errors of the store, each with enough context to act on.
-public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A system call failed; `errno` says why (ENOSPC: the disk is full).
     case io(String, Int32)
     case corrupt(String)
     case closed
     case sqlite(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .io(let what, let code):
             let reason = String(cString: strerror(code))
@@ -24,7 +24,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether this is the disk running out of space.
-    public var isDiskFull: Bool {
+    var isDiskFull: Bool {
         if case .io(_, let code) = self { return code == ENOSPC || code == EDQUOT }
         return false
     }

@@ -3,16 +3,16 @@ import Testing
 import TestSupport
 
 /// A running `metricsd` for a test: its port, base URL and data directory.
-public struct MetricsdInstance: Sendable {
-    public let port: Int
-    public let base: String
-    public let directory: URL
+package struct MetricsdInstance: Sendable {
+    package let port: Int
+    package let base: String
+    package let directory: URL
 }
 
 /// Starts the built `metricsd` on a free port with the configuration `config(port)` (written into a
 /// fresh temporary directory that also holds the store) and `arguments`, waits until it is ready, and
 /// runs `body`; the process is stopped and the directory removed afterwards.
-public func withMetricsd(
+package func withMetricsd(
     _ name: String, config: (Int) -> String, arguments: [String] = [], _ body: (MetricsdInstance) async throws -> Void
 ) async throws {
     let port = ServerProcess.freePort()

@@ -4,14 +4,14 @@ import FoundationNetworking
 #endif
 
 /// A built executable of this package run as a child process, stopped when the test ends.
-public final class ServerProcess: @unchecked Sendable {
-    public let process = Process()
+package final class ServerProcess: @unchecked Sendable {
+    package let process = Process()
     /// Where the process's stdout and stderr go: a file, so a chatty process never blocks on a full
     /// pipe and `log()` always returns everything it wrote.
     private let logFile: URL
 
     /// `.build/debug/<name>` (or `$TOOLBOX_BIN_DIR/<name>`).
-    public static func binary(_ name: String) -> URL {
+    package static func binary(_ name: String) -> URL {
         if let directory = ProcessInfo.processInfo.environment["TOOLBOX_BIN_DIR"] {
             return URL(fileURLWithPath: directory).appendingPathComponent(name)
         }
@@ -20,12 +20,12 @@ public final class ServerProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug").appendingPathComponent(name)
     }
 
-    public convenience init(_ name: String, arguments: [String]) throws {
+    package convenience init(_ name: String, arguments: [String]) throws {
         try self.init(executable: Self.binary(name), arguments: arguments)
     }
 
     /// Runs any executable (a shell that sets limits and then execs a binary, say).
-    public init(executable: URL, arguments: [String]) throws {
+    package init(executable: URL, arguments: [String]) throws {
         process.executableURL = executable
         process.arguments = arguments
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(executable.lastPathComponent)-\(UUID().uuidString).log")
@@ -38,7 +38,7 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Stops the process with SIGTERM and waits up to `seconds` for it to exit; returns its status.
     @discardableResult
-    public func stop(within seconds: Double = 10) -> Int32? {
+    package func stop(within seconds: Double = 10) -> Int32? {
         if process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(20_000) }
@@ -51,7 +51,7 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Everything the process wrote so far.
-    public func log() -> String {
+    package func log() -> String {
         String(decoding: (try? Data(contentsOf: logFile)) ?? Data(), as: UTF8.self)
     }
 
@@ -64,7 +64,7 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// A TCP port that was free a moment ago on 127.0.0.1.
-    public static func freePort() -> Int {
+    package static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -79,7 +79,7 @@ public final class ServerProcess: @unchecked Sendable {
 }
 
 /// Minimal HTTP GET for tests: status and body, nil when nothing answers.
-public func httpGet(_ url: String, timeout: Double = 2) async -> (Int, String)? {
+package func httpGet(_ url: String, timeout: Double = 2) async -> (Int, String)? {
     guard let url = URL(string: url) else { return nil }
     var request = URLRequest(url: url)
     request.timeoutInterval = timeout
@@ -90,7 +90,7 @@ public func httpGet(_ url: String, timeout: Double = 2) async -> (Int, String)? 
 }
 
 /// Minimal HTTP POST for tests: status and body, nil when nothing answers.
-public func httpPost(_ url: String, body: Data = Data(), headers: [String: String] = [:], timeout: Double = 10) async -> (Int, String)? {
+package func httpPost(_ url: String, body: Data = Data(), headers: [String: String] = [:], timeout: Double = 10) async -> (Int, String)? {
     guard let url = URL(string: url) else { return nil }
     var request = URLRequest(url: url)
     request.httpMethod = "POST"

@@ -4,7 +4,7 @@ import TestSupport
 
 /// Serves Prometheus text on `host:port` (every path), with the body `body` makes for each request's
 /// path, until the returned task is cancelled; returns once the exporter answers.
-public func startTextExporter(
+package func startTextExporter(
     host: String = "127.0.0.1", port: Int, body: @escaping @Sendable (_ path: String) async -> String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> Task<Void, any Error> {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Polls `condition` every 100 ms until it holds or `seconds` pass (a bounded wait, never a hang).
-public func eventually(within seconds: Double, _ condition: () async -> Bool) async -> Bool {
+package func eventually(within seconds: Double, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if await condition() { return true }

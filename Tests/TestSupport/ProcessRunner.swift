@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs a command to completion and returns its exit status and everything it printed (stdout and
 /// stderr together).
-public func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
+package func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -16,7 +16,7 @@ public func runProcess(_ executable: URL, _ arguments: [String]) throws -> (stat
 }
 
 /// `application/x-www-form-urlencoded` text, every reserved character escaped (`+` as `%2B`).
-public func formEncode(_ pairs: [(String, String)]) -> String {
+package func formEncode(_ pairs: [(String, String)]) -> String {
     var allowed = CharacterSet.alphanumerics
     allowed.insert(charactersIn: "-._~")
     return pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }

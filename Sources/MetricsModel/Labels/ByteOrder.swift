@@ -8,13 +8,13 @@ import Darwin
 /// `String.<` compares by Unicode canonical equivalence and `utf8.lexicographicallyPrecedes`
 /// walks an iterator; a memcmp over the contiguous storage is several times faster.
 @inline(__always)
-package func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
+func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
     utf8Compare(lhs, rhs) < 0
 }
 
 /// Negative, zero or positive as `lhs` sorts before, equal to or after `rhs` byte-wise.
 @inline(__always)
-package func utf8Compare(_ lhs: String, _ rhs: String) -> Int {
+func utf8Compare(_ lhs: String, _ rhs: String) -> Int {
     if let result = lhs.utf8.withContiguousStorageIfAvailable({ a in
         rhs.utf8.withContiguousStorageIfAvailable { b -> Int in
             let common = min(a.count, b.count)

@@ -1,40 +1,40 @@
 /// One name/value pair of a series' identity.
-public struct Label: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var name: String
-    public var value: String
+package struct Label: Hashable, Sendable, Comparable, CustomStringConvertible {
+    package var name: String
+    package var value: String
 
-    public init(_ name: String, _ value: String) {
+    package init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
     }
 
     /// Orders by name, then by value, as Prometheus's `labels.Compare` does pairwise.
-    public static func < (lhs: Label, rhs: Label) -> Bool {
+    package static func < (lhs: Label, rhs: Label) -> Bool {
         let byName = utf8Compare(lhs.name, rhs.name)
         if byName != 0 { return byName < 0 }
         return utf8Less(lhs.value, rhs.value)
     }
 
-    public var description: String { "\(name)=\(quoteLabelValue(value))" }
+    package var description: String { "\(name)=\(quoteLabelValue(value))" }
 }
 
 /// Reserved label names with a meaning of their own.
-public enum LabelNames {
-    public static let metricName = "__name__"
-    public static let job = "job"
-    public static let instance = "instance"
-    public static let address = "__address__"
-    public static let scheme = "__scheme__"
-    public static let metricsPath = "__metrics_path__"
-    public static let scrapeInterval = "__scrape_interval__"
-    public static let scrapeTimeout = "__scrape_timeout__"
-    public static let bucket = "le"
-    public static let quantile = "quantile"
+package enum LabelNames {
+    package static let metricName = "__name__"
+    package static let job = "job"
+    package static let instance = "instance"
+    package static let address = "__address__"
+    package static let scheme = "__scheme__"
+    package static let metricsPath = "__metrics_path__"
+    package static let scrapeInterval = "__scrape_interval__"
+    package static let scrapeTimeout = "__scrape_timeout__"
+    package static let bucket = "le"
+    package static let quantile = "quantile"
     /// Labels with this prefix are dropped after target relabeling.
-    public static let reservedPrefix = "__"
-    public static let metaPrefix = "__meta_"
-    public static let paramPrefix = "__param_"
-    public static let tmpPrefix = "__tmp_"
+    package static let reservedPrefix = "__"
+    static let metaPrefix = "__meta_"
+    package static let paramPrefix = "__param_"
+    static let tmpPrefix = "__tmp_"
 }
 
 /// Quotes `value` with `"`, escaping `\`, `"` and newline the way PromQL and the text format print it.

@@ -1,5 +1,5 @@
 /// Which label and metric names are accepted.
-public enum NameValidationScheme: String, Sendable, Codable {
+package enum NameValidationScheme: String, Sendable, Codable {
     /// `[a-zA-Z_][a-zA-Z0-9_]*` for labels, `[a-zA-Z_:][a-zA-Z0-9_:]*` for metric names.
     case legacy
     /// Any non-empty UTF-8 string (Prometheus 3.x default).
@@ -7,9 +7,9 @@ public enum NameValidationScheme: String, Sendable, Codable {
 }
 
 /// Label- and metric-name checks, byte-wise so they cost no allocation.
-public enum LabelName {
+package enum LabelName {
     /// Whether `name` is a valid label name under `scheme`.
-    public static func isValid(_ name: String, scheme: NameValidationScheme = .utf8) -> Bool {
+    package static func isValid(_ name: String, scheme: NameValidationScheme = .utf8) -> Bool {
         switch scheme {
         case .utf8: return !name.isEmpty  // Swift strings are always valid UTF-8.
         case .legacy: return isLegacyLabelName(name)
@@ -17,7 +17,7 @@ public enum LabelName {
     }
 
     /// Whether `name` is a valid metric name under `scheme`.
-    public static func isValidMetricName(_ name: String, scheme: NameValidationScheme = .utf8) -> Bool {
+    static func isValidMetricName(_ name: String, scheme: NameValidationScheme = .utf8) -> Bool {
         switch scheme {
         case .utf8: return !name.isEmpty
         case .legacy: return isLegacyMetricName(name)
@@ -25,7 +25,7 @@ public enum LabelName {
     }
 
     /// `[a-zA-Z_][a-zA-Z0-9_]*`.
-    public static func isLegacyLabelName(_ name: String) -> Bool {
+    package static func isLegacyLabelName(_ name: String) -> Bool {
         var first = true
         for byte in name.utf8 {
             let ok = isLetterOrUnderscore(byte) || (!first && isDigit(byte))
@@ -36,7 +36,7 @@ public enum LabelName {
     }
 
     /// `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-    public static func isLegacyMetricName(_ name: String) -> Bool {
+    package static func isLegacyMetricName(_ name: String) -> Bool {
         var first = true
         for byte in name.utf8 {
             let ok = isLetterOrUnderscore(byte) || byte == UInt8(ascii: ":") || (!first && isDigit(byte))

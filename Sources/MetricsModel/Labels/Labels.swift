@@ -4,20 +4,20 @@
 /// lookups and shard selection cost one comparison of 64 bits before any string is read.
 /// `stableHash` is the same in every process and on every machine (unlike `Hasher`),
 /// so it can shard series and be written to disk.
-public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, CustomStringConvertible {
-    public typealias Element = Label
-    public typealias Index = Int
+package struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, CustomStringConvertible {
+    package typealias Element = Label
+    package typealias Index = Int
 
     private let pairs: [Label]
     /// A stable 64-bit hash of the pairs, equal for equal label sets.
-    public let stableHash: UInt64
+    package let stableHash: UInt64
 
     /// The empty label set.
-    public static let empty = Labels(sortedUnique: [])
+    package static let empty = Labels(sortedUnique: [])
 
     /// Builds a label set from pairs in any order; later duplicates of a name win. Empty values are kept
     /// here, as Prometheus's `labels.New` keeps them; `LabelsBuilder` drops them, as its builder does.
-    public init(_ pairs: [Label]) {
+    package init(_ pairs: [Label]) {
         var sorted = pairs
         // Insertion sort: label sets are small and usually nearly sorted already (parsers emit
         // `__name__` first and exporters write labels in order). It is stable, so "later wins" holds.
@@ -46,7 +46,7 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
     }
 
     /// Builds a label set from a dictionary.
-    public init(_ dictionary: [String: String]) {
+    package init(_ dictionary: [String: String]) {
         self.init(dictionary.map { Label($0.key, $0.value) })
     }
 
@@ -57,12 +57,12 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
         self.stableHash = Labels.hash(pairs)
     }
 
-    public var startIndex: Int { pairs.startIndex }
-    public var endIndex: Int { pairs.endIndex }
-    public subscript(position: Int) -> Label { pairs[position] }
+    package var startIndex: Int { pairs.startIndex }
+    package var endIndex: Int { pairs.endIndex }
+    package subscript(position: Int) -> Label { pairs[position] }
 
     /// The value of `name`, or nil when the label is absent.
-    public subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         var low = 0
         var high = pairs.count
         while low < high {
@@ -75,29 +75,29 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
     }
 
     /// The value of `name`, or "" when absent, as Prometheus's `Labels.Get` returns it.
-    public func get(_ name: String) -> String { self[name] ?? "" }
+    package func get(_ name: String) -> String { self[name] ?? "" }
 
     /// The metric name, or "" when the set has none.
-    public var metricName: String { self.get(LabelNames.metricName) }
+    package var metricName: String { self.get(LabelNames.metricName) }
 
     /// All pairs as an array, sorted by name.
-    public var array: [Label] { pairs }
+    package var array: [Label] { pairs }
 
     /// The pairs as a dictionary.
-    public var dictionary: [String: String] {
+    package var dictionary: [String: String] {
         Dictionary(uniqueKeysWithValues: pairs.map { ($0.name, $0.value) })
     }
 
-    public static func == (lhs: Labels, rhs: Labels) -> Bool {
+    package static func == (lhs: Labels, rhs: Labels) -> Bool {
         lhs.stableHash == rhs.stableHash && lhs.pairs == rhs.pairs
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(stableHash)
     }
 
     /// Prometheus's `labels.Compare`: pairwise by name then value, then the shorter set first.
-    public static func < (lhs: Labels, rhs: Labels) -> Bool {
+    package static func < (lhs: Labels, rhs: Labels) -> Bool {
         for (a, b) in zip(lhs.pairs, rhs.pairs) where a != b {
             return a < b
         }
@@ -105,7 +105,7 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
     }
 
     /// `{a="1", b="2"}` with the metric name in front when there is one, as PromQL prints a series.
-    public var description: String {
+    package var description: String {
         var name = ""
         var parts: [String] = []
         for pair in pairs {
@@ -120,7 +120,7 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
     }
 
     /// A builder seeded with these labels.
-    public func builder() -> LabelsBuilder { LabelsBuilder(self) }
+    package func builder() -> LabelsBuilder { LabelsBuilder(self) }
 
     private static func hash(_ pairs: [Label]) -> UInt64 {
         var hasher = StableHasher()
@@ -133,7 +133,7 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Cu
 }
 
 extension Labels: ExpressibleByDictionaryLiteral {
-    public init(dictionaryLiteral elements: (String, String)...) {
+    package init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements.map { Label($0.0, $0.1) })
     }
 }

@@ -2,21 +2,21 @@
 ///
 /// Pairs stay sorted by name, so `labels()` needs no sort and lookups are binary searches;
 /// label sets are small (tens of pairs), where this beats hashing.
-public struct LabelsBuilder: Sendable {
+package struct LabelsBuilder: Sendable {
     private var pairs: [Label]
 
-    public init(_ base: Labels = .empty) {
+    package init(_ base: Labels = .empty) {
         pairs = base.array
     }
 
     /// Replaces the whole content with `base`, keeping the buffer.
-    public mutating func reset(_ base: Labels) {
+    package mutating func reset(_ base: Labels) {
         pairs.removeAll(keepingCapacity: true)
         pairs.append(contentsOf: base)
     }
 
     /// The current value of `name`, or "" when absent.
-    public func get(_ name: String) -> String {
+    package func get(_ name: String) -> String {
         switch search(name) {
         case .found(let index): return pairs[index].value
         case .insertAt: return ""
@@ -24,13 +24,13 @@ public struct LabelsBuilder: Sendable {
     }
 
     /// Whether `name` is present.
-    public func has(_ name: String) -> Bool {
+    package func has(_ name: String) -> Bool {
         if case .found = search(name) { return true }
         return false
     }
 
     /// Sets `name` to `value`; an empty value deletes the label.
-    public mutating func set(_ name: String, _ value: String) {
+    package mutating func set(_ name: String, _ value: String) {
         if value.isEmpty {
             delete(name)
             return
@@ -42,25 +42,25 @@ public struct LabelsBuilder: Sendable {
     }
 
     /// Removes `name` if present.
-    public mutating func delete(_ name: String) {
+    package mutating func delete(_ name: String) {
         if case .found(let index) = search(name) { pairs.remove(at: index) }
     }
 
     /// Removes every label for which `shouldRemove` is true.
-    public mutating func removeAll(where shouldRemove: (Label) throws -> Bool) rethrows {
+    package mutating func removeAll(where shouldRemove: (Label) throws -> Bool) rethrows {
         try pairs.removeAll(where: shouldRemove)
     }
 
     /// Calls `body` with each current pair, in name order.
-    public func forEach(_ body: (Label) throws -> Void) rethrows {
+    func forEach(_ body: (Label) throws -> Void) rethrows {
         try pairs.forEach(body)
     }
 
     /// The current pairs, sorted by name.
-    public var current: [Label] { pairs }
+    package var current: [Label] { pairs }
 
     /// The label set as it stands now.
-    public func labels() -> Labels { Labels(sortedUnique: pairs) }
+    package func labels() -> Labels { Labels(sortedUnique: pairs) }
 
     private enum Position { case found(Int), insertAt(Int) }
 

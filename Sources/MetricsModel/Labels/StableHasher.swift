@@ -4,10 +4,10 @@
 /// Eight bytes per step with a multiply-xorshift mix; measured about 5× faster than byte-wise
 /// FNV-1a on label sets of ~1 KB. Not for untrusted-collision resistance: users cannot choose
 /// inputs that matter here beyond making their own series collide, which equality checks handle.
-public struct StableHasher {
+package struct StableHasher {
     private var state: UInt64
 
-    public init(seed: UInt64 = 0x2d35_8dcc_aa6c_78a5) {
+    package init(seed: UInt64 = 0x2d35_8dcc_aa6c_78a5) {
         state = seed
     }
 
@@ -21,7 +21,7 @@ public struct StableHasher {
 
     /// Adds `bytes` followed by their length, so ("ab","c") and ("a","bc") differ.
     @inline(__always)
-    public mutating func combine(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func combine(_ bytes: UnsafeRawBufferPointer) {
         var index = 0
         let count = bytes.count
         while index + 8 <= count {
@@ -41,10 +41,10 @@ public struct StableHasher {
 
     /// Adds the UTF-8 bytes of `string`.
     @inline(__always)
-    public mutating func combine(_ string: String) {
+    package mutating func combine(_ string: String) {
         var string = string
         string.withUTF8 { combine(UnsafeRawBufferPointer($0)) }
     }
 
-    public var value: UInt64 { StableHasher.mix(state) }
+    package var value: UInt64 { StableHasher.mix(state) }
 }

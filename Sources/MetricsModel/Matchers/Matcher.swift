@@ -1,5 +1,5 @@
 /// How a matcher compares a label value.
-public enum MatchType: String, Sendable, CaseIterable {
+package enum MatchType: String, Sendable, CaseIterable {
     case equal = "="
     case notEqual = "!="
     case regexMatch = "=~"
@@ -8,15 +8,15 @@ public enum MatchType: String, Sendable, CaseIterable {
 
 /// A label matcher, `name op "value"`, as in PromQL selectors and `match[]` parameters.
 /// An absent label matches as the empty string, as in Prometheus.
-public struct Matcher: Sendable, Equatable, CustomStringConvertible {
-    public let type: MatchType
-    public let name: String
-    public let value: String
+package struct Matcher: Sendable, Equatable, CustomStringConvertible {
+    package let type: MatchType
+    package let name: String
+    package let value: String
     /// The compiled regex for `=~` and `!~`.
-    public let regex: AnchoredRegex?
+    package let regex: AnchoredRegex?
 
     /// Builds a matcher; regex matchers compile `value` here and throw when it is invalid.
-    public init(_ type: MatchType, _ name: String, _ value: String) throws(RegexError) {
+    package init(_ type: MatchType, _ name: String, _ value: String) throws(RegexError) {
         self.type = type
         self.name = name
         self.value = value
@@ -28,7 +28,7 @@ public struct Matcher: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether `value` (the label's value, "" when absent) satisfies the matcher.
     @inline(__always)
-    public func matches(_ candidate: String) -> Bool {
+    package func matches(_ candidate: String) -> Bool {
         switch type {
         case .equal: return candidate == value
         case .notEqual: return candidate != value
@@ -38,11 +38,11 @@ public struct Matcher: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether the matcher accepts the empty string, i.e. also series without the label.
-    public var matchesEmpty: Bool { matches("") }
+    package var matchesEmpty: Bool { matches("") }
 
     /// The set of values this matcher accepts when it is a finite set of literals
     /// (`="a"`, `=~"a|b"`), so an index can look them up instead of scanning.
-    public var setMatches: [String]? {
+    package var setMatches: [String]? {
         switch type {
         case .equal: return [value]
         case .regexMatch: return regex?.literalSet
@@ -50,12 +50,12 @@ public struct Matcher: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String { name + type.rawValue + quoteLabelValue(value) }
+    package var description: String { name + type.rawValue + quoteLabelValue(value) }
 }
 
 extension Labels {
     /// Whether every matcher accepts this label set.
-    public func matches(_ matchers: [Matcher]) -> Bool {
+    package func matches(_ matchers: [Matcher]) -> Bool {
         for matcher in matchers where !matcher.matches(get(matcher.name)) {
             return false
         }

@@ -1,10 +1,10 @@
 /// What a target's exposition says about a metric family: `# TYPE`, `# HELP` and `# UNIT`.
-public struct MetricMetadata: Sendable, Equatable, Hashable {
-    public var type: MetricType = .unknown
-    public var help = ""
-    public var unit = ""
+package struct MetricMetadata: Sendable, Equatable, Hashable {
+    package var type: MetricType = .unknown
+    package var help = ""
+    package var unit = ""
 
-    public init(type: MetricType = .unknown, help: String = "", unit: String = "") {
+    package init(type: MetricType = .unknown, help: String = "", unit: String = "") {
         self.type = type
         self.help = help
         self.unit = unit
@@ -12,6 +12,6 @@ public struct MetricMetadata: Sendable, Equatable, Hashable {
 }
 
 /// A metric family's type, from `# TYPE`. Raw values are the OpenMetrics spellings.
-public enum MetricType: String, Sendable, CaseIterable {
+package enum MetricType: String, Sendable, CaseIterable {
     case counter, gauge, histogram, gaugehistogram, summary, info, stateset, unknown
 }

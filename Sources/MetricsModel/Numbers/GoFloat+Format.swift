@@ -2,7 +2,7 @@ extension GoFloat {
     /// Go's `strconv.FormatFloat(value, 'g', -1, 64)`: the shortest digits that round-trip, in
     /// exponent form (`1e-05`, `1.234567e+06`) when the decimal exponent is below -4 or 6 and above.
     /// Infinities print as `+Inf`/`-Inf` and NaN as `NaN`, as Prometheus prints them.
-    public static func formatG(_ value: Double) -> String {
+    package static func formatG(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
         if value == 0 { return value.sign == .minus ? "-0" : "0" }
@@ -13,7 +13,7 @@ extension GoFloat {
     }
 
     /// Go's `strconv.FormatFloat(value, 'e', -1, 64)`: `1e-09`, `1.5e+300`, `-2.5e+00`.
-    public static func formatE(_ value: Double) -> String {
+    package static func formatE(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
         if value == 0 { return value.sign == .minus ? "-0e+00" : "0e+00" }
@@ -28,7 +28,7 @@ extension GoFloat {
     }
 
     /// Go's `strconv.FormatFloat(value, 'f', -1, 64)`: plain decimals, never an exponent.
-    public static func formatPlain(_ value: Double) -> String {
+    package static func formatPlain(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
         if value == 0 { return value.sign == .minus ? "-0" : "0" }
@@ -42,7 +42,7 @@ extension GoFloat {
     }
 
     /// Prometheus's `FormatOpenMetricsFloat`: `formatG` with `.0` appended to integral results.
-    public static func formatOpenMetrics(_ value: Double) -> String {
+    package static func formatOpenMetrics(_ value: Double) -> String {
         let text = formatG(value)
         if value.isNaN || value.isInfinite { return text }
         if text.contains(".") || text.contains("e") { return text }
@@ -51,7 +51,7 @@ extension GoFloat {
 
     /// The shortest round-trip digits and decimal point position (see `shortestDigits`), for printers
     /// that lay numbers out in other forms (PromQL prints plain decimals).
-    public static func shortestDigitsForPrinting(_ value: Double) -> (String, Int) {
+    static func shortestDigitsForPrinting(_ value: Double) -> (String, Int) {
         value == 0 ? ("", 0) : shortestDigits(value)
     }
 

@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 /// Float parsing and formatting with Go's `strconv` semantics, which Prometheus's formats and API follow.
-public enum GoFloat {
+package enum GoFloat {
     /// Why a float did not parse.
-    public enum ParseError: Error, Equatable {
+    package enum ParseError: Error, Equatable {
         /// `p`, `P` or `_`: hex floats and digit separators, which Prometheus refuses.
         case unsupportedCharacter
         /// Not a float at all.
@@ -18,7 +18,7 @@ public enum GoFloat {
 
     /// Parses decimal floats and `Inf`/`Infinity`/`NaN` (any case, optional sign) over raw bytes.
     /// Hex floats and `_` are refused, as Prometheus's text parsers refuse them.
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Double, ParseError> {
+    package static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Double, ParseError> {
         let count = bytes.count
         if count == 0 { return .failure(.invalidSyntax) }
         var i = 0
@@ -92,7 +92,7 @@ public enum GoFloat {
     }
 
     /// Parses a Swift string with the same rules.
-    public static func parse(_ text: String) -> Result<Double, ParseError> {
+    package static func parse(_ text: String) -> Result<Double, ParseError> {
         var text = text
         return text.withUTF8 { parse($0) }
     }

@@ -4,25 +4,25 @@
 /// `matches(_:)` takes a fast path when the pattern is a literal, an alternation of literals,
 /// or a literal with `.*` on one or both sides, the cases Prometheus's FastRegexMatcher handles;
 /// anything else runs on RE2, after a cheap literal-prefix check where the pattern has one.
-public struct AnchoredRegex: Sendable, CustomStringConvertible {
+package struct AnchoredRegex: Sendable, CustomStringConvertible {
     /// The pattern as the user wrote it.
-    public let pattern: String
+    package let pattern: String
     /// The compiled, anchored expression; used for group extraction and the general case.
-    public let compiled: RE2Regex
+    package let compiled: RE2Regex
     /// How `matches` decides without RE2, when it can.
-    public let fastPath: FastPath
+    let fastPath: FastPath
 
-    public init(_ pattern: String) throws(RegexError) {
+    package init(_ pattern: String) throws(RegexError) {
         self.pattern = pattern
         compiled = try RE2Regex("^(?s:" + rewriteNamedGroups(pattern) + ")$")
         fastPath = FastPath.analyze(pattern)
     }
 
-    public var description: String { pattern }
+    package var description: String { pattern }
 
     /// Whether the whole of `text` matches.
     @inline(__always)
-    public func matches(_ text: String) -> Bool {
+    package func matches(_ text: String) -> Bool {
         switch fastPath {
         case .any: return true
         case .nonEmpty: return !text.isEmpty
@@ -38,13 +38,13 @@ public struct AnchoredRegex: Sendable, CustomStringConvertible {
     }
 
     /// Matches the whole of `text`, filling `offsets` with group byte offsets (see `RE2Regex`).
-    public func match(_ text: String, groupOffsets offsets: inout [Int64]) -> Bool {
+    package func match(_ text: String, groupOffsets offsets: inout [Int64]) -> Bool {
         compiled.fullMatch(text, groupOffsets: &offsets)
     }
 
     /// The literal strings this regex matches, when it is a literal or an alternation of literals.
     /// The PromQL engine and the index use it to turn `=~"a|b"` into set lookups.
-    public var literalSet: [String]? {
+    var literalSet: [String]? {
         switch fastPath {
         case .literal(let literal): return [literal]
         case .set(let set): return set.sorted()
@@ -54,7 +54,7 @@ public struct AnchoredRegex: Sendable, CustomStringConvertible {
 }
 
 extension AnchoredRegex: Equatable {
-    public static func == (lhs: AnchoredRegex, rhs: AnchoredRegex) -> Bool { lhs.pattern == rhs.pattern }
+    package static func == (lhs: AnchoredRegex, rhs: AnchoredRegex) -> Bool { lhs.pattern == rhs.pattern }
 }
 
 extension String {

@@ -1,5 +1,5 @@
 /// What a pattern reduces to without running a regex engine.
-public enum FastPath: Sendable, Equatable {
+enum FastPath: Sendable, Equatable {
     /// `.*`: every string.
     case any
     /// `.+`: every non-empty string.
@@ -19,7 +19,7 @@ public enum FastPath: Sendable, Equatable {
 
     /// Reduces `pattern` (as the user wrote it, before anchoring). Conservative: anything not
     /// understood for certain is `.regex`, so the result is never wrong, only slower.
-    public static func analyze(_ pattern: String) -> FastPath {
+    static func analyze(_ pattern: String) -> FastPath {
         if pattern == ".*" { return .any }
         if pattern == ".+" { return .nonEmpty }
         let bytes = Array(pattern.utf8)

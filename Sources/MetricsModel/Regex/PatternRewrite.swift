@@ -2,7 +2,7 @@
 ///
 /// Escapes, bracket classes (including `[]…]` and `[[:alpha:]]`) and `\Q…\E` quoting are skipped;
 /// `(?<=` and `(?<!` are left for RE2 to reject as lookbehinds, as Go does.
-package func rewriteNamedGroups(_ pattern: String) -> String {
+func rewriteNamedGroups(_ pattern: String) -> String {
     let bytes = Array(pattern.utf8)
     guard bytes.count >= 3, pattern.contains("(?<") else { return pattern }
     var out: [UInt8] = []

@@ -4,22 +4,22 @@ import CRE2Shim
 /// so user-supplied expressions cannot hang a query or a relabel step.
 ///
 /// A compiled RE2 object is immutable and safe to share across threads.
-public final class RE2Regex: @unchecked Sendable {
+package final class RE2Regex: @unchecked Sendable {
     private let handle: OpaquePointer
     /// The pattern exactly as compiled.
-    public let pattern: String
+    package let pattern: String
     /// Number of capturing groups, not counting group 0.
-    public let groupCount: Int
+    package let groupCount: Int
     /// The name of each group by index (index 0 is the whole match and always nil).
-    public let groupNames: [String?]
+    let groupNames: [String?]
 
     /// RE2's memory budget for one expression. The default 8 MiB silently drops large
     /// alternations (drop lists of thousands of names) to the slow NFA; 64 MiB keeps them on the DFA
     /// (measured 27 µs → 0.44 µs per match for 10,000 names). The budget is an upper bound, not an allocation.
-    public static let defaultMaxMemory: Int64 = 64 << 20
+    static let defaultMaxMemory: Int64 = 64 << 20
 
     /// Compiles `pattern` with RE2 syntax. Throws with Go's wording when the pattern is invalid.
-    public init(_ pattern: String, maxMemory: Int64 = RE2Regex.defaultMaxMemory) throws(RegexError) {
+    package init(_ pattern: String, maxMemory: Int64 = RE2Regex.defaultMaxMemory) throws(RegexError) {
         var copy = pattern
         let handle = copy.withUTF8 { buffer in
             cre2_compile(buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buffer.count, maxMemory)!
@@ -44,19 +44,19 @@ public final class RE2Regex: @unchecked Sendable {
     deinit { cre2_free(handle) }
 
     /// Whether the whole of `text` matches.
-    public func fullMatch(_ text: String) -> Bool {
+    func fullMatch(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { fullMatch(bytes: $0) }
     }
 
     /// Whether the whole of `bytes` matches.
-    public func fullMatch(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    func fullMatch(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         cre2_full_match(handle, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, bytes.count) != 0
     }
 
     /// Matches the whole of `text` and fills `offsets` with `2 * (groupCount + 1)` UTF-8 byte offsets,
     /// -1 for groups that did not take part. Returns false (offsets untouched) when there is no match.
-    public func fullMatch(_ text: String, groupOffsets offsets: inout [Int64]) -> Bool {
+    func fullMatch(_ text: String, groupOffsets offsets: inout [Int64]) -> Bool {
         let slots = groupCount + 1
         if offsets.count != 2 * slots { offsets = [Int64](repeating: -1, count: 2 * slots) }
         var text = text
@@ -69,21 +69,21 @@ public final class RE2Regex: @unchecked Sendable {
     }
 
     /// The index of the group called `name`, or nil. With duplicate names the first wins, as in Go.
-    public func groupIndex(named name: String) -> Int? {
+    package func groupIndex(named name: String) -> Int? {
         groupNames.firstIndex { $0 == name }
     }
 }
 
 /// An invalid regular expression, described in Go's `regexp/syntax` wording.
-public struct RegexError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct RegexError: Error, Sendable, Equatable, CustomStringConvertible {
     /// RE2's error code.
-    public let code: Int
+    package let code: Int
     /// The offending fragment of the pattern, as Go quotes it.
-    public let argument: String
+    package let argument: String
     /// RE2's own message.
-    public let detail: String
+    let detail: String
 
-    public var description: String {
+    package var description: String {
         "error parsing regexp: \(RegexError.goMessage(code: code, fallback: detail)): `\(argument)`"
     }
 

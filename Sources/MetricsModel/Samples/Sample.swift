@@ -1,41 +1,41 @@
 /// Milliseconds since the Unix epoch, the unit of every timestamp in the store and the API.
-public typealias Timestamp = Int64
+package typealias Timestamp = Int64
 
 /// One float sample.
-public struct Sample: Sendable, Equatable {
-    public var timestamp: Timestamp
-    public var value: Double
+package struct Sample: Sendable, Equatable {
+    package var timestamp: Timestamp
+    package var value: Double
 
-    public init(timestamp: Timestamp, value: Double) {
+    package init(timestamp: Timestamp, value: Double) {
         self.timestamp = timestamp
         self.value = value
     }
 
     /// Bit-exact equality, so NaN payloads (and the stale marker) compare as stored.
-    public static func == (lhs: Sample, rhs: Sample) -> Bool {
+    package static func == (lhs: Sample, rhs: Sample) -> Bool {
         lhs.timestamp == rhs.timestamp && lhs.value.bitPattern == rhs.value.bitPattern
     }
 }
 
 /// The special float values Prometheus gives a meaning.
-public enum StaleMarker {
+package enum StaleMarker {
     /// The bit pattern of the NaN Prometheus writes when a series goes stale.
-    public static let bitPattern: UInt64 = 0x7ff0_0000_0000_0002
+    package static let bitPattern: UInt64 = 0x7ff0_0000_0000_0002
     /// The stale-marker NaN itself.
-    public static let value = Double(bitPattern: bitPattern)
+    package static let value = Double(bitPattern: bitPattern)
 
     /// Whether `value` is exactly the stale marker (any other NaN is an ordinary value).
-    @inline(__always) public static func isStale(_ value: Double) -> Bool {
+    @inline(__always) package static func isStale(_ value: Double) -> Bool {
         value.bitPattern == bitPattern
     }
 
     /// The NaN Go's `math.NaN()` returns, which ordinary NaN samples carry.
-    public static let normalNaN = Double(bitPattern: 0x7ff8_0000_0000_0001)
+    package static let normalNaN = Double(bitPattern: 0x7ff8_0000_0000_0001)
 }
 
 extension Timestamp {
     /// Converts seconds (float, as OpenMetrics and the API write them) to milliseconds, rounding to nearest.
-    public static func fromSeconds(_ seconds: Double) -> Timestamp {
+    package static func fromSeconds(_ seconds: Double) -> Timestamp {
         Timestamp((seconds * 1000).rounded())
     }
 }

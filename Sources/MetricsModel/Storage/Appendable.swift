@@ -1,19 +1,19 @@
 /// A series' identity within one store, stable while the process runs and across WAL replay.
 /// References start at 1; 0 stands for "none".
-public typealias SeriesRef = UInt64
+package typealias SeriesRef = UInt64
 
 /// Where ingest writes samples: the head of the store, or anything that stands in for it.
 ///
 /// Declared here, below every module that appends (the scraper, the rule engine, the remote-write
 /// receiver) and the store that implements it, so none of them depends on another for it.
-public protocol Appendable: Sendable {
+package protocol Appendable: Sendable {
     associatedtype AppenderType: Appender
     /// A new transaction. Nothing it appends is visible until `commit`.
     func appender() -> AppenderType
 }
 
 /// One ingest transaction, with Prometheus's single append method.
-public protocol Appender {
+package protocol Appender {
     /// Adds a sample to the series `ref` stands for or, when `ref` is 0 or no longer known, to the
     /// series of `labels`; returns the series' reference (0 from a store without references).
     /// Throws `AppendError` for a refused sample, and `AppendError.unknownReference` when `ref` is not
@@ -28,13 +28,13 @@ public protocol Appender {
 
 extension Appender {
     /// Appends by labels alone.
-    public mutating func append(_ labels: Labels, _ sample: Sample) throws {
+    package mutating func append(_ labels: Labels, _ sample: Sample) throws {
         _ = try append(0, labels, sample)
     }
 }
 
 /// Why a sample was refused, with Prometheus's texts (`storage.ErrOutOfOrderSample`, …).
-public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Older than the series' newest sample (beyond the out-of-order window, if any).
     case outOfOrder(labels: Labels, timestamp: Int64)
     /// Older than the store accepts, or too far ahead of the clock.
@@ -45,7 +45,7 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownReference(SeriesRef)
 
     /// The refusal's kind as Prometheus words it.
-    public var reason: String {
+    package var reason: String {
         switch self {
         case .outOfOrder: "out of order sample"
         case .outOfBounds: "out of bounds"
@@ -54,7 +54,7 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .outOfOrder(let labels, let timestamp), .outOfBounds(let labels, let timestamp), .duplicate(let labels, let timestamp):
             "\(reason) for series \(labels) at \(timestamp)"
@@ -64,6 +64,6 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The version every component reports.
-public enum BuildInfo {
-    public static let version = "0.1.0"
+package enum BuildInfo {
+    package static let version = "0.1.0"
 }

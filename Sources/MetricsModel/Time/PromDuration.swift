@@ -1,19 +1,19 @@
 /// A duration in Prometheus's notation (`1y2w3d4h5m6s7ms`, units in that order, each at most once;
 /// `0` alone is allowed), held as milliseconds. Used by configs, PromQL and the API.
-public struct PromDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var milliseconds: Int64
+package struct PromDuration: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package var milliseconds: Int64
 
-    public init(milliseconds: Int64) {
+    package init(milliseconds: Int64) {
         self.milliseconds = milliseconds
     }
 
-    public static func seconds(_ seconds: Int64) -> PromDuration { PromDuration(milliseconds: seconds * 1000) }
+    package static func seconds(_ seconds: Int64) -> PromDuration { PromDuration(milliseconds: seconds * 1000) }
 
-    public var seconds: Double { Double(milliseconds) / 1000 }
+    package var seconds: Double { Double(milliseconds) / 1000 }
 
-    public var duration: Duration { .milliseconds(milliseconds) }
+    package var duration: Duration { .milliseconds(milliseconds) }
 
-    public static func < (lhs: PromDuration, rhs: PromDuration) -> Bool { lhs.milliseconds < rhs.milliseconds }
+    package static func < (lhs: PromDuration, rhs: PromDuration) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
     private static let units: [(String, Int64)] = [
         ("y", 365 * 24 * 3_600_000), ("w", 7 * 24 * 3_600_000), ("d", 24 * 3_600_000),
@@ -21,7 +21,7 @@ public struct PromDuration: Sendable, Hashable, Comparable, CustomStringConverti
     ]
 
     /// Parses Prometheus's duration syntax. Returns nil for anything else, including an empty string.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         if text == "0" {
             milliseconds = 0
             return
@@ -65,7 +65,7 @@ public struct PromDuration: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     /// Prometheus's canonical form: largest units first, zero parts left out, `0s` for zero.
-    public var description: String {
+    package var description: String {
         if milliseconds == 0 { return "0s" }
         var rest = milliseconds
         var out = rest < 0 ? "-" : ""
@@ -79,7 +79,7 @@ public struct PromDuration: Sendable, Hashable, Comparable, CustomStringConverti
 }
 
 extension PromDuration: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let parsed = PromDuration(parsing: text) else {
@@ -88,7 +88,7 @@ extension PromDuration: Codable {
         self = parsed
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }

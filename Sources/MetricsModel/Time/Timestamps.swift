@@ -52,7 +52,7 @@ extension Int64 {
     }
 
     /// `self * other`, clamped to `Int64.min...Int64.max`.
-    package func saturatingMultiply(_ other: Int64) -> Int64 {
+    func saturatingMultiply(_ other: Int64) -> Int64 {
         let (product, overflow) = multipliedReportingOverflow(by: other)
         guard overflow else { return product }
         return (self < 0) == (other < 0) ? Int64.max : Int64.min

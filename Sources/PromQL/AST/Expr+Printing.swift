@@ -2,7 +2,7 @@ import MetricsModel
 
 extension Expr: CustomStringConvertible {
     /// Canonical PromQL text, as Prometheus prints it; parsing it gives back an equal tree.
-    public var description: String {
+    package var description: String {
         switch self {
         case .number(let value): return Self.format(value)
         case .string(let value): return Self.quote(value)
@@ -61,7 +61,7 @@ extension Expr: CustomStringConvertible {
 }
 
 extension VectorSelector: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         var out = ""
         var parts = matchers.map { Expr.labelName($0.name) + $0.type.rawValue + Expr.quote($0.value) }
         if let name {
@@ -74,7 +74,7 @@ extension VectorSelector: CustomStringConvertible {
 }
 
 extension Modifiers: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         // As Prometheus prints them: `@` before `offset`.
         var out = ""
         switch at {
@@ -96,7 +96,7 @@ extension Modifiers: CustomStringConvertible {
 }
 
 extension DurationExpr: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         switch self {
         case .literal(let milliseconds): return PromDuration(milliseconds: milliseconds).description
         case .seconds(let seconds): return Expr.format(seconds)

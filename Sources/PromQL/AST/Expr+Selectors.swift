@@ -1,7 +1,7 @@
 extension Expr {
     /// Every vector selector in the expression, in the order they appear (for exemplar lookups and
     /// federation, which act on the series an expression selects).
-    public var selectors: [VectorSelector] {
+    package var selectors: [VectorSelector] {
         switch self {
         case .number, .string: return []
         case .vector(let selector), .matrix(let selector, _): return [selector]

@@ -3,29 +3,29 @@ import MetricsModel
 /// A PromQL function as the parser resolves it: its signature, its flags and the engine's
 /// implementation, one entry per name in `Function.registry` (Prometheus's `FunctionCalls` and
 /// `Functions` in one table), so evaluation never looks a function up by its name.
-public struct Function: Sendable, Equatable, CustomStringConvertible {
-    public let name: String
-    public let arguments: [ValueType]
+package struct Function: Sendable, Equatable, CustomStringConvertible {
+    package let name: String
+    let arguments: [ValueType]
     /// How many trailing arguments may be left out.
-    public let optional: Int
+    package let optional: Int
     /// Whether the last argument repeats (label_join, sort_by_label).
-    public let variadic: Bool
-    public let returns: ValueType
-    public let flags: Flags
+    let variadic: Bool
+    package let returns: ValueType
+    package let flags: Flags
     let implementation: Implementation
 
-    public struct Flags: OptionSet, Sendable {
-        public let rawValue: Int
-        public init(rawValue: Int) { self.rawValue = rawValue }
+    package struct Flags: OptionSet, Sendable {
+        package let rawValue: Int
+        package init(rawValue: Int) { self.rawValue = rawValue }
 
         /// The result keeps the input's `__name__` (last_over_time, sort, label_replace, …).
-        public static let keepsName = Flags(rawValue: 1 << 0)
+        static let keepsName = Flags(rawValue: 1 << 0)
         /// Meant for counters: a name without a counter suffix gets an info annotation (rate, increase).
-        public static let counter = Flags(rawValue: 1 << 1)
+        package static let counter = Flags(rawValue: 1 << 1)
         /// Reads the samples' start timestamps, where the storage keeps them.
-        public static let usesStartTimestamps = Flags(rawValue: 1 << 2)
+        static let usesStartTimestamps = Flags(rawValue: 1 << 2)
         /// Acts on native histograms only; over float samples its result is empty.
-        public static let nativeHistogramsOnly = Flags(rawValue: 1 << 3)
+        static let nativeHistogramsOnly = Flags(rawValue: 1 << 3)
     }
 
     /// How the engine computes a function.
@@ -48,17 +48,17 @@ public struct Function: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The function called `name`, if PromQL has one.
-    public static func named(_ name: String) -> Function? { registry[name] }
+    package static func named(_ name: String) -> Function? { registry[name] }
 
     /// Every function, by name.
-    public static var all: [String: Function] { registry }
+    package static var all: [String: Function] { registry }
 
     /// The position of the range-vector argument, for functions over one.
     var matrixArgument: Int? { arguments.firstIndex(of: .matrix) }
 
-    public static func == (lhs: Function, rhs: Function) -> Bool { lhs.name == rhs.name }
+    package static func == (lhs: Function, rhs: Function) -> Bool { lhs.name == rhs.name }
 
-    public var description: String { name }
+    package var description: String { name }
 }
 
 /// What a window function sees of one window.

@@ -1,16 +1,16 @@
 /// A warning or info a query returns beside its result, as Prometheus's annotations: something
 /// about the input the user should know (an invalid quantile, a bucket without `le`, a metric that
 /// may not be a counter) that does not fail the query.
-public struct Annotation: Hashable, Sendable {
-    public enum Kind: Sendable { case warning, info }
+package struct Annotation: Hashable, Sendable {
+    package enum Kind: Sendable { case warning, info }
 
-    public let kind: Kind
+    package let kind: Kind
     /// The text after `PromQL warning: ` or `PromQL info: `.
-    public let message: String
+    package let message: String
     /// Byte offset in the query of the expression it is about; nil when unknown.
-    public let offset: Int?
+    package let offset: Int?
 
-    public init(_ kind: Kind, _ message: String, at offset: Int?) {
+    package init(_ kind: Kind, _ message: String, at offset: Int?) {
         self.kind = kind
         self.message = message
         self.offset = offset
@@ -18,7 +18,7 @@ public struct Annotation: Hashable, Sendable {
 
     /// As Prometheus's API renders it: `PromQL warning: <message> (<line>:<column>)`, the position
     /// 1-based within `query`.
-    public func text(in query: String?) -> String {
+    package func text(in query: String?) -> String {
         let prefix = kind == .warning ? "PromQL warning: " : "PromQL info: "
         guard let query, let offset, let position = Self.position(of: offset, in: query) else { return prefix + message }
         return prefix + message + " (\(position))"

@@ -3,16 +3,16 @@ import MetricsModel
 /// Evaluates PromQL over a `Queryable`. Range queries evaluate each node once for all steps
 /// (series-major arrays of per-step values), so cost grows with series × steps, never with a
 /// re-evaluation of the whole expression per step.
-public struct Engine: Sendable {
+package struct Engine: Sendable {
     /// How far back an instant selector looks for a sample: (t − lookback, t].
-    public var lookbackDelta: Int64 = 5 * 60_000
+    package var lookbackDelta: Int64 = 5 * 60_000
     /// Points a query may load before it fails.
-    public var maxSamples = 50_000_000
+    package var maxSamples = 50_000_000
 
-    public init() {}
+    package init() {}
 
     /// An instant query at `time` (ms).
-    public func instant(_ expr: Expr, at time: Int64, on storage: some Queryable, context: QueryContext = .unbounded) throws -> QueryValue {
+    package func instant(_ expr: Expr, at time: Int64, on storage: some Queryable, context: QueryContext = .unbounded) throws -> QueryValue {
         let steps = Steps(start: time, end: time, step: 0)
         var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: maxSamples, context: context)
         if try Parser.type(of: expr) == .matrix {
@@ -91,7 +91,7 @@ public struct Engine: Sendable {
     }
 
     /// A range query: `start`, `start + step`, …, up to `end` (ms). The result is a matrix sorted by labels.
-    public func range(_ expr: Expr, start: Int64, end: Int64, step: Int64, on storage: some Queryable, context: QueryContext = .unbounded) throws -> QueryValue {
+    package func range(_ expr: Expr, start: Int64, end: Int64, step: Int64, on storage: some Queryable, context: QueryContext = .unbounded) throws -> QueryValue {
         guard step > 0 else { throw EvaluationError("zero or negative query resolution step widths are not accepted") }
         guard end >= start else { throw EvaluationError("end timestamp must not be before start time") }
         let type = try Parser.type(of: expr)

@@ -2,27 +2,27 @@ import Synchronization
 
 /// A query's deadline and cancellation flag, checked by the evaluator between steps of work, so a
 /// query that times out or whose client went away stops and frees what it loaded.
-public final class QueryContext: Sendable {
+package final class QueryContext: Sendable {
     /// When the query must have finished; nil for no limit.
-    public let deadline: ContinuousClock.Instant?
+    package let deadline: ContinuousClock.Instant?
     private let canceled = Atomic<Bool>(false)
     private let loaded = Atomic<Int>(0)
     private let notes = Mutex<[Annotation]>([])
 
-    public init(deadline: ContinuousClock.Instant? = nil) {
+    package init(deadline: ContinuousClock.Instant? = nil) {
         self.deadline = deadline
     }
 
     /// A context without limits.
-    public static var unbounded: QueryContext { QueryContext() }
+    static var unbounded: QueryContext { QueryContext() }
 
     /// Asks the evaluation to stop at its next check.
-    public func cancel() { canceled.store(true, ordering: .relaxed) }
+    package func cancel() { canceled.store(true, ordering: .relaxed) }
 
-    public var isCanceled: Bool { canceled.load(ordering: .relaxed) }
+    var isCanceled: Bool { canceled.load(ordering: .relaxed) }
 
     /// Samples the evaluation loaded from storage (for `stats=all`).
-    public var samplesLoaded: Int { loaded.load(ordering: .relaxed) }
+    package var samplesLoaded: Int { loaded.load(ordering: .relaxed) }
 
     func noteLoaded(_ count: Int) { loaded.add(count, ordering: .relaxed) }
 
@@ -33,7 +33,7 @@ public final class QueryContext: Sendable {
     func noteSeriesOutput(_ count: Int) -> Int { outputs.wrappingAdd(count, ordering: .relaxed).newValue }
 
     /// The warnings and infos the evaluation raised, each text once, in the order first raised.
-    public var annotations: [Annotation] { notes.withLock { $0 } }
+    package var annotations: [Annotation] { notes.withLock { $0 } }
 
     /// Records an annotation; one whose kind and text were seen already is dropped (Prometheus
     /// keeps one per text, whatever its position).

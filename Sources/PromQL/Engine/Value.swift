@@ -1,7 +1,7 @@
 import MetricsModel
 
 /// Where the engine reads series from. Implemented by the store (in QueryAPI, which sees both).
-public protocol Queryable: Sendable {
+package protocol Queryable: Sendable {
     /// Series matching every matcher with their samples in `mint...maxt`, time-sorted.
     func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])]
 
@@ -18,18 +18,18 @@ public protocol Queryable: Sendable {
 
 extension Queryable {
     /// `select`, then `transform` over the series on all cores.
-    public func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
+    package func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
                              _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
         let series = try select(matchers, from: mint, through: maxt)
         return try ParallelWork.map(series, cost: series.reduce(0) { $0 + $1.1.count }) { try transform($0.0, $0.1) }.compactMap { $0 }
     }
 
     /// Storage that keeps no start timestamps.
-    public func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? { nil }
+    package func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? { nil }
 }
 
 /// A query's result, as the API returns it.
-public enum QueryValue: Sendable, Equatable {
+package enum QueryValue: Sendable, Equatable {
     case scalar(timestamp: Int64, value: Double)
     case string(timestamp: Int64, value: String)
     /// An instant vector at one timestamp.
@@ -37,7 +37,7 @@ public enum QueryValue: Sendable, Equatable {
     /// A range vector, or a range query's result: series with their points.
     case matrix([(Labels, [Sample])])
 
-    public static func == (lhs: QueryValue, rhs: QueryValue) -> Bool {
+    package static func == (lhs: QueryValue, rhs: QueryValue) -> Bool {
         switch (lhs, rhs) {
         case let (.scalar(a, x), .scalar(b, y)): return a == b && x.bitPattern == y.bitPattern
         case let (.string(a, x), .string(b, y)): return a == b && x == y
@@ -50,19 +50,19 @@ public enum QueryValue: Sendable, Equatable {
 }
 
 /// A failed evaluation (Prometheus's `execution` errors).
-public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What stopped the query: its own semantics, or a limit on its time.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case execution, timeout, canceled
     }
 
-    public let message: String
-    public let kind: Kind
-    public init(_ message: String, kind: Kind = .execution) {
+    package let message: String
+    package let kind: Kind
+    package init(_ message: String, kind: Kind = .execution) {
         self.message = message
         self.kind = kind
     }
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// One series evaluated at every step: `values[i]` is the value at step i, nil where it has none.

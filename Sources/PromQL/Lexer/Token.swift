@@ -17,18 +17,18 @@ struct Token: Equatable {
 }
 
 /// A query that does not parse or type-check: where, and what was expected.
-public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Byte offsets of the offending text, 0-based, half-open.
-    public let start: Int
-    public let end: Int
-    public let message: String
+    package let start: Int
+    package let end: Int
+    package let message: String
 
-    public init(start: Int, end: Int, message: String) {
+    package init(start: Int, end: Int, message: String) {
         self.start = start
         self.end = end
         self.message = message
     }
 
     /// Prometheus's form: `1:5: parse error: unexpected …` (line and 1-based column).
-    public var description: String { "\(start + 1):\(end + 1): parse error: \(message)" }
+    package var description: String { "\(start + 1):\(end + 1): parse error: \(message)" }
 }

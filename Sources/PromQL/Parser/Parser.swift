@@ -1,7 +1,7 @@
 import MetricsModel
 
 /// Parses PromQL into an `Expr`, checking types as Prometheus's parser does.
-public struct Parser {
+package struct Parser {
     private var tokens: [Token]
     private var index = 0
     private let source: String
@@ -12,10 +12,10 @@ public struct Parser {
     private var depth = 0
     /// Set while parsing an argument that may be an all-empty-matching selector (see `parseArguments`).
     private var allowEmptySelector = false
-    public static let maxDepth = 256
+    static let maxDepth = 256
 
     /// Parses a whole query.
-    public static func parse(_ query: String) throws(ParseError) -> Expr {
+    package static func parse(_ query: String) throws(ParseError) -> Expr {
         var parser = Parser(tokens: try Lexer.tokenize(query), source: query)
         if parser.current.kind == .end { throw ParseError(start: 0, end: 0, message: "no expression found in input") }
         let expr = try parser.parseExpression(minPrecedence: 0)
@@ -564,7 +564,7 @@ public struct Parser {
         try Self.type(of: expr)
     }
 
-    public static func type(of expr: Expr) throws(ParseError) -> ValueType {
+    package static func type(of expr: Expr) throws(ParseError) -> ValueType {
         switch expr {
         case .number: return .scalar
         case .string: return .string

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 
 /// An API failure in Prometheus's terms: its `errorType` decides the HTTP status.
-public struct APIError: Error, Sendable {
-    public enum Kind: String, Sendable {
+struct APIError: Error, Sendable {
+    package enum Kind: String, Sendable {
         case badData = "bad_data"
         case execution
         case timeout
@@ -13,10 +13,10 @@ public struct APIError: Error, Sendable {
         case notFound = "not_found"
     }
 
-    public let kind: Kind
-    public let message: String
+    package let kind: Kind
+    package let message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }

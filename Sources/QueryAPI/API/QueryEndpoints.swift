@@ -9,17 +9,17 @@ extension DB: Queryable {}
 extension DB.Reader: Queryable {}
 
 /// The engine limits metricsd's `--query.*` flags set.
-public struct QueryOptions: Sendable {
+package struct QueryOptions: Sendable {
     /// `--query.timeout`: a query's deadline; a client's `timeout` can only shorten it.
-    public var timeout: Duration = .seconds(120)
+    package var timeout: Duration = .seconds(120)
     /// `--query.max-concurrency`: queries evaluating at once; the rest queue.
-    public var maxConcurrency = 20
+    package var maxConcurrency = 20
     /// `--query.lookback-delta`, in ms.
-    public var lookbackDelta: Int64 = 5 * 60_000
+    package var lookbackDelta: Int64 = 5 * 60_000
     /// `--query.max-samples`.
-    public var maxSamples = 50_000_000
+    package var maxSamples = 50_000_000
 
-    public init() {}
+    package init() {}
 }
 
 /// `/api/v1/query` and `/api/v1/query_range`: parsed here, evaluated off the event loops on the

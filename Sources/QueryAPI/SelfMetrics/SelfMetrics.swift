@@ -3,7 +3,7 @@ import TSDB
 
 /// Renders metricsd's own metrics in Prometheus text format, under Prometheus's names where the
 /// meaning is the same, so existing dashboards and the benchmark harness read them unchanged.
-public struct SelfMetrics: Sendable {
+struct SelfMetrics: Sendable {
     let db: DB
     let targets: any TargetRetriever
     let httpRequests: HTTPRequestCounter
@@ -16,7 +16,7 @@ public struct SelfMetrics: Sendable {
         self.queryGate = queryGate
     }
 
-    public func render() -> String {
+    package func render() -> String {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"

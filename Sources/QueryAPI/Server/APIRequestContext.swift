@@ -3,12 +3,12 @@ import NIOCore
 
 /// The request context of metricsd's router: Hummingbird's core context plus the connection the
 /// request came on, so long work (a query) can stop when its client goes away.
-public struct APIRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+struct APIRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
     /// The connection the request arrived on.
     let connection: ClientConnection
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         connection = ClientConnection(channel: source.channel)
     }

@@ -9,20 +9,20 @@ import TSDB
 
 /// The HTTP surface of metricsd: health probes, lifecycle, self-metrics, federation and the
 /// Prometheus API v1.
-public struct APIServer: Sendable {
+package struct APIServer: Sendable {
     /// What metricsd's flags decide about the HTTP surface.
-    public struct Options: Sendable {
-        public var query = QueryOptions()
+    package struct Options: Sendable {
+        package var query = QueryOptions()
         /// `--web.enable-admin-api`.
-        public var enableAdminAPI = false
+        package var enableAdminAPI = false
         /// `--web.cors.origin`, anchored; nil for `.*`.
-        public var corsOrigin: AnchoredRegex?
+        package var corsOrigin: AnchoredRegex?
         /// `--web.enable-remote-write-receiver`.
-        public var enableRemoteWriteReceiver = false
+        package var enableRemoteWriteReceiver = false
         /// `--web.max-connections`: past it the server stops accepting (connections wait in the
         /// listen backlog) until one closes, as Prometheus's limited listener does; 0 for no cap.
-        public var maxConnections = 512
-        public init() {}
+        package var maxConnections = 512
+        package init() {}
     }
 
     let db: DB
@@ -37,7 +37,7 @@ public struct APIServer: Sendable {
     let httpRequests: HTTPRequestCounter
     let queryGate: QueryGate
 
-    public init(
+    package init(
         db: DB, targets: any TargetRetriever = NoTargets(), reload: (@Sendable () async throws -> Void)? = nil,
         config: @escaping @Sendable () -> PrometheusConfig = { PrometheusConfig() },
         options: Options = Options(),
@@ -55,7 +55,7 @@ public struct APIServer: Sendable {
     }
 
     /// The router, separate from the listener so tests can drive it in process.
-    public func router() -> Router<APIRequestContext> {
+    func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         let table = RouteTable()
         // Added before any route, so it wraps every handler and the not-found answer.
@@ -131,7 +131,7 @@ public struct APIServer: Sendable {
     }
 
     /// An application listening on `host:port`, to run in a `ServiceGroup`.
-    public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    package func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
         Application(
             router: router(),
             configuration: .init(

@@ -3,11 +3,11 @@ import Synchronization
 
 /// What the status endpoints report about the running server: its flags, start time, and the
 /// configuration file's text and reload state, which the reloader updates.
-public final class ServerRuntime: Sendable {
-    public let startTime = Date()
+package final class ServerRuntime: Sendable {
+    let startTime = Date()
     /// Every flag by Prometheus's name, values as strings (`/api/v1/status/flags`).
-    public let flags: [String: String]
-    public let storageRetention: String
+    package let flags: [String: String]
+    package let storageRetention: String
 
     private struct State {
         var configText: String
@@ -17,14 +17,14 @@ public final class ServerRuntime: Sendable {
 
     private let state: Mutex<State>
 
-    public init(flags: [String: String], storageRetention: String, configText: String) {
+    package init(flags: [String: String], storageRetention: String, configText: String) {
         self.flags = flags
         self.storageRetention = storageRetention
         state = Mutex(State(configText: configText))
     }
 
     /// Records a successful load of `text`.
-    public func configLoaded(_ text: String) {
+    package func configLoaded(_ text: String) {
         state.withLock { state in
             state.configText = text
             state.reloadSucceeded = true
@@ -33,7 +33,7 @@ public final class ServerRuntime: Sendable {
     }
 
     /// Records a reload that was refused (the old configuration keeps running).
-    public func reloadFailed() {
+    package func reloadFailed() {
         state.withLock { $0.reloadSucceeded = false }
     }
 

@@ -4,7 +4,7 @@ import MetricsModel
 /// refused of their samples. Declared here, by its consumer, as Prometheus's API declares
 /// `TargetRetriever`, so QueryAPI does not depend on the scraper; metricsd adapts the scraper's
 /// status board to it.
-public protocol TargetRetriever: Sendable {
+package protocol TargetRetriever: Sendable {
     /// Every active target, and every target relabeling dropped.
     func targets() -> (active: [ActiveTarget], dropped: [DroppedTarget])
     /// Scraped samples the store refused, summed over every target, by Prometheus's reasons.
@@ -12,23 +12,23 @@ public protocol TargetRetriever: Sendable {
 }
 
 /// One scraped target as `/api/v1/targets` shows it.
-public struct ActiveTarget: Sendable {
-    public var scrapePool: String
-    public var labels: Labels
-    public var discoveredLabels: Labels
-    public var url: String
+package struct ActiveTarget: Sendable {
+    package var scrapePool: String
+    package var labels: Labels
+    package var discoveredLabels: Labels
+    package var url: String
     /// "up", "down" or "unknown".
-    public var health: String
-    public var lastError: String
+    package var health: String
+    package var lastError: String
     /// Milliseconds since the epoch, 0 before the first scrape.
-    public var lastScrape: Int64
-    public var lastScrapeDuration: Double
-    public var interval: PromDuration
-    public var timeout: PromDuration
+    package var lastScrape: Int64
+    package var lastScrapeDuration: Double
+    package var interval: PromDuration
+    package var timeout: PromDuration
     /// Metric families' metadata from the target's last successful scrape.
-    public var metadata: [String: MetricMetadata]
+    package var metadata: [String: MetricMetadata]
 
-    public init(
+    package init(
         scrapePool: String, labels: Labels, discoveredLabels: Labels, url: String, health: String = "unknown", lastError: String = "",
         lastScrape: Int64 = 0, lastScrapeDuration: Double = 0, interval: PromDuration, timeout: PromDuration,
         metadata: [String: MetricMetadata] = [:]
@@ -48,23 +48,23 @@ public struct ActiveTarget: Sendable {
 }
 
 /// A target relabeling dropped, with the labels discovery gave it.
-public struct DroppedTarget: Sendable {
-    public var scrapePool: String
-    public var discoveredLabels: Labels
+package struct DroppedTarget: Sendable {
+    package var scrapePool: String
+    package var discoveredLabels: Labels
 
-    public init(scrapePool: String, discoveredLabels: Labels) {
+    package init(scrapePool: String, discoveredLabels: Labels) {
         self.scrapePool = scrapePool
         self.discoveredLabels = discoveredLabels
     }
 }
 
 /// Counts behind `prometheus_target_scrapes_sample_{out_of_order,out_of_bounds,duplicate_timestamp}_total`.
-public struct SampleRefusals: Sendable, Equatable {
-    public var outOfOrder: UInt64
-    public var outOfBounds: UInt64
-    public var duplicateTimestamp: UInt64
+package struct SampleRefusals: Sendable, Equatable {
+    package var outOfOrder: UInt64
+    package var outOfBounds: UInt64
+    package var duplicateTimestamp: UInt64
 
-    public init(outOfOrder: UInt64 = 0, outOfBounds: UInt64 = 0, duplicateTimestamp: UInt64 = 0) {
+    package init(outOfOrder: UInt64 = 0, outOfBounds: UInt64 = 0, duplicateTimestamp: UInt64 = 0) {
         self.outOfOrder = outOfOrder
         self.outOfBounds = outOfBounds
         self.duplicateTimestamp = duplicateTimestamp
@@ -72,8 +72,8 @@ public struct SampleRefusals: Sendable, Equatable {
 }
 
 /// A server without a scraper: no targets, nothing refused.
-public struct NoTargets: TargetRetriever {
-    public init() {}
-    public func targets() -> (active: [ActiveTarget], dropped: [DroppedTarget]) { ([], []) }
-    public func sampleRefusals() -> SampleRefusals { SampleRefusals() }
+struct NoTargets: TargetRetriever {
+    package init() {}
+    package func targets() -> (active: [ActiveTarget], dropped: [DroppedTarget]) { ([], []) }
+    package func sampleRefusals() -> SampleRefusals { SampleRefusals() }
 }

@@ -4,8 +4,8 @@ import Logging
 
 /// Runs a scrape config's discovery once: static groups, the files as they are now, and one list of
 /// each Kubernetes resource. For explaining targets from a terminal, not for scraping.
-public enum DiscoverySnapshot {
-    public static func groups(_ config: ScrapeConfig, logger: Logger) async throws -> [TargetGroup] {
+package enum DiscoverySnapshot {
+    package static func groups(_ config: ScrapeConfig, logger: Logger) async throws -> [TargetGroup] {
         var groups = Target.staticGroups(config)
         for fileConfig in config.discovery.fileSDConfigs {
             for path in fileConfig.files.flatMap(FileDiscovery.expand) {

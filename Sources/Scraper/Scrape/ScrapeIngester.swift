@@ -9,9 +9,9 @@ import Relabel
 /// Keeps a cache from a series' raw bytes to its final labels and the store's reference for it, so a
 /// series seen before costs a hash of its bytes and an append by reference, instead of building,
 /// relabeling and looking up a label set (Prometheus's scrape cache does the same).
-public struct ScrapeIngester: Sendable {
-    public let target: Target
-    public let config: ScrapeConfig
+package struct ScrapeIngester: Sendable {
+    package let target: Target
+    package let config: ScrapeConfig
 
     private struct CacheEntry {
         /// What the ingester knows about the series' destination.
@@ -42,33 +42,33 @@ public struct ScrapeIngester: Sendable {
     /// Entries the previous successful scrape wrote without explicit timestamps, for staleness.
     private var previous: [Int32] = []
     /// Metric families' metadata as of the last successful scrape.
-    public private(set) var metadata: [String: MetricMetadata] = [:]
+    package private(set) var metadata: [String: MetricMetadata] = [:]
     /// Set when a scrape's metadata differed from the one before (so the board is updated only then).
-    public private(set) var metadataChanged = false
+    package private(set) var metadataChanged = false
 
-    public init(target: Target, config: ScrapeConfig) {
+    package init(target: Target, config: ScrapeConfig) {
         self.target = target
         self.config = config
     }
 
     /// What one scrape produced.
-    public struct Report: Sendable, Equatable {
-        public var samplesScraped = 0
-        public var samplesPostRelabel = 0
-        public var seriesAdded = 0
+    package struct Report: Sendable, Equatable {
+        var samplesScraped = 0
+        package var samplesPostRelabel = 0
+        var seriesAdded = 0
         /// Samples the store refused, by Prometheus's reasons.
-        public var outOfOrder = 0
-        public var outOfBounds = 0
-        public var duplicateTimestamp = 0
+        package var outOfOrder = 0
+        package var outOfBounds = 0
+        package var duplicateTimestamp = 0
     }
 
     /// Why a scrape body was refused as a whole.
-    public enum Failure: Error, Sendable, CustomStringConvertible {
+    package enum Failure: Error, Sendable, CustomStringConvertible {
         case parse(ExpositionError)
         case sampleLimit(Int)
         case labelLimit(Int)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .parse(let error): return "parse error: \(error)"
             case .sampleLimit(let limit): return "sample limit exceeded (\(limit))"
@@ -79,7 +79,7 @@ public struct ScrapeIngester: Sendable {
 
     /// Parses `body` and appends its samples at `timestamp` (ms) through `appender`, which the caller
     /// commits on success and rolls back on failure.
-    public mutating func ingest<A: Appender>(
+    package mutating func ingest<A: Appender>(
         _ body: [UInt8], format: ExpositionFormat, timestamp: Int64, into appender: inout A
     ) throws(Failure) -> Report {
         iteration &+= 1
@@ -140,7 +140,7 @@ public struct ScrapeIngester: Sendable {
     }
 
     /// Marks every series of the last scrape stale: the target went away or stopped answering.
-    public mutating func markAllStale<A: Appender>(at timestamp: Int64, into appender: inout A) {
+    mutating func markAllStale<A: Appender>(at timestamp: Int64, into appender: inout A) {
         for slot in previous {
             try? append(slot, Sample(timestamp: timestamp, value: StaleMarker.value), into: &appender)
         }

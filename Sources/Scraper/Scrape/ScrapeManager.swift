@@ -7,9 +7,9 @@ import Synchronization
 
 /// Runs a scrape pool per `scrape_configs` entry as one long-running service, and applies reloaded
 /// configurations: pools whose configuration is unchanged keep their loops running.
-public final class ScrapeManager<Store: Appendable>: Service {
+package final class ScrapeManager<Store: Appendable>: Service {
     let store: Store
-    public let status: TargetStatusBoard
+    package let status: TargetStatusBoard
     let logger: Logger
     /// How often discovery changes reach the pools at most (Prometheus: 5 s).
     let updateInterval: Duration
@@ -26,7 +26,7 @@ public final class ScrapeManager<Store: Appendable>: Service {
     private let changes: AsyncStream<Void>
     private let signalChange: AsyncStream<Void>.Continuation
 
-    public init(
+    package init(
         config: PrometheusConfig, store: Store, status: TargetStatusBoard = TargetStatusBoard(), logger: Logger,
         updateInterval: Duration = .seconds(5)
     ) {
@@ -38,7 +38,7 @@ public final class ScrapeManager<Store: Appendable>: Service {
         (changes, signalChange) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    public func run() async throws {
+    package func run() async throws {
         var configuration = HTTPClient.Configuration()
         configuration.decompression = .enabled(limit: .ratio(100))
         configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
@@ -69,7 +69,7 @@ public final class ScrapeManager<Store: Appendable>: Service {
     /// Applies a new configuration: unchanged jobs keep running, changed ones restart (their old
     /// loops' stale markers are deferred, so series the new loops go on scraping show no gap),
     /// removed ones stop (their series get stale markers at once).
-    public func apply(_ config: PrometheusConfig) async {
+    package func apply(_ config: PrometheusConfig) async {
         guard let client = state.withLock({ $0.client }) else {
             state.withLock { $0.config = config }
             return
@@ -113,5 +113,5 @@ public final class ScrapeManager<Store: Appendable>: Service {
     }
 
     /// The configuration in effect.
-    public var config: PrometheusConfig { state.withLock { $0.config } }
+    package var config: PrometheusConfig { state.withLock { $0.config } }
 }

@@ -3,31 +3,31 @@ import MetricsModel
 import Relabel
 
 /// A scrape target after relabeling: where to scrape and the labels its series get.
-public struct Target: Sendable, Hashable {
+package struct Target: Sendable, Hashable {
     /// The labels attached to every scraped series (`job`, `instance`, user labels).
-    public let labels: Labels
+    package let labels: Labels
     /// The labels discovery produced, before relabeling (for `/api/v1/targets`).
-    public let discoveredLabels: Labels
+    package let discoveredLabels: Labels
     /// The full URL scraped.
-    public let url: String
-    public let interval: PromDuration
-    public let timeout: PromDuration
+    package let url: String
+    package let interval: PromDuration
+    package let timeout: PromDuration
 
     /// What makes two targets the same scrape: a loop keeps running while its key stays (Prometheus
     /// hashes the labels and the URL).
-    public struct Key: Hashable, Sendable {
+    package struct Key: Hashable, Sendable {
         let labels: Labels
         let url: String
         let interval: PromDuration
         let timeout: PromDuration
     }
 
-    public var key: Key { Key(labels: labels, url: url, interval: interval, timeout: timeout) }
+    package var key: Key { Key(labels: labels, url: url, interval: interval, timeout: timeout) }
 
     /// Applies Prometheus's target population to discovered labels: defaults, `relabel_configs`,
     /// then `instance` from `__address__` and removal of `__`-prefixed labels.
     /// Returns nil when relabeling drops the target; throws when it leaves no address.
-    public static func populate(
+    package static func populate(
         _ discovered: Labels, config: ScrapeConfig, global: GlobalConfig
     ) throws(TargetError) -> Target? {
         let interval = config.scrapeInterval ?? global.scrapeInterval
@@ -61,7 +61,7 @@ public struct Target: Sendable, Hashable {
     /// Discovered labels plus the job's defaults (`job`, `__scheme__`, `__metrics_path__`,
     /// `__scrape_interval__`, `__scrape_timeout__`, `__param_*`) where discovery did not set them:
     /// what relabeling starts from and what the targets API shows as `discoveredLabels`.
-    public static func withDefaults(_ discovered: Labels, config: ScrapeConfig, global: GlobalConfig) -> Labels {
+    package static func withDefaults(_ discovered: Labels, config: ScrapeConfig, global: GlobalConfig) -> Labels {
         let interval = config.scrapeInterval ?? global.scrapeInterval
         let timeout = config.scrapeTimeout ?? min(global.scrapeTimeout, interval)
         var builder = LabelsBuilder(discovered)
@@ -78,7 +78,7 @@ public struct Target: Sendable, Hashable {
 
     /// The targets of discovered groups: relabeled, deduplicated by key (the first wins, as in
     /// Prometheus), dropped ones kept for the API.
-    public static func targets(_ groups: [TargetGroup], config: ScrapeConfig, global: GlobalConfig)
+    package static func targets(_ groups: [TargetGroup], config: ScrapeConfig, global: GlobalConfig)
         -> (active: [Target], dropped: [Labels], errors: [String])
     {
         var active: [Target] = []
@@ -125,7 +125,7 @@ public struct Target: Sendable, Hashable {
 }
 
 /// A target that cannot be scraped as configured.
-public struct TargetError: Error, Sendable, CustomStringConvertible {
-    public let description: String
+package struct TargetError: Error, Sendable, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

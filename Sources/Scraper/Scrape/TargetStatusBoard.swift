@@ -2,23 +2,23 @@ import MetricsModel
 import Synchronization
 
 /// The latest health of every target, written by scrape pools and loops and read by the API.
-public final class TargetStatusBoard: Sendable {
-    public struct Entry: Sendable {
-        public var target: Target
-        public var scrapePool: String
-        public var health: String
-        public var lastError: String
+package final class TargetStatusBoard: Sendable {
+    package struct Entry: Sendable {
+        package var target: Target
+        package var scrapePool: String
+        package var health: String
+        package var lastError: String
         /// Milliseconds since the epoch, 0 before the first scrape.
-        public var lastScrape: Int64
-        public var lastScrapeDuration: Double
+        package var lastScrape: Int64
+        package var lastScrapeDuration: Double
         /// Metric families' metadata from the target's last successful scrape.
-        public var metadata: [String: MetricMetadata] = [:]
+        package var metadata: [String: MetricMetadata] = [:]
     }
 
     /// A target relabeling dropped, with the labels discovery gave it.
-    public struct Dropped: Sendable {
-        public var scrapePool: String
-        public var discoveredLabels: Labels
+    package struct Dropped: Sendable {
+        package var scrapePool: String
+        package var discoveredLabels: Labels
     }
 
     private struct Pool {
@@ -28,12 +28,12 @@ public final class TargetStatusBoard: Sendable {
 
     private let state = Mutex([String: Pool]())
     /// Scraped samples the store refused, summed over every target, by Prometheus's reasons.
-    public let refusals = ScrapeRefusals()
+    package let refusals = ScrapeRefusals()
 
-    public init() {}
+    package init() {}
 
     /// Replaces a pool's targets, keeping the health of those that stay.
-    public func update(pool name: String, active: [Target], dropped: [Labels]) {
+    package func update(pool name: String, active: [Target], dropped: [Labels]) {
         state.withLock { pools in
             var next = Pool(dropped: dropped)
             for target in active {
@@ -48,7 +48,7 @@ public final class TargetStatusBoard: Sendable {
     }
 
     /// Forgets a pool (its job left the configuration).
-    public func remove(pool name: String) {
+    package func remove(pool name: String) {
         _ = state.withLock { $0.removeValue(forKey: name) }
     }
 
@@ -65,7 +65,7 @@ public final class TargetStatusBoard: Sendable {
     }
 
     /// Active targets sorted by pool then labels, and the dropped ones.
-    public func snapshot() -> (active: [Entry], dropped: [Dropped]) {
+    package func snapshot() -> (active: [Entry], dropped: [Dropped]) {
         state.withLock { pools in
             let active = pools.values.flatMap(\.entries.values).sorted { ($0.scrapePool, $0.target.labels) < ($1.scrapePool, $1.target.labels) }
             let dropped = pools.sorted { $0.key < $1.key }.flatMap { name, pool in
@@ -76,18 +76,18 @@ public final class TargetStatusBoard: Sendable {
     }
 
     /// The pool names in use.
-    public var poolNames: [String] { state.withLock { $0.keys.sorted() } }
+    var poolNames: [String] { state.withLock { $0.keys.sorted() } }
 }
 
 /// Counters behind `prometheus_target_scrapes_sample_{out_of_order,out_of_bounds,duplicate_timestamp}_total`.
-public final class ScrapeRefusals: Sendable {
+package final class ScrapeRefusals: Sendable {
     let outOfOrderCount = Atomic<UInt64>(0)
     let outOfBoundsCount = Atomic<UInt64>(0)
     let duplicateTimestampCount = Atomic<UInt64>(0)
 
-    public var outOfOrder: UInt64 { outOfOrderCount.load(ordering: .relaxed) }
-    public var outOfBounds: UInt64 { outOfBoundsCount.load(ordering: .relaxed) }
-    public var duplicateTimestamp: UInt64 { duplicateTimestampCount.load(ordering: .relaxed) }
+    package var outOfOrder: UInt64 { outOfOrderCount.load(ordering: .relaxed) }
+    package var outOfBounds: UInt64 { outOfBoundsCount.load(ordering: .relaxed) }
+    package var duplicateTimestamp: UInt64 { duplicateTimestampCount.load(ordering: .relaxed) }
 
     func add(_ report: ScrapeIngester.Report) {
         if report.outOfOrder > 0 { outOfOrderCount.add(UInt64(report.outOfOrder), ordering: .relaxed) }

@@ -1,7 +1,7 @@
 import MetricsModel
 
 /// The text formats a target may expose.
-public enum ExpositionFormat: String, Sendable {
+package enum ExpositionFormat: String, Sendable {
     /// Prometheus text format 0.0.4.
     case prometheusText = "prometheus-text-0.0.4"
     /// OpenMetrics 1.0 text.
@@ -9,7 +9,7 @@ public enum ExpositionFormat: String, Sendable {
 
     /// Picks the format from a `Content-Type` header; anything not OpenMetrics is read as Prometheus text,
     /// as Prometheus does.
-    public init(contentType: String?) {
+    package init(contentType: String?) {
         if let contentType, contentType.lowercased().hasPrefix("application/openmetrics-text") {
             self = .openMetrics
         } else {
@@ -24,25 +24,25 @@ extension MetricType {
 }
 
 /// What `TextParser.next()` found.
-public enum ExpositionEntry: Sendable, Equatable {
+package enum ExpositionEntry: Sendable, Equatable {
     case help, type, unit, comment, series
 }
 
 /// One exemplar attached to a sample (OpenMetrics only).
-public struct Exemplar: Sendable, Equatable {
-    public var labels: [Label]
-    public var value: Double
+package struct Exemplar: Sendable, Equatable {
+    package var labels: [Label]
+    package var value: Double
     /// Milliseconds, when the exposition gave one.
-    public var timestamp: Int64?
+    package var timestamp: Int64?
 }
 
 import MetricsModel
 
 /// A malformed exposition, located by line and column (both 1-based, column in bytes).
-public struct ExpositionError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let line: Int
-    public let column: Int
-    public let message: String
+package struct ExpositionError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let line: Int
+    package let column: Int
+    package let message: String
 
-    public var description: String { "line \(line), column \(column): \(message)" }
+    package var description: String { "line \(line), column \(column): \(message)" }
 }

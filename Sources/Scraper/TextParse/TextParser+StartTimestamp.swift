@@ -21,7 +21,7 @@ extension TextParser {
 
     /// The start timestamp of the current series in milliseconds, or 0 when there is none.
     /// Only OpenMetrics counters, summaries and histograms have one.
-    public mutating func startTimestamp() -> Int64 {
+    package mutating func startTimestamp() -> Int64 {
         guard strict, currentType.carriesCreated else { return 0 }
         let hash = familyLabelHash(labelRanges)
         if let cache = startTimestampCache, cache.hash == hash, cache.family == currentTypeName {

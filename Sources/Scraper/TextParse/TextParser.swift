@@ -7,17 +7,17 @@ import MetricsModel
 /// loop can look a series up by its raw bytes before paying for a label set.
 /// Memory use is bounded by the input: the parser keeps the input, a few offsets per label
 /// of the current line, and (OpenMetrics only) an index of one family's `_created` lines.
-public struct TextParser {
-    public struct Options: Sendable {
+package struct TextParser {
+    package struct Options: Sendable {
         /// OpenMetrics: swallow `_created` series of counters, summaries and histograms and report them
         /// as the start timestamp of their family's other series (Prometheus's default for scrapes).
-        public var skipCreatedSeries = true
+        var skipCreatedSeries = true
         /// Add `__type__` and `__unit__` labels from the metadata (Prometheus's `type-and-unit-labels` feature).
-        public var typeAndUnitLabels = false
+        var typeAndUnitLabels = false
         /// The input is one piece of a longer exposition cut at a line boundary: OpenMetrics input
         /// may end without `# EOF`. Used by importers that stream large files.
-        public var partial = false
-        public init(skipCreatedSeries: Bool = true, typeAndUnitLabels: Bool = false, partial: Bool = false) {
+        package var partial = false
+        package init(skipCreatedSeries: Bool = true, typeAndUnitLabels: Bool = false, partial: Bool = false) {
             self.skipCreatedSeries = skipCreatedSeries
             self.typeAndUnitLabels = typeAndUnitLabels
             self.partial = partial
@@ -33,14 +33,14 @@ public struct TextParser {
     }
 
     let bytes: [UInt8]
-    public let format: ExpositionFormat
+    package let format: ExpositionFormat
     let options: Options
     var position = 0
     var strict: Bool { format == .openMetrics }
 
     // Metadata of the family being read.
     /// The type from the most recent `# TYPE` (not reset by a family without one, as in Prometheus).
-    public internal(set) var currentType: MetricType = .unknown
+    package internal(set) var currentType: MetricType = .unknown
     var currentTypeName: [UInt8] = []
     var currentUnit: [UInt8] = []
 
@@ -55,33 +55,33 @@ public struct TextParser {
     var nameEscaped = false
     var labelRanges: [LabelRange] = []
     /// The sample value of the current series.
-    public internal(set) var value: Double = 0
+    package internal(set) var value: Double = 0
     /// The sample timestamp in milliseconds, when the line has one.
-    public internal(set) var timestamp: Int64?
+    package internal(set) var timestamp: Int64?
     var exemplarRanges: [LabelRange] = []
     var hasExemplar = false
     var exemplarValue: Double = 0
     var exemplarTimestamp: Int64?
 
     /// Whether the input's `# EOF` marker was read (OpenMetrics).
-    public internal(set) var sawEOFMarker = false
+    package internal(set) var sawEOFMarker = false
 
     // OpenMetrics start-timestamp lookup (see TextParser+StartTimestamp.swift).
     var createdIndex: CreatedIndex?
     var startTimestampCache: (family: [UInt8], hash: UInt64, value: Int64)?
 
-    public init(bytes: [UInt8], format: ExpositionFormat, options: Options = Options()) {
+    package init(bytes: [UInt8], format: ExpositionFormat, options: Options = Options()) {
         self.bytes = bytes
         self.format = format
         self.options = options
     }
 
-    public init(_ text: String, format: ExpositionFormat, options: Options = Options()) {
+    package init(_ text: String, format: ExpositionFormat, options: Options = Options()) {
         self.init(bytes: Array(text.utf8), format: format, options: options)
     }
 
     /// Advances to the next entry. Returns nil at the end of a well-formed input.
-    public mutating func next() throws(ExpositionError) -> ExpositionEntry? {
+    package mutating func next() throws(ExpositionError) -> ExpositionEntry? {
         while true {
             let entry: ExpositionEntry?
             do {
@@ -99,7 +99,7 @@ public struct TextParser {
 
     /// Takes over the metadata state (current type and unit) of the parser that read the previous
     /// piece of the same exposition.
-    public mutating func continueAfter(_ previous: TextParser) {
+    package mutating func continueAfter(_ previous: TextParser) {
         currentType = previous.currentType
         currentTypeName = previous.currentTypeName
         currentUnit = previous.currentUnit
@@ -108,34 +108,34 @@ public struct TextParser {
     // MARK: - Accessors
 
     /// The metric name of a help, type or unit entry.
-    public var metadataMetric: String { text(metaName, escaped: metaNameEscaped) }
+    var metadataMetric: String { text(metaName, escaped: metaNameEscaped) }
 
     /// The help text of a help entry, unescaped.
-    public var helpText: String {
+    var helpText: String {
         // Prometheus text undoes `\\` and `\n`; OpenMetrics also `\"`. Other escapes stay verbatim.
         unescape(metaText, quote: strict)
     }
 
     /// The type of a type entry.
-    public var metadataType: MetricType { metaType }
+    var metadataType: MetricType { metaType }
 
     /// The unit of a unit entry.
-    public var unitText: String { String(decoding: bytes[metaText], as: UTF8.self) }
+    var unitText: String { String(decoding: bytes[metaText], as: UTF8.self) }
 
     /// The whole line of a comment entry (Prometheus text only).
-    public var commentText: String { String(decoding: bytes[metaText], as: UTF8.self) }
+    var commentText: String { String(decoding: bytes[metaText], as: UTF8.self) }
 
     /// The series as written: name and label block, before the value.
-    public var seriesText: String { String(decoding: bytes[seriesRange], as: UTF8.self) }
+    var seriesText: String { String(decoding: bytes[seriesRange], as: UTF8.self) }
 
     /// The raw bytes of the series, a stable cache key for one target's exposition.
-    public var seriesBytes: ArraySlice<UInt8> { bytes[seriesRange] }
+    package var seriesBytes: ArraySlice<UInt8> { bytes[seriesRange] }
 
     /// The metric name of the current series, unescaped.
-    public var metricName: String { nameRange.map { text($0, escaped: nameEscaped) } ?? "" }
+    package var metricName: String { nameRange.map { text($0, escaped: nameEscaped) } ?? "" }
 
     /// The label set of the current series, including `__name__`.
-    public func labels() -> Labels {
+    package func labels() -> Labels {
         var pairs: [Label] = []
         pairs.reserveCapacity(labelRanges.count + 3)
         pairs.append(Label(LabelNames.metricName, metricName))
@@ -163,7 +163,7 @@ public struct TextParser {
     }
 
     /// The exemplar of the current series, if it has one.
-    public func exemplar() -> Exemplar? {
+    package func exemplar() -> Exemplar? {
         guard hasExemplar else { return nil }
         let pairs = exemplarRanges.map { Label(text($0.name, escaped: $0.nameEscaped), text($0.value, escaped: $0.valueEscaped)) }
         return Exemplar(labels: Labels(pairs).array, value: exemplarValue, timestamp: exemplarTimestamp)

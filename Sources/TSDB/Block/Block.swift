@@ -11,9 +11,9 @@ import Synchronization
 /// The label-pair dictionary is loaded at open (it decodes every series' labels); postings, series
 /// rows and chunk references are read from SQLite per query with prepared statements, and chunks
 /// with `pread` from the segment files, so a query decodes only the chunks it needs.
-public final class Block: Sendable {
-    public let directory: String
-    public let meta: BlockMeta
+package final class Block: Sendable {
+    package let directory: String
+    package let meta: BlockMeta
     /// Label pairs by id (index 0 unused).
     let pairs: [Label]
     /// Label names to their pairs' (value, id), values sorted.
@@ -37,7 +37,7 @@ public final class Block: Sendable {
     /// Deleted ranges not yet compacted away.
     let tombstones: Mutex<Tombstones>
 
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         self.directory = directory
         meta = try BlockMeta.read(directory)
         let db = try SQLiteDatabase(path: directory + "/index.sqlite", readOnly: true)
@@ -77,11 +77,11 @@ public final class Block: Sendable {
         ChunkCache.shared.remove(block: ObjectIdentifier(self))
     }
 
-    public var minTime: Int64 { meta.minTime }
-    public var maxTime: Int64 { meta.maxTime }
+    package var minTime: Int64 { meta.minTime }
+    package var maxTime: Int64 { meta.maxTime }
 
     /// Bytes on disk, measured at open (blocks never change).
-    public let sizeOnDisk: Int64
+    let sizeOnDisk: Int64
 
     // MARK: Postings
 
@@ -133,7 +133,7 @@ public final class Block: Sendable {
     // MARK: Reading
 
     /// Series matching `matchers` with their samples in `mint...maxt`, sorted by labels.
-    public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+    package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
         let refs = try seriesRefs(matchers, from: mint, through: maxt)
         // Chunk reads run outside the SQLite lock (pread is safe to call concurrently), spread over
         // the cores: reading and decompressing chunks is most of a long query's storage time.
@@ -238,7 +238,7 @@ public final class Block: Sendable {
     }
 
     /// Label sets of the series matching `matchers`.
-    public func series(_ matchers: [Matcher]) throws -> [Labels] {
+    package func series(_ matchers: [Matcher]) throws -> [Labels] {
         try statements.withLock { s in try postings(for: matchers, s).map { try seriesRow(Int64($0), s).0 } }
     }
 
@@ -257,10 +257,10 @@ public final class Block: Sendable {
     }
 
     /// All label names in the block, sorted.
-    public var labelNames: [String] { byName.keys.sorted() }
+    package var labelNames: [String] { byName.keys.sorted() }
 
     /// Values of `name` in the block, sorted.
-    public func labelValues(_ name: String) -> [String] {
+    package func labelValues(_ name: String) -> [String] {
         (byName[name] ?? []).map(\.value)
     }
 }

@@ -2,24 +2,24 @@ import Foundation
 import MetricsModel
 
 /// `meta.json` of a persisted block.
-public struct BlockMeta: Sendable, Codable, Equatable {
-    public var ulid: String
+package struct BlockMeta: Sendable, Codable, Equatable {
+    var ulid: String
     /// Inclusive lower and exclusive upper bound of the block's samples, in ms (as Prometheus).
-    public var minTime: Int64
-    public var maxTime: Int64
-    public var stats: Stats
-    public var compaction: Compaction
-    public var version = 1
+    package var minTime: Int64
+    package var maxTime: Int64
+    package var stats: Stats
+    package var compaction: Compaction
+    package var version = 1
 
-    public struct Stats: Sendable, Codable, Equatable {
-        public var numSamples: Int64 = 0
-        public var numSeries: Int64 = 0
-        public var numChunks: Int64 = 0
+    package struct Stats: Sendable, Codable, Equatable {
+        var numSamples: Int64 = 0
+        package var numSeries: Int64 = 0
+        var numChunks: Int64 = 0
     }
 
-    public struct Compaction: Sendable, Codable, Equatable {
-        public var level: Int
-        public var sources: [String]
+    package struct Compaction: Sendable, Codable, Equatable {
+        package var level: Int
+        package var sources: [String]
     }
 
     static func read(_ directory: String) throws -> BlockMeta {

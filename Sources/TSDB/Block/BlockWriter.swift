@@ -8,7 +8,7 @@ import MetricsModel
 /// Writes one persisted block: chunk segment files plus the SQLite index and `meta.json`.
 /// The block is assembled in `<ulid>.tmp` and renamed into place when complete, so a crash
 /// leaves either no block or a whole one.
-public struct BlockWriter {
+package struct BlockWriter {
     struct ChunkRef {
         var minTime: Int64
         var maxTime: Int64
@@ -19,7 +19,7 @@ public struct BlockWriter {
     }
 
     let parent: String
-    public let ulid: String
+    let ulid: String
     let temporary: String
     var meta: BlockMeta
     private var series: [(Labels, [ChunkRef])] = []
@@ -29,7 +29,7 @@ public struct BlockWriter {
     private var buffer: [UInt8] = []
     let encoding: BlockEncoding
 
-    public init(parent: String, minTime: Int64, maxTime: Int64, level: Int = 1, sources: [String] = [], encoding: BlockEncoding = .default) throws {
+    package init(parent: String, minTime: Int64, maxTime: Int64, level: Int = 1, sources: [String] = [], encoding: BlockEncoding = .default) throws {
         self.parent = parent
         ulid = ULID.make()
         temporary = parent + "/" + ulid + ".tmp"
@@ -67,7 +67,7 @@ public struct BlockWriter {
 
     /// Adds a series with its samples (time-sorted, all within the block's range). Series may come
     /// in any order; empty ones are skipped.
-    public mutating func add(_ labels: Labels, _ samples: [Sample]) throws {
+    package mutating func add(_ labels: Labels, _ samples: [Sample]) throws {
         guard !samples.isEmpty else { return }
         var refs: [ChunkRef] = []
         for chunk in try encoding.encode(samples) {
@@ -86,7 +86,7 @@ public struct BlockWriter {
     }
 
     /// Writes the index and metadata and moves the block into place. Returns its directory.
-    public mutating func finish() throws -> (path: String, meta: BlockMeta) {
+    package mutating func finish() throws -> (path: String, meta: BlockMeta) {
         try closeChunkFile()
         series.sort { $0.0 < $1.0 }
         meta.stats.numSeries = Int64(series.count)
@@ -102,7 +102,7 @@ public struct BlockWriter {
     }
 
     /// Removes a half-written block.
-    public func abandon() {
+    func abandon() {
         if fd >= 0 { Glibc.close(fd) }
         try? FileIO.removeTree(temporary)
     }

@@ -2,21 +2,21 @@ import MetricsModel
 
 /// A Gorilla-style chunk of float samples, bit-compatible with Prometheus's XOR chunk encoding
 /// (layout in docs/format/chunks.md): delta-of-delta timestamps and XOR-compressed values.
-public struct XORChunk: Sendable, Equatable {
+package struct XORChunk: Sendable, Equatable {
     /// The encoded bytes: a 2-byte big-endian sample count, then the bit stream.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
 
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         self.bytes = bytes
     }
 
     /// The number of samples, from the header.
-    public var count: Int {
+    package var count: Int {
         bytes.count < 2 ? 0 : Int(bytes[0]) << 8 | Int(bytes[1])
     }
 
     /// Decodes every sample. Throws `ChunkError.corrupt` for a truncated or malformed chunk.
-    public func samples() throws(ChunkError) -> [Sample] {
+    package func samples() throws(ChunkError) -> [Sample] {
         var out: [Sample] = []
         out.reserveCapacity(count)
         var iterator = makeIterator()
@@ -24,37 +24,37 @@ public struct XORChunk: Sendable, Equatable {
         return out
     }
 
-    public func makeIterator() -> XORIterator { XORIterator(chunk: self) }
+    package func makeIterator() -> XORIterator { XORIterator(chunk: self) }
 }
 
 /// What went wrong decoding a chunk.
-public enum ChunkError: Error, Sendable, Equatable {
+package enum ChunkError: Error, Sendable, Equatable {
     case corrupt(String)
     case outOfOrder(previous: Int64, new: Int64)
     case full
 }
 
 /// Builds an `XORChunk` one sample at a time.
-public struct XORAppender: Sendable {
+package struct XORAppender: Sendable {
     /// Prometheus cuts chunks at 120 samples: past that, delta-of-delta gains flatten and
     /// queries decode more than they need.
-    public static let targetSamples = 120
+    static let targetSamples = 120
 
     private var writer = BitWriter(capacity: 32)
-    public private(set) var count = 0
-    public private(set) var lastTimestamp: Int64 = 0
-    public private(set) var lastValue: Double = 0
+    package private(set) var count = 0
+    package private(set) var lastTimestamp: Int64 = 0
+    package private(set) var lastValue: Double = 0
     private var timeDelta: Int64 = 0
     private var leading: UInt8 = 0xff
     private var trailing: UInt8 = 0
-    public private(set) var minTime: Int64 = 0
+    package private(set) var minTime: Int64 = 0
 
-    public init() {
+    package init() {
         writer.write(bits: 0, count: 16)  // the sample count, filled in by `chunk()`
     }
 
     /// Appends a sample. Timestamps must increase strictly.
-    public mutating func append(_ timestamp: Int64, _ value: Double) throws(ChunkError) {
+    package mutating func append(_ timestamp: Int64, _ value: Double) throws(ChunkError) {
         guard count < 0xffff else { throw .full }
         if count > 0 && timestamp <= lastTimestamp { throw .outOfOrder(previous: lastTimestamp, new: timestamp) }
         switch count {
@@ -81,7 +81,7 @@ public struct XORAppender: Sendable {
     }
 
     /// The chunk as it stands; the appender can go on appending.
-    public func chunk() -> XORChunk {
+    package func chunk() -> XORChunk {
         var bytes = writer.finished()
         bytes[0] = UInt8(truncatingIfNeeded: count >> 8)
         bytes[1] = UInt8(truncatingIfNeeded: count)
@@ -89,7 +89,7 @@ public struct XORAppender: Sendable {
     }
 
     /// Encoded size so far, in bytes.
-    public var byteCount: Int { (writer.bitCount + 7) / 8 }
+    package var byteCount: Int { (writer.bitCount + 7) / 8 }
 
     private mutating func writeDeltaOfDelta(_ dod: Int64) {
         // Bucket widths as in Prometheus: 14, 17, 20 bits, or all 64.
@@ -132,7 +132,7 @@ public struct XORAppender: Sendable {
 }
 
 /// Decodes an `XORChunk` sample by sample.
-public struct XORIterator {
+package struct XORIterator {
     private let chunk: XORChunk
     private var bitOffset = 16
     private var read = 0
@@ -149,7 +149,7 @@ public struct XORIterator {
     }
 
     /// The next sample, nil after the last.
-    public mutating func next() throws(ChunkError) -> Sample? {
+    package mutating func next() throws(ChunkError) -> Sample? {
         guard read < total else { return nil }
         let result: Result<Sample, ChunkError> = chunk.bytes.withUnsafeBytes { raw in
             var reader = BitReader(raw, bitOffset: bitOffset)

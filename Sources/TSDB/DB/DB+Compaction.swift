@@ -4,7 +4,7 @@ import MetricsModel
 extension DB {
     /// One round of upkeep: persist what the head has ready, merge blocks, apply retention.
     /// Errors are logged and counted, never fatal: the head keeps its data and the next round retries.
-    public func runMaintenance() {
+    package func runMaintenance() {
         maintenance.withLock { _ in
             do {
                 while try compactHeadOnce() {}
@@ -57,7 +57,7 @@ extension DB {
 
     /// Persists everything in the head as blocks regardless of age (used by shutdown-less tools
     /// such as import, and by tests).
-    public func flushHead() throws {
+    func flushHead() throws {
         try maintenance.withLock { _ in
             while head.minTime != Int64.max, try compactHeadOnce(force: true) {}
         }
@@ -111,7 +111,7 @@ extension DB {
     /// (logged to the WAL as tombstones), the blocks' through tombstone files until
     /// `cleanTombstones` rewrites them. Returns how many series had data deleted.
     @discardableResult
-    public func delete(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> Int {
+    package func delete(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> Int {
         try maintenance.withLock { _ in
             var affected = 0
             for block in blocks { affected += try block.delete(matchers, from: mint, through: maxt) }
@@ -136,7 +136,7 @@ extension DB {
     }
 
     /// Rewrites every block that has tombstones without the deleted samples.
-    public func cleanTombstones() throws {
+    package func cleanTombstones() throws {
         try maintenance.withLock { _ in
             for block in blocks where !block.tombstones.withLock({ $0.isEmpty }) {
                 try merge([block], minTime: block.minTime, maxTime: block.maxTime, level: block.meta.compaction.level)

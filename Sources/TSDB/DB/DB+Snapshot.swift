@@ -8,7 +8,7 @@ extension DB {
     /// Writes a copy of the store into `directory` that a new metricsd can open as its data
     /// directory: every block hard-linked (no data copied), and with `includeHead` the head's samples
     /// as one more block. Compaction waits meanwhile, so no block vanishes half-linked.
-    public func snapshot(to directory: String, includeHead: Bool) throws {
+    package func snapshot(to directory: String, includeHead: Bool) throws {
         try maintenance.withLock { _ in
             try FileIO.makeDirectory(directory)
             for block in blocks {

@@ -15,9 +15,9 @@ import Synchronization
 ///   wal/               the head's write-ahead log
 ///   <ULID>/            persisted blocks
 /// ```
-public final class DB: Appendable, Sendable {
-    public let path: String
-    public let head: Head
+package final class DB: Appendable, Sendable {
+    package let path: String
+    package let head: Head
     let options: DBOptions
     let logger: Logger
     private let blockList = Mutex<[Block]>([])
@@ -25,10 +25,10 @@ public final class DB: Appendable, Sendable {
     let maintenance = Mutex(())
     private let lockFD: Int32
     private let closed = Atomic(false)
-    public let replayReport: WAL.ReplayReport
+    package let replayReport: WAL.ReplayReport
     let statistics = DBStatistics()
 
-    public init(path: String, options: DBOptions = DBOptions(), logger: Logger) throws {
+    package init(path: String, options: DBOptions = DBOptions(), logger: Logger) throws {
         self.path = path
         self.options = options
         self.logger = logger
@@ -72,29 +72,29 @@ public final class DB: Appendable, Sendable {
         // between writing a block and checkpointing the WAL only leaves the same samples twice.
     }
 
-    public func appender() -> HeadAppender { head.appender() }
+    package func appender() -> HeadAppender { head.appender() }
 
     /// The persisted blocks, oldest first.
-    public var blocks: [Block] { blockList.withLock { $0 } }
+    package var blocks: [Block] { blockList.withLock { $0 } }
 
     /// Series matching `matchers` with their samples in `mint...maxt`, from blocks and head merged,
     /// sorted by labels, as of one moment (see `Reader`).
-    public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+    package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
         try withReader { try $0.select(matchers, from: mint, through: maxt) }
     }
 
     /// `Reader.mapSeries` through a reader of its own.
-    public func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
+    package func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
                              _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
         try withReader { try $0.mapSeries(matchers, from: mint, through: maxt, transform) }
     }
 
     /// A reader of the store as it is now; close it when done.
-    public func reader() -> Reader { Reader(db: self, view: head.isolation.openReader()) }
+    package func reader() -> Reader { Reader(db: self, view: head.isolation.openReader()) }
 
     /// Runs `body` with a reader, closed when it returns: every read in `body` (every selector of
     /// one query, say) sees the same commits.
-    public func withReader<T>(_ body: (Reader) throws -> T) rethrows -> T {
+    package func withReader<T>(_ body: (Reader) throws -> T) rethrows -> T {
         let reader = reader()
         defer { reader.close() }
         return try body(reader)
@@ -103,15 +103,15 @@ public final class DB: Appendable, Sendable {
     /// Reads the store as of the moment it was opened: it sees every commit applied before then
     /// whole, and nothing of a commit applied later, however many series that commit spans and
     /// however long the reads take. Prometheus's isolation, per query.
-    public struct Reader: Sendable {
+    package struct Reader: Sendable {
         let db: DB
         let view: ReadView
 
         /// Ends the read; until then the head keeps what it needs to hide later commits.
-        public func close() { db.head.isolation.closeReader(view) }
+        package func close() { db.head.isolation.closeReader(view) }
 
         /// Series matching `matchers` with their samples in `mint...maxt`, sorted by labels.
-        public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+        package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
             try mapSeries(matchers, from: mint, through: maxt) { ($0, $1) }
         }
 
@@ -119,7 +119,7 @@ public final class DB: Appendable, Sendable {
         /// as it is read, on all cores; the results come back in label order, nils dropped. Unlike
         /// `select`, no more than a few series' samples are in memory at once, and each is used while it
         /// is still in the cache.
-        public func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
+        package func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
                                  _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
             try db.mapSeries(matchers, from: mint, through: maxt, view: view, transform)
         }
@@ -171,7 +171,7 @@ public final class DB: Appendable, Sendable {
     }
 
     /// Label sets of series matching `matchers` with data in `mint...maxt`, sorted, without duplicates.
-    public func series(_ matchers: [Matcher], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [Labels] {
+    package func series(_ matchers: [Matcher], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [Labels] {
         var all = Set<Labels>()
         for block in blocks where block.maxTime > mint && block.minTime <= maxt {
             all.formUnion(try block.series(matchers))
@@ -181,7 +181,7 @@ public final class DB: Appendable, Sendable {
     }
 
     /// Label names of the matching series (all series without matchers), sorted.
-    public func labelNames(_ matchers: [Matcher] = [], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [String] {
+    package func labelNames(_ matchers: [Matcher] = [], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [String] {
         if matchers.isEmpty {
             var names = Set<String>()
             for block in blocks where block.maxTime > mint && block.minTime <= maxt { names.formUnion(block.labelNames) }
@@ -194,7 +194,7 @@ public final class DB: Appendable, Sendable {
     }
 
     /// Values of label `name` among the matching series, sorted.
-    public func labelValues(_ name: String, _ matchers: [Matcher] = [], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [String] {
+    package func labelValues(_ name: String, _ matchers: [Matcher] = [], from mint: Int64 = Int64.min, through maxt: Int64 = Int64.max) throws -> [String] {
         var values = Set<String>()
         if matchers.isEmpty {
             for block in blocks where block.maxTime > mint && block.minTime <= maxt { values.formUnion(block.labelValues(name)) }
@@ -206,7 +206,7 @@ public final class DB: Appendable, Sendable {
     }
 
     /// Bytes on disk: blocks and WAL.
-    public var sizeOnDisk: Int64 {
+    var sizeOnDisk: Int64 {
         blocks.reduce(head.wal?.sizeOnDisk() ?? 0) { $0 + $1.sizeOnDisk }
     }
 
@@ -220,7 +220,7 @@ public final class DB: Appendable, Sendable {
     }
 
     /// Flushes the WAL and releases the directory. Safe to call more than once.
-    public func close() {
+    package func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         head.wal?.close()
         flock(lockFD, LOCK_UN)
@@ -230,18 +230,18 @@ public final class DB: Appendable, Sendable {
 
 extension DB {
     /// A reading of the store's gauges and counters for the self-metrics.
-    public struct Stats: Sendable {
-        public var blocks: Int
-        public var blockBytes: Int64
-        public var walBytes: Int64
-        public var walCorruptions: UInt64
-        public var compactions: UInt64
-        public var compactionFailures: UInt64
-        public var retentionDeletions: UInt64
-        public var replaySeconds: Double
+    package struct Stats: Sendable {
+        package var blocks: Int
+        package var blockBytes: Int64
+        package var walBytes: Int64
+        package var walCorruptions: UInt64
+        package var compactions: UInt64
+        package var compactionFailures: UInt64
+        package var retentionDeletions: UInt64
+        package var replaySeconds: Double
     }
 
-    public var stats: Stats {
+    package var stats: Stats {
         let blocks = self.blocks
         return Stats(
             blocks: blocks.count, blockBytes: blocks.reduce(0) { $0 + $1.sizeOnDisk }, walBytes: head.wal?.sizeOnDisk() ?? 0,
@@ -254,7 +254,7 @@ extension DB {
 }
 
 /// Counters of the store for the self-metrics.
-public final class DBStatistics: Sendable {
+final class DBStatistics: Sendable {
     let replaySeconds = Atomic<UInt64>(0)
     let compactions = Atomic<UInt64>(0)
     let compactionFailures = Atomic<UInt64>(0)

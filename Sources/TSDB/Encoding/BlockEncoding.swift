@@ -2,14 +2,14 @@ import MetricsModel
 
 /// How a block stores its samples. Each chunk record carries its encoding byte, so blocks of
 /// different encodings (and a block mixing them) read the same way.
-public enum BlockEncoding: Sendable, Equatable {
+package enum BlockEncoding: Sendable, Equatable {
     /// Prometheus-compatible XOR chunks of 120 samples (encoding byte 1).
     case xor
     /// Scaled-integer/XOR values and delta-of-delta timestamps under zstd, up to `samplesPerChunk`
     /// samples a chunk (encoding byte 2).
     case compact(samplesPerChunk: Int)
 
-    public static let `default` = BlockEncoding.compact(samplesPerChunk: 1440)
+    package static let `default` = BlockEncoding.compact(samplesPerChunk: 1440)
 
     /// The encoding byte of compact chunks.
     static let compactByte: UInt8 = 2

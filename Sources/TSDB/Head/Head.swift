@@ -3,16 +3,16 @@ import MetricsModel
 import Synchronization
 
 /// Settings of the head.
-public struct HeadOptions: Sendable {
+package struct HeadOptions: Sendable {
     /// The span of one block and the boundary head chunks never cross: 2 h, as in Prometheus.
-    public var chunkRange: Int64 = 2 * 3_600_000
+    package var chunkRange: Int64 = 2 * 3_600_000
     /// How far behind a series' newest sample a late sample may still be accepted (0: none).
-    public var outOfOrderWindow: Int64 = 0
+    package var outOfOrderWindow: Int64 = 0
     /// The wall clock the head's sample bounds are measured against; nil for tools and tests over
     /// synthetic time, which then have only the bound behind the head's newest sample.
-    public var clock: SampleClock?
+    package var clock: SampleClock?
 
-    public init(chunkRange: Int64 = 2 * 3_600_000, outOfOrderWindow: Int64 = 0, clock: SampleClock? = nil) {
+    package init(chunkRange: Int64 = 2 * 3_600_000, outOfOrderWindow: Int64 = 0, clock: SampleClock? = nil) {
         self.chunkRange = chunkRange
         self.outOfOrderWindow = outOfOrderWindow
         self.clock = clock
@@ -23,10 +23,10 @@ public struct HeadOptions: Sendable {
 /// `futureTolerance` ahead of now is refused (one sample from year 3000 would otherwise make the
 /// head look hours old to compaction and retention), and an empty head refuses samples older than
 /// half a chunk range before now, as a running one refuses them behind its newest sample.
-public struct SampleClock: Sendable {
+package struct SampleClock: Sendable {
     /// How far ahead of now a sample may lie (Prometheus's scrape bound is 10 minutes).
-    public var futureTolerance: Int64
-    public var now: @Sendable () -> Int64
+    package var futureTolerance: Int64
+    package var now: @Sendable () -> Int64
 
     package init(futureTolerance: Int64 = 10 * 60_000, now: @escaping @Sendable () -> Int64 = { Timestamps.now() }) {
         self.futureTolerance = futureTolerance
@@ -40,7 +40,7 @@ public struct SampleClock: Sendable {
 /// so appenders for different targets rarely contend. Commits are serialised by `commitLock`,
 /// which holds the WAL write and the head update together; that is what lets a checkpoint cut the
 /// WAL at a point the head's state matches exactly.
-public final class Head: Appendable, Sendable {
+package final class Head: Appendable, Sendable {
     final class Shard: Sendable {
         struct State {
             var byLabels: [Labels: MemSeries] = [:]
@@ -90,7 +90,7 @@ public final class Head: Appendable, Sendable {
     let minTimeValue = Atomic<Int64>(Int64.max)
     let maxTimeValue = Atomic<Int64>(Int64.min)
 
-    public init(options: HeadOptions = HeadOptions(), wal: WAL? = nil, shardCount: Int = 16) {
+    package init(options: HeadOptions = HeadOptions(), wal: WAL? = nil, shardCount: Int = 16) {
         precondition(shardCount > 0)
         self.options = options
         self.wal = wal
@@ -114,16 +114,16 @@ public final class Head: Appendable, Sendable {
         refShards[Int(ref % count)].set(Int(ref / count), nil)
     }
 
-    public func appender() -> HeadAppender { HeadAppender(head: self) }
+    package func appender() -> HeadAppender { HeadAppender(head: self) }
 
     /// A fresh identifier for an appender transaction.
     func nextTransaction() -> UInt64 { transactions.wrappingAdd(1, ordering: .relaxed).newValue }
 
     /// Counters for the self-metrics.
-    public var stats: HeadStatistics.Snapshot { statistics.snapshot() }
+    package var stats: HeadStatistics.Snapshot { statistics.snapshot() }
 
-    public var minTime: Int64 { minTimeValue.load(ordering: .relaxed) }
-    public var maxTime: Int64 { maxTimeValue.load(ordering: .relaxed) }
+    package var minTime: Int64 { minTimeValue.load(ordering: .relaxed) }
+    package var maxTime: Int64 { maxTimeValue.load(ordering: .relaxed) }
 
     /// The timestamps an appender created now may write, as Prometheus's head bounds them: from half
     /// a chunk range (or the out-of-order window, if wider) behind the newest sample, to the clock's
@@ -183,7 +183,7 @@ public final class Head: Appendable, Sendable {
 
     /// Every series whose labels satisfy all `matchers`, with its samples in `mint...maxt`, sorted
     /// by labels, as of one moment: every commit applied before the call, none after.
-    public func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) -> [(Labels, [Sample])] {
+    package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) -> [(Labels, [Sample])] {
         let view = isolation.openReader()
         defer { isolation.closeReader(view) }
         return select(matchers, from: mint, through: maxt, view: view)
@@ -209,7 +209,7 @@ public final class Head: Appendable, Sendable {
     }
 
     /// Label sets of every series satisfying `matchers` (all series for none), unsorted.
-    public func series(_ matchers: [Matcher]) -> [Labels] {
+    package func series(_ matchers: [Matcher]) -> [Labels] {
         matching(matchers).map(\.labels)
     }
 
@@ -232,20 +232,20 @@ public final class Head: Appendable, Sendable {
     }
 
     /// Label names of every series in the head, unsorted.
-    public var labelNames: [String] { index.names }
+    package var labelNames: [String] { index.names }
 
     /// Values of label `name` across the head, unsorted.
-    public func labelValues(_ name: String) -> [String] { index.values(name) }
+    package func labelValues(_ name: String) -> [String] { index.values(name) }
 
     /// Chunks held in memory: closed ones plus each non-empty open chunk (`/api/v1/status/tsdb`).
-    public var chunkCount: Int {
+    package var chunkCount: Int {
         var count = 0
         forEachSeries { series in count += series.closed.count + (series.open.count > 0 ? 1 : 0) }
         return count
     }
 
     /// How many series the head holds.
-    public var seriesCount: Int {
+    package var seriesCount: Int {
         shards.reduce(0) { total, shard in total + shard.state.withLock { $0.byLabels.count } }
     }
 
@@ -284,7 +284,7 @@ public final class Head: Appendable, Sendable {
     // MARK: WAL replay and checkpoints
 
     /// Rebuilds the head from the WAL. Call before `wal.startWriting()` and before any append.
-    public func replayWAL(logger: Logger) throws -> WAL.ReplayReport {
+    func replayWAL(logger: Logger) throws -> WAL.ReplayReport {
         guard let wal else { return WAL.ReplayReport() }
         // Refs are dense, so an array finds a series faster than a dictionary; times are tracked
         // locally and published once, instead of two atomic updates per sample.
@@ -407,7 +407,7 @@ public final class Head: Appendable, Sendable {
     }
 
     /// Cuts the WAL and writes a checkpoint of the head as it is now, deleting the segments it covers.
-    public func checkpointWAL() throws {
+    func checkpointWAL() throws {
         guard let wal else { return }
         // Holding the commit lock across the cut means every commit is either wholly before it
         // (and in the head now) or wholly after it (and in the segments kept).
@@ -417,7 +417,7 @@ public final class Head: Appendable, Sendable {
 }
 
 /// Monotonic counters of the head, read lock-free by the self-metrics.
-public final class HeadStatistics: Sendable {
+package final class HeadStatistics: Sendable {
     let samplesAppended = Atomic<UInt64>(0)
     let outOfOrderSamples = Atomic<UInt64>(0)
     let outOfBoundsSamples = Atomic<UInt64>(0)
@@ -431,17 +431,17 @@ public final class HeadStatistics: Sendable {
     let seriesRemoved = Atomic<UInt64>(0)
     let commitFailures = Atomic<UInt64>(0)
 
-    public struct Snapshot: Sendable {
-        public var samplesAppended: UInt64
-        public var outOfOrderSamples: UInt64
-        public var outOfBoundsSamples: UInt64
-        public var tooFarInFutureSamples: UInt64
-        public var duplicateSamples: UInt64
-        public var replaySkippedSamples: UInt64
-        public var outOfOrderAccepted: UInt64
-        public var seriesCreated: UInt64
-        public var seriesRemoved: UInt64
-        public var commitFailures: UInt64
+    package struct Snapshot: Sendable {
+        package var samplesAppended: UInt64
+        package var outOfOrderSamples: UInt64
+        package var outOfBoundsSamples: UInt64
+        package var tooFarInFutureSamples: UInt64
+        package var duplicateSamples: UInt64
+        package var replaySkippedSamples: UInt64
+        var outOfOrderAccepted: UInt64
+        package var seriesCreated: UInt64
+        var seriesRemoved: UInt64
+        package var commitFailures: UInt64
     }
 
     func snapshot() -> Snapshot {

@@ -2,7 +2,7 @@ import MetricsModel
 
 /// One ingest transaction against the head: samples are checked on `append`, then written to the
 /// WAL and made visible together on `commit`.
-public struct HeadAppender: Appender {
+package struct HeadAppender: Appender {
     let head: Head
     private var pending: [(MemSeries, Sample)] = []
     /// Identifies this transaction in `MemSeries.pendingTransaction`.
@@ -22,7 +22,7 @@ public struct HeadAppender: Appender {
     /// series holds (or older than the out-of-order window), or a second value for a timestamp the
     /// series has, counting it. A sample the series already holds, timestamp and value, is accepted
     /// and dropped, so a retried request succeeds.
-    public mutating func append(_ ref: SeriesRef, _ labels: Labels, _ sample: Sample) throws -> SeriesRef {
+    package mutating func append(_ ref: SeriesRef, _ labels: Labels, _ sample: Sample) throws -> SeriesRef {
         if ref != 0, let series = head.series(ref: ref) {
             guard bounds.contains(sample.timestamp) else { throw refuseOutOfBounds(sample, series.labels) }
             let transaction = self.transaction
@@ -97,7 +97,7 @@ public struct HeadAppender: Appender {
 
     /// Logs the transaction to the WAL, then applies it. When the WAL write fails (a full disk),
     /// nothing is applied, the error says why, and stored data is untouched.
-    public mutating func commit() throws {
+    package mutating func commit() throws {
         defer {
             pending.removeAll(keepingCapacity: true)
             transaction = head.nextTransaction()
@@ -169,7 +169,7 @@ public struct HeadAppender: Appender {
         }
     }
 
-    public mutating func rollback() {
+    package mutating func rollback() {
         pending.removeAll(keepingCapacity: true)
         transaction = head.nextTransaction()
         bounds = head.appendableRange()

@@ -7,12 +7,12 @@ import Logging
 
 extension WAL {
     /// What a replay read.
-    public struct ReplayReport: Sendable {
-        public var records = 0
-        public var bytes = 0
-        public var segments = 0
+    package struct ReplayReport: Sendable {
+        var records = 0
+        package var bytes = 0
+        package var segments = 0
         /// Where a torn or corrupt tail was cut, if anywhere.
-        public var repaired: String?
+        var repaired: String?
     }
 
     /// Reads the newest checkpoint and every later segment, in order, calling `handle` per record.

@@ -12,8 +12,8 @@ import Synchronization
 /// Records are framed `[kind u8][length u32 LE][crc32 u32 LE][payload]`; the CRC covers the kind
 /// byte and the payload. Segments are named by an 8-digit index; a checkpoint directory
 /// `checkpoint.NNNNNNNN` stands for every segment up to NNNNNNNN.
-public final class WAL: Sendable {
-    public let directory: String
+package final class WAL: Sendable {
+    package let directory: String
     let options: WALOptions
     let logger: Logger
 
@@ -28,7 +28,7 @@ public final class WAL: Sendable {
     private let writer = Mutex(Writer())
     let statistics = WALStatistics()
 
-    public init(directory: String, options: WALOptions = WALOptions(), logger: Logger) throws {
+    package init(directory: String, options: WALOptions = WALOptions(), logger: Logger) throws {
         self.directory = directory
         self.options = options
         self.logger = logger
@@ -59,7 +59,7 @@ public final class WAL: Sendable {
     // MARK: Writing
 
     /// Opens a fresh segment after the last one; call once, after replay.
-    public func startWriting() throws {
+    func startWriting() throws {
         let next = (try segments().last ?? (try latestCheckpoint()?.upTo ?? -1)) + 1
         try writer.withLock { state in
             try openSegment(next, &state)
@@ -134,7 +134,7 @@ public final class WAL: Sendable {
     }
 
     /// Forces everything written so far to disk.
-    public func sync() throws {
+    package func sync() throws {
         try writer.withLock { state in try sync(&state) }
     }
 
@@ -150,14 +150,14 @@ public final class WAL: Sendable {
     }
 
     /// Syncs and closes the WAL.
-    public func close() {
+    package func close() {
         writer.withLock { state in
             try? closeSegment(&state)
         }
     }
 
     /// Bytes on disk: segments and checkpoints.
-    public func sizeOnDisk() -> Int64 {
+    func sizeOnDisk() -> Int64 {
         FileIO.directorySize(directory)
     }
 

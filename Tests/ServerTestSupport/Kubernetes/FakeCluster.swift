@@ -5,16 +5,16 @@ import Scraper
 /// An in-memory Kubernetes API state for tests: objects by resource, a resourceVersion counter and
 /// an event log that watches replay. Filtering by namespace and selectors is done here, as the API
 /// server does it, so discovery code sees what a real server would send.
-public final class FakeCluster: @unchecked Sendable {
-    public struct Event: Sendable {
-        public var resourceVersion: Int
-        public var resource: String
-        public var type: String
+package final class FakeCluster: @unchecked Sendable {
+    package struct Event: Sendable {
+        package var resourceVersion: Int
+        package var resource: String
+        package var type: String
         /// The object after the change (for DELETED, its last state); JSON bytes.
-        public var object: Data
+        package var object: Data
         /// The object before the change, to turn a MODIFIED that enters or leaves a selector into
         /// ADDED or DELETED as the API server does.
-        public var previous: Data?
+        package var previous: Data?
     }
 
     private let lock = NSLock()
@@ -22,19 +22,19 @@ public final class FakeCluster: @unchecked Sendable {
     private var events: [Event] = []
     private var currentVersion = 100
     /// Watches from a resourceVersion at or below this get a 410 `Expired` ERROR event.
-    public private(set) var compactedVersion = 0
+    package private(set) var compactedVersion = 0
 
-    public init() {}
+    package init() {}
 
     /// The resource (`pods`, `nodes`, ...) an object's `kind` lives in.
-    public static func resource(ofKind kind: String) -> String? {
+    package static func resource(ofKind kind: String) -> String? {
         ["Pod": "pods", "Node": "nodes", "Namespace": "namespaces", "ReplicaSet": "replicasets", "Job": "jobs"][kind]
     }
 
-    public var resourceVersion: Int { lock.withLock { currentVersion } }
+    package var resourceVersion: Int { lock.withLock { currentVersion } }
 
     /// Loads a `*List` body (as in `pods.json`), keeping its items' resourceVersions and the list's.
-    public func load(list data: Data, resource: String) throws {
+    package func load(list data: Data, resource: String) throws {
         let list = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
         let items = list["items"] as? [[String: Any]] ?? []
         lock.withLock {
@@ -49,7 +49,7 @@ public final class FakeCluster: @unchecked Sendable {
     }
 
     /// Stores an object as present before any watch started (no event).
-    public func seed(_ object: [String: Any]) {
+    package func seed(_ object: [String: Any]) {
         guard let resource = Self.resource(ofKind: object["kind"] as? String ?? "") else { return }
         lock.withLock {
             objects[resource, default: [:]][Self.key(object)] = try? JSONSerialization.data(withJSONObject: object)
@@ -59,7 +59,7 @@ public final class FakeCluster: @unchecked Sendable {
     /// Applies a change and logs the watch event. `type` is ADDED, MODIFIED, DELETED or BOOKMARK.
     /// The object's resourceVersion is taken when present, else the next version is assigned.
     @discardableResult
-    public func apply(type: String, object input: [String: Any], resource explicitResource: String? = nil) -> Int {
+    package func apply(type: String, object input: [String: Any], resource explicitResource: String? = nil) -> Int {
         var object = input
         return lock.withLock {
             var meta = object["metadata"] as? [String: Any] ?? [:]
@@ -87,7 +87,7 @@ public final class FakeCluster: @unchecked Sendable {
     }
 
     /// Forgets events up to the current version: older watches then get 410.
-    public func compact() {
+    package func compact() {
         lock.withLock {
             compactedVersion = currentVersion
             events.removeAll()
@@ -95,14 +95,14 @@ public final class FakeCluster: @unchecked Sendable {
     }
 
     /// The objects of a resource that pass the filters, sorted by key.
-    public func list(_ resource: String, filter: Filter) -> [Data] {
+    package func list(_ resource: String, filter: Filter) -> [Data] {
         lock.withLock {
             (objects[resource] ?? [:]).sorted { $0.key < $1.key }.map(\.value).filter { filter.matches($0) }
         }
     }
 
     /// Events after `version` for `resource`, as the filtered watch would deliver them.
-    public func events(_ resource: String, after version: Int, filter: Filter) -> [(type: String, object: Data, version: Int)] {
+    package func events(_ resource: String, after version: Int, filter: Filter) -> [(type: String, object: Data, version: Int)] {
         lock.withLock {
             events.filter { $0.resourceVersion > version && $0.resource == resource }.compactMap { event in
                 if event.type == "BOOKMARK" { return (event.type, event.object, event.resourceVersion) }
@@ -128,18 +128,18 @@ public final class FakeCluster: @unchecked Sendable {
     }
 
     /// What a list or watch request selects: a namespace and label/field selectors.
-    public struct Filter: Sendable {
-        public var namespace: String?
-        public var label: LabelSelector?
-        public var field: FieldSelector?
+    package struct Filter: Sendable {
+        package var namespace: String?
+        package var label: LabelSelector?
+        package var field: FieldSelector?
 
-        public init(namespace: String? = nil, label: String = "", field: String = "") throws {
+        package init(namespace: String? = nil, label: String = "", field: String = "") throws {
             self.namespace = namespace
             self.label = label.isEmpty ? nil : try LabelSelector(parsing: label)
             self.field = field.isEmpty ? nil : try FieldSelector(parsing: field)
         }
 
-        public func matches(_ data: Data) -> Bool {
+        package func matches(_ data: Data) -> Bool {
             guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
             let meta = object["metadata"] as? [String: Any] ?? [:]
             if let namespace, meta["namespace"] as? String != namespace { return false }

@@ -5,23 +5,23 @@ import NIOCore
 /// A loopback Kubernetes API server for tests, serving a `FakeCluster`: paged lists, watches that
 /// replay the cluster's events through the request's namespace and selectors (with bookmarks),
 /// 410 on compacted resourceVersions, token checks and injected failures.
-public final class FakeKubernetesAPI: @unchecked Sendable {
-    public struct Request: Sendable {
-        public var path: String
-        public var query: [String: String]
-        public var authorization: String?
-        public var isWatch: Bool { ["true", "1", "True", "TRUE", "t", "T"].contains(query["watch"] ?? "") }
+package final class FakeKubernetesAPI: @unchecked Sendable {
+    package struct Request: Sendable {
+        package var path: String
+        package var query: [String: String]
+        package var authorization: String?
+        package var isWatch: Bool { ["true", "1", "True", "TRUE", "t", "T"].contains(query["watch"] ?? "") }
     }
 
-    public let cluster: FakeCluster
-    public let port: Int
+    package let cluster: FakeCluster
+    package let port: Int
     /// When set, requests must carry `Authorization: Bearer <token>`.
-    public var requiredToken: String? {
+    package var requiredToken: String? {
         get { lock.withLock { _requiredToken } }
         set { lock.withLock { _requiredToken = newValue } }
     }
     /// How long a watch stays open before the server ends it (the client then re-watches).
-    public var watchDuration: Duration = .seconds(2)
+    package var watchDuration: Duration = .seconds(2)
 
     private let lock = NSLock()
     private var _requiredToken: String?
@@ -31,15 +31,15 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
     private var expireContinueTokens = false
     private var task: Task<Void, any Error>?
 
-    public init(cluster: FakeCluster, port: Int = ServerProcess.freePort()) {
+    package init(cluster: FakeCluster, port: Int = ServerProcess.freePort()) {
         self.cluster = cluster
         self.port = port
     }
 
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts serving and waits until the server answers.
-    public func start() async throws {
+    package func start() async throws {
         let router = Router()
         router.get("**") { request, _ in await self.handle(request) }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
@@ -51,20 +51,20 @@ public final class FakeKubernetesAPI: @unchecked Sendable {
         throw CocoaError(.fileNoSuchFile)
     }
 
-    public func stop() {
+    package func stop() {
         task?.cancel()
     }
 
     /// The requests received so far.
-    public var requests: [Request] { lock.withLock { log } }
+    package var requests: [Request] { lock.withLock { log } }
 
     /// Answers the next request whose path ends with `suffix` (and is/is not a watch) with `status` and `body`.
-    public func failNext(pathSuffix suffix: String, watch: Bool? = nil, status: Int, body: Data) {
+    package func failNext(pathSuffix suffix: String, watch: Bool? = nil, status: Int, body: Data) {
         lock.withLock { failures.append((suffix, watch, status, body)) }
     }
 
     /// Makes every `continue` token expire (410), as after an etcd compaction.
-    public func expireContinue(_ expire: Bool) {
+    package func expireContinue(_ expire: Bool) {
         lock.withLock { expireContinueTokens = expire }
     }
 

@@ -3,16 +3,16 @@ import TestSupport
 
 /// The 3-node platform in `../shared/conformance/k8s/`: loads it into a `FakeCluster` and reads the
 /// golden files. Everything is read in place from `../shared`.
-public enum KubernetesFixtures {
-    public static var directory: URL? { SharedConformance.directory?.appendingPathComponent("k8s") }
+package enum KubernetesFixtures {
+    package static var directory: URL? { SharedConformance.directory?.appendingPathComponent("k8s") }
 
-    public static func data(_ name: String) throws -> Data {
+    package static func data(_ name: String) throws -> Data {
         guard let directory else { throw SharedConformance.MissingMaterial(name: "k8s/\(name)") }
         return try Data(contentsOf: directory.appendingPathComponent(name))
     }
 
     /// A cluster holding `pods.json`, `nodes.json` and `namespaces.json` at resourceVersion 100200.
-    public static func cluster() throws -> FakeCluster {
+    package static func cluster() throws -> FakeCluster {
         let cluster = FakeCluster()
         try cluster.load(list: data("pods.json"), resource: "pods")
         try cluster.load(list: data("nodes.json"), resource: "nodes")
@@ -21,7 +21,7 @@ public enum KubernetesFixtures {
     }
 
     /// Applies a `watch-*.jsonl` script to the cluster, as if the changes happened now.
-    public static func applyEvents(_ name: String, to cluster: FakeCluster, resource: String) throws {
+    package static func applyEvents(_ name: String, to cluster: FakeCluster, resource: String) throws {
         let text = String(decoding: try data(name), as: UTF8.self)
         for line in text.split(separator: "\n") where !line.isEmpty {
             guard let event = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
@@ -32,7 +32,7 @@ public enum KubernetesFixtures {
     }
 
     /// A golden JSON array from `expected/`.
-    public static func expected(_ name: String) throws -> [[String: Any]] {
+    package static func expected(_ name: String) throws -> [[String: Any]] {
         try JSONSerialization.jsonObject(with: data("expected/\(name)")) as? [[String: Any]] ?? []
     }
 }

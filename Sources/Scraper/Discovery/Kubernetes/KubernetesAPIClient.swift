@@ -214,7 +214,7 @@ struct KubernetesAPIError: Error, CustomStringConvertible {
 }
 
 /// A discovery failure described for the log.
-public struct DiscoveryError: Error, CustomStringConvertible, Sendable {
-    public let description: String
+struct DiscoveryError: Error, CustomStringConvertible, Sendable {
+    package let description: String
     init(_ description: String) { self.description = description }
 }
