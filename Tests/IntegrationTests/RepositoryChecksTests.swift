@@ -14,6 +14,22 @@ struct RepositoryChecksTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.hasPrefix("module graph:"), "\(result.output)")
     }
+
+    @Test("no declaration is public without a reason written on the line above it (package is the default)")
+    func noUnexplainedPublic() throws {
+        let sources = Self.root.appendingPathComponent("Sources")
+        var unexplained: [String] = []
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+        #expect(files.count > 100)
+        for file in files {
+            let lines = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            for (index, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces).hasPrefix("public ") {
+                let reason = index > 0 && lines[index - 1].contains("// public because")
+                if !reason { unexplained.append("\(file):\(index + 1)") }
+            }
+        }
+        #expect(unexplained.isEmpty, "public without a `// public because` line: \(unexplained.prefix(10))")
+    }
 }
 
 extension RepositoryChecksTests {
