@@ -1,26 +1,20 @@
-import AsyncHTTPClient
 import Config
 import Foundation
 import Logging
 import MetricsModel
-import NIOCore
-import NIOHTTP1
 
 /// Scrapes one target on its interval until cancelled, appending to the store.
 struct ScrapeLoop<Store: Appendable> {
     let target: Target
     let config: ScrapeConfig
     let store: Store
-    let client: HTTPClient
+    let fetcher: any TargetFetcher
     let status: TargetStatusBoard
     let logger: Logger
     /// How the loop ends its series once cancelled; the pool sets it before cancelling.
     let endOfRun: EndOfRunChoice
     /// Where deferred end-of-run markers wait.
     let staleness: StalenessScheduler
-
-    /// Prometheus offers OpenMetrics first and falls back to text.
-    static var accept: String { "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1" }
 
     func run() async {
         var ingester = ScrapeIngester(target: target, config: config)
@@ -76,7 +70,7 @@ struct ScrapeLoop<Store: Appendable> {
         var report = ScrapeIngester.Report()
         var failure: String?
         do {
-            let (body, contentType) = try await fetch()
+            let (body, contentType) = try await fetcher.fetch(target, config: config)
             do {
                 report = try ingester.ingest(body, format: ExpositionFormat(contentType: contentType), timestamp: timestamp, into: &appender)
             } catch {
@@ -115,27 +109,6 @@ struct ScrapeLoop<Store: Appendable> {
             metadata: failure == nil && ingester.metadataChanged ? ingester.metadata : nil)
     }
 
-    /// One GET of the target. The body is gathered on the event loop (one hop to this task per
-    /// scrape, not one per chunk), up to `body_size_limit`.
-    private func fetch() async throws -> ([UInt8], String?) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Accept", value: Self.accept)
-        headers.add(name: "Accept-Encoding", value: "gzip")
-        headers.add(name: "User-Agent", value: "ToolboxMetrics/\(BuildInfo.version)")
-        headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(target.timeout.seconds))
-        if let authorization = try config.discovery.http.authorizationHeader() { headers.add(name: "Authorization", value: authorization) }
-        let request = try HTTPClient.Request(
-            url: target.url, method: .GET, headers: headers, tlsConfiguration: try config.discovery.http.tlsConfig.nioConfiguration())
-        let limit = config.bodySizeLimit > 0 ? config.bodySizeLimit : 1 << 30
-        let delegate = ResponseAccumulator(request: request, maxBodySize: limit)
-        let response = try await client.execute(
-            request: request, delegate: delegate, deadline: .now() + .milliseconds(target.timeout.milliseconds)
-        ).futureResult.get()
-        guard response.status == .ok else { throw ScrapeHTTPError(status: response.status) }
-        let body = response.body.map { Array($0.readableBytesView) } ?? []
-        return (body, response.headers.first(name: "Content-Type"))
-    }
-
     private func appendReport<A: Appender>(_ appender: inout A, timestamp: Int64, up: Bool, duration: Double, report: ScrapeIngester.Report) {
         for (name, value) in Self.reportValues(up: up, duration: duration, report: report) {
             var builder = LabelsBuilder(target.labels)
@@ -155,9 +128,4 @@ struct ScrapeLoop<Store: Appendable> {
     }
 
     static func nowMilliseconds() -> Int64 { Timestamps.now() }
-}
-
-struct ScrapeHTTPError: Error, CustomStringConvertible {
-    let status: HTTPResponseStatus
-    var description: String { "server returned HTTP status \(status.code) \(status.reasonPhrase)" }
 }

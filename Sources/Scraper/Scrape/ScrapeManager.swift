@@ -18,6 +18,7 @@ package final class ScrapeManager<Store: Appendable>: Service {
         var config: PrometheusConfig
         var pools: [String: ScrapePool<Store>] = [:]
         var client: HTTPClient?
+        var fetcher: (any TargetFetcher)?
     }
 
     private let state: Mutex<State>
@@ -25,11 +26,21 @@ package final class ScrapeManager<Store: Appendable>: Service {
     private let staleness = StalenessScheduler()
     private let changes: AsyncStream<Void>
     private let signalChange: AsyncStream<Void>.Continuation
+    /// Scrapes through this instead of HTTP (tests).
+    private let fetcherOverride: (any TargetFetcher)?
 
-    package init(
+    package convenience init(
         config: PrometheusConfig, store: Store, status: TargetStatusBoard = TargetStatusBoard(), logger: Logger,
         updateInterval: Duration = .seconds(5)
     ) {
+        self.init(config: config, store: store, status: status, logger: logger, updateInterval: updateInterval, fetcher: nil)
+    }
+
+    init(
+        config: PrometheusConfig, store: Store, status: TargetStatusBoard = TargetStatusBoard(), logger: Logger,
+        updateInterval: Duration = .seconds(5), fetcher: (any TargetFetcher)?
+    ) {
+        fetcherOverride = fetcher
         self.store = store
         self.status = status
         self.logger = logger
@@ -43,8 +54,10 @@ package final class ScrapeManager<Store: Appendable>: Service {
         configuration.decompression = .enabled(limit: .ratio(100))
         configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let fetcher = fetcherOverride ?? HTTPTargetFetcher(client: client)
         let config = state.withLock { state in
             state.client = client
+            state.fetcher = fetcher
             return state.config
         }
         await apply(config)
@@ -70,7 +83,7 @@ package final class ScrapeManager<Store: Appendable>: Service {
     /// loops' stale markers are deferred, so series the new loops go on scraping show no gap),
     /// removed ones stop (their series get stale markers at once).
     package func apply(_ config: PrometheusConfig) async {
-        guard let client = state.withLock({ $0.client }) else {
+        guard let (client, fetcher) = state.withLock({ state in state.client.flatMap { client in state.fetcher.map { (client, $0) } } }) else {
             state.withLock { $0.config = config }
             return
         }
@@ -89,7 +102,7 @@ package final class ScrapeManager<Store: Appendable>: Service {
                 poolLogger[metadataKey: "job"] = "\(scrape.jobName)"
                 let signal = signalChange
                 let pool = ScrapePool(
-                    config: scrape, global: config.global, store: store, client: client, status: status, logger: poolLogger,
+                    config: scrape, global: config.global, store: store, client: client, fetcher: fetcher, status: status, logger: poolLogger,
                     staleness: staleness, onChange: { signal.yield() })
                 next[scrape.jobName] = pool
                 started.append(pool)

@@ -11,7 +11,9 @@ final class ScrapePool<Store: Appendable>: Sendable {
     let config: ScrapeConfig
     let global: GlobalConfig
     let store: Store
+    /// For Kubernetes discovery's API requests.
     let client: HTTPClient
+    let fetcher: any TargetFetcher
     let status: TargetStatusBoard
     let logger: Logger
     let staleness: StalenessScheduler
@@ -30,9 +32,10 @@ final class ScrapePool<Store: Appendable>: Sendable {
     private let onChange: @Sendable () -> Void
 
     init(
-        config: ScrapeConfig, global: GlobalConfig, store: Store, client: HTTPClient, status: TargetStatusBoard, logger: Logger,
-        staleness: StalenessScheduler, onChange: @escaping @Sendable () -> Void
+        config: ScrapeConfig, global: GlobalConfig, store: Store, client: HTTPClient, fetcher: any TargetFetcher,
+        status: TargetStatusBoard, logger: Logger, staleness: StalenessScheduler, onChange: @escaping @Sendable () -> Void
     ) {
+        self.fetcher = fetcher
         self.staleness = staleness
         self.config = config
         self.global = global
@@ -100,7 +103,7 @@ final class ScrapePool<Store: Appendable>: Sendable {
             for (key, target) in wanted where state.loops[key] == nil {
                 let endOfRun = EndOfRunChoice()
                 let loop = ScrapeLoop(
-                    target: target, config: config, store: store, client: client, status: status, logger: logger,
+                    target: target, config: config, store: store, fetcher: fetcher, status: status, logger: logger,
                     endOfRun: endOfRun, staleness: staleness)
                 state.loops[key] = (Task { await loop.run() }, endOfRun)
             }
