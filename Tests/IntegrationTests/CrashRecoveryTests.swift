@@ -69,9 +69,10 @@ struct CrashRecoveryTests {
         let counter = Counter()
         let exporter = try await Self.startExporter(port: exporterPort, counter: counter)
         defer { exporter.cancel() }
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: data) }
-        let config = data + ".yml"
+        let directory = try makeTemporaryDirectory("crash")
+        defer { removeTemporaryDirectory(directory) }
+        let data = directory.path + "/data"
+        let config = directory.path + "/prometheus.yml"
         try """
             global: {scrape_interval: 20ms, scrape_timeout: 15ms}
             scrape_configs:

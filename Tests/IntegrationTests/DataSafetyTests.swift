@@ -14,10 +14,10 @@ import TestSupport
 struct DataSafetyTests {
     /// A store directory that outlives several metricsd processes within one test.
     final class Store {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("safety-\(UUID().uuidString)")
+        let directory: URL
         var data: String { directory.path + "/data" }
-        init() throws { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(at: directory) }
+        init() throws { directory = try makeTemporaryDirectory("safety") }
+        deinit { removeTemporaryDirectory(directory) }
     }
 
     /// A running metricsd over `store`, with the remote write receiver on.

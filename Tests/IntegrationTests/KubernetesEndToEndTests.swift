@@ -62,9 +62,8 @@ struct KubernetesEndToEndTests {
         }
 
         let port = ServerProcess.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-k8s-\(port)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory("metricsd-k8s")
+        defer { removeTemporaryDirectory(directory) }
         let config = directory.appendingPathComponent("prometheus.yml")
         // The platform's config, with the port regex quoted and an explicit API server.
         try """

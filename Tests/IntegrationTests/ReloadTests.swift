@@ -24,9 +24,8 @@ struct ReloadTests {
     @Test("a reload adds and removes jobs, keeps unchanged ones running, and rejects a bad file")
     func reloadByHTTPAndSignal() async throws {
         let port = ServerProcess.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-reload-\(port)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory("metricsd-reload")
+        defer { removeTemporaryDirectory(directory) }
         let config = directory.appendingPathComponent("prometheus.yml")
         let selfJob = "  - job_name: self\n    static_configs: [{targets: ['127.0.0.1:\(port)']}]\n"
         try Self.write("global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:\n" + selfJob, to: config)
@@ -68,8 +67,8 @@ struct ReloadTests {
     @Test("without --web.enable-lifecycle, POST /-/reload is forbidden")
     func lifecycleDisabled() async throws {
         let port = ServerProcess.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-nolifecycle-\(port)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory("metricsd-nolifecycle")
+        defer { removeTemporaryDirectory(directory) }
         let server = try ServerProcess(
             "metricsd", arguments: ["--web.listen-address", "127.0.0.1:\(port)", "--storage.tsdb.path", directory.path])
         defer { server.stop() }

@@ -32,9 +32,8 @@ struct StalenessTests {
     @Test("shutting down writes no stale markers; a job a reload restarts goes on without one; a removed job gets one at once")
     func endOfRun() async throws {
         let port = ServerProcess.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-stale-\(port)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory("metricsd-stale")
+        defer { removeTemporaryDirectory(directory) }
         let file = directory.appendingPathComponent("prometheus.yml")
         let data = directory.appendingPathComponent("data").path
         let arguments = ["--config.file", file.path, "--web.listen-address", "127.0.0.1:\(port)", "--web.enable-lifecycle", "--storage.tsdb.path", data]

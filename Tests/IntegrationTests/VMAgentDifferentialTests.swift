@@ -39,9 +39,8 @@ struct VMAgentDifferentialTests {
         let api = FakeKubernetesAPI(cluster: cluster)
         try await api.start()
         defer { api.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vmagent-diff-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory("vmagent-diff")
+        defer { removeTemporaryDirectory(directory) }
         let config = directory.appendingPathComponent("prometheus.yml")
         try """
             scrape_configs:

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import TestSupport
 import TSDB
 
 @testable import QueryAPI
@@ -14,9 +15,9 @@ func withTestAPI(
     server: (DB) throws -> APIServer = { APIServer(db: $0) },
     _ body: @Sendable (any TestClientProtocol, DB) async throws -> Void
 ) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let db = try DB(path: directory, logger: Logger(label: "test"))
+    let directory = try makeTemporaryDirectory("api")
+    defer { removeTemporaryDirectory(directory) }
+    let db = try DB(path: directory.path, logger: Logger(label: "test"))
     defer { db.close() }
     try seed(db)
     let app = Application(router: try server(db).router())

@@ -56,7 +56,7 @@ struct RelabelerTests {
         ("12345678901234567890123456789012345678901234567890123456789012345678901234567890", "57edf4a22be3c955ac49da2e2107b67a"),
     ])
     func md5Vectors(input: String, hex: String) {
-        let digest = MD5.digest(input.utf8).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        let digest = MD5.digest(input.utf8).map { $0.hexadecimal(digits: 2) }.joined()
         #expect(digest == hex)
     }
 
@@ -108,11 +108,5 @@ struct RelabelerTests {
         #expect(throws: RelabelError.self) { try bad.validate() }
         let good = try RelabelConfig(regex: "tmp_.*", action: .labelDrop)
         try good.validate()
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

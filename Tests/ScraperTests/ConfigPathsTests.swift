@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Scraper
 
@@ -28,9 +29,8 @@ struct ConfigPathsTests {
 
     @Test("every relative path resolves against the config file's directory, absolute ones stay")
     func relativeToConfigFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory("config")
+        defer { removeTemporaryDirectory(directory) }
         let file = directory.appendingPathComponent("prometheus.yml")
         try Self.yaml.write(to: file, atomically: true, encoding: .utf8)
         let config = try PrometheusConfig.load(file: file.path)
@@ -50,9 +50,9 @@ struct ConfigPathsTests {
 
     @Test("file discovery started from another working directory finds a relative file next to the config")
     func fileDiscoveryFromElsewhere() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)")
+        let directory = try makeTemporaryDirectory("config")
+        defer { removeTemporaryDirectory(directory) }
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("targets"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         try #"[{"targets": ["10.0.0.1:9100"], "labels": {"team": "a"}}]"#
             .write(to: directory.appendingPathComponent("targets/a.json"), atomically: true, encoding: .utf8)
         let file = directory.appendingPathComponent("prometheus.yml")

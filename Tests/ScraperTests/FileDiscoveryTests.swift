@@ -11,9 +11,8 @@ import TestSupport
 struct FileDiscoveryTests {
     @Test("JSON and YAML files give groups with __meta_filepath; edits and removals are picked up")
     func readsAndWatches() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("file-sd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory("file-sd")
+        defer { removeTemporaryDirectory(directory) }
         let json = directory.appendingPathComponent("a.json")
         let yaml = directory.appendingPathComponent("b.yml")
         try #"[{"targets": ["127.0.0.1:9100", "127.0.0.1:9101"], "labels": {"env": "prod"}}, {"targets": ["127.0.0.1:9200"]}]"#

@@ -16,9 +16,8 @@ package func withMetricsd(
     _ name: String, config: (Int) -> String, arguments: [String] = [], _ body: (MetricsdInstance) async throws -> Void
 ) async throws {
     let port = ServerProcess.freePort()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-\(name)-\(port)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
+    let directory = try makeTemporaryDirectory("metricsd-\(name)")
+    defer { removeTemporaryDirectory(directory) }
     let file = directory.appendingPathComponent("prometheus.yml")
     try config(port).write(to: file, atomically: true, encoding: .utf8)
     let server = try ServerProcess("metricsd", arguments: [

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MetricsModel
 import Testing
+import TestSupport
 
 @testable import TSDB
 

@@ -3,6 +3,7 @@ import Logging
 import MetricsModel
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import TSDB
 

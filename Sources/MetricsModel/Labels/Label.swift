@@ -66,7 +66,7 @@ package func goQuote(_ text: String) -> String {
         case "\r": out += "\\r"
         default:
             if scalar.value < 0x20 || scalar.value == 0x7f {
-                out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+                out += "\\x" + scalar.value.hexadecimal(digits: 2)
             } else {
                 out.unicodeScalars.append(scalar)
             }

@@ -84,12 +84,7 @@ struct APIParameters: Sendable {
         }
         if text == "-292273086-05-16T16:47:06Z" { return minTime }
         if text == "292277025-08-18T07:12:54.999999999Z" { return maxTime }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-        return nil
+        return RFC3339.milliseconds(parsing: text)
     }
 
     /// `limit`: a non-negative integer, 0 meaning none.

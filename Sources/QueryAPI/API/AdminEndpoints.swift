@@ -51,7 +51,7 @@ struct AdminEndpoints: Sendable {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let name = formatter.string(from: Date()) + "-" + String(format: "%016llx", UInt64.random(in: 0...UInt64.max))
+        let name = formatter.string(from: Date()) + "-" + UInt64.random(in: 0...UInt64.max).hexadecimal(digits: 16)
         let directory = "\(db.path)/snapshots/\(name)"
         do {
             try await Storage.run { try db.snapshot(to: directory, includeHead: !skipHead) }

@@ -31,24 +31,17 @@ struct StatusEndpoints: Sendable {
         }
     }
 
-    static var rfc3339: ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }
-
     /// Prometheus's keys; the Go runtime's ones carry this process's nearest equivalents
     /// (threads for goroutines, online CPUs for GOMAXPROCS).
     private func runtimeInfo() -> Response {
         let reload = runtime.reloadState
-        let formatter = Self.rfc3339
         return APIResponse.success([
-            "startTime": formatter.string(from: runtime.startTime),
+            "startTime": RFC3339.string(runtime.startTime),
             "CWD": FileManager.default.currentDirectoryPath,
             "hostname": ProcessInfo.processInfo.hostName,
-            "serverTime": formatter.string(from: Date()),
+            "serverTime": RFC3339.string(Date()),
             "reloadConfigSuccess": reload.succeeded,
-            "lastConfigTime": formatter.string(from: reload.time),
+            "lastConfigTime": RFC3339.string(reload.time),
             "corruptionCount": Int(db.stats.walCorruptions),
             "goroutineCount": ProcessThreads.count,
             "GOMAXPROCS": ProcessInfo.processInfo.activeProcessorCount,

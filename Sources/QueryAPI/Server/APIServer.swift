@@ -151,8 +151,6 @@ enum TargetsResponse {
         let snapshot = pool.map { pool in
             (active: snapshot.active.filter { $0.scrapePool == pool }, dropped: snapshot.dropped.filter { $0.scrapePool == pool })
         } ?? snapshot
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let active: [[String: Any]] = snapshot.active.map { entry in
             [
                 "discoveredLabels": entry.discoveredLabels.dictionary,
@@ -162,7 +160,7 @@ enum TargetsResponse {
                 "globalUrl": entry.url,
                 "lastError": entry.lastError,
                 "lastScrape": entry.lastScrape == 0 ? "0001-01-01T00:00:00Z"
-                    : formatter.string(from: Date(timeIntervalSince1970: Double(entry.lastScrape) / 1000)),
+                    : RFC3339.string(milliseconds: entry.lastScrape),
                 "lastScrapeDuration": entry.lastScrapeDuration,
                 "health": entry.health,
                 "scrapeInterval": entry.interval.description,

@@ -117,7 +117,7 @@ package struct Target: Sendable, Hashable {
                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+                out += "%" + byte.hexadecimal(digits: 2, uppercase: true)
             }
         }
         return out

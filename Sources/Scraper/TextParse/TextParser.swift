@@ -235,7 +235,7 @@ func goQuoted<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element =
         case 0x22: out += "\\\""
         case 0x5c: out += "\\\\"
         case 0x20..<0x7f: out.unicodeScalars.append(Unicode.Scalar(b))
-        default: out += "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
+        default: out += "\\x" + b.hexadecimal(digits: 2)
         }
     }
     return out + "\""

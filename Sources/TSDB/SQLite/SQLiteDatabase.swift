@@ -1,4 +1,5 @@
 import CSQLite
+import MetricsModel
 
 /// A thin owned wrapper over one SQLite connection. Not thread-safe: each user keeps its own
 /// connection or serialises access. Never call it from an event loop.
@@ -30,7 +31,7 @@ final class SQLiteDatabase {
         for byte in path.utf8 {
             switch byte {
             case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x21, 0x7f...0xff:
-                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+                encoded += "%" + byte.hexadecimal(digits: 2, uppercase: true)
             default: encoded.append(Character(UnicodeScalar(byte)))
             }
         }
@@ -114,8 +115,4 @@ final class SQLiteStatement {
         guard count > 0, let base = sqlite3_column_blob(handle, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base, count: count)
     }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import Testing
+import TestSupport
 
 @testable import Scraper
 
@@ -10,9 +11,8 @@ import Testing
 struct InClusterConfigTests {
     @Test("the service account directory and KUBERNETES_SERVICE_* give the API server, token, CA and namespace")
     func resolvesFromServiceAccount() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sa-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory("sa")
+        defer { removeTemporaryDirectory(directory) }
         try "token-1\n".write(to: directory.appendingPathComponent("token"), atomically: true, encoding: .utf8)
         try "-----BEGIN CERTIFICATE-----\n".write(to: directory.appendingPathComponent("ca.crt"), atomically: true, encoding: .utf8)
         try "monitoring\n".write(to: directory.appendingPathComponent("namespace"), atomically: true, encoding: .utf8)

@@ -155,9 +155,8 @@ struct KubernetesDiscoveryHTTPTests {
 
     @Test("server errors back off and count as failures; a rotated token file is picked up", SharedConformance.required)
     func unauthorizedThenRotatedToken() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("k8s-token-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = try makeTemporaryDirectory("k8s-token")
+        defer { removeTemporaryDirectory(directory) }
         let tokenFile = directory.appendingPathComponent("token").path
         try "stale-token\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
 
