@@ -112,9 +112,10 @@ extension Evaluation {
         case .paren(let inner), .unary(_, let inner): return try referenceTimes(inner, times)
         case .aggregate(let aggregate): return try referenceTimes(aggregate.expr, times)
         case .binary(let binary): return try referenceTimes(binary.lhs, times)
-        case .call(_, let args, _):
-            guard let first = args.first(where: { [.vector, .matrix].contains(try? Parser.type(of: $0)) }) else { return times }
-            return try referenceTimes(first, times)
+        case .call(let function, let args, _):
+            // The first series argument, as the signature says (no types derived here).
+            guard let index = function.arguments.firstIndex(where: { $0 == .vector || $0 == .matrix }), index < args.count else { return times }
+            return try referenceTimes(args[index], times)
         case .number, .string: return times
         }
     }
