@@ -65,15 +65,15 @@ package struct Function: Sendable, Equatable, CustomStringConvertible {
 struct WindowInput {
     /// The window's samples, oldest first (never empty).
     let window: UnsafeBufferPointer<Sample>
-    /// Their start timestamps, when the storage keeps them.
-    let starts: [Int64]?
+    /// Their start timestamps, when the storage keeps them (a view, like `window`).
+    let starts: UnsafeBufferPointer<Int64>?
     let range: Int64
     /// The window's end: the step's time after `@` and offset.
     let end: Int64
     /// The step's evaluation time.
     let stepTime: Int64
-    /// The scalar arguments at this step, in order.
-    let scalars: [Double]
+    /// The scalar arguments at this step, in order (no function takes more than two).
+    let scalars: (Double, Double)
     /// False when the series has no counter reset inside this window (rate and increase skip the pass).
     let mayReset: Bool
 }

@@ -85,8 +85,13 @@ extension Evaluation {
         var low = 0
         var high = 0
         var any = false
-        // Windows are views into the samples' buffer: no copies, no reference counting per step.
+        // Windows are views into the samples' (and start times') buffers: no copies, no reference
+        // counting per step.
+        let hasStarts = item.startTimestamps != nil
+        let allStarts = item.startTimestamps ?? []
+        let scalarColumns = function.scalars
         try samples.withUnsafeBufferPointer { buffer in
+          try allStarts.withUnsafeBufferPointer { startsBuffer in
           for (index, end) in ends.enumerated() {
             if index & 63 == 0 { try context.check() }
             if index > 0 && end < ends[index - 1] { low = 0; high = 0 }
@@ -95,18 +100,19 @@ extension Evaluation {
             guard low < high else { continue }
             let window = UnsafeBufferPointer(rebasing: buffer[low..<high])
             if checksQuantile { checkQuantile(function.scalars[0][index], at: function.positions[0]) }
-            let starts = item.startTimestamps.map { Array($0[low..<high]) }
+            let starts = hasStarts ? UnsafeBufferPointer(rebasing: startsBuffer[low..<high]) : nil
             if counterFunction, let starts, Self.startTimesOverlap(window, starts) {
                 warn("sample has start time that overlaps with previous sample timestamp for metric \(goQuote(item.labels.metricName))",
                      at: function.positions[function.matrixIndex])
             }
             let input = WindowInput(window: window, starts: starts, range: range, end: end, stepTime: steps.time(index),
-                                    scalars: function.scalars.map { $0[index] },
+                                    scalars: (scalarColumns.first?[index] ?? 0, scalarColumns.count > 1 ? scalarColumns[1][index] : 0),
                                     mayReset: dropsBefore.isEmpty || dropsBefore[high - 1] != dropsBefore[low])
             if let value = try compute(input) {
                 values[index] = value
                 any = true
             }
+          }
           }
         }
         guard any else { return nil }
@@ -207,7 +213,7 @@ extension Evaluation {
     /// timestamps, a counter also resets where a sample's start time says so, and a first sample whose
     /// start lies inside the window counts from zero at that start instead of being extrapolated (which
     /// lets a single sample give a rate).
-    static func extrapolatedRate(_ window: UnsafeBufferPointer<Sample>, starts: [Int64]? = nil, range: Int64, end: Int64,
+    static func extrapolatedRate(_ window: UnsafeBufferPointer<Sample>, starts: UnsafeBufferPointer<Int64>? = nil, range: Int64, end: Int64,
                                   counter: Bool, rate: Bool, mayReset: Bool = true) -> Double? {
         let first = window.first!, last = window.last!
         var result = last.value - first.value
@@ -257,7 +263,7 @@ extension Evaluation {
 
     /// Whether some sample's start time falls before the previous sample without repeating its start:
     /// two samples claim the same stretch of time.
-    static func startTimesOverlap(_ window: UnsafeBufferPointer<Sample>, _ starts: [Int64]) -> Bool {
+    static func startTimesOverlap(_ window: UnsafeBufferPointer<Sample>, _ starts: UnsafeBufferPointer<Int64>) -> Bool {
         window.indices.dropFirst().contains { index in
             let start = starts[index]
             return start != 0 && start < window[index - 1].timestamp && start != starts[index - 1]

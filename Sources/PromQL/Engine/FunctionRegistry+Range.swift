@@ -46,7 +46,7 @@ extension Function {
             let median = quantile(0.5, values)
             return quantile(0.5, values.map { abs($0 - median) })
         },
-        window("quantile_over_time", [.scalar, .matrix]) { quantile($0.scalars[0], $0.window.map(\.value)) },
+        window("quantile_over_time", [.scalar, .matrix]) { quantile($0.scalars.0, $0.window.map(\.value)) },
         window("changes") { input in
             var changes = 0.0
             var previous = input.window.first!.value
@@ -76,7 +76,7 @@ extension Function {
             guard input.window.count >= 2 else { return nil }
             // The prediction is from the evaluation time, even when `@` moved the window.
             let (slope, intercept) = Evaluation.linearRegression(input.window, interceptTime: input.stepTime)
-            return intercept + slope * input.scalars[0]
+            return intercept + slope * input.scalars.0
         },
         window("double_exponential_smoothing", [.matrix, .scalar, .scalar], doubleExponentialSmoothing),
         window("holt_winters", [.matrix, .scalar, .scalar], doubleExponentialSmoothing),
@@ -115,7 +115,7 @@ extension Function {
 
     /// Holt's linear smoothing: the smoothed value at the window's last sample.
     @Sendable private static func doubleExponentialSmoothing(_ input: WindowInput) throws -> Double? {
-        let (smoothing, trend) = (input.scalars[0], input.scalars[1])
+        let (smoothing, trend) = input.scalars
         guard smoothing > 0, smoothing < 1, trend > 0, trend < 1 else {
             throw EvaluationError("invalid smoothing factor. Expected: 0 < sf < 1, got: \(smoothing)")
         }

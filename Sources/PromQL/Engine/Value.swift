@@ -109,7 +109,7 @@ struct StepValues: Equatable {
 
     subscript(step: Int) -> Double? {
         @inline(__always) get { has(step) ? floats[step] : nil }
-        set {
+        @inline(__always) set {
             if let newValue {
                 floats[step] = newValue
                 present[step >> 6] |= 1 << UInt64(step & 63)
