@@ -24,9 +24,10 @@ package enum StaleMarker {
     /// The stale-marker NaN itself.
     package static let value = Double(bitPattern: bitPattern)
 
-    /// Whether `value` is exactly the stale marker (any other NaN is an ordinary value).
-    @inline(__always) package static func isStale(_ value: Double) -> Bool {
-        value.bitPattern == bitPattern
+    /// Whether `value` is exactly the stale marker (any other NaN is an ordinary value). Inlinable:
+    /// it runs once per sample read, in other modules, and only `@inlinable` crosses modules.
+    @inlinable package static func isStale(_ value: Double) -> Bool {
+        value.bitPattern == 0x7ff0_0000_0000_0002
     }
 
     /// The NaN Go's `math.NaN()` returns, which ordinary NaN samples carry.

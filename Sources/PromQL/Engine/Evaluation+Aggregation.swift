@@ -54,12 +54,15 @@ extension Evaluation {
             return .vector(out.map { StepSeries(labels: $0.key, values: $0.value) })
         default:
             var out: [StepSeries] = []
+            // The members' values at one step, in a buffer reused across steps and groups.
+            var present: [Double] = []
             for (group, list) in members.enumerated() {
                 try context.check()
                 var values = StepValues(absent: steps.count)
+                present.reserveCapacity(list.count)
                 for step in 0..<steps.count {
-                    // The members' values at this step, read in place (no array per group and step).
-                    let present = list.lazy.compactMap { series[$0].values[step] }
+                    present.removeAll(keepingCapacity: true)
+                    for index in list { if let value = series[index].values[step] { present.append(value) } }
                     guard !present.isEmpty else { continue }
                     switch node.op {
                     case .sum: values[step] = kahanSum(present)
@@ -68,7 +71,7 @@ extension Evaluation {
                     case .group: values[step] = 1
                     case .min: values[step] = present.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
                     case .max: values[step] = present.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
-                    default: values[step] = Self.reduce(node.op, Array(present), parameter.isEmpty ? 0 : parameter[step])
+                    default: values[step] = Self.reduce(node.op, present, parameter.isEmpty ? 0 : parameter[step])
                     }
                 }
                 // A group's result loses `__name__` at the end if any member was going to.
