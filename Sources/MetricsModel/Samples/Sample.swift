@@ -6,7 +6,8 @@ package struct Sample: Sendable, Equatable {
     package var timestamp: Timestamp
     package var value: Double
 
-    package init(timestamp: Timestamp, value: Double) {
+    /// Inlinable: decoders in other modules build one per sample, and only `@inlinable` crosses modules.
+    @inlinable package init(timestamp: Int64, value: Double) {
         self.timestamp = timestamp
         self.value = value
     }

@@ -61,18 +61,15 @@ extension Evaluation {
                 var values = StepValues(absent: steps.count)
                 present.reserveCapacity(list.count)
                 for step in 0..<steps.count {
+                    // The simple ones in one pass over the members, without the buffer.
+                    if case .some(let value) = Self.simpleAggregate(node.op, list.lazy.map { series[$0].values[step] }) {
+                        values[step] = value
+                        continue
+                    }
                     present.removeAll(keepingCapacity: true)
                     for index in list { if let value = series[index].values[step] { present.append(value) } }
                     guard !present.isEmpty else { continue }
-                    switch node.op {
-                    case .sum: values[step] = kahanSum(present)
-                    case .avg: values[step] = average(present)
-                    case .count: values[step] = Double(present.count)
-                    case .group: values[step] = 1
-                    case .min: values[step] = present.reduce(Double.nan) { $0.isNaN || $1 < $0 ? $1 : $0 }
-                    case .max: values[step] = present.reduce(Double.nan) { $0.isNaN || $1 > $0 ? $1 : $0 }
-                    default: values[step] = Self.reduce(node.op, present, parameter.isEmpty ? 0 : parameter[step])
-                    }
+                    values[step] = node.op == .avg ? average(present) : Self.reduce(node.op, present, parameter.isEmpty ? 0 : parameter[step])
                 }
                 // A group's result loses `__name__` at the end if any member was going to.
                 let drop = list.contains { series[$0].dropName }
@@ -92,6 +89,34 @@ extension Evaluation {
             for name in node.grouping { builder.set(name, labels.get(name)) }
         }
         return builder.labels()
+    }
+
+    /// sum, count, group, min and max of the present values in one pass, without gathering them:
+    /// `.some(nil)` when no member has a value at the step; nil for the other operations.
+    @inline(__always)
+    static func simpleAggregate<S: Sequence>(_ op: AggregateOp, _ values: S) -> Double?? where S.Element == Double? {
+        switch op {
+        case .sum:
+            var sum = 0.0, compensation = 0.0, any = false
+            for case let value? in values {
+                (sum, compensation) = kahanAdd(value, sum, compensation)
+                any = true
+            }
+            return .some(any ? (sum.isInfinite ? sum : sum + compensation) : nil)
+        case .count, .group:
+            var count = 0
+            for case _? in values { count += 1 }
+            return .some(count == 0 ? nil : (op == .group ? 1 : Double(count)))
+        case .min, .max:
+            var result = Double.nan, any = false
+            for case let value? in values {
+                any = true
+                if result.isNaN || (op == .min ? value < result : value > result) { result = value }
+            }
+            return .some(any ? result : nil)
+        default:
+            return nil
+        }
     }
 
     static func reduce(_ op: AggregateOp, _ values: [Double], _ parameter: Double) -> Double {

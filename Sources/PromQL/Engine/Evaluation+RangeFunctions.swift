@@ -90,6 +90,7 @@ extension Evaluation {
         let hasStarts = item.startTimestamps != nil
         let allStarts = item.startTimestamps ?? []
         let scalarColumns = function.scalars
+        try values.write { writer in
         try samples.withUnsafeBufferPointer { buffer in
           try allStarts.withUnsafeBufferPointer { startsBuffer in
           for (index, end) in ends.enumerated() {
@@ -109,11 +110,12 @@ extension Evaluation {
                                     scalars: (scalarColumns.first?[index] ?? 0, scalarColumns.count > 1 ? scalarColumns[1][index] : 0),
                                     mayReset: dropsBefore.isEmpty || dropsBefore[high - 1] != dropsBefore[low])
             if let value = try compute(input) {
-                values[index] = value
+                writer.set(index, value)
                 any = true
             }
           }
           }
+        }
         }
         guard any else { return nil }
         if counterFunction { checkCounterName(item.labels, at: function.positions[function.matrixIndex]) }

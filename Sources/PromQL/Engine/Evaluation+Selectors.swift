@@ -42,15 +42,17 @@ extension Evaluation {
             var values = StepValues(absent: count)
             var cursor = 0
             var any = false
-            for (index, t) in times.enumerated() {
-                // Times only go up across steps unless `@` pins them; rewind when they do not.
-                if index > 0 && t < times[index - 1] { cursor = 0 }
-                while cursor < samples.count && samples[cursor].timestamp <= t { cursor += 1 }
-                guard cursor > 0 else { continue }
-                let sample = samples[cursor - 1]
-                guard sample.timestamp > t - lookback, !StaleMarker.isStale(sample.value) else { continue }
-                values[index] = sample.value
-                any = true
+            values.write { writer in
+                for (index, t) in times.enumerated() {
+                    // Times only go up across steps unless `@` pins them; rewind when they do not.
+                    if index > 0 && t < times[index - 1] { cursor = 0 }
+                    while cursor < samples.count && samples[cursor].timestamp <= t { cursor += 1 }
+                    guard cursor > 0 else { continue }
+                    let sample = samples[cursor - 1]
+                    guard sample.timestamp > t - lookback, !StaleMarker.isStale(sample.value) else { continue }
+                    writer.set(index, sample.value)
+                    any = true
+                }
             }
             if any { out.append(StepSeries(labels: labels, values: values)) }
         }

@@ -119,6 +119,27 @@ struct StepValues: Equatable {
         }
     }
 
+    /// Fills steps through direct access to the storage (no copy-on-write check per step), for the
+    /// loops that write a value at many steps.
+    mutating func write<R>(_ body: (inout Writer) throws -> R) rethrows -> R {
+        try floats.withUnsafeMutableBufferPointer { floats in
+            try present.withUnsafeMutableBufferPointer { present in
+                var writer = Writer(floats: floats, present: present)
+                return try body(&writer)
+            }
+        }
+    }
+
+    struct Writer {
+        let floats: UnsafeMutableBufferPointer<Double>
+        let present: UnsafeMutableBufferPointer<UInt64>
+
+        @inline(__always) func set(_ step: Int, _ value: Double) {
+            floats[step] = value
+            present[step >> 6] |= 1 << UInt64(step & 63)
+        }
+    }
+
     /// Whether some step has a value.
     var hasValue: Bool { present.contains { $0 != 0 } }
 
