@@ -28,7 +28,7 @@ package enum StaleMarker {
     /// Whether `value` is exactly the stale marker (any other NaN is an ordinary value). Inlinable:
     /// it runs once per sample read, in other modules, and only `@inlinable` crosses modules.
     @inlinable package static func isStale(_ value: Double) -> Bool {
-        value.bitPattern == 0x7ff0_0000_0000_0002
+        value.bitPattern == bitPattern
     }
 
     /// The NaN Go's `math.NaN()` returns, which ordinary NaN samples carry.
