@@ -12,9 +12,6 @@ package struct DiscoveryConfigs: Sendable, Equatable {
         self.staticConfigs = staticConfigs
     }
 
-    /// Whether no mechanism is configured.
-    package var isEmpty: Bool { staticConfigs.isEmpty && fileSDConfigs.isEmpty && kubernetesSDConfigs.isEmpty }
-
     /// The configuration with every relative path joined (see `PrometheusConfig.resolvingPaths`).
     func resolvingPaths(_ join: (String) -> String) -> DiscoveryConfigs {
         var copy = self
