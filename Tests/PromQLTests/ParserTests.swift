@@ -109,7 +109,9 @@ struct ParserTests {
     }
 
     @Test("errors carry a position and say what was wrong", arguments: [
-        ("sum(x", "expected \")\""),
+        ("sum(x", "unclosed left parenthesis"),
+        ("sum(x))", "unexpected right parenthesis ')'"),
+        ("x[5m", "unclosed left bracket"),
         ("x{a=\"b\"", "expected \",\" or \"}\""),
         ("rate(x)", "expected type range vector in call to function \"rate\", got instant vector"),
         ("nope(x)", "unknown function with name \"nope\""),

@@ -7,6 +7,8 @@ struct Lexer {
     var position = 0
     /// Inside `[…]` a colon separates range and step; elsewhere it is part of metric names.
     var bracketDepth = 0
+    /// Open parentheses, for Prometheus's "unclosed left parenthesis" at the end.
+    var parenDepth = 0
 
     init(_ source: String) {
         self.source = source
@@ -37,15 +39,24 @@ struct Lexer {
     mutating func next() throws(ParseError) -> Token {
         skipSpaceAndComments()
         let start = position
-        guard position < bytes.count else { return Token(kind: .end, text: "", start: start) }
+        guard position < bytes.count else {
+            let unclosed = parenDepth > 0 ? "unclosed left parenthesis" : bracketDepth > 0 ? "unclosed left bracket" : nil
+            return Token(kind: .end, text: "", start: start, lexError: unclosed)
+        }
         let b = bytes[position]
         func single(_ kind: Token.Kind) -> Token {
             position += 1
             return Token(kind: kind, text: text(start, position), start: start)
         }
         switch b {
-        case UInt8(ascii: "("): return single(.leftParen)
-        case UInt8(ascii: ")"): return single(.rightParen)
+        case UInt8(ascii: "("):
+            parenDepth += 1
+            return single(.leftParen)
+        case UInt8(ascii: ")"):
+            parenDepth -= 1
+            var token = single(.rightParen)
+            if parenDepth < 0 { token.lexError = "unexpected right parenthesis ')'" }
+            return token
         case UInt8(ascii: "{"): return single(.leftBrace)
         case UInt8(ascii: "}"): return single(.rightBrace)
         case UInt8(ascii: "["):

@@ -14,6 +14,16 @@ struct Token: Equatable {
     var text: Substring
     /// Byte offset of the first character, 0-based.
     var start: Int
+    /// What the lexer found wrong at this token (an unclosed or unmatched parenthesis), reported as
+    /// Prometheus's lexer reports it if the parser stops here.
+    var lexError: String?
+
+    init(kind: Kind, text: Substring, start: Int, lexError: String? = nil) {
+        self.kind = kind
+        self.text = text
+        self.start = start
+        self.lexError = lexError
+    }
 }
 
 /// A query that does not parse or type-check: where, and what was expected.
@@ -23,12 +33,28 @@ package struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
     package let end: Int
     package let message: String
 
+    /// 1-based line and byte column of `start` in the query (see `located(in:)`).
+    package private(set) var line = 1
+    package private(set) var column: Int
+
     package init(start: Int, end: Int, message: String) {
         self.start = start
         self.end = end
         self.message = message
+        column = start + 1
     }
 
-    /// Prometheus's form: `1:5: parse error: unexpected …` (line and 1-based column).
-    package var description: String { "\(start + 1):\(end + 1): parse error: \(message)" }
+    /// The error with its line and column counted in `query`, as Go counts them (bytes since the
+    /// last line break).
+    func located(in query: String) -> ParseError {
+        var located = self
+        let before = query.utf8.prefix(max(0, start))
+        located.line = 1 + before.count { $0 == UInt8(ascii: "\n") }
+        let lastBreak = before.lastIndex(of: UInt8(ascii: "\n")).map { query.utf8.distance(from: query.utf8.startIndex, to: $0) } ?? -1
+        located.column = start - lastBreak
+        return located
+    }
+
+    /// Prometheus's form: `1:5: parse error: unexpected …` (line and 1-based column of the start).
+    package var description: String { "\(line):\(column): parse error: \(message)" }
 }

@@ -16,6 +16,14 @@ package struct Parser {
 
     /// Parses a whole query.
     package static func parse(_ query: String) throws(ParseError) -> Expr {
+        do {
+            return try parseWhole(query)
+        } catch {
+            throw error.located(in: query)
+        }
+    }
+
+    private static func parseWhole(_ query: String) throws(ParseError) -> Expr {
         var parser = Parser(tokens: try Lexer.tokenize(query), source: query)
         if parser.current.kind == .end { throw ParseError(start: 0, end: 0, message: "no expression found in input") }
         let expr = try parser.parseExpression(minPrecedence: 0)
@@ -47,7 +55,7 @@ package struct Parser {
     }
 
     private func error(_ message: String, at token: Token) -> ParseError {
-        ParseError(start: token.start, end: token.start + max(token.text.utf8.count, 1), message: message)
+        ParseError(start: token.start, end: token.start + max(token.text.utf8.count, 1), message: token.lexError ?? message)
     }
 
     private func describe(_ token: Token) -> String {
