@@ -5,12 +5,16 @@ import Darwin
 #endif
 
 /// Errors of the store, each with enough context to act on.
-enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A system call failed; `errno` says why (ENOSPC: the disk is full).
     case io(String, Int32)
     case corrupt(String)
     case closed
     case sqlite(String)
+    /// A directory opened read-only is missing or holds no store.
+    case notAStore(String)
+    /// A read-only open saw the store change under it on every attempt.
+    case changing(String)
 
     package var description: String {
         switch self {
@@ -20,6 +24,7 @@ enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .corrupt(let what): return "corrupt data: \(what)"
         case .closed: return "storage is closed"
         case .sqlite(let what): return "sqlite: \(what)"
+        case .notAStore(let what), .changing(let what): return what
         }
     }
 

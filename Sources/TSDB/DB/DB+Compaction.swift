@@ -5,6 +5,7 @@ extension DB {
     /// One round of upkeep: persist what the head has ready, merge blocks, apply retention.
     /// Errors are logged and counted, never fatal: the head keeps its data and the next round retries.
     package func runMaintenance() {
+        guard access == .readWrite else { return }
         maintenance.withLock { _ in
             do {
                 while try compactHeadOnce() {}

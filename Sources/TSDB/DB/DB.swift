@@ -28,22 +28,34 @@ package final class DB: Appendable, Sendable {
     package let replayReport: WAL.ReplayReport
     let statistics = DBStatistics()
 
-    package init(path: String, options: DBOptions = DBOptions(), logger: Logger) throws {
+    /// How a store is opened: by its one writer, or read-only beside it (`DB+ReadOnly.swift`).
+    package enum Access: Sendable { case readWrite, readOnly }
+    package let access: Access
+
+    package init(path: String, options: DBOptions = DBOptions(), access: Access = .readWrite, logger: Logger) throws {
         self.path = path
         self.options = options
+        self.access = access
         self.logger = logger
-        try FileIO.makeDirectory(path)
-        lockFD = open(path + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard lockFD >= 0 else { throw StorageError.io("open \(path)/lock", errno) }
-        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
-            Glibc.close(lockFD)
-            throw StorageError.io("\(path) is in use by another process (lock)", EWOULDBLOCK)
+        if access == .readOnly {
+            // No lock: the writer may hold it, and a reader must never keep a writer from starting.
+            try Self.checkIsStore(path)
+            lockFD = -1
+        } else {
+            try FileIO.makeDirectory(path)
+            lockFD = open(path + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard lockFD >= 0 else { throw StorageError.io("open \(path)/lock", errno) }
+            guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+                Glibc.close(lockFD)
+                throw StorageError.io("\(path) is in use by another process (lock)", EWOULDBLOCK)
+            }
         }
-        // Half-written blocks from a crash are removed; finished ones are opened.
+        // Half-written blocks from a crash are removed (by the writer); finished ones are opened.
         var blocks: [Block] = []
         for name in try FileIO.list(path).sorted() {
             let full = path + "/" + name
             if name.hasSuffix(".tmp") {
+                guard access == .readWrite else { continue }
                 logger.warning("removing incomplete block from an interrupted write", metadata: ["dir": "\(full)"])
                 try FileIO.removeTree(full)
                 continue
@@ -57,7 +69,7 @@ package final class DB: Appendable, Sendable {
             }
         }
         blockList.withLock { $0 = blocks.sorted { $0.minTime < $1.minTime } }
-        let wal = try WAL(directory: path + "/wal", options: options.wal, logger: logger)
+        let wal = try WAL(directory: path + "/wal", options: options.wal, readOnly: access == .readOnly, logger: logger)
         let head = Head(options: options.head, wal: wal)
         self.head = head
         let clock = ContinuousClock()
@@ -65,14 +77,17 @@ package final class DB: Appendable, Sendable {
         let elapsed = try clock.measure { report = try head.replayWAL(logger: logger) }
         replayReport = report
         statistics.replaySeconds.store(UInt64(elapsed.inSeconds * 1000), ordering: .relaxed)
-        try wal.startWriting()
+        if access == .readWrite { try wal.startWriting() }
         // The head keeps every sample the WAL replayed, even where a block's range covers it: a
         // block's range says where its samples may lie, not that it holds these (an imported block
         // spans to the end of its range), and queries and compaction merge overlaps. A crash
         // between writing a block and checkpointing the WAL only leaves the same samples twice.
     }
 
-    package func appender() -> HeadAppender { head.appender() }
+    package func appender() -> HeadAppender {
+        precondition(access == .readWrite, "a read-only store takes no appends")
+        return head.appender()
+    }
 
     /// The persisted blocks, oldest first.
     package var blocks: [Block] { blockList.withLock { $0 } }
@@ -222,6 +237,7 @@ package final class DB: Appendable, Sendable {
     /// Flushes the WAL and releases the directory. Safe to call more than once.
     package func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard access == .readWrite else { return }
         head.wal?.close()
         flock(lockFD, LOCK_UN)
         Glibc.close(lockFD)

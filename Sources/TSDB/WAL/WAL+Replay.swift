@@ -20,6 +20,8 @@ extension WAL {
     /// segments are removed, with a warning; records before it are all delivered.
     func replay(_ handle: (WALRecord) -> Void) throws -> ReplayReport {
         var report = ReplayReport()
+        // A store of blocks only (an import) has no log to read.
+        if readOnly && !FileIO.isDirectory(directory) { return report }
         var firstSegment = 0
         if let checkpoint = try latestCheckpoint() {
             for segment in try FileIO.list(checkpoint.path).compactMap({ $0.count == 8 ? Int($0) : nil }).sorted() {
@@ -45,6 +47,10 @@ extension WAL {
             report.records += records
             report.bytes += end
             report.segments += 1
+            if end < bytes.count && readOnly {
+                // The writer may be part-way through this record; read up to it and stop.
+                break
+            }
             if end < bytes.count {
                 statistics.corruptions.add(1, ordering: .relaxed)
                 let later = segments[(position + 1)...]

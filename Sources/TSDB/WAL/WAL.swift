@@ -28,11 +28,16 @@ package final class WAL: Sendable {
     private let writer = Mutex(Writer())
     let statistics = WALStatistics()
 
-    package init(directory: String, options: WALOptions = WALOptions(), logger: Logger) throws {
+    /// A read-only log is replayed and never written: a torn tail is where a live writer has got
+    /// to, so it is left as it is.
+    let readOnly: Bool
+
+    package init(directory: String, options: WALOptions = WALOptions(), readOnly: Bool = false, logger: Logger) throws {
         self.directory = directory
         self.options = options
+        self.readOnly = readOnly
         self.logger = logger
-        try FileIO.makeDirectory(directory)
+        if !readOnly { try FileIO.makeDirectory(directory) }
     }
 
     // MARK: Layout
@@ -60,6 +65,7 @@ package final class WAL: Sendable {
 
     /// Opens a fresh segment after the last one; call once, after replay.
     func startWriting() throws {
+        precondition(!readOnly, "a read-only WAL is never written")
         let next = (try segments().last ?? (try latestCheckpoint()?.upTo ?? -1)) + 1
         try writer.withLock { state in
             try openSegment(next, &state)
