@@ -117,24 +117,32 @@ enum ConfigKeys {
         } catch {
             throw ConfigError(source: source, message: "\(error)")
         }
-        guard let node else { return }
-        try check(node, root, path: "", source: source)
+        guard let node, let first = unknown(in: node).first else { return }
+        let line = first.line.map { "line \($0): " } ?? ""
+        throw ConfigError(source: source, message: "\(line)field \(first.name) not found in \(first.path.isEmpty ? "the configuration" : first.path)")
     }
 
-    private static func check(_ node: Node, _ section: Section, path: String, source: String) throws(ConfigError) {
+    /// Every key Prometheus would refuse, in document order: its line, the path of the mapping holding it, its name.
+    static func unknown(in node: Node) -> [(line: Int?, path: String, name: String)] {
+        var found: [(line: Int?, path: String, name: String)] = []
+        collect(node, root, path: "", into: &found)
+        return found
+    }
+
+    private static func collect(_ node: Node, _ section: Section, path: String, into found: inout [(line: Int?, path: String, name: String)]) {
         if let sequence = node.sequence {
-            for (index, item) in sequence.enumerated() { try check(item, section, path: "\(path)[\(index)]", source: source) }
+            for (index, item) in sequence.enumerated() { collect(item, section, path: "\(path)[\(index)]", into: &found) }
             return
         }
         guard let mapping = node.mapping else { return }
         for (key, value) in mapping {
             let name = key.string ?? ""
             guard section.keys.contains(name) else {
-                let line = key.mark.map { "line \($0.line): " } ?? ""
-                throw ConfigError(source: source, message: "\(line)field \(name) not found in \(path.isEmpty ? "the configuration" : path)")
+                found.append((key.mark?.line, path, name))
+                continue
             }
             if let child = section.children[name] {
-                try check(value, child, path: path.isEmpty ? name : "\(path).\(name)", source: source)
+                collect(value, child, path: path.isEmpty ? name : "\(path).\(name)", into: &found)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// Prometheus's common HTTP client settings (`basic_auth`, `authorization`, `bearer_token(_file)`,
 /// `tls_config`, `follow_redirects`), shared by scrape configs and Kubernetes discovery.
@@ -17,6 +18,11 @@ package struct HTTPClientConfig: Sendable, Equatable, Decodable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case username, password
             case passwordFile = "password_file"
+        }
+        package init(username: String, password: String? = nil, passwordFile: String? = nil) {
+            self.username = username
+            self.password = password
+            self.passwordFile = passwordFile
         }
     }
 
@@ -141,5 +147,28 @@ package struct HTTPClientConfig: Sendable, Equatable, Decodable {
         } catch {
             throw ConfigError(source: path, message: "unable to read secret file: \(error.localizedDescription)")
         }
+    }
+}
+
+extension HTTPClientConfig {
+    /// Reads an `http_config` block on its own, as promtool's `--http.config.file` takes it; file
+    /// paths in it are taken from the file's directory.
+    package static func load(file path: String) throws(ConfigError) -> HTTPClientConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(source: path, message: "cannot read: \(error.localizedDescription)")
+        }
+        let config: HTTPClientConfig
+        do {
+            config = try YAMLDecoder().decode(HTTPClientConfig.self, from: text)
+        } catch let error as DecodingError {
+            throw ConfigError(source: path, message: ConfigError.describe(error))
+        } catch {
+            throw ConfigError(source: path, message: "\(error)")
+        }
+        let directory = PrometheusConfig.directory(of: path)
+        return config.resolvingPaths { PrometheusConfig.join(directory, $0) }
     }
 }

@@ -16,9 +16,9 @@ package enum RelabelAction: String, Sendable, CaseIterable, Codable {
 
     /// Parses an action name case-insensitively, as Prometheus's YAML does.
     package init(parsing text: String) throws(RelabelError) {
-        if text.isEmpty { throw RelabelError("relabel action cannot be empty") }
+        if text.isEmpty { throw RelabelError("relabel action cannot be empty", key: "action") }
         guard let action = RelabelAction(rawValue: text.lowercased()) else {
-            throw RelabelError("unknown relabel action \(goQuote(text))")
+            throw RelabelError("unknown relabel action \(goQuote(text))", key: "action")
         }
         self = action
     }
@@ -27,6 +27,11 @@ package enum RelabelAction: String, Sendable, CaseIterable, Codable {
 /// An invalid relabel configuration.
 package struct RelabelError: Error, Sendable, Equatable, CustomStringConvertible {
     package let message: String
-    package init(_ message: String) { self.message = message }
+    /// The YAML key at fault, when it is one key (`regex`, `action`).
+    package let key: String?
+    package init(_ message: String, key: String? = nil) {
+        self.message = message
+        self.key = key
+    }
     package var description: String { message }
 }

@@ -34,7 +34,7 @@ package struct RelabelConfig: Sendable, Equatable {
         do {
             compiled = try AnchoredRegex(regex)
         } catch {
-            throw RelabelError("\(error)")
+            throw RelabelError("\(error)", key: CodingKeys.regex.rawValue)
         }
         self.sourceLabels = sourceLabels
         self.separator = separator
@@ -122,17 +122,26 @@ extension RelabelConfig: Decodable {
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let actionText = try container.decodeIfPresent(String.self, forKey: .action) ?? RelabelAction.replace.rawValue
-        let action = try RelabelAction(parsing: actionText)
-        try self.init(
-            sourceLabels: container.decodeIfPresent([String].self, forKey: .sourceLabels) ?? [],
-            separator: container.decodeIfPresent(String.self, forKey: .separator) ?? Self.defaultSeparator,
-            regex: container.decodeIfPresent(String.self, forKey: .regex) ?? Self.defaultRegex,
-            modulus: container.decodeIfPresent(UInt64.self, forKey: .modulus) ?? 0,
-            targetLabel: container.decodeIfPresent(String.self, forKey: .targetLabel) ?? "",
-            replacement: container.decodeIfPresent(String.self, forKey: .replacement) ?? Self.defaultReplacement,
-            action: action
-        )
-        try validate()
+        do {
+            let action = try RelabelAction(parsing: actionText)
+            try self.init(
+                sourceLabels: container.decodeIfPresent([String].self, forKey: .sourceLabels) ?? [],
+                separator: container.decodeIfPresent(String.self, forKey: .separator) ?? Self.defaultSeparator,
+                regex: container.decodeIfPresent(String.self, forKey: .regex) ?? Self.defaultRegex,
+                modulus: container.decodeIfPresent(UInt64.self, forKey: .modulus) ?? 0,
+                targetLabel: container.decodeIfPresent(String.self, forKey: .targetLabel) ?? "",
+                replacement: container.decodeIfPresent(String.self, forKey: .replacement) ?? Self.defaultReplacement,
+                action: action
+            )
+            try validate()
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            // Our own errors get the path of what they concern, so a config error can name its line.
+            let key = (error as? RelabelError)?.key.flatMap(CodingKeys.init(rawValue:))
+            let path = decoder.codingPath + (key.map { [$0] } ?? [])
+            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(error)", underlyingError: error))
+        }
     }
 }
 
