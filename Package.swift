@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .target(name: "MetricsModel", dependencies: ["CRE2Shim"]),
+        // Terminal output: aligned tables and braille line charts, for tsq.
+        .target(name: "Terminal"),
         .target(name: "Relabel", dependencies: ["MetricsModel"]),
         // The prometheus.yml model: global, scrape_configs, rule_files, alerting, remote_write, storage.
         .target(
@@ -88,9 +90,13 @@ let package = Package(
         .executableTarget(
             name: "tsq",
             dependencies: [
-                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL", "PromQLTesting",
+                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Light test helpers (../shared conformance material, seeded randomness, polling, processes).
@@ -105,6 +111,8 @@ let package = Package(
             path: "Tests/ServerTestSupport"
         ),
         .testTarget(name: "MetricsModelTests", dependencies: ["MetricsModel"]),
+        // Fixtures are the charts' golden renderings.
+        .testTarget(name: "TerminalTests", dependencies: ["Terminal"], exclude: ["Fixtures"]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport", "ServerTestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),

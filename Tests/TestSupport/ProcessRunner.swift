@@ -22,3 +22,56 @@ package func formEncode(_ pairs: [(String, String)]) -> String {
     return pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
         .joined(separator: "&")
 }
+
+/// What a finished command printed, kept apart.
+package struct CommandResult: Sendable {
+    package let status: Int32
+    package let stdout: String
+    package let stderr: String
+}
+
+/// Runs a command to completion with `stdin` as its input and `environment` added to this process's,
+/// keeping stdout and stderr apart (each written to a file, so neither can fill a pipe and block).
+package func runCommand(
+    _ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]
+) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let directory = FileManager.default.temporaryDirectory
+    let outFile = directory.appendingPathComponent("out-\(UUID().uuidString)")
+    let errFile = directory.appendingPathComponent("err-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: outFile.path, contents: nil)
+    FileManager.default.createFile(atPath: errFile.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: outFile)
+        try? FileManager.default.removeItem(at: errFile)
+    }
+    process.standardOutput = try FileHandle(forWritingTo: outFile)
+    process.standardError = try FileHandle(forWritingTo: errFile)
+    let input = Pipe()
+    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    try process.run()
+    if let stdin {
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try? input.fileHandleForWriting.close()
+    }
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: (try? Data(contentsOf: outFile)) ?? Data(), as: UTF8.self),
+        stderr: String(decoding: (try? Data(contentsOf: errFile)) ?? Data(), as: UTF8.self))
+}
+
+/// `runCommand` off the cooperative thread pool: waiting for a child process blocks a thread, and
+/// the pool has as many threads as cores, so in-process test servers would starve.
+package func runCommandDetached(
+    _ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]
+) async throws -> CommandResult {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runCommand(executable, arguments, stdin: stdin, environment: environment) })
+        }
+    }
+}

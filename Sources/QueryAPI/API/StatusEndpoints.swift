@@ -68,9 +68,11 @@ struct StatusEndpoints: Sendable {
         var valuesByName: [String: Set<String>] = [:]
         var bytesByName: [String: Int] = [:]
         var byPair: [String: Int] = [:]
+        var byName: [String: Int] = [:]
         for labels in series {
             byMetric[labels.get(LabelNames.metricName), default: 0] += 1
             for label in labels {
+                byName[label.name, default: 0] += 1
                 valuesByName[label.name, default: []].insert(label.value)
                 byPair["\(label.name)=\(label.value)", default: 0] += 1
             }
@@ -89,6 +91,8 @@ struct StatusEndpoints: Sendable {
             "labelValueCountByLabelName": top(valuesByName.mapValues(\.count)),
             "memoryInBytesByLabelName": top(bytesByName),
             "seriesCountByLabelValuePair": top(byPair),
+            // Not in Prometheus's answer (clients ignore unknown keys): what `tsq tsdb status` ranks label names by.
+            "seriesCountByLabelName": top(byName),
         ])
     }
 

@@ -130,13 +130,17 @@ package struct APIServer: Sendable {
         return APIResponse.success(["steps": steps])
     }
 
-    /// An application listening on `host:port`, to run in a `ServiceGroup`.
-    package func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    /// An application listening on `host:port`, to run in a `ServiceGroup`. `onListening` gets the
+    /// bound port once the server accepts connections (port 0 asks the system for a free one).
+    package func application(
+        host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         Application(
             router: router(),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "metricsd",
                 availableConnectionsDelegate: options.maxConnections > 0 ? .maximum(options.maxConnections, logger: logger) : nil),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
     }
 

@@ -3,7 +3,7 @@ import NIOSSL
 
 extension HTTPClientConfig.TLSConfig {
     /// NIOSSL settings for `tls_config`; nil keeps the client's defaults (system trust roots).
-    func nioConfiguration() throws -> TLSConfiguration? {
+    package func nioConfiguration() throws -> TLSConfiguration? {
         guard !isDefault else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile { tls.trustRoots = .file(caFile) }

@@ -3,10 +3,10 @@ import Logging
 import MetricsModel
 import TSDB
 
-/// `tsq dump`: prints stored samples, opening the store (and replaying its WAL) read-side.
+/// `tsq dump`: prints stored samples, opening the store read-only (blocks and the WAL as it stands).
 struct Dump: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the samples in a storage directory (which must not be in use), one per line.")
+        abstract: "Print the samples in a storage directory, one per line (read-only; metricsd may be running).")
 
     @Option(name: .customLong("data-dir"), help: "The storage directory.")
     var dataDirectory: String
@@ -23,7 +23,7 @@ struct Dump: ParsableCommand {
     func run() throws {
         var logger = Logger(label: "tsq")
         logger.logLevel = .warning
-        let db = try DB(path: dataDirectory, logger: logger)
+        let db = try DB.openReadOnly(path: dataDirectory, logger: logger)
         defer { db.close() }
         let matchers = try metric.map { [try Matcher(.equal, LabelNames.metricName, $0)] } ?? []
         var out = ""

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Terminal
+
+/// `tsq series`: the series matching selectors.
+struct SeriesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "series", abstract: "List the series matching one or more selectors.")
+
+    @Argument(help: "Series selectors, e.g. 'up{job=\"node\"}'.")
+    var matchers: [String]
+
+    @Option(help: "Only series with samples after this time.")
+    var start: String?
+
+    @Option(help: "Only series with samples before this time.")
+    var end: String?
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if matchers.isEmpty { throw ValidationError("give at least one series selector") }
+    }
+
+    func run() async throws {
+        let parameters = try matchers.map { ("match[]", $0) } + TimeWindow.parameters(start: start, end: end)
+        let output = self.output
+        try await connection.withAPI { api in
+            let reply = try await api.call("/api/v1/series", parameters, post: true)
+            Console.annotations(reply)
+            if output.format == .json { return Console.printRaw(reply.rawData) }
+            let series = (reply.data as? [[String: String]] ?? []).map { labels in
+                ResultSeries(labels: labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, points: [])
+            }
+            let shown = output.limited(series, noun: "series")
+            switch output.format {
+            case .csv:
+                var names = Set<String>()
+                for entry in shown { for label in entry.labels { names.insert(label.name) } }
+                let columns = names.sorted()
+                var lines = [columns.map(ResultPrinter.csvField).joined(separator: ",")]
+                for entry in shown {
+                    let byName = Dictionary(entry.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+                    lines.append(columns.map { ResultPrinter.csvField(byName[$0] ?? "") }.joined(separator: ","))
+                }
+                Console.print(lines)
+            case .prom:
+                Console.print(shown.map { ResultSeries.text($0.labels, separator: ",") })
+            default:
+                var table = TextTable(headers: ["SERIES"])
+                for entry in shown { table.append([entry.text]) }
+                Console.print(table.render())
+            }
+        }
+    }
+}
+
+/// `--start`/`--end` as API parameters, for the metadata commands.
+enum TimeWindow {
+    static func parameters(start: String?, end: String?) throws(TSQFailure) -> [(String, String)] {
+        let now = TimeArgument.now
+        var out: [(String, String)] = []
+        if let start = try QueryCommand.time(start, "--start", now: now) { out.append(("start", TimeArgument.apiText(start))) }
+        if let end = try QueryCommand.time(end, "--end", now: now) { out.append(("end", TimeArgument.apiText(end))) }
+        return out
+    }
+}
