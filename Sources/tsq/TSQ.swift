@@ -8,14 +8,13 @@ struct TSQ: AsyncParsableCommand {
         commandName: "tsq",
         abstract: "Query ToolboxMetrics (or any Prometheus-compatible server, or a data directory) from a terminal.",
         discussion: """
-            Server commands read --url (default $TSQ_URL, else http://127.0.0.1:9090), or --data-dir to read
-            a data directory in process. Results go to stdout; warnings, infos and notes to stderr.
+            Server commands ask --url (default $TSQ_URL, else http://127.0.0.1:9090), or read a data directory in process with --data-dir. Results go to stdout; warnings, infos and notes to stderr. docs/tsq.md has the details.
 
             Exit codes:
               0  success
-              1  the query failed (bad_data, execution: the server's error text), or a check found problems
+              1  the query failed (the server's error text) or a check found problems
               2  usage: an unknown flag, a bad argument or time
-              3  the server is unreachable or timed out, or --data-dir is not a readable store
+              3  the server is unreachable or timed out, or --data-dir is unreadable
 
             Shell completion: tsq --generate-completion-script bash|zsh|fish
             """,

@@ -55,7 +55,7 @@ struct TSQCommandLineTests {
         #expect(rangeType.status == 1 && rangeType.stderr.contains("invalid expression type \"range vector\" for range query"), "\(rangeType.stderr)")
 
         for result in [unparsable, unknownFlag, unreachable, badTime, missing, notStore, bothSources, rangeType] { Self.expectClean(result) }
-        #expect(try await tsq(["--help"]).stdout.contains("3  the server is unreachable or timed out"))
+        #expect(try await tsq(["--help"]).stdout.contains("3  the server is unreachable or timed out, or --data-dir is unreadable"))
     }
 
     @Test("every output format prints the same vector its own way")

@@ -123,6 +123,15 @@ struct TSQOfflineTests {
                 try await Task.sleep(for: .milliseconds(300))
             }
             #expect(counts == counts.sorted() && counts.last! > counts.first!, "samples seen offline did not grow: \(counts)")
+            // The server-only commands, against the same metricsd.
+            let targets = try await tsq(["targets", "-o", "table", "--url", server.base])
+            let rows = targets.stdout.split(separator: "\n")
+            #expect(rows.first?.hasPrefix("POOL") == true && rows.count == 2, "\(targets.stdout)\(targets.stderr)")
+            #expect(rows.last?.contains("metricsd") == true && rows.last?.contains(" UP ") == true && rows.last?.contains("ago") == true)
+            let rules = try await tsq(["rules", "-o", "table", "--url", server.base])
+            #expect(rules.status == 0 && rules.stderr == "tsq: no rules\n", "\(rules.stderr)")
+            let alerts = try await tsq(["alerts", "-o", "json", "--url", server.base])
+            #expect(alerts.status == 0 && alerts.stdout == #"{"alerts":[]}"# + "\n", "\(alerts.stdout)")
         }
     }
 
