@@ -85,10 +85,10 @@ struct TSQOfflineTests {
             handle.seekToEndOfFile()
             handle.write(Data([0x01, 0x30, 0x00, 0x00, 0x00, 0xba, 0xad]))
             try handle.close()
-            let before = try Self.listing(data)
+            let before = try fileContents(under: data)
             let read = try await tsq(["query", "queue_depth", "--time", String(Int(Date().timeIntervalSince1970)), "-o", "prom", "--data-dir", data])
             #expect(read.status == 0 && read.stdout.contains(#"queue_depth{instance="#), "\(read.stdout)\(read.stderr)")
-            #expect(try Self.listing(data) == before, "tsq changed the data directory")
+            #expect(try fileContents(under: data) == before, "tsq changed the data directory")
             // metricsd starts on the directory afterwards (no lock left behind), and cuts the tear itself.
             try await withStoreServer(data: data) { base in
                 let answer = await httpGet(base + "/api/v1/query?query=count(queue_depth)")
@@ -133,17 +133,5 @@ struct TSQOfflineTests {
             let alerts = try await tsq(["alerts", "-o", "json", "--url", server.base])
             #expect(alerts.status == 0 && alerts.stdout == #"{"alerts":[]}"# + "\n", "\(alerts.stdout)")
         }
-    }
-
-    static func listing(_ path: String) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        let enumerator = FileManager.default.enumerator(atPath: path)
-        while let name = enumerator?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files[name] = try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))
-            }
-        }
-        return files
     }
 }

@@ -11,19 +11,6 @@ import TestSupport
 struct ReadOnlyTests {
     static let logger = Logger(label: "test")
 
-    /// Every file under `path` with its bytes, to prove a read changed nothing.
-    static func snapshot(_ path: String) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        let enumerator = FileManager.default.enumerator(atPath: path)
-        while let name = enumerator?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files[name] = try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))
-            }
-        }
-        return files
-    }
-
     @Test("a reader opens a store its writer holds, sees the committed samples, and the writer keeps writing")
     func besideTheWriter() throws {
         let dir = TemporaryDirectory()
@@ -57,11 +44,11 @@ struct ReadOnlyTests {
         var bytes = try Data(contentsOf: url)
         bytes.append(contentsOf: [0x02, 0x40, 0x00, 0x00, 0x00, 0xde, 0xad])
         try bytes.write(to: url)
-        let before = try Self.snapshot(dir.path)
+        let before = try fileContents(under: dir.path)
         let reader = try DB.openReadOnly(path: dir.path, logger: Self.logger)
         #expect(try reader.select([try Matcher(.equal, "s", "2")], from: 0, through: Int64.max).first?.1.count == 50)
         reader.close()
-        #expect(try Self.snapshot(dir.path) == before, "a read-only open changed files")
+        #expect(try fileContents(under: dir.path) == before, "a read-only open changed files")
     }
 
     @Test("a missing directory and a directory without a store are refused with what is wrong")

@@ -24,3 +24,16 @@ package final class TemporaryDirectory {
 
     deinit { removeTemporaryDirectory(url) }
 }
+
+/// Every file under `path` (relative name → bytes), to show that something left a directory as it was.
+package func fileContents(under path: String) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    let enumerator = FileManager.default.enumerator(atPath: path)
+    while let name = enumerator?.nextObject() as? String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
+            files[name] = try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))
+        }
+    }
+    return files
+}

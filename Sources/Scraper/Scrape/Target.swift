@@ -46,7 +46,7 @@ package struct Target: Sendable, Hashable {
 
         var query: [String] = []
         for label in builder.current where label.name.hasPrefix(LabelNames.paramPrefix) {
-            query.append(percentEncode(String(label.name.dropFirst(LabelNames.paramPrefix.count))) + "=" + percentEncode(label.value))
+            query.append(PercentEncoding.encode(String(label.name.dropFirst(LabelNames.paramPrefix.count))) + "=" + PercentEncoding.encode(label.value))
         }
         var url = "\(scheme)://\(address)\(path.hasPrefix("/") ? path : "/" + path)"
         if !query.isEmpty { url += "?" + query.joined(separator: "&") }
@@ -107,20 +107,6 @@ package struct Target: Sendable, Hashable {
         config.discovery.staticConfigs.enumerated().map { index, group in
             TargetGroup(source: String(index), labels: group.labels, targets: group.targets.map { [LabelNames.address: $0] })
         }
-    }
-
-    private static func percentEncode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + byte.hexadecimal(digits: 2, uppercase: true)
-            }
-        }
-        return out
     }
 }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MetricsModel
 import NIOCore
 import NIOHTTP1
 
@@ -15,7 +16,7 @@ struct APIClient: Sendable {
     /// A GET, or a form-encoded POST as client_golang sends queries (long expressions do not fit
     /// a URL); both are what every Prometheus-compatible server accepts.
     func call(_ path: String, _ parameters: [(String, String)] = [], post: Bool = false) async throws(TSQFailure) -> APIReply {
-        let form = parameters.map { "\(Self.formEscape($0.0))=\(Self.formEscape($0.1))" }.joined(separator: "&")
+        let form = parameters.map { "\(PercentEncoding.encode($0.0))=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
         var url = base.hasSuffix("/") ? String(base.dropLast()) + path : base + path
         if !post && !form.isEmpty { url += "?" + form }
         var request = HTTPClientRequest(url: url)
@@ -41,21 +42,6 @@ struct APIClient: Sendable {
         return try APIReply(status: status, body: body)
     }
 
-    /// Form encoding: everything but unreserved characters as `%XX`.
-    static func formEscape(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2, with: "0")
-            }
-        }
-        return out
-    }
-
     static func seconds(_ amount: TimeAmount) -> String {
         let seconds = Double(amount.nanoseconds) / 1e9
         return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
@@ -67,15 +53,5 @@ struct APIClient: Sendable {
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         if let client = error as? HTTPClientError, client == .connectTimeout { return "connection timed out" }
         return text
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int, with pad: Character = " ") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
-    }
-
-    func rightPadded(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

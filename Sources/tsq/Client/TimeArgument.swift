@@ -21,7 +21,8 @@ enum TimeArgument {
     static func apiText(_ milliseconds: Int64) -> String {
         let sign = milliseconds < 0 ? "-" : ""
         let magnitude = milliseconds.magnitude
-        return "\(sign)\(magnitude / 1000).\(String(magnitude % 1000).leftPadded(to: 3, with: "0"))"
+        let fraction = String(magnitude % 1000)
+        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 
     static var now: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MetricsModel
 import Terminal
 
 /// `tsq labels`: label names, or one label's values.
@@ -11,18 +12,13 @@ struct LabelsCommand: AsyncParsableCommand {
     @Option(name: .customLong("match"), help: "Only series matching this selector (repeatable).")
     var matchers: [String] = []
 
-    @Option(help: "Only series with samples after this time.")
-    var start: String?
-
-    @Option(help: "Only series with samples before this time.")
-    var end: String?
-
+    @OptionGroup var window: TimeWindow
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let parameters = matchers.map { ("match[]", $0) } + (try TimeWindow.parameters(start: start, end: end))
-        let path = name.map { "/api/v1/label/\(APIClient.formEscape($0))/values" } ?? "/api/v1/labels"
+        let parameters = matchers.map { ("match[]", $0) } + (try window.parameters())
+        let path = name.map { "/api/v1/label/\(PercentEncoding.encode($0))/values" } ?? "/api/v1/labels"
         let (output, header) = (self.output, name == nil ? "LABEL" : "VALUE")
         try await connection.withAPI { api in
             let reply = try await api.call(path, parameters, post: false)

@@ -8,12 +8,7 @@ struct SeriesCommand: AsyncParsableCommand {
     @Argument(help: "Series selectors, e.g. 'up{job=\"node\"}'.")
     var matchers: [String]
 
-    @Option(help: "Only series with samples after this time.")
-    var start: String?
-
-    @Option(help: "Only series with samples before this time.")
-    var end: String?
-
+    @OptionGroup var window: TimeWindow
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
@@ -22,7 +17,7 @@ struct SeriesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let parameters = try matchers.map { ("match[]", $0) } + TimeWindow.parameters(start: start, end: end)
+        let parameters = try matchers.map { ("match[]", $0) } + window.parameters()
         let output = self.output
         try await connection.withAPI { api in
             let reply = try await api.call("/api/v1/series", parameters, post: true)
@@ -54,9 +49,15 @@ struct SeriesCommand: AsyncParsableCommand {
     }
 }
 
-/// `--start`/`--end` as API parameters, for the metadata commands.
-enum TimeWindow {
-    static func parameters(start: String?, end: String?) throws(TSQFailure) -> [(String, String)] {
+/// `--start`/`--end` of the metadata commands, as API parameters.
+struct TimeWindow: ParsableArguments {
+    @Option(help: "Only series with samples after this time.")
+    var start: String?
+
+    @Option(help: "Only series with samples before this time.")
+    var end: String?
+
+    func parameters() throws(TSQFailure) -> [(String, String)] {
         let now = TimeArgument.now
         var out: [(String, String)] = []
         if let start = try QueryCommand.time(start, "--start", now: now) { out.append(("start", TimeArgument.apiText(start))) }
