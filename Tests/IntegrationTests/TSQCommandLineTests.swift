@@ -79,6 +79,10 @@ struct TSQCommandLineTests {
         let limited = try await tsq(["series", "{__name__=~\".+\"}", "-o", "prom", "--limit", "2", "--data-dir", data])
         #expect(limited.stdout.split(separator: "\n").count == 2 && limited.stderr.contains("showing 2 of 11 series; --limit 0 shows all"), "\(limited.stderr)")
         #expect(try await tsq(["series", "{__name__=~\".+\"}", "-o", "prom", "--limit", "0", "--data-dir", data]).stdout.split(separator: "\n").count == 11)
+        // The server's annotations go to stderr, the result to stdout.
+        let annotated = try await tsq(["query", "rate(temperature_celsius[5m])", "--time", String(dataset.instant), "-o", "prom", "--data-dir", data])
+        #expect(annotated.status == 0 && annotated.stdout.hasPrefix(#"{room="lab"} "#), "\(annotated.stdout)")
+        #expect(annotated.stderr.hasPrefix("info: PromQL info: metric might not be a counter"), "\(annotated.stderr)")
         let formatted = try await tsq(["format", "sum by(code)(rate(http_requests_total[5m]))"])
         #expect(formatted.stdout == "sum by (code) (rate(http_requests_total[5m]))\n")
     }
@@ -188,4 +192,56 @@ final class RecordedHeaders: Sendable {
     private let list = Mutex<[String]>([])
     func append(_ value: String) { list.withLock { $0.append(value) } }
     var all: [String] { list.withLock { $0 } }
+}
+
+/// tsq over HTTPS, against a Python server with a self-signed certificate for 127.0.0.1.
+@Suite("tsq over TLS", .serialized,
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "openssl is not installed"))
+struct TSQTLSTests {
+    static let server = """
+        import http.server, ssl, sys
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = b'{"status":"success","data":{"resultType":"scalar","result":[1700000000,"42"]}}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *args):
+                pass
+        httpd = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        httpd.serve_forever()
+        """
+
+    @Test("--ca-file trusts the server's certificate, --insecure-skip-verify skips the check, and neither fails with exit 3")
+    func caFile() async throws {
+        let directory = try makeTemporaryDirectory("tsq-tls")
+        defer { removeTemporaryDirectory(directory) }
+        let (cert, key) = (directory.appendingPathComponent("cert.pem").path, directory.appendingPathComponent("key.pem").path)
+        let made = try await runCommandDetached(URL(fileURLWithPath: "/usr/bin/openssl"), [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert,
+        ])
+        try #require(made.status == 0, "\(made.stderr)")
+        let script = directory.appendingPathComponent("server.py")
+        try Self.server.write(to: script, atomically: true, encoding: .utf8)
+        let port = ServerProcess.freePort()
+        let server = try ServerProcess(executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", script.path, String(port), cert, key])
+        defer { server.stop() }
+        let base = "https://127.0.0.1:\(port)"
+        let trusted = await eventually(within: 10) {
+            (try? await tsq(["query", "42", "-o", "prom", "--url", base, "--ca-file", cert]))?.stdout == "scalar 42 1700000000000\n"
+        }
+        #expect(trusted, "tsq --ca-file never got the answer: \(server.log().suffix(500))")
+        let insecure = try await tsq(["query", "42", "-o", "prom", "--url", base, "--insecure-skip-verify"])
+        #expect(insecure.status == 0 && insecure.stdout == "scalar 42 1700000000000\n", "\(insecure.stderr)")
+        let untrusted = try await tsq(["query", "42", "-o", "prom", "--url", base])
+        #expect(untrusted.status == 3 && untrusted.stderr.contains("cannot reach \(base): TLS: the server's certificate is not trusted"),
+                "\(untrusted.stderr)")
+    }
 }

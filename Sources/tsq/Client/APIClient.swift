@@ -52,6 +52,9 @@ struct APIClient: Sendable {
         let text = "\(error)"
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         if let client = error as? HTTPClientError, client == .connectTimeout { return "connection timed out" }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS: the server's certificate is not trusted (--ca-file names the CA; --insecure-skip-verify skips the check)"
+        }
         return text
     }
 }

@@ -78,6 +78,9 @@ struct ConnectionOptions: ParsableArguments {
     private func withClient<T: Sendable>(base: String, http: HTTPClientConfig, _ body: @Sendable (APIClient) async throws -> T) async throws -> T {
         let authorization: String?
         var configuration = HTTPClient.Configuration()
+        // One attempt: a refused connection or an untrusted certificate is the answer, not a reason
+        // to retry until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         do {
             authorization = try http.authorizationHeader()
             if let tls = try http.tlsConfig.nioConfiguration() { configuration.tlsConfiguration = tls }
