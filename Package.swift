@@ -73,9 +73,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Rules: the rule file format with Prometheus's load-time checks, and rule templates.
         .target(
             name: "alertd",
-            dependencies: ["MetricsModel"]
+            dependencies: ["MetricsModel", "PromQL", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "metricsd",
@@ -90,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "tsq",
             dependencies: [
-                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal",
+                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal", "alertd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -114,6 +115,7 @@ let package = Package(
         // Fixtures are the charts' golden renderings.
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"], exclude: ["Fixtures"]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
+        .testTarget(name: "AlertdTests", dependencies: ["alertd", "TestSupport"]),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport", "ServerTestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.

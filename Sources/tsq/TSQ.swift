@@ -49,6 +49,8 @@ struct TSQ: AsyncParsableCommand {
     /// ArgumentParser's own outcomes: help and completion scripts (exit 0), usage errors (2); any
     /// other error is a failed command (1).
     static func report(_ error: any Error) -> Int32 {
+        // A command that printed its own findings ends with a bare exit code.
+        if let bare = error as? ExitCode { return bare.rawValue }
         let exitCode = exitCode(for: error)
         let message = fullMessage(for: error)
         if exitCode == .success {

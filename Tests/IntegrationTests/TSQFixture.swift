@@ -3,6 +3,11 @@ import ServerTestSupport
 import Testing
 import TestSupport
 
+/// The tsq suites, one at a time: each starts servers and runs tsq, promtool and peers dozens of
+/// times, and together beside the rest of the tests they starved in-process servers on 2 cores.
+@Suite("tsq integration", .serialized)
+struct TSQIntegrationTests {}
+
 /// The data the tsq tests query: three hours of counters, a histogram and a gauge at 15 s, as
 /// OpenMetrics with timestamps (the backfill format both `tsq import` and promtool read), ending
 /// about five minutes ago.
@@ -11,7 +16,7 @@ import TestSupport
 /// sits exactly on a range's start: there Prometheus 3, whose semantics metricsd and the
 /// conformance suite follow, leaves it out ((t-r, t]) and Debian's 2.42 counts it ([t-r, t]).
 /// Bucket bounds are written as Prometheus 3 normalises them (`1.0`, not `1`), which 2.42 keeps as
-/// written. `TSQDifferentialTests.rangeStartDiffers` pins the first difference.
+/// written. `TSQIntegrationTests.TSQDifferentialTests.rangeStartDiffers` pins the first difference.
 struct TSQDataset {
     let end: Int64
     var start: Int64 { end - 3 * 3600 }
@@ -66,8 +71,8 @@ struct TSQDataset {
 }
 
 /// The built `tsq`, run as a user runs it.
-func tsq(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> CommandResult {
-    try await runCommandDetached(ServerTestSupport.ServerProcess.binary("tsq"), arguments, stdin: stdin, environment: environment)
+func tsq(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL? = nil) async throws -> CommandResult {
+    try await runCommandDetached(ServerTestSupport.ServerProcess.binary("tsq"), arguments, stdin: stdin, environment: environment, directory: directory)
 }
 
 /// metricsd on `data` (imported before), scraping nothing, for as long as `body` runs.
@@ -78,10 +83,22 @@ func withStoreServer(data: String, _ body: (String) async throws -> Void) async 
     let server = try ServerProcess("metricsd", arguments: [
         "--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)", "--storage.tsdb.path", data,
     ])
-    defer { server.stop() }
-    let base = "http://127.0.0.1:\(port)"
-    try #require(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 }, "metricsd did not become ready: \(server.log().suffix(2000))")
-    try await body(base)
+    try await runThenTerminate(server) {
+        let base = "http://127.0.0.1:\(port)"
+        try #require(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 }, "metricsd did not become ready: \(server.log().suffix(2000))")
+        try await body(base)
+    }
+}
+
+/// Runs `body`, then stops `server` off the cooperative pool, whether `body` threw or not.
+func runThenTerminate(_ server: ServerProcess, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        await server.terminate()
+        throw error
+    }
+    await server.terminate()
 }
 
 /// Debian's Prometheus 2.42 over blocks promtool backfilled from `file`, for as long as `body` runs.
@@ -95,10 +112,11 @@ func withPrometheus(file: String, in directory: URL, _ body: (String) async thro
     let server = try ServerProcess(executable: URL(fileURLWithPath: TSQPeers.prometheus), arguments: [
         "--config.file=\(config.path)", "--storage.tsdb.path=\(data)", "--web.listen-address=127.0.0.1:\(port)",
     ])
-    defer { server.stop() }
-    let base = "http://127.0.0.1:\(port)"
-    try #require(await eventually(within: 30) { await httpGet(base + "/-/ready")?.0 == 200 }, "prometheus did not become ready: \(server.log().suffix(2000))")
-    try await body(base)
+    try await runThenTerminate(server) {
+        let base = "http://127.0.0.1:\(port)"
+        try #require(await eventually(within: 30) { await httpGet(base + "/-/ready")?.0 == 200 }, "prometheus did not become ready: \(server.log().suffix(2000))")
+        try await body(base)
+    }
 }
 
 enum TSQPeers {

@@ -27,5 +27,5 @@ package func withMetricsd(
     let base = "http://127.0.0.1:\(port)"
     try #require(await eventually(within: 15) { await httpGet(base + "/-/ready")?.0 == 200 }, "metricsd did not become ready: \(server.log().suffix(2000))")
     try await body(MetricsdInstance(port: port, base: base, directory: directory))
-    #expect(server.stop() == 0, "metricsd did not stop cleanly on SIGTERM")
+    #expect(await server.terminate() == 0, "metricsd did not stop cleanly on SIGTERM")
 }

@@ -50,6 +50,15 @@ package final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// `stop(within:)` without holding a thread of the cooperative pool while the process shuts
+    /// down (a server may take seconds; the pool has one thread per core).
+    @discardableResult
+    package func terminate(within seconds: Double = 10) async -> Int32? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.stop(within: seconds)) }
+        }
+    }
+
     /// Everything the process wrote so far.
     package func log() -> String {
         String(decoding: (try? Data(contentsOf: logFile)) ?? Data(), as: UTF8.self)

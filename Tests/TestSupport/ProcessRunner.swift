@@ -30,13 +30,14 @@ package struct CommandResult: Sendable {
     package let stderr: String
 }
 
-/// Runs a command to completion with `stdin` as its input and `environment` added to this process's,
+/// Runs a command to completion (in `directory` when given) with `stdin` as its input and `environment` added to this process's,
 /// keeping stdout and stderr apart (each written to a file, so neither can fill a pipe and block).
 package func runCommand(
-    _ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]
+    _ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL? = nil
 ) throws -> CommandResult {
     let process = Process()
     process.executableURL = executable
+    if let directory { process.currentDirectoryURL = directory }
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     let directory = FileManager.default.temporaryDirectory
@@ -67,11 +68,11 @@ package func runCommand(
 /// `runCommand` off the cooperative thread pool: waiting for a child process blocks a thread, and
 /// the pool has as many threads as cores, so in-process test servers would starve.
 package func runCommandDetached(
-    _ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]
+    _ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL? = nil
 ) async throws -> CommandResult {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
-            continuation.resume(with: Result { try runCommand(executable, arguments, stdin: stdin, environment: environment) })
+            continuation.resume(with: Result { try runCommand(executable, arguments, stdin: stdin, environment: environment, directory: directory) })
         }
     }
 }

@@ -17,7 +17,7 @@ package enum LabelName {
     }
 
     /// Whether `name` is a valid metric name under `scheme`.
-    static func isValidMetricName(_ name: String, scheme: NameValidationScheme = .utf8) -> Bool {
+    package static func isValidMetricName(_ name: String, scheme: NameValidationScheme = .utf8) -> Bool {
         switch scheme {
         case .utf8: return !name.isEmpty
         case .legacy: return isLegacyMetricName(name)

@@ -1,0 +1,64 @@
+import Testing
+
+@testable import alertd
+
+@Suite("Rule templates: parsing")
+struct TemplateTests {
+    static func parse(_ text: String) throws(TemplateError) -> Template {
+        try Template(text, name: "__alert_Test", variables: RuleFile.templateVariables, functions: TemplateFunctions.names)
+    }
+
+    @Test("templates Prometheus users write parse", arguments: [
+        "Instance {{ $labels.instance }} down",
+        "{{ $value | humanize }}% of {{ $labels.job }}",
+        "{{ printf \"%.2f\" $value }}",
+        "{{ with query \"up\" }}{{ . | first | value | humanize }}{{ end }}",
+        "{{ range $i, $s := query \"up\" }}{{ $i }}: {{ $s.Labels.instance }}{{ else }}none{{ end }}",
+        "{{ if gt $value 0.5 }}high{{ else if gt $value 0.1 }}medium{{ else }}low{{ end }}",
+        "{{- /* a comment */ -}}  {{ $externalLabels.cluster }} {{ externalURL }}{{ pathPrefix }}",
+        "{{ $x := 1 }}{{ $x = 2 }}{{ $x }}",
+        "{{ reReplaceAll \"(.*):.*\" \"$1\" $labels.instance | toUpper }}",
+        "{{ (query \"up\" | first).Labels.job }}",
+        "{{ range query \"up\" }}{{ if eq .Value 0.0 }}{{ break }}{{ end }}{{ continue }}{{ end }}",
+        "{{ humanizeDuration 3600 }} {{ humanizeTimestamp 0 }} {{ humanizePercentage 0.5 }} {{ humanize1024 2048 }}",
+        "{{ 'a' }} {{ `raw {{ text` }} {{ -1.5e3 }} {{ 0x1F }} {{ true }} {{ nil | print }}",
+        "text with } and { braces",
+    ])
+    func parses(text: String) throws {
+        _ = try Self.parse(text)
+    }
+
+    @Test("errors name the template, the line and the fault as Go does", arguments: [
+        ("Instance {{ $label.foo }} down", 1, "undefined variable \"$label\""),
+        ("line one\n{{ frobnicate $value }}", 2, "function \"frobnicate\" not defined"),
+        ("{{ $labels.instance ", 1, "unclosed action"),
+        ("{{ if $value }}never closed", 1, "unexpected EOF"),
+        ("{{ end }}", 1, "unexpected {{end}}"),
+        ("{{ range $i, $s := query \"up\" }}{{ end }}{{ $s }}", 1, "undefined variable \"$s\""),
+        ("{{ with $x := 1 }}{{ $x }}{{ end }}{{ $x }}", 1, "undefined variable \"$x\""),
+        ("{{ $y = 2 }}", 1, "undefined variable \"$y\""),
+        ("{{ }}", 1, "missing value for command"),
+        ("{{ $value | }}", 1, "missing value for command"),
+        ("{{ break }}", 1, "{{break}} outside {{range}}"),
+        ("{{ \"unterminated }}", 1, "unclosed action"),
+        ("{{ define \"x\" }}{{ end }}", 1, "{{define}} is not supported in rule templates"),
+    ])
+    func errors(text: String, line: Int, message: String) {
+        #expect(throws: TemplateError(name: "__alert_Test", line: line, message: message)) { try Self.parse(text) }
+    }
+
+    @Test("the message reads as Prometheus prints it")
+    func description() {
+        #expect(TemplateError(name: "__alert_X", line: 3, message: "undefined variable \"$a\"").description
+            == "template: __alert_X:3: undefined variable \"$a\"")
+    }
+
+    @Test("trim markers remove the blank space beside the action; text keeps everything else")
+    func trimming() throws {
+        let template = try Self.parse("a  {{- $value -}}  b {{ $value }} c")
+        #expect(template.nodes.count == 5)
+        #expect(template.nodes.first == .text("a"))
+        #expect(template.nodes[2] == .text("b "))
+        #expect(template.nodes.last == .text(" c"))
+    }
+}
