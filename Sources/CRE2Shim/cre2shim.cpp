@@ -58,9 +58,22 @@ extern "C" int cre2_full_match(const cre2_regex *re, const char *text, size_t le
     return re2::RE2::FullMatch(piece, *re->re) ? 1 : 0;
 }
 
+static int cre2_match_at(const cre2_regex *re, const char *text, size_t len, size_t start, int anchored,
+                         int64_t *offsets, int nsub);
+
 extern "C" int cre2_full_match_groups(const cre2_regex *re, const char *text, size_t len,
                                       int64_t *offsets, int nsub) {
     if (nsub <= 0) return cre2_full_match(re, text, len);
+    return cre2_match_at(re, text, len, 0, 1, offsets, nsub);
+}
+
+extern "C" int cre2_find_groups(const cre2_regex *re, const char *text, size_t len, size_t start,
+                                int64_t *offsets, int nsub) {
+    return cre2_match_at(re, text, len, start, 0, offsets, nsub);
+}
+
+static int cre2_match_at(const cre2_regex *re, const char *text, size_t len, size_t start, int anchored,
+                         int64_t *offsets, int nsub) {
     const char *base = text ? text : "";
     re2::StringPiece piece(base, text ? len : 0);
     // Small fixed buffer for the common case; heap only for patterns with many groups.
@@ -71,7 +84,7 @@ extern "C" int cre2_full_match_groups(const cre2_regex *re, const char *text, si
         heap.resize(nsub);
         groups = heap.data();
     }
-    bool ok = re->re->Match(piece, 0, piece.size(), re2::RE2::ANCHOR_BOTH, groups, nsub);
+    bool ok = re->re->Match(piece, start, piece.size(), anchored ? re2::RE2::ANCHOR_BOTH : re2::RE2::UNANCHORED, groups, nsub);
     if (!ok) return 0;
     for (int i = 0; i < nsub; i++) {
         if (groups[i].data() == nullptr) {

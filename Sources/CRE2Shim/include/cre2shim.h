@@ -34,6 +34,11 @@ int cre2_full_match(const cre2_regex *re, const char *text, size_t len);
 int cre2_full_match_groups(const cre2_regex *re, const char *text, size_t len,
                            int64_t *offsets, int nsub);
 
+/// Finds the leftmost match at or after byte `start` and writes `2 * nsub` byte offsets as above
+/// (`nsub` >= 1). Returns 1 on a match.
+int cre2_find_groups(const cre2_regex *re, const char *text, size_t len, size_t start,
+                     int64_t *offsets, int nsub);
+
 #ifdef __cplusplus
 }
 #endif

@@ -68,6 +68,20 @@ package final class RE2Regex: @unchecked Sendable {
         }
     }
 
+    /// The leftmost match in `bytes` at or after `start`: `2 * (groupCount + 1)` byte offsets as in
+    /// `fullMatch(_:groupOffsets:)`, or nil. For Go's unanchored `FindString`/`ReplaceAllString`.
+    package func firstMatch(in bytes: [UInt8], from start: Int) -> [Int64]? {
+        let slots = groupCount + 1
+        var offsets = [Int64](repeating: -1, count: 2 * slots)
+        let found = bytes.withUnsafeBufferPointer { buffer in
+            offsets.withUnsafeMutableBufferPointer { out in
+                cre2_find_groups(handle, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                 buffer.count, start, out.baseAddress, Int32(slots)) != 0
+            }
+        }
+        return found ? offsets : nil
+    }
+
     /// The index of the group called `name`, or nil. With duplicate names the first wins, as in Go.
     package func groupIndex(named name: String) -> Int? {
         groupNames.firstIndex { $0 == name }
