@@ -92,6 +92,7 @@ let package = Package(
             name: "tsq",
             dependencies: [
                 "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal", "alertd",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -115,7 +116,7 @@ let package = Package(
         // Fixtures are the charts' golden renderings.
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"], exclude: ["Fixtures"]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
-        .testTarget(name: "AlertdTests", dependencies: ["alertd", "TestSupport"]),
+        .testTarget(name: "AlertdTests", dependencies: ["alertd", "PromQL", "PromQLTesting", "MetricsModel", "TestSupport"]),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport", "ServerTestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.
@@ -130,7 +131,10 @@ let package = Package(
         // Starts the built binaries as a user would; needs `swift build` to have built them.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "ServerTestSupport", "RemoteProtocol", "MetricsModel", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "TestSupport", "ServerTestSupport", "RemoteProtocol", "MetricsModel",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
+            ]
         ),
     ],
     cxxLanguageStandard: .cxx17

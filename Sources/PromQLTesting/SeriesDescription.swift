@@ -2,8 +2,8 @@ import MetricsModel
 import PromQL
 
 /// The test DSL's series descriptions: `metric{labels} 1+2x3 _ stale …` (promqltest-dsl.md §3).
-enum SeriesDescription {
-    enum Item: Equatable {
+package enum SeriesDescription {
+    package enum Item: Equatable {
         case value(Double)
         case omitted
         /// A native histogram literal, which this engine does not support.

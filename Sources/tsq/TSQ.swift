@@ -20,7 +20,7 @@ struct TSQ: AsyncParsableCommand {
             """,
         subcommands: [
             QueryCommand.self, SeriesCommand.self, LabelsCommand.self, MetadataCommand.self, Targets.self, RulesCommand.self,
-            AlertsCommand.self, TSDBCommand.self, FormatCommand.self, CheckCommand.self,
+            AlertsCommand.self, TSDBCommand.self, FormatCommand.self, CheckCommand.self, TestCommand.self,
             Import.self, Dump.self, PromQLTest.self, Bench.self,
         ]
     )

@@ -256,36 +256,13 @@ extension TemplateFunctions {
     }
 
     static func htmlEscape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "'": out += "&#39;"
-            case "\"": out += "&#34;"
-            default: out.append(character)
-            }
-        }
-        return out
+        text.escaped(["<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&#39;", "\"": "&#34;"])
     }
 
     static func jsEscape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "\\": out += "\\\\"
-            case "'": out += "\\'"
-            case "\"": out += "\\\""
-            case "<": out += "\\u003C"
-            case ">": out += "\\u003E"
-            case "&": out += "\\u0026"
-            case "=": out += "\\u003D"
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
+        text.escaped([
+            "\\": "\\\\", "'": "\\'", "\"": "\\\"", "<": "\\u003C", ">": "\\u003E", "&": "\\u0026", "=": "\\u003D", "\n": "\\n",
+        ])
     }
 }
 

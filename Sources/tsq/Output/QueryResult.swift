@@ -55,16 +55,7 @@ struct ResultSeries {
     }
 
     static func escape(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
+        value.escaped(["\\": "\\\\", "\"": "\\\"", "\n": "\\n"])
     }
 }
 

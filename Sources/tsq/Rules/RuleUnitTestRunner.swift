@@ -1,0 +1,181 @@
+import Foundation
+import MetricsModel
+import PromQL
+import PromQLTesting
+import Yams
+import alertd
+
+/// Runs one promtool rule unit-test file: input series into an in-memory store, the rule groups
+/// evaluated every `evaluation_interval` from 0 to the last `eval_time`, then the alert and
+/// expression checks, reported as promtool reports them.
+struct RuleUnitTestRunner {
+    let path: String
+    /// Only test groups whose name matches one of these (promtool's `--run`).
+    var only: [RE2Regex] = []
+    var ignoreUnknownFields = false
+
+    /// The failures of the file; empty when it passes.
+    func run() -> [String] {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            return ["\(path): cannot read: \(error.localizedDescription)"]
+        }
+        let file: RuleTestFile
+        do {
+            file = try YAMLDecoder().decode(RuleTestFile.self, from: text)
+        } catch {
+            return ["\(error)"]
+        }
+        guard let evaluationInterval = Self.duration(file.evaluationInterval ?? "1m") else {
+            return ["invalid evaluation_interval \"\(file.evaluationInterval ?? "")\""]
+        }
+        var specs: [RuleGroupSpec] = []
+        let directory = (path as NSString).deletingLastPathComponent
+        for ruleFile in file.ruleFiles {
+            let resolved = ruleFile.hasPrefix("/") || directory.isEmpty ? ruleFile : directory + "/" + ruleFile
+            let (loaded, errors) = RuleFile.load(path: resolved, ignoreUnknownFields: ignoreUnknownFields)
+            guard let loaded else { return errors.map(\.description) }
+            specs += loaded.groups
+        }
+        if !file.groupEvalOrder.isEmpty {
+            let order = Dictionary(file.groupEvalOrder.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            specs.sort { (order[$0.name] ?? Int.max) < (order[$1.name] ?? Int.max) }
+        }
+        var failures: [String] = []
+        for group in file.tests {
+            if !only.isEmpty, !only.contains(where: { $0.firstMatch(in: Array((group.name ?? "").utf8), from: 0) != nil }) { continue }
+            failures += run(group, specs: specs, evaluationInterval: evaluationInterval, fuzzy: file.fuzzyCompare)
+        }
+        return failures
+    }
+
+    func run(_ test: RuleTestFile.TestGroup, specs: [RuleGroupSpec], evaluationInterval: Int64, fuzzy: Bool) -> [String] {
+        let heading = test.name.map { "    name: \($0),\n" } ?? ""
+        let interval = test.interval.flatMap(Self.duration) ?? evaluationInterval
+        let storage = MemoryStorage()
+        for input in test.inputSeries {
+            do {
+                let (labels, items) = try SeriesDescription.parse(input.series + " " + input.values)
+                var samples: [Sample] = []
+                for (index, item) in items.enumerated() {
+                    switch item {
+                    case .value(let value): samples.append(Sample(timestamp: Int64(index) * interval, value: value))
+                    case .omitted: continue
+                    case .histogram: return ["\(heading)    native histogram input series are not supported yet: \(input.series)"]
+                    }
+                }
+                storage.add(labels, samples)
+            } catch {
+                return ["\(error)"]
+            }
+        }
+        var groups: [RuleGroupRun] = []
+        for spec in specs {
+            do {
+                groups.append(try RuleGroupRun(spec))
+            } catch {
+                return ["\(error)"]
+            }
+        }
+        let alertTimes = test.alertRuleTests.compactMap { Self.duration($0.evalTime) }
+        let exprTimes = test.promqlExprTests.compactMap { Self.duration($0.evalTime) }
+        let maxTime = (alertTimes + exprTimes).max() ?? 0
+        let engine = Engine()
+        var failures: [String] = []
+        var time: Int64 = 0
+        while time <= maxTime {
+            var evaluationFailures: [String] = []
+            for index in groups.indices {
+                let failed = groups[index].evaluate(
+                    at: time, engine: engine, storage: storage, externalLabels: test.externalLabels, externalURL: test.externalURL ?? ""
+                ) { samples in
+                    for (labels, sample) in samples { storage.add(labels, [sample]) }
+                }
+                evaluationFailures += failed.map { "    rule: \($0.rule), time: \(Self.format(time)), err: \($0.message)" }
+            }
+            if !evaluationFailures.isEmpty { return failures + evaluationFailures }
+            for check in test.alertRuleTests {
+                guard let at = Self.duration(check.evalTime), time <= at, at < time + evaluationInterval else { continue }
+                var got: [(labels: Labels, annotations: [String: String])] = []
+                for group in groups {
+                    for rule in group.alertingRules.values where rule.spec.name == check.alertname {
+                        for alert in rule.active.values where alert.state == .firing { got.append((alert.labels, alert.annotations)) }
+                    }
+                }
+                let expected: [(labels: Labels, annotations: [String: String])] = check.expAlerts.map {
+                    (Labels($0.expLabels.merging(["alertname": check.alertname]) { _, name in name }), $0.expAnnotations)
+                }
+                let gotText = Self.describe(got)
+                let expectedText = Self.describe(expected)
+                if gotText != expectedText {
+                    failures.append("\(heading)    alertname: \(check.alertname), time: \(Self.format(at)), \n        exp:\(expectedText), \n        got:\(gotText)")
+                }
+            }
+            time += evaluationInterval
+        }
+        for check in test.promqlExprTests {
+            let at = Self.duration(check.evalTime) ?? 0
+            do {
+                let value = try engine.instant(try Parser.parse(check.expr), at: at, on: storage)
+                let got: [(Labels, Double)] = switch value {
+                case .vector(_, let samples): samples
+                case .scalar(_, let value): [(Labels.empty, value)]
+                default: []
+                }
+                var expected: [(Labels, Double)] = []
+                for sample in check.expSamples {
+                    let text = sample.labels.trimmingCharacters(in: .whitespaces)
+                    let labels = text.isEmpty || text == "{}" ? Labels.empty : try SeriesDescription.parse(text).0
+                    expected.append((labels, sample.value))
+                }
+                let (gotSorted, expectedSorted) = (got.sorted { $0.0 < $1.0 }, expected.sorted { $0.0 < $1.0 })
+                let same = gotSorted.count == expectedSorted.count && zip(gotSorted, expectedSorted).allSatisfy { pair in
+                    pair.0.0 == pair.1.0 && Self.equal(pair.0.1, pair.1.1, fuzzy: fuzzy)
+                }
+                if !same {
+                    failures.append("\(heading)    expr: \"\(check.expr)\", time: \(Self.format(at)),\n        exp: \(Self.describe(expectedSorted))\n        got: \(Self.describe(gotSorted))")
+                }
+            } catch {
+                failures.append("    expr: \"\(check.expr)\", time: \(Self.format(at)), err: \(error)")
+            }
+        }
+        return failures
+    }
+
+    static func duration(_ text: String) -> Int64? {
+        PromDuration(parsing: text)?.milliseconds ?? Int64(text).map { $0 * 1000 }
+    }
+
+    static func format(_ milliseconds: Int64) -> String {
+        milliseconds == 0 ? "0s" : PromDuration(milliseconds: milliseconds).description
+    }
+
+    /// Values equal, or (with `fuzzy_compare`) within a relative 1e-16 of their sum, as promtool's
+    /// fuzzy comparison lets one-ulp differences through; NaN equals NaN.
+    static func equal(_ a: Double, _ b: Double, fuzzy: Bool) -> Bool {
+        if a == b || (a.isNaN && b.isNaN) { return true }
+        guard fuzzy else { return false }
+        return abs(a - b) / (abs(a) + abs(b)) < 1e-16
+    }
+
+    /// Alerts as promtool prints them: `[\n 0:\n Labels:{…}\n Annotations:{…}\n ]`, sorted.
+    static func describe(_ alerts: [(labels: Labels, annotations: [String: String])]) -> String {
+        let sorted = alerts.sorted { ($0.labels, Labels($0.annotations)) < ($1.labels, Labels($1.annotations)) }
+        guard !sorted.isEmpty else { return "[]" }
+        var text = "["
+        for (index, alert) in sorted.enumerated() {
+            text += "\n            \(index):\n              Labels:\(braces(alert.labels))\n              Annotations:\(braces(Labels(alert.annotations)))"
+        }
+        return text + "\n            ]"
+    }
+
+    static func describe(_ samples: [(Labels, Double)]) -> String {
+        samples.map { "\(braces($0.0)) \(GoFloat.formatE($0.1).uppercased())" }.joined(separator: ",\n              ")
+    }
+
+    static func braces(_ labels: Labels) -> String {
+        "{" + labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ", ") + "}"
+    }
+}
