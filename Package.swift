@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "TestSupport", "Scraper", "Config",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ServerTestSupport"
         ),

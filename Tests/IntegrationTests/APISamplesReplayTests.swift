@@ -101,7 +101,7 @@ struct APISamplesReplayTests {
     }
 
     /// A web app's metrics like the recorded one's: counters, a histogram, a gauge and special values.
-    static func startApp(port: Int) async throws -> Task<Void, any Error> {
+    static func startApp(port: Int) async throws -> TestServer {
         let router = Router()
         let started = Date()
         router.get("/metrics") { _, _ -> Response in
@@ -132,9 +132,9 @@ struct APISamplesReplayTests {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        let task = Task { try await app.runService() }
-        #expect(await eventually(within: 10) { await httpGet("http://127.0.0.1:\(port)/metrics") != nil })
-        return task
+        let server = TestServer(app)
+        #expect(await eventually(within: underLoad) { await httpGet("http://127.0.0.1:\(port)/metrics") != nil })
+        return server
     }
 
     @Test("every recorded request gets the recorded status, content type and JSON shape", SharedConformance.required)

@@ -18,7 +18,7 @@ struct CrashRecoveryTests {
         }
     }
 
-    static func startExporter(port: Int, counter: Counter) async throws -> Task<Void, any Error> {
+    static func startExporter(port: Int, counter: Counter) async throws -> TestServer {
         try await startTextExporter(port: port) { _ in
             "# TYPE crash_test_counter counter\ncrash_test_counter \(await counter.next())\n"
         }

@@ -89,7 +89,7 @@ struct DataSafetyTests {
     }
 
     /// An exporter exposing a year-3000 sample beside a live gauge.
-    static func startExporter(port: Int) async throws -> Task<Void, any Error> {
+    static func startExporter(port: Int) async throws -> TestServer {
         try await startTextExporter(port: port) { _ in
             "# TYPE future_metric gauge\nfuture_metric 1 32503680000000\n# TYPE live_metric gauge\nlive_metric 7\n"
         }

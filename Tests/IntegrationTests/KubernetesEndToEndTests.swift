@@ -9,7 +9,7 @@ import TestSupport
 @Suite("metricsd with Kubernetes discovery", .serialized)
 struct KubernetesEndToEndTests {
     /// Serves `fixture_metric{address="<ip:port>"} 1` on every path, so path annotations are visible.
-    static func startExporter(host: String, port: Int) async throws -> Task<Void, any Error> {
+    static func startExporter(host: String, port: Int) async throws -> TestServer {
         try await startTextExporter(host: host, port: port) { path in
             "# TYPE fixture_metric gauge\nfixture_metric{address=\"\(host):\(port)\",path=\"\(path)\"} 1\n"
         }
@@ -50,7 +50,7 @@ struct KubernetesEndToEndTests {
         let initial = try Self.keptTargets("targets-kubernetes-pods-initial.json")
         let after = try Self.keptTargets("targets-kubernetes-pods-after-events.json")
         let nodes = try Self.keptTargets("targets-node-exporter-initial.json")
-        var exporters: [Task<Void, any Error>] = []
+        var exporters: [TestServer] = []
         defer { for exporter in exporters { exporter.cancel() } }
         var bound = Set<String>()
         for target in initial.union(after).union(nodes) {

@@ -156,8 +156,8 @@ extension TSQIntegrationTests {
             }
             let port = ServerProcess.freePort()
             let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-            let task = Task { try await app.runService() }
-            defer { task.cancel() }
+            let server = TestServer(app)
+            defer { server.cancel() }
             let base = "http://127.0.0.1:\(port)"
             #expect(await eventually(within: 10) {
                 await httpPost(base + "/api/v1/query", body: Data("query=up".utf8), headers: ["Content-Type": "application/x-www-form-urlencoded"]) != nil

@@ -28,16 +28,16 @@ struct FileDiscoveryTests {
         func targets() -> Set<String> {
             Set(latest.snapshot.values.flatMap { $0.discoveredLabelSets.map { "\($0["__address__"]!)|\($0["env"] ?? $0["team"] ?? "")" } })
         }
-        #expect(await eventually(within: 15) { targets() == ["127.0.0.1:9100|prod", "127.0.0.1:9101|prod", "127.0.0.1:9200|", "127.0.0.1:9300|db"] })
+        #expect(await eventually(within: underLoad) { targets() == ["127.0.0.1:9100|prod", "127.0.0.1:9101|prod", "127.0.0.1:9200|", "127.0.0.1:9300|db"] })
         #expect(latest.snapshot[json.path + ":0"]?.labels["__meta_filepath"] == json.path)
 
         // Rewritten with one group fewer: the second group's source empties.
         try #"[{"targets": ["127.0.0.1:9100"], "labels": {"env": "dev"}}]"#.write(to: json, atomically: true, encoding: .utf8)
-        #expect(await eventually(within: 15) { targets() == ["127.0.0.1:9100|dev", "127.0.0.1:9300|db"] })
+        #expect(await eventually(within: underLoad) { targets() == ["127.0.0.1:9100|dev", "127.0.0.1:9300|db"] })
         // A broken file keeps its previous groups; a deleted file drops them.
         try "[{not json".write(to: json, atomically: true, encoding: .utf8)
         try FileManager.default.removeItem(at: yaml)
-        #expect(await eventually(within: 15) { targets() == ["127.0.0.1:9100|dev"] })
+        #expect(await eventually(within: underLoad) { targets() == ["127.0.0.1:9100|dev"] })
     }
 
     @Test("invalid targets in a file are reported, not loaded")

@@ -74,14 +74,14 @@ struct ScrapeLoopTests {
         pool.update(provider: "test", groups: [TargetGroup(source: "g", targets: [["__address__": "a:1"], ["__address__": "b:1"]])])
         pool.sync()
         #expect(pool.loopCount == 2)
-        #expect(await eventually(within: 10) { fetcher.calls("a:1") >= 2 && fetcher.calls("b:1") >= 2 })
+        #expect(await eventually(within: underLoad) { fetcher.calls("a:1") >= 2 && fetcher.calls("b:1") >= 2 })
 
         pool.update(provider: "test", groups: [TargetGroup(source: "g", targets: [["__address__": "a:1"]])])
         pool.sync()
         #expect(pool.loopCount == 1)
-        #expect(await eventually(within: 10) { store.samples("up", ["instance": "b:1"]).last.map { StaleMarker.isStale($0.value) } == true })
+        #expect(await eventually(within: underLoad) { store.samples("up", ["instance": "b:1"]).last.map { StaleMarker.isStale($0.value) } == true })
         let before = fetcher.calls("a:1")
-        #expect(await eventually(within: 10) { fetcher.calls("a:1") > before })
+        #expect(await eventually(within: underLoad) { fetcher.calls("a:1") > before })
         await pool.stop(.leaveSeries)
         #expect(pool.loopCount == 0)
         #expect(store.samples("up", ["instance": "a:1"]).allSatisfy { !StaleMarker.isStale($0.value) })
@@ -95,14 +95,14 @@ struct ScrapeLoopTests {
         config.scrapeConfigs = [try fastScrapeConfig("keep", targets: ["a:1"]), try fastScrapeConfig("drop", targets: ["b:1"])]
         let manager = ScrapeManager(config: config, store: store, logger: Self.logger, updateInterval: .milliseconds(50), fetcher: fetcher)
         let running = Task { try await manager.run() }
-        #expect(await eventually(within: 10) { fetcher.calls("a:1") >= 2 && fetcher.calls("b:1") >= 2 })
+        #expect(await eventually(within: underLoad) { fetcher.calls("a:1") >= 2 && fetcher.calls("b:1") >= 2 })
 
         var reloaded = config
         reloaded.scrapeConfigs = [config.scrapeConfigs[0]]
         await manager.apply(reloaded)
         #expect(store.samples("up", ["job": "drop"]).last.map { StaleMarker.isStale($0.value) } == true)
         let before = fetcher.calls("a:1")
-        #expect(await eventually(within: 10) { fetcher.calls("a:1") > before + 1 })
+        #expect(await eventually(within: underLoad) { fetcher.calls("a:1") > before + 1 })
         // The kept job's loop never stopped: none of its series got a marker.
         #expect(store.samples("up", ["job": "keep"]).allSatisfy { !StaleMarker.isStale($0.value) })
 

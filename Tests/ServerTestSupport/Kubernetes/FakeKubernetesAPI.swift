@@ -29,7 +29,7 @@ package final class FakeKubernetesAPI: @unchecked Sendable {
     /// Failures answered to the next matching requests: (path suffix, watch?, HTTP status, body).
     private var failures: [(suffix: String, watch: Bool?, status: Int, body: Data)] = []
     private var expireContinueTokens = false
-    private var task: Task<Void, any Error>?
+    private var server: TestServer?
 
     package init(cluster: FakeCluster, port: Int = ServerProcess.freePort()) {
         self.cluster = cluster
@@ -43,7 +43,7 @@ package final class FakeKubernetesAPI: @unchecked Sendable {
         let router = Router()
         router.get("**") { request, _ in await self.handle(request) }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        task = Task { try await app.runService() }
+        server = TestServer(app)
         for _ in 0..<200 {
             if await httpGet("\(baseURL)/healthz") != nil { return }
             try await Task.sleep(for: .milliseconds(50))
@@ -52,7 +52,7 @@ package final class FakeKubernetesAPI: @unchecked Sendable {
     }
 
     package func stop() {
-        task?.cancel()
+        server?.cancel()
     }
 
     /// The requests received so far.
