@@ -36,11 +36,11 @@ struct CheckRules: ParsableCommand {
         var failed = false
         var lintFailed = false
         for file in files {
-            Self.stdout("Checking \(file)\n")
+            Console.write("Checking \(file)\n")
             let (loaded, errors) = RuleFile.load(path: file, ignoreUnknownFields: ignoreUnknownFields)
             guard let loaded else {
-                Self.stderr("  FAILED:\n" + errors.map { "\($0)\n" }.joined())
-                Self.stdout("\n")
+                Console.writeError("  FAILED:\n" + errors.map { "\($0)\n" }.joined())
+                Console.write("\n")
                 failed = true
                 continue
             }
@@ -53,25 +53,16 @@ struct CheckRules: ParsableCommand {
                         text += "Metric: \(duplicate.name)\nLabel(s):\n"
                         for (name, value) in duplicate.labels.sorted(by: { $0.key < $1.key }) { text += "\t\(name): \(value)\n" }
                     }
-                    Self.stderr(text + "Might cause inconsistency while recording expressions\n")
-                    Self.stdout("\n")
+                    Console.writeError(text + "Might cause inconsistency while recording expressions\n")
+                    Console.write("\n")
                     if lintFatal { lintFailed = true }
                     continue
                 }
             }
-            Self.stdout("  SUCCESS: \(loaded.ruleCount) rules found\n\n")
+            Console.write("  SUCCESS: \(loaded.ruleCount) rules found\n\n")
         }
         if failed { throw ExitCode(1) }
         // promtool's code for lint findings made fatal.
         if lintFailed { throw ExitCode(3) }
-    }
-
-    /// Unbuffered, so the lines interleave with stderr's as they were written.
-    static func stdout(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
-    }
-
-    static func stderr(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
     }
 }

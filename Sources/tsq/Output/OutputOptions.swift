@@ -54,13 +54,22 @@ enum Console {
         FileHandle.standardOutput.write(Data(bytes) + Data("\n".utf8))
     }
 
+    /// Unbuffered, so lines interleave with stderr's in the order they were written.
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func writeError(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data("tsq: \(text)\n".utf8))
+        writeError("tsq: \(text)\n")
     }
 
     /// The server's warnings and infos, on stderr.
     static func annotations(_ reply: APIReply) {
-        for warning in reply.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-        for info in reply.infos { FileHandle.standardError.write(Data("info: \(info)\n".utf8)) }
+        for warning in reply.warnings { writeError("warning: \(warning)\n") }
+        for info in reply.infos { writeError("info: \(info)\n") }
     }
 }

@@ -36,15 +36,15 @@ struct TestRules: ParsableCommand {
         }
         var failed = false
         for file in files {
-            CheckRules.stdout("Unit Testing:  \(file)\n")
+            Console.write("Unit Testing:  \(file)\n")
             let failures = RuleUnitTestRunner(path: file, only: patterns, ignoreUnknownFields: ignoreUnknownFields).run()
             if failures.isEmpty {
-                CheckRules.stdout("  SUCCESS\n")
+                Console.write("  SUCCESS\n")
             } else {
                 failed = true
-                CheckRules.stderr("  FAILED:\n" + failures.joined(separator: "\n") + "\n")
+                Console.writeError("  FAILED:\n" + failures.joined(separator: "\n") + "\n")
             }
-            CheckRules.stdout("\n")
+            Console.write("\n")
         }
         if failed { throw ExitCode(1) }
     }
