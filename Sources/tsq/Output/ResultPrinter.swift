@@ -57,16 +57,26 @@ struct ResultPrinter {
     /// A header of every label name the series carry, then `value,timestamp`; one row per sample.
     private func csv(_ series: [ResultSeries]) {
         let shown = output.limited(series, noun: "series")
-        var names = Set<String>()
-        for entry in shown { for label in entry.labels { names.insert(label.name) } }
-        let columns = names.sorted()
+        let columns = Self.labelColumns(shown)
         var lines = [(columns + ["value", "timestamp"]).map(Self.csvField).joined(separator: ",")]
         for entry in shown {
-            let byName = Dictionary(entry.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-            let prefix = columns.map { Self.csvField(byName[$0] ?? "") }
+            let prefix = Self.labelCells(entry, columns)
             for point in entry.points { lines.append((prefix + [point.text, Self.csvTime(point.time)]).joined(separator: ",")) }
         }
         Console.print(lines)
+    }
+
+    /// Every label name the series carry, sorted: the CSV columns before the values.
+    static func labelColumns(_ series: ArraySlice<ResultSeries>) -> [String] {
+        var names = Set<String>()
+        for entry in series { for label in entry.labels { names.insert(label.name) } }
+        return names.sorted()
+    }
+
+    /// A series' label values under `columns`, CSV-quoted, empty where it has no such label.
+    static func labelCells(_ series: ResultSeries, _ columns: [String]) -> [String] {
+        let byName = Dictionary(series.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        return columns.map { csvField(byName[$0] ?? "") }
     }
 
     private func chart(_ series: [ResultSeries]) {

@@ -29,15 +29,9 @@ struct SeriesCommand: AsyncParsableCommand {
             let shown = output.limited(series, noun: "series")
             switch output.format {
             case .csv:
-                var names = Set<String>()
-                for entry in shown { for label in entry.labels { names.insert(label.name) } }
-                let columns = names.sorted()
-                var lines = [columns.map(ResultPrinter.csvField).joined(separator: ",")]
-                for entry in shown {
-                    let byName = Dictionary(entry.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
-                    lines.append(columns.map { ResultPrinter.csvField(byName[$0] ?? "") }.joined(separator: ","))
-                }
-                Console.print(lines)
+                let columns = ResultPrinter.labelColumns(shown)
+                Console.print([columns.map(ResultPrinter.csvField).joined(separator: ",")]
+                    + shown.map { ResultPrinter.labelCells($0, columns).joined(separator: ",") })
             case .prom:
                 Console.print(shown.map { ResultSeries.text($0.labels, separator: ",") })
             default:
