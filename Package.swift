@@ -73,15 +73,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Rules: the rule file format with Prometheus's load-time checks, and rule templates.
+        // Rules: the rule file format with Prometheus's load-time checks, rule templates, evaluation
+        // on a schedule, and notifications to Alertmanager (found through the scraper's discovery).
         .target(
             name: "alertd",
-            dependencies: ["MetricsModel", "PromQL", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "MetricsModel", "PromQL", "Config", "Relabel", "Scraper",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB",
+                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB", "alertd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

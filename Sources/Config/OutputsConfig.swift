@@ -2,10 +2,10 @@ import Foundation
 import MetricsModel
 import Relabel
 
-/// `alerting:`: where alerts go. Parsed and checked now; sending comes with rule evaluation (alertd).
+/// `alerting:`: where alerts go; alertd's notifier sends them.
 package struct AlertingConfig: Sendable, Equatable, Decodable {
     package var alertmanagers: [AlertmanagerConfig] = []
-    var alertRelabelConfigs: [RelabelConfig] = []
+    package var alertRelabelConfigs: [RelabelConfig] = []
 
     package init() {}
 
@@ -24,7 +24,7 @@ package struct AlertingConfig: Sendable, Equatable, Decodable {
 /// One `alerting.alertmanagers` entry.
 package struct AlertmanagerConfig: Sendable, Equatable, Decodable {
     package var scheme = "http"
-    var pathPrefix = ""
+    package var pathPrefix = ""
     package var timeout = PromDuration.seconds(10)
     package var apiVersion = "v2"
     /// Where the Alertmanagers are, and authentication and TLS for notifications.

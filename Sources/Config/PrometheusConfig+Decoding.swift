@@ -26,6 +26,7 @@ extension GlobalConfig: Decodable {
         case scrapeTimeout = "scrape_timeout"
         case evaluationInterval = "evaluation_interval"
         case externalLabels = "external_labels"
+        case ruleQueryOffset = "rule_query_offset"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -35,6 +36,7 @@ extension GlobalConfig: Decodable {
         scrapeTimeout = try container.decodeIfPresent(PromDuration.self, forKey: .scrapeTimeout) ?? scrapeTimeout
         evaluationInterval = try container.decodeIfPresent(PromDuration.self, forKey: .evaluationInterval) ?? evaluationInterval
         externalLabels = try container.decodeIfPresent([String: String].self, forKey: .externalLabels) ?? [:]
+        ruleQueryOffset = try container.decodeIfPresent(PromDuration.self, forKey: .ruleQueryOffset) ?? ruleQueryOffset
     }
 }
 

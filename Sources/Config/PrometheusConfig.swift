@@ -112,7 +112,9 @@ package struct StorageConfig: Sendable, Equatable, Decodable {
 package struct GlobalConfig: Sendable, Equatable {
     package var scrapeInterval = PromDuration.seconds(60)
     package var scrapeTimeout = PromDuration.seconds(10)
-    var evaluationInterval = PromDuration.seconds(60)
+    package var evaluationInterval = PromDuration.seconds(60)
+    /// `rule_query_offset`: rule groups without their own `query_offset` query this far in the past.
+    package var ruleQueryOffset = PromDuration(milliseconds: 0)
     package var externalLabels: [String: String] = [:]
     package init() {}
 }

@@ -6,12 +6,16 @@ import Scraper
 import ServiceLifecycle
 import UnixSignals
 import TSDB
+import alertd
 
-/// Re-reads `--config.file` on SIGHUP or `POST /-/reload` and applies it to the scrape manager.
+/// Re-reads `--config.file` on SIGHUP or `POST /-/reload` and applies it to the rule manager, the
+/// scrape manager and the notifier.
 /// A configuration that fails to load is rejected and the running one stays.
 struct ConfigReloader: Service {
     let configFile: String?
     let scraper: ScrapeManager<DB>
+    let rules: RuleManager<DB>
+    let notifier: Notifier
     let runtime: ServerRuntime
     let logger: Logger
 
@@ -25,7 +29,10 @@ struct ConfigReloader: Service {
             let text = try String(contentsOfFile: configFile, encoding: .utf8)
             let config = try PrometheusConfig.load(yaml: text, source: configFile)
                 .resolvingPaths(relativeTo: PrometheusConfig.directory(of: configFile))
+            // Rules load first: a rule file that fails rejects the whole reload.
+            try await rules.apply(config)
             await scraper.apply(config)
+            await notifier.apply(config)
             runtime.configLoaded(text)
             logger.info("completed loading of configuration file", metadata: ["filename": "\(configFile)"])
         } catch {

@@ -7,6 +7,7 @@ import QueryAPI
 import Scraper
 import ServiceLifecycle
 import TSDB
+import alertd
 
 /// `metricsd`: the agent and store. Flag names follow Prometheus's where they overlap.
 @main
@@ -74,6 +75,21 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("query.lookback-delta"), help: "How far back an instant selector looks for a sample.")
     var queryLookbackDelta = "5m"
 
+    @Option(name: .customLong("web.external-url"), help: "The URL under which metricsd is reached from outside (in alerts' generatorURL and templates' externalURL); default http://<hostname>:<port>.")
+    var externalURL: String?
+
+    @Option(name: .customLong("rules.alert.for-outage-tolerance"), help: "Max time to tolerate metricsd outage for restoring \"for\" state of alerts.")
+    var forOutageTolerance = "1h"
+
+    @Option(name: .customLong("rules.alert.for-grace-period"), help: "Minimum duration between alert and restored \"for\" state. This is maintained only for alerts with configured \"for\" time greater than the grace period.")
+    var forGracePeriod = "10m"
+
+    @Option(name: .customLong("rules.alert.resend-delay"), help: "Minimum amount of time to wait before resending an alert to Alertmanager.")
+    var resendDelay = "1m"
+
+    @Option(name: .customLong("alertmanager.notification-queue-capacity"), help: "The capacity of the queue for pending Alertmanager notifications; when full, the oldest are dropped.")
+    var notificationQueueCapacity = 10_000
+
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
 
@@ -83,6 +99,37 @@ struct Metricsd: AsyncParsableCommand {
         }
         _ = try storageOptions()
         _ = try apiOptions()
+        _ = try ruleOptions()
+        guard notificationQueueCapacity > 0 else { throw ValidationError("--alertmanager.notification-queue-capacity must be positive") }
+    }
+
+    /// Rule evaluation's settings from the flags.
+    func ruleOptions() throws -> RuleManager<DB>.Options {
+        var options = RuleManager<DB>.Options()
+        func milliseconds(_ text: String, _ flag: String) throws -> Int64 {
+            guard let duration = PromDuration(parsing: text) else { throw ValidationError("--\(flag): invalid duration \(text)") }
+            return duration.milliseconds
+        }
+        options.outageTolerance = try milliseconds(forOutageTolerance, "rules.alert.for-outage-tolerance")
+        options.gracePeriod = try milliseconds(forGracePeriod, "rules.alert.for-grace-period")
+        options.resendDelay = try milliseconds(resendDelay, "rules.alert.resend-delay")
+        let api = try apiOptions()
+        options.engine.lookbackDelta = api.query.lookbackDelta
+        options.engine.maxSamples = api.query.maxSamples
+        options.externalURL = try resolvedExternalURL()
+        return options
+    }
+
+    /// `--web.external-url` without its trailing slash, or Prometheus's default.
+    func resolvedExternalURL() throws -> String {
+        guard let externalURL else {
+            let port = Self.splitAddress(listenAddress)?.1 ?? 9090
+            return "http://\(ProcessInfo.processInfo.hostName):\(port)"
+        }
+        guard let url = URL(string: externalURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ValidationError("--web.external-url: not an http(s) URL: \(externalURL)")
+        }
+        return externalURL.hasSuffix("/") ? String(externalURL.dropLast()) : externalURL
     }
 
     /// The HTTP API's settings from the flags.
@@ -123,6 +170,9 @@ struct Metricsd: AsyncParsableCommand {
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
             "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections),
+            "web.external-url": externalURL ?? "", "rules.alert.for-outage-tolerance": forOutageTolerance,
+            "rules.alert.for-grace-period": forGracePeriod, "rules.alert.resend-delay": resendDelay,
+            "alertmanager.notification-queue-capacity": String(notificationQueueCapacity),
         ]
     }
 
@@ -191,8 +241,18 @@ struct Metricsd: AsyncParsableCommand {
         }
         let targets = TargetStatusBoard()
         let scraper = ScrapeManager(config: config, store: db, status: targets, logger: logger)
+        let notifier = Notifier(capacity: notificationQueueCapacity, logger: logger)
+        let rules = RuleManager(store: db, options: try ruleOptions(), notify: { notifier.send($0) }, logger: logger)
+        do {
+            try await rules.apply(config)
+        } catch {
+            logger.error("error loading rules", metadata: ["error": "\(error)"])
+            db.close()
+            throw ExitCode(1)
+        }
+        await notifier.apply(config)
         let runtime = ServerRuntime(flags: flagValues, storageRetention: retentionTime, configText: configText)
-        let reloader = ConfigReloader(configFile: configFile, scraper: scraper, runtime: runtime, logger: logger)
+        let reloader = ConfigReloader(configFile: configFile, scraper: scraper, rules: rules, notifier: notifier, runtime: runtime, logger: logger)
         let reload: (@Sendable () async throws -> Void)? = enableLifecycle ? { @Sendable in try await reloader.reload() } : nil
         var serverOptions = try apiOptions()
         let fileLimit = FileLimit.raiseToHard(logger: logger)
@@ -204,14 +264,19 @@ struct Metricsd: AsyncParsableCommand {
             serverOptions.maxConnections = connectionCap
         }
         let server = APIServer(
-            db: db, targets: ScrapeTargets(board: targets), reload: reload, config: { scraper.config }, options: serverOptions, runtime: runtime
+            db: db, targets: ScrapeTargets(board: targets), rules: RuleReports(manager: rules, notifier: notifier),
+            extraMetrics: { rules.metrics.render() + notifier.renderMetrics() }, reload: reload, config: { scraper.config }, options: serverOptions, runtime: runtime
         ).application(host: host, port: port, logger: logger)
         let storage = StorageService(db: db, interval: .seconds(60), logger: logger)
         logger.info("metricsd starting", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)", "storage": "\(storagePath)"])
-        // Shutdown runs in reverse: scrapers stop, then the server, then the store closes.
+        // Shutdown runs in reverse: rule groups stop, the notifier sends what is queued, scrapers
+        // stop, then the server, then the store closes.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: storage), .init(service: server), .init(service: scraper), .init(service: reloader)],
+                services: [
+                    .init(service: storage), .init(service: server), .init(service: scraper), .init(service: notifier), .init(service: rules),
+                    .init(service: reloader),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

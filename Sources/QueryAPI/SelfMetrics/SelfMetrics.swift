@@ -8,8 +8,14 @@ struct SelfMetrics: Sendable {
     let targets: any TargetRetriever
     let httpRequests: HTTPRequestCounter
     let queryGate: QueryGate
+    /// Metrics of other parts (rule evaluation, notifications), already in text format.
+    let extra: @Sendable () -> String
 
-    init(db: DB, targets: any TargetRetriever, httpRequests: HTTPRequestCounter = HTTPRequestCounter(), queryGate: QueryGate = QueryGate(limit: 20)) {
+    init(
+        db: DB, targets: any TargetRetriever, httpRequests: HTTPRequestCounter = HTTPRequestCounter(), queryGate: QueryGate = QueryGate(limit: 20),
+        extra: @escaping @Sendable () -> String = { "" }
+    ) {
+        self.extra = extra
         self.db = db
         self.targets = targets
         self.httpRequests = httpRequests
@@ -84,6 +90,6 @@ struct SelfMetrics: Sendable {
                byPool.sorted { $0.key < $1.key }.flatMap { pool, counts in
                    [("{scrape_job=\(quoteLabelValue(pool)),health=\"up\"}", Double(counts.up)), ("{scrape_job=\(quoteLabelValue(pool)),health=\"down\"}", Double(counts.down))]
                })
-        return out
+        return out + extra()
     }
 }

@@ -27,6 +27,7 @@ package struct APIServer: Sendable {
 
     let db: DB
     let targets: any TargetRetriever
+    let rules: any RuleRetriever
     let selfMetrics: SelfMetrics
     /// Re-reads the configuration file and applies it; nil unless `--web.enable-lifecycle`.
     let reload: (@Sendable () async throws -> Void)?
@@ -38,20 +39,22 @@ package struct APIServer: Sendable {
     let queryGate: QueryGate
 
     package init(
-        db: DB, targets: any TargetRetriever = NoTargets(), reload: (@Sendable () async throws -> Void)? = nil,
+        db: DB, targets: any TargetRetriever = NoTargets(), rules: any RuleRetriever = NoRules(),
+        extraMetrics: @escaping @Sendable () -> String = { "" }, reload: (@Sendable () async throws -> Void)? = nil,
         config: @escaping @Sendable () -> PrometheusConfig = { PrometheusConfig() },
         options: Options = Options(),
         runtime: ServerRuntime = ServerRuntime(flags: [:], storageRetention: "15d", configText: "")
     ) {
         self.db = db
         self.targets = targets
+        self.rules = rules
         self.reload = reload
         self.config = config
         self.options = options
         self.runtime = runtime
         httpRequests = HTTPRequestCounter()
         queryGate = QueryGate(limit: options.query.maxConcurrency)
-        selfMetrics = SelfMetrics(db: db, targets: targets, httpRequests: httpRequests, queryGate: queryGate)
+        selfMetrics = SelfMetrics(db: db, targets: targets, httpRequests: httpRequests, queryGate: queryGate, extra: extraMetrics)
     }
 
     /// The router, separate from the listener so tests can drive it in process.
@@ -88,7 +91,7 @@ package struct APIServer: Sendable {
         QueryEndpoints(db: db, options: options.query, gate: queryGate).register(on: routes)
         StatusEndpoints(db: db, runtime: runtime).register(on: routes)
         AdminEndpoints(db: db, enabled: options.enableAdminAPI).register(on: routes)
-        RulesEndpoints().register(on: routes)
+        RulesEndpoints(rules: rules).register(on: routes)
         RemoteEndpoints(db: db, writeEnabled: options.enableRemoteWriteReceiver).register(on: routes)
         let config = self.config
         Federation(db: db, lookbackDelta: options.query.lookbackDelta, externalLabels: { config().global.externalLabels }).register(on: routes)

@@ -5,7 +5,7 @@ import Yams
 
 /// `file_sd_configs`: target groups read from JSON or YAML files, re-read when a file changes (polled
 /// every two seconds) and at every `refresh_interval`. A file that fails to parse keeps its previous groups.
-struct FileDiscovery: Sendable {
+package struct FileDiscovery: Sendable {
     let config: FileSDConfig
     let logger: Logger
     var pollInterval: Duration = .seconds(2)
@@ -80,7 +80,7 @@ struct FileDiscovery: Sendable {
     }
 
     /// A path whose last element may hold `*`, `?` or `[...]` globs.
-    static func expand(_ pattern: String) -> [String] {
+    package static func expand(_ pattern: String) -> [String] {
         let url = URL(fileURLWithPath: pattern)
         let name = url.lastPathComponent
         guard name.contains(where: { "*?[".contains($0) }) else { return [pattern] }

@@ -19,17 +19,12 @@ final class ScrapePool<Store: Appendable>: Sendable {
     let staleness: StalenessScheduler
 
     private struct State {
-        /// Latest group per provider and source.
-        var groups: [String: [String: TargetGroup]] = [:]
-        var dirty = false
         var loops: [Target.Key: (task: Task<Void, Never>, endOfRun: EndOfRunChoice)] = [:]
-        var providers: [Task<Void, Never>] = []
         var stopped = false
     }
 
     private let state = Mutex(State())
-    /// Called when discovery changed something, so the manager schedules a sync.
-    private let onChange: @Sendable () -> Void
+    private let discovery: DiscoveryProviders
 
     init(
         config: ScrapeConfig, global: GlobalConfig, store: Store, client: HTTPClient, fetcher: any TargetFetcher,
@@ -43,51 +38,23 @@ final class ScrapePool<Store: Appendable>: Sendable {
         self.client = client
         self.status = status
         self.logger = logger
-        self.onChange = onChange
+        discovery = DiscoveryProviders(
+            configs: config.discovery, staticGroups: Target.staticGroups(config), client: client, logger: logger, onChange: onChange)
     }
 
     /// Starts the discovery providers: static groups at once, file and Kubernetes discovery as tasks.
     func startDiscovery() {
-        update(provider: "static_configs", groups: Target.staticGroups(config))
-        var tasks: [Task<Void, Never>] = []
-        for (index, fileConfig) in config.discovery.fileSDConfigs.enumerated() {
-            let discovery = FileDiscovery(config: fileConfig, logger: logger)
-            tasks.append(Task { await discovery.run { self.update(provider: "file_sd_configs/\(index)", groups: $0) } })
-        }
-        for (index, kubernetesConfig) in config.discovery.kubernetesSDConfigs.enumerated() {
-            var discoveryLogger = logger
-            discoveryLogger[metadataKey: "discovery"] = "kubernetes_sd_configs/\(index)"
-            let discovery = KubernetesDiscovery(config: kubernetesConfig, logger: discoveryLogger)
-            let client = client
-            tasks.append(Task { await discovery.run(client: client) { self.update(provider: "kubernetes_sd_configs/\(index)", groups: $0) } })
-        }
-        state.withLock { $0.providers = tasks }
+        discovery.start()
     }
 
     /// Records a provider's changed groups; an empty group removes its source.
     func update(provider: String, groups: [TargetGroup]) {
-        guard !groups.isEmpty else { return }
-        state.withLock { state in
-            for group in groups {
-                if group.targets.isEmpty {
-                    state.groups[provider]?[group.source] = nil
-                } else {
-                    state.groups[provider, default: [:]][group.source] = group
-                }
-            }
-            state.dirty = true
-        }
-        onChange()
+        discovery.update(provider: provider, groups: groups)
     }
 
     /// Brings the running loops in line with the current groups, if they changed since the last sync.
     func sync() {
-        let groups: [TargetGroup]? = state.withLock { state in
-            guard state.dirty, !state.stopped else { return nil }
-            state.dirty = false
-            return state.groups.sorted { $0.key < $1.key }.flatMap { $0.value.sorted { $0.key < $1.key }.map(\.value) }
-        }
-        guard let groups else { return }
+        guard !state.withLock({ $0.stopped }), let groups = discovery.takeChanges() else { return }
         let targets = Target.targets(groups, config: config, global: global)
         for error in targets.errors { logger.warning("target skipped", metadata: ["error": "\(error)"]) }
         status.update(pool: config.jobName, active: targets.active, dropped: targets.dropped)
@@ -113,20 +80,16 @@ final class ScrapePool<Store: Appendable>: Sendable {
 
     /// Stops discovery and every loop, each ending its series as `endOfRun` says, and waits for them.
     func stop(_ endOfRun: EndOfRun) async {
-        let (loops, providers) = state.withLock { state in
+        let loops = state.withLock { state in
             state.stopped = true
-            defer {
-                state.loops = [:]
-                state.providers = []
-            }
-            return (Array(state.loops.values), state.providers)
+            defer { state.loops = [:] }
+            return Array(state.loops.values)
         }
-        for task in providers { task.cancel() }
         for loop in loops {
             loop.endOfRun.set(endOfRun)
             loop.task.cancel()
         }
-        for task in providers { await task.value }
+        await discovery.stop()
         for loop in loops { await loop.task.value }
     }
 

@@ -11,7 +11,10 @@ package struct AlertingRule: Sendable {
     let labels: [String: String]
     let labelTemplates: [String: Template]
     let annotationTemplates: [String: Template]
-    package private(set) var active: [Labels: Alert] = [:]
+    package internal(set) var active: [Labels: Alert] = [:]
+    /// False until `for` state has been restored after a start; `ALERTS_FOR_STATE` is written only
+    /// once it is true, so a restart does not overwrite the state it is about to read.
+    package var restored = true
 
     /// Prometheus keeps resolved alerts this long (ms) so every Alertmanager hears of the resolution.
     static let resolvedRetention: Int64 = 15 * 60_000
@@ -84,22 +87,47 @@ package struct AlertingRule: Sendable {
                 alert.firedAt = time
             }
             active[key] = alert
-            out += Self.samples(alert, at: time)
+            out += Self.samples(alert, at: time, forState: restored)
         }
         return out
     }
 
     /// `ALERTS{…, alertstate} 1` and `ALERTS_FOR_STATE{…} <activeAt in seconds>`.
-    static func samples(_ alert: Alert, at time: Int64) -> [(Labels, Sample)] {
+    static func samples(_ alert: Alert, at time: Int64, forState: Bool) -> [(Labels, Sample)] {
         var alerts = LabelsBuilder(alert.labels)
         alerts.set(LabelNames.metricName, "ALERTS")
         alerts.set("alertstate", alert.state.rawValue)
-        var forState = LabelsBuilder(alert.labels)
-        forState.set(LabelNames.metricName, "ALERTS_FOR_STATE")
-        return [
-            (alerts.labels(), Sample(timestamp: time, value: 1)),
-            (forState.labels(), Sample(timestamp: time, value: Double(alert.activeAt / 1000))),
-        ]
+        var out = [(alerts.labels(), Sample(timestamp: time, value: 1))]
+        if forState {
+            out.append((forStateLabels(alert.labels), Sample(timestamp: time, value: Double(alert.activeAt / 1000))))
+        }
+        return out
+    }
+
+    /// The `ALERTS_FOR_STATE` series of an alert.
+    static func forStateLabels(_ labels: Labels) -> Labels {
+        var builder = LabelsBuilder(labels)
+        builder.set(LabelNames.metricName, "ALERTS_FOR_STATE")
+        return builder.labels()
+    }
+
+    /// The rule's state: that of its most advanced alert.
+    package var state: Alert.State {
+        active.values.map(\.state).max() ?? .inactive
+    }
+
+    /// The alerts to hand to the notifier at `time`, marked as sent: firing ones every `resendDelay`,
+    /// resolutions once. Each is valid for four resend delays or evaluation intervals, whichever is
+    /// longer, so Alertmanager keeps it firing through two missed evaluations or sends.
+    package mutating func alertsToSend(at time: Int64, resendDelay: Int64, interval: Int64) -> [Alert] {
+        var out: [Alert] = []
+        for (key, var alert) in active where alert.needsSending(at: time, resendDelay: resendDelay) {
+            alert.lastSentAt = time
+            alert.validUntil = time + 4 * max(resendDelay, interval)
+            active[key] = alert
+            out.append(alert)
+        }
+        return out.sorted { $0.labels < $1.labels }
     }
 
     /// A template's text, or Prometheus's marker for one that failed.

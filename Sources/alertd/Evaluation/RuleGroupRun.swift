@@ -1,3 +1,4 @@
+import Foundation
 import MetricsModel
 import PromQL
 
@@ -9,16 +10,33 @@ package struct RuleEvaluationFailure: Error, Sendable, Equatable, CustomStringCo
     package var description: String { "rule \"\(rule)\": \(message)" }
 }
 
+/// How one rule's last evaluation went, as `/api/v1/rules` reports it.
+package struct RuleHealth: Sendable, Equatable {
+    package enum Status: String, Sendable {
+        case unknown, ok, err
+    }
+
+    package var status = Status.unknown
+    package var lastError = ""
+    /// Wall-clock ms of the last evaluation's start; 0 before the first.
+    package var lastEvaluation: Int64 = 0
+    package var evaluationSeconds = 0.0
+}
+
 /// One rule group evaluated step by step: each rule in order, its output written before the next
 /// rule runs (so later rules see it), stale markers for series a rule stopped producing.
 package struct RuleGroupRun: Sendable {
     package let spec: RuleGroupSpec
-    package private(set) var alertingRules: [Int: AlertingRule] = [:]
+    package internal(set) var alertingRules: [Int: AlertingRule] = [:]
+    package private(set) var health: [RuleHealth]
+    /// Samples the last evaluation wrote (stale markers included).
+    package private(set) var lastSampleCount = 0
     /// The series each rule wrote at its previous evaluation.
     private var previous: [Int: Set<Labels>] = [:]
 
     package init(_ spec: RuleGroupSpec) throws(TemplateError) {
         self.spec = spec
+        health = Array(repeating: RuleHealth(), count: spec.rules.count)
         for (index, rule) in spec.rules.enumerated() where rule.kind == .alerting {
             alertingRules[index] = try AlertingRule(rule, groupLabels: spec.labels)
         }
@@ -32,36 +50,60 @@ package struct RuleGroupRun: Sendable {
     ) -> [RuleEvaluationFailure] {
         var failures: [RuleEvaluationFailure] = []
         let at = time - queryOffset
+        lastSampleCount = 0
+        let clock = ContinuousClock()
         for (index, rule) in spec.rules.enumerated() {
+            let started = clock.now
+            health[index].lastEvaluation = Int64(Date().timeIntervalSince1970 * 1000)
             do {
-                let vector = try Self.vector(try engine.instant(rule.expr, at: at, on: storage))
-                var output: [(Labels, Sample)]
-                if var alerting = alertingRules[index] {
-                    let query: @Sendable (String) throws -> [TemplateSample] = { [storage] text in
-                        let value = try engine.instant(try Parser.parse(text), at: at, on: storage)
-                        return try Self.vector(value).map { TemplateSample(labels: $0.0.dictionary, value: $0.1) }
-                    }
-                    output = alerting.step(vector, at: at, externalLabels: externalLabels, externalURL: externalURL, query: query)
-                    alertingRules[index] = alerting
-                } else {
-                    output = try record(rule, vector, at: at)
-                }
-                if spec.limit > 0 && output.count > spec.limit {
-                    throw RuleEvaluationFailure(rule: rule.name, message: "exceeded limit of \(spec.limit) with \(output.count) series")
-                }
+                var output = try evaluate(rule, index: index, at: at, engine: engine, storage: storage, externalLabels: externalLabels, externalURL: externalURL)
                 let written = Set(output.map(\.0))
                 for gone in previous[index, default: []].subtracting(written).sorted() {
                     output.append((gone, Sample(timestamp: at, value: StaleMarker.value)))
                 }
                 previous[index] = written
                 try write(output)
-            } catch let failure as RuleEvaluationFailure {
-                failures.append(failure)
+                lastSampleCount += output.count
+                health[index].status = .ok
+                health[index].lastError = ""
             } catch {
-                failures.append(RuleEvaluationFailure(rule: rule.name, message: "\(error)"))
+                let failure = (error as? RuleEvaluationFailure).map { RuleEvaluationFailure(rule: rule.name, message: $0.message) }
+                    ?? RuleEvaluationFailure(rule: rule.name, message: "\(error)")
+                failures.append(failure)
+                health[index].status = .err
+                health[index].lastError = failure.message
             }
+            health[index].evaluationSeconds = Self.seconds(clock.now - started)
         }
         return failures
+    }
+
+    /// One rule's output at `at`, before stale markers.
+    private mutating func evaluate(
+        _ rule: RuleSpec, index: Int, at: Int64, engine: Engine, storage: some Queryable, externalLabels: [String: String], externalURL: String
+    ) throws -> [(Labels, Sample)] {
+        let vector = try Self.vector(try engine.instant(rule.expr, at: at, on: storage))
+        guard var alerting = alertingRules[index] else {
+            let output = try record(rule, vector, at: at)
+            if spec.limit > 0 && output.count > spec.limit {
+                throw RuleEvaluationFailure(rule: rule.name, message: "exceeded limit of \(spec.limit) with \(output.count) series")
+            }
+            return output
+        }
+        let query: @Sendable (String) throws -> [TemplateSample] = { [storage] text in
+            let value = try engine.instant(try Parser.parse(text), at: at, on: storage)
+            return try Self.vector(value).map { TemplateSample(labels: $0.0.dictionary, value: $0.1) }
+        }
+        let output = alerting.step(vector, at: at, externalLabels: externalLabels, externalURL: externalURL, query: query)
+        let activeCount = alerting.active.values.count(where: { $0.state != .inactive })
+        if spec.limit > 0 && activeCount > spec.limit {
+            // Prometheus drops every alert of a rule over the limit.
+            alerting.active = [:]
+            alertingRules[index] = alerting
+            throw RuleEvaluationFailure(rule: rule.name, message: "exceeded limit of \(spec.limit) with \(activeCount) alerts")
+        }
+        alertingRules[index] = alerting
+        return output
     }
 
     /// A recording rule's samples: the result renamed, the group's and the rule's labels set.
@@ -84,6 +126,54 @@ package struct RuleGroupRun: Sendable {
         return out
     }
 
+    /// Each alerting rule's alerts due for Alertmanager at `time` (ms), marked sent.
+    package mutating func alertsToSend(at time: Int64, resendDelay: Int64, interval: Int64) -> [(rule: RuleSpec, alerts: [Alert])] {
+        var out: [(RuleSpec, [Alert])] = []
+        for index in alertingRules.keys.sorted() {
+            let alerts = alertingRules[index]!.alertsToSend(at: time, resendDelay: resendDelay, interval: interval)
+            if !alerts.isEmpty { out.append((alertingRules[index]!.spec, alerts)) }
+        }
+        return out
+    }
+
+    /// Marks every alerting rule as waiting for its `for` state to be restored.
+    package mutating func awaitRestore() {
+        for index in alertingRules.keys { alertingRules[index]!.restored = false }
+    }
+
+    /// Restores every alerting rule's `for` state (see `AlertingRule.restoreForState`).
+    package mutating func restoreForState(at time: Int64, storage: some Queryable, outageTolerance: Int64, gracePeriod: Int64) throws {
+        for index in alertingRules.keys.sorted() {
+            try alertingRules[index]!.restoreForState(at: time, storage: storage, outageTolerance: outageTolerance, gracePeriod: gracePeriod)
+        }
+    }
+
+    /// Takes over what `old` knew of rules this group still has, as Prometheus's `CopyState` does on
+    /// a reload: a rule with the same name, kind and labels keeps its alerts, its last series (for
+    /// stale markers) and its health.
+    package mutating func copyState(from old: RuleGroupRun) {
+        var unused = Array(old.spec.rules.indices)
+        for (index, rule) in spec.rules.enumerated() {
+            guard let position = unused.firstIndex(where: { candidate in
+                let other = old.spec.rules[candidate]
+                return other.name == rule.name && other.kind == rule.kind && other.labels == rule.labels
+            }) else { continue }
+            let from = unused.remove(at: position)
+            previous[index] = old.previous[from]
+            health[index] = old.health[from]
+            if let oldRule = old.alertingRules[from], var alerting = alertingRules[index] {
+                alerting.active = oldRule.active
+                alerting.restored = oldRule.restored
+                alertingRules[index] = alerting
+            }
+        }
+    }
+
+    /// Series the group wrote at its last evaluation, for stale markers when it is removed.
+    package var lastSeries: [Labels] {
+        previous.keys.sorted().flatMap { previous[$0]!.sorted() }
+    }
+
     /// An instant query's result as a vector: a scalar becomes one series without labels.
     static func vector(_ value: QueryValue) throws -> [(Labels, Double)] {
         switch value {
@@ -91,5 +181,9 @@ package struct RuleGroupRun: Sendable {
         case .scalar(_, let value): return [(Labels.empty, value)]
         default: throw RuleEvaluationFailure(rule: "", message: "rule result is not a vector or scalar")
         }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
