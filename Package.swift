@@ -125,7 +125,10 @@ let package = Package(
         // Fixtures are the charts' golden renderings.
         .testTarget(name: "TerminalTests", dependencies: ["Terminal"], exclude: ["Fixtures"]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
-        .testTarget(name: "AlertdTests", dependencies: ["alertd", "PromQL", "PromQLTesting", "MetricsModel", "TestSupport"]),
+        .testTarget(
+            name: "AlertdTests",
+            dependencies: ["alertd", "PromQL", "PromQLTesting", "MetricsModel", "Config", "Scraper", "TestSupport", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport", "ServerTestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.

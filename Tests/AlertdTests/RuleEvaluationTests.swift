@@ -129,3 +129,37 @@ struct RuleEvaluationTests {
         #expect(written == [["__name__": "one"]])
     }
 }
+
+@Suite("Rule group reload")
+struct RuleGroupReloadTests {
+    @Test("a reloaded group keeps the alerts and last series of the rules it still has")
+    func copyState() throws {
+        let storage = MemoryStorage()
+        storage.add(["__name__": "up", "job": "db"], [Sample(timestamp: 0, value: 0)])
+        let yaml = """
+            groups:
+              - name: g
+                rules:
+                  - record: job:up
+                    expr: up
+                  - alert: Down
+                    expr: up == 0
+                    for: 5m
+            """
+        var old = try RuleEvaluationTests.group(yaml)
+        _ = old.evaluate(at: 0, engine: Engine(), storage: storage) { _ in }
+        var reloaded = try RuleEvaluationTests.group("""
+            groups:
+              - name: g
+                rules:
+                  - alert: Down
+                    expr: up == 0
+                    for: 5m
+            """)
+        reloaded.copyState(from: old)
+        let alert = try #require(reloaded.alertingRules[0]?.active.values.first)
+        #expect(alert.state == .pending && alert.activeAt == 0)
+        #expect(reloaded.health[0].status == .ok)
+        #expect(reloaded.lastSeries.map { $0.get("__name__") }.sorted() == ["ALERTS", "ALERTS_FOR_STATE"])
+    }
+}

@@ -144,9 +144,12 @@ struct APISamplesReplayTests {
         let appPort = ServerProcess.freePort()
         let app = try await Self.startApp(port: appPort)
         defer { app.cancel() }
+        // The lab's rule file, so the rules and alerts samples are compared with live groups.
+        let rules = try #require(SharedConformance.directory).appendingPathComponent("api-samples/lab/rules.yml").path
         try await withMetricsd("samples", config: { port in
             """
-            global: {scrape_interval: 1s, scrape_timeout: 1s}
+            global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
+            rule_files: ['\(rules)']
             scrape_configs:
               - job_name: prometheus
                 static_configs: [{targets: ['127.0.0.1:\(port)'], labels: {env: lab}}]
@@ -159,6 +162,7 @@ struct APISamplesReplayTests {
             #expect(await eventually(within: 30) {
                 await httpGet(base + "/api/v1/query?query=count_over_time(app_websocket_connections%5B1m%5D)")?.1.contains(#""5""#) == true
             })
+            #expect(await eventually(within: 30) { await httpGet(base + "/api/v1/alerts")?.1.contains("AlwaysFiring") == true })
             let delta = Int64(Date().timeIntervalSince1970) - 1_795_719_298
             var compared = 0
             var failures: [String] = []
