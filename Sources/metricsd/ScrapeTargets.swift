@@ -20,6 +20,7 @@ struct ScrapeTargets: TargetRetriever {
 
     func sampleRefusals() -> SampleRefusals {
         let refusals = board.refusals
-        return SampleRefusals(outOfOrder: refusals.outOfOrder, outOfBounds: refusals.outOfBounds, duplicateTimestamp: refusals.duplicateTimestamp)
+        return SampleRefusals(outOfOrder: refusals.outOfOrder, outOfBounds: refusals.outOfBounds, duplicateTimestamp: refusals.duplicateTimestamp,
+            exceededSampleLimit: refusals.exceededSampleLimitScrapes)
     }
 }

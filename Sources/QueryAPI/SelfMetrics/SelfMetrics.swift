@@ -78,6 +78,7 @@ struct SelfMetrics: Sendable {
         family("prometheus_target_scrapes_sample_out_of_order_total", "counter", "Total number of samples rejected due to not being out of the expected order.", [("", Double(refusals.outOfOrder))])
         family("prometheus_target_scrapes_sample_out_of_bounds_total", "counter", "Total number of samples rejected due to timestamp falling outside of the time bounds.", [("", Double(refusals.outOfBounds))])
         family("prometheus_target_scrapes_sample_duplicate_timestamp_total", "counter", "Total number of samples rejected due to duplicate timestamps but different values.", [("", Double(refusals.duplicateTimestamp))])
+        family("prometheus_target_scrapes_exceeded_sample_limit_total", "counter", "Total number of scrapes that hit the sample limit and were rejected.", [("", Double(refusals.exceededSampleLimit))])
 
         let snapshot = targets.targets()
         var byPool: [String: (up: Int, down: Int)] = [:]

@@ -63,8 +63,11 @@ package struct SampleRefusals: Sendable, Equatable {
     package var outOfOrder: UInt64
     package var outOfBounds: UInt64
     package var duplicateTimestamp: UInt64
+    /// Scrapes refused whole for exceeding `sample_limit`.
+    package var exceededSampleLimit: UInt64
 
-    package init(outOfOrder: UInt64 = 0, outOfBounds: UInt64 = 0, duplicateTimestamp: UInt64 = 0) {
+    package init(outOfOrder: UInt64 = 0, outOfBounds: UInt64 = 0, duplicateTimestamp: UInt64 = 0, exceededSampleLimit: UInt64 = 0) {
+        self.exceededSampleLimit = exceededSampleLimit
         self.outOfOrder = outOfOrder
         self.outOfBounds = outOfBounds
         self.duplicateTimestamp = duplicateTimestamp

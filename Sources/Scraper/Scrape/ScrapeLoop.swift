@@ -75,6 +75,7 @@ struct ScrapeLoop<Store: Appendable> {
                 report = try ingester.ingest(body, format: ExpositionFormat(contentType: contentType), timestamp: timestamp, into: &appender)
             } catch {
                 failure = error.description
+                if case .sampleLimit = error { status.refusals.exceededSampleLimit() }
             }
         } catch {
             failure = "\(error)"

@@ -79,8 +79,10 @@ package final class TargetStatusBoard: Sendable {
     var poolNames: [String] { state.withLock { $0.keys.sorted() } }
 }
 
-/// Counters behind `prometheus_target_scrapes_sample_{out_of_order,out_of_bounds,duplicate_timestamp}_total`.
+/// Counters behind `prometheus_target_scrapes_sample_{out_of_order,out_of_bounds,duplicate_timestamp}_total`
+/// and `prometheus_target_scrapes_exceeded_sample_limit_total`.
 package final class ScrapeRefusals: Sendable {
+    let exceededSampleLimitCount = Atomic<UInt64>(0)
     let outOfOrderCount = Atomic<UInt64>(0)
     let outOfBoundsCount = Atomic<UInt64>(0)
     let duplicateTimestampCount = Atomic<UInt64>(0)
@@ -88,6 +90,10 @@ package final class ScrapeRefusals: Sendable {
     package var outOfOrder: UInt64 { outOfOrderCount.load(ordering: .relaxed) }
     package var outOfBounds: UInt64 { outOfBoundsCount.load(ordering: .relaxed) }
     package var duplicateTimestamp: UInt64 { duplicateTimestampCount.load(ordering: .relaxed) }
+    /// Scrapes refused whole because they had more samples than `sample_limit`.
+    package var exceededSampleLimitScrapes: UInt64 { exceededSampleLimitCount.load(ordering: .relaxed) }
+
+    func exceededSampleLimit() { exceededSampleLimitCount.add(1, ordering: .relaxed) }
 
     func add(_ report: ScrapeIngester.Report) {
         if report.outOfOrder > 0 { outOfOrderCount.add(UInt64(report.outOfOrder), ordering: .relaxed) }
