@@ -1,9 +1,16 @@
 import ArgumentParser
 import Terminal
 
-/// `tsq rules`: the rule groups a server evaluates, with each rule's health.
+/// `tsq rules`: the rule groups a server evaluates (`list`, the default), and `backtest`.
 struct RulesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rules", abstract: "List recording and alerting rules and their health.")
+    static let configuration = CommandConfiguration(
+        commandName: "rules", abstract: "List a server's rules and their health, or backtest a rule file over stored history.",
+        subcommands: [RulesList.self, RulesBacktest.self], defaultSubcommand: RulesList.self)
+}
+
+/// `tsq rules [list]`: the rule groups a server evaluates, with each rule's health.
+struct RulesList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List recording and alerting rules and their health.")
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
