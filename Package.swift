@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "metricsd", targets: ["metricsd"]),
         .executable(name: "tsq", targets: ["tsq"]),
+        .executable(name: "alertd", targets: ["AlertdCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -78,10 +79,11 @@ let package = Package(
         .target(
             name: "alertd",
             dependencies: [
-                "MetricsModel", "PromQL", "Config", "Relabel", "Scraper",
+                "MetricsModel", "PromQL", "Config", "Relabel", "Scraper", "RemoteProtocol", "QueryAPI",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -89,8 +91,20 @@ let package = Package(
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB", "alertd",
+                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB", "PromQL", "alertd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The standalone rule evaluator: a remote datasource, remote write, Alertmanager.
+        .executableTarget(
+            name: "AlertdCommand",
+            dependencies: [
+                "MetricsModel", "Config", "QueryAPI", "alertd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

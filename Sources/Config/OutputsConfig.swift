@@ -56,13 +56,14 @@ package struct AlertmanagerConfig: Sendable, Equatable, Decodable {
     }
 }
 
-/// One `remote_write:` entry. Parsed and checked now; shipping samples comes with its own issue.
+/// One `remote_write:` entry: where the standalone alertd writes rule results (metricsd shipping
+/// its samples comes with its own issue).
 package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
     package var url: String
     package var name = ""
     package var remoteTimeout = PromDuration.seconds(30)
     package var headers: [String: String] = [:]
-    var writeRelabelConfigs: [RelabelConfig] = []
+    package var writeRelabelConfigs: [RelabelConfig] = []
     package var queue = QueueConfig()
     package var http = HTTPClientConfig()
 
@@ -71,11 +72,11 @@ package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
         package var capacity = 10_000
         package var maxShards = 50
         var minShards = 1
-        var maxSamplesPerSend = 2_000
-        var batchSendDeadline = PromDuration.seconds(5)
-        var minBackoff = PromDuration(milliseconds: 30)
-        var maxBackoff = PromDuration.seconds(5)
-        var retryOnHTTP429 = true
+        package var maxSamplesPerSend = 2_000
+        package var batchSendDeadline = PromDuration.seconds(5)
+        package var minBackoff = PromDuration(milliseconds: 30)
+        package var maxBackoff = PromDuration.seconds(5)
+        package var retryOnHTTP429 = true
 
         package init() {}
 

@@ -26,10 +26,31 @@ extension PrometheusConfig {
         return config
     }
 
-    /// `path` if absolute or empty, else `directory/path`.
+    /// `path` if absolute or empty, else `directory/path`, cleaned as Go's `filepath.Join` cleans it
+    /// (`./rules.yml` is `rules.yml`, `conf/../rules.yml` is `rules.yml`), so rule groups show the
+    /// file names Prometheus shows.
     static func join(_ directory: String, _ path: String) -> String {
         guard !path.isEmpty, !path.hasPrefix("/"), !directory.isEmpty else { return path }
-        return directory.hasSuffix("/") ? directory + path : directory + "/" + path
+        return clean(directory.hasSuffix("/") ? directory + path : directory + "/" + path)
+    }
+
+    /// Go's `path.Clean`: no `.` elements, `..` folded into the element before it where there is one.
+    static func clean(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else if part == ".." && absolute {
+                continue
+            } else {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        if absolute { return "/" + joined }
+        return joined.isEmpty ? "." : joined
     }
 
     /// The directory holding `file` ("." for a bare name).

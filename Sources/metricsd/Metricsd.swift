@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Logging
 import MetricsModel
+import PromQL
 import QueryAPI
 import Scraper
 import ServiceLifecycle
@@ -113,11 +114,17 @@ struct Metricsd: AsyncParsableCommand {
         options.outageTolerance = try milliseconds(forOutageTolerance, "rules.alert.for-outage-tolerance")
         options.gracePeriod = try milliseconds(forGracePeriod, "rules.alert.for-grace-period")
         options.resendDelay = try milliseconds(resendDelay, "rules.alert.resend-delay")
-        let api = try apiOptions()
-        options.engine.lookbackDelta = api.query.lookbackDelta
-        options.engine.maxSamples = api.query.maxSamples
         options.externalURL = try resolvedExternalURL()
         return options
+    }
+
+    /// Rules read the local store through the engine, with the query flags' lookback and sample limit.
+    func ruleQuerier(_ db: DB) throws -> LocalQuerier<DB> {
+        let query = try apiOptions().query
+        var engine = Engine()
+        engine.lookbackDelta = query.lookbackDelta
+        engine.maxSamples = query.maxSamples
+        return LocalQuerier(engine: engine, storage: db)
     }
 
     /// `--web.external-url` without its trailing slash, or Prometheus's default.
@@ -242,7 +249,7 @@ struct Metricsd: AsyncParsableCommand {
         let targets = TargetStatusBoard()
         let scraper = ScrapeManager(config: config, store: db, status: targets, logger: logger)
         let notifier = Notifier(capacity: notificationQueueCapacity, logger: logger)
-        let rules = RuleManager(store: db, options: try ruleOptions(), notify: { notifier.send($0) }, logger: logger)
+        let rules = RuleManager(store: db, querier: try ruleQuerier(db), options: try ruleOptions(), notify: { notifier.send($0) }, logger: logger)
         do {
             try await rules.apply(config)
         } catch {

@@ -48,6 +48,16 @@ package struct RuleGroupRun: Sendable {
         at time: Int64, queryOffset: Int64 = 0, engine: Engine, storage: some Queryable, externalLabels: [String: String] = [:],
         externalURL: String = "", write: ([(Labels, Sample)]) throws -> Void
     ) -> [RuleEvaluationFailure] {
+        evaluate(
+            at: time, queryOffset: queryOffset, querier: LocalQuerier(engine: engine, storage: storage), externalLabels: externalLabels,
+            externalURL: externalURL, write: write)
+    }
+
+    /// `evaluate` reading through `querier`.
+    package mutating func evaluate(
+        at time: Int64, queryOffset: Int64 = 0, querier: some RuleQuerier, externalLabels: [String: String] = [:],
+        externalURL: String = "", write: ([(Labels, Sample)]) throws -> Void
+    ) -> [RuleEvaluationFailure] {
         var failures: [RuleEvaluationFailure] = []
         let at = time - queryOffset
         lastSampleCount = 0
@@ -56,7 +66,7 @@ package struct RuleGroupRun: Sendable {
             let started = clock.now
             health[index].lastEvaluation = Int64(Date().timeIntervalSince1970 * 1000)
             do {
-                var output = try evaluate(rule, index: index, at: at, engine: engine, storage: storage, externalLabels: externalLabels, externalURL: externalURL)
+                var output = try evaluate(rule, index: index, at: at, querier: querier, externalLabels: externalLabels, externalURL: externalURL)
                 let written = Set(output.map(\.0))
                 for gone in previous[index, default: []].subtracting(written).sorted() {
                     output.append((gone, Sample(timestamp: at, value: StaleMarker.value)))
@@ -80,9 +90,9 @@ package struct RuleGroupRun: Sendable {
 
     /// One rule's output at `at`, before stale markers.
     private mutating func evaluate(
-        _ rule: RuleSpec, index: Int, at: Int64, engine: Engine, storage: some Queryable, externalLabels: [String: String], externalURL: String
+        _ rule: RuleSpec, index: Int, at: Int64, querier: some RuleQuerier, externalLabels: [String: String], externalURL: String
     ) throws -> [(Labels, Sample)] {
-        let vector = try Self.vector(try engine.instant(rule.expr, at: at, on: storage))
+        let vector = try Self.vector(try querier.instant(rule.expr, at: at))
         guard var alerting = alertingRules[index] else {
             let output = try record(rule, vector, at: at)
             if spec.limit > 0 && output.count > spec.limit {
@@ -90,8 +100,8 @@ package struct RuleGroupRun: Sendable {
             }
             return output
         }
-        let query: @Sendable (String) throws -> [TemplateSample] = { [storage] text in
-            let value = try engine.instant(try Parser.parse(text), at: at, on: storage)
+        let query: @Sendable (String) throws -> [TemplateSample] = { [querier] text in
+            let value = try querier.instant(try Parser.parse(text), at: at)
             return try Self.vector(value).map { TemplateSample(labels: $0.0.dictionary, value: $0.1) }
         }
         let output = alerting.step(vector, at: at, externalLabels: externalLabels, externalURL: externalURL, query: query)
@@ -142,9 +152,12 @@ package struct RuleGroupRun: Sendable {
     }
 
     /// Restores every alerting rule's `for` state (see `AlertingRule.restoreForState`).
-    package mutating func restoreForState(at time: Int64, storage: some Queryable, outageTolerance: Int64, gracePeriod: Int64) throws {
+    package mutating func restoreForState(
+        at time: Int64, querier: some RuleQuerier, outageTolerance: Int64, gracePeriod: Int64, externalLabels: [String: String] = [:]
+    ) throws {
         for index in alertingRules.keys.sorted() {
-            try alertingRules[index]!.restoreForState(at: time, storage: storage, outageTolerance: outageTolerance, gracePeriod: gracePeriod)
+            try alertingRules[index]!.restoreForState(
+                at: time, querier: querier, outageTolerance: outageTolerance, gracePeriod: gracePeriod, externalLabels: externalLabels)
         }
     }
 

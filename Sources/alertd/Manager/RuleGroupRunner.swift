@@ -8,7 +8,7 @@ import Synchronization
 /// What every group of a manager shares: the engine, the labels and URL alerts carry, the `for`
 /// restore and resend settings, where alerts go and where metrics are counted.
 struct RuleRunContext: Sendable {
-    var engine: Engine
+    var querier: any RuleQuerier
     var externalLabels: [String: String]
     var externalURL: String
     var outageTolerance: Int64
@@ -23,7 +23,7 @@ struct RuleRunContext: Sendable {
 /// there off the cooperative pool, writes the results, hands due alerts to the notifier, and
 /// counts slots it missed. After a start it restores alerts' `for` state once, after the second
 /// evaluation, as Prometheus does (so recording rules the alerts read have caught up).
-final class RuleGroupRunner<Store: Queryable & Appendable>: Sendable {
+final class RuleGroupRunner<Store: Appendable>: Sendable {
     let key: String
     let schedule: RuleGroupSchedule
     let queryOffset: Int64
@@ -105,7 +105,7 @@ final class RuleGroupRunner<Store: Queryable & Appendable>: Sendable {
         let wallStart = Self.now()
         var group = current
         let failures = group.evaluate(
-            at: slot, queryOffset: queryOffset, engine: context.engine, storage: store, externalLabels: context.externalLabels,
+            at: slot, queryOffset: queryOffset, querier: context.querier, externalLabels: context.externalLabels,
             externalURL: context.externalURL, write: write)
         for failure in failures {
             context.logger.warning("rule evaluation failed", metadata: ["group": "\(key)", "rule": "\(failure.rule)", "error": "\(failure.message)"])
@@ -128,7 +128,8 @@ final class RuleGroupRunner<Store: Queryable & Appendable>: Sendable {
         var group = current
         do {
             try group.restoreForState(
-                at: Self.now(), storage: store, outageTolerance: context.outageTolerance, gracePeriod: context.gracePeriod)
+                at: Self.now(), querier: context.querier, outageTolerance: context.outageTolerance, gracePeriod: context.gracePeriod,
+                externalLabels: context.externalLabels)
         } catch {
             context.logger.error("restoring alerts' for state failed", metadata: ["group": "\(key)", "error": "\(error)"])
         }

@@ -12,14 +12,14 @@ package struct RuleLoadError: Error, Sendable, CustomStringConvertible {
     package var description: String { errors.map(\.description).joined(separator: "; ") }
 }
 
-/// Runs the rule groups of `rule_files` against a store: each group on its own schedule, reading
-/// through the engine and writing recording-rule results and `ALERTS` back. `apply` loads a new
+/// Runs the rule groups of `rule_files`: each group on its own schedule, reading through a querier
+/// (the engine over the local store in metricsd, a remote server in the standalone alertd) and
+/// writing recording-rule results and `ALERTS` to a store (the local one, or remote write). `apply` loads a new
 /// configuration's files (all or nothing) and keeps the alerts of rules that stay; groups removed
 /// get stale markers. Runs as a service so it stops, with its groups, before the store closes.
-package final class RuleManager<Store: Queryable & Appendable>: Service, Sendable {
+package final class RuleManager<Store: Appendable>: Service, Sendable {
     /// Settings from metricsd's (or alertd's) flags.
     package struct Options: Sendable {
-        package var engine = Engine()
         /// `--rules.alert.for-outage-tolerance`: how long a `for` state survives a restart (ms).
         package var outageTolerance: Int64 = 3_600_000
         /// `--rules.alert.for-grace-period`: at least this long (ms) before a restored alert fires.
@@ -32,6 +32,7 @@ package final class RuleManager<Store: Queryable & Appendable>: Service, Sendabl
     }
 
     let store: Store
+    let querier: any RuleQuerier
     let options: Options
     let notify: @Sendable ([NotificationAlert]) -> Void
     let logger: Logger
@@ -47,8 +48,12 @@ package final class RuleManager<Store: Queryable & Appendable>: Service, Sendabl
     /// Serialises `apply` calls (a SIGHUP and a `/-/reload` at once).
     private let applying = AsyncLock()
 
-    package init(store: Store, options: Options = Options(), notify: @escaping @Sendable ([NotificationAlert]) -> Void = { _ in }, logger: Logger) {
+    package init(
+        store: Store, querier: any RuleQuerier, options: Options = Options(), notify: @escaping @Sendable ([NotificationAlert]) -> Void = { _ in },
+        logger: Logger
+    ) {
         self.store = store
+        self.querier = querier
         self.options = options
         self.notify = notify
         self.logger = logger
@@ -76,7 +81,7 @@ package final class RuleManager<Store: Queryable & Appendable>: Service, Sendabl
 
     private func replace(with files: [RuleFile], config: PrometheusConfig) async {
         let context = RuleRunContext(
-            engine: options.engine, externalLabels: config.global.externalLabels, externalURL: options.externalURL,
+            querier: querier, externalLabels: config.global.externalLabels, externalURL: options.externalURL,
             outageTolerance: options.outageTolerance, gracePeriod: options.gracePeriod, resendDelay: options.resendDelay,
             notify: notify, metrics: metrics, logger: logger)
         var next: [String: RuleGroupRunner<Store>] = [:]

@@ -1,14 +1,17 @@
 import MetricsModel
 import QueryAPI
-import TSDB
-import alertd
 
-/// The rule manager and the notifier as the API reads them.
-struct RuleReports: RuleRetriever {
-    let manager: RuleManager<DB>
+/// The rule manager and the notifier as the API reads them (QueryAPI's `RuleRetriever`).
+package struct RuleReports<Store: Appendable>: RuleRetriever {
+    let manager: RuleManager<Store>
     let notifier: Notifier
 
-    func ruleGroups() -> [RuleGroupReport] {
+    package init(manager: RuleManager<Store>, notifier: Notifier) {
+        self.manager = manager
+        self.notifier = notifier
+    }
+
+    package func ruleGroups() -> [RuleGroupReport] {
         manager.groups().map { group in
             RuleGroupReport(
                 name: group.name, file: group.file, interval: Double(group.interval) / 1000, limit: group.limit,
@@ -16,7 +19,7 @@ struct RuleReports: RuleRetriever {
         }
     }
 
-    func alertmanagers() -> (active: [String], dropped: [String]) {
+    package func alertmanagers() -> (active: [String], dropped: [String]) {
         notifier.alertmanagers()
     }
 
