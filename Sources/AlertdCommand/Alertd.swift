@@ -40,23 +40,10 @@ struct Alertd: AsyncParsableCommand {
     @Option(name: .customLong("web.listen-address"), help: "Address for the rules API, health and self-metrics.")
     var listenAddress = "127.0.0.1:9096"
 
-    @Option(name: .customLong("web.external-url"), help: "URL alerts link back to (generatorURL) and templates' externalURL; default http://<hostname>:<port>.")
-    var externalURL: String?
-
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable reload via HTTP request (POST /-/reload).")
     var enableLifecycle = false
 
-    @Option(name: .customLong("rules.alert.for-outage-tolerance"), help: "Max time to tolerate an outage for restoring \"for\" state of alerts.")
-    var forOutageTolerance = "1h"
-
-    @Option(name: .customLong("rules.alert.for-grace-period"), help: "Minimum duration between alert and restored \"for\" state.")
-    var forGracePeriod = "10m"
-
-    @Option(name: .customLong("rules.alert.resend-delay"), help: "Minimum amount of time to wait before resending an alert to Alertmanager.")
-    var resendDelay = "1m"
-
-    @Option(name: .customLong("alertmanager.notification-queue-capacity"), help: "The capacity of the queue for pending Alertmanager notifications.")
-    var notificationQueueCapacity = 10_000
+    @OptionGroup var rules: RuleFlags
 
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
@@ -65,43 +52,14 @@ struct Alertd: AsyncParsableCommand {
         guard let url = URL(string: datasourceURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ValidationError("--datasource.url must be an http(s) URL, got \(datasourceURL)")
         }
-        guard Self.splitAddress(listenAddress) != nil else { throw ValidationError("--web.listen-address must be host:port, got \(listenAddress)") }
-        _ = try ruleOptions()
+        guard ListenAddress.split(listenAddress) != nil else { throw ValidationError("--web.listen-address must be host:port, got \(listenAddress)") }
         guard PromDuration(parsing: datasourceTimeout).map({ $0.milliseconds > 0 }) == true else {
             throw ValidationError("--datasource.timeout: invalid duration \(datasourceTimeout)")
         }
-        guard notificationQueueCapacity > 0 else { throw ValidationError("--alertmanager.notification-queue-capacity must be positive") }
-    }
-
-    func ruleOptions() throws -> RuleManager<RemoteWriteStore>.Options {
-        var options = RuleManager<RemoteWriteStore>.Options()
-        func milliseconds(_ text: String, _ flag: String) throws -> Int64 {
-            guard let duration = PromDuration(parsing: text) else { throw ValidationError("--\(flag): invalid duration \(text)") }
-            return duration.milliseconds
-        }
-        options.outageTolerance = try milliseconds(forOutageTolerance, "rules.alert.for-outage-tolerance")
-        options.gracePeriod = try milliseconds(forGracePeriod, "rules.alert.for-grace-period")
-        options.resendDelay = try milliseconds(resendDelay, "rules.alert.resend-delay")
-        if let externalURL {
-            options.externalURL = externalURL.hasSuffix("/") ? String(externalURL.dropLast()) : externalURL
-        } else {
-            options.externalURL = "http://\(ProcessInfo.processInfo.hostName):\(Self.splitAddress(listenAddress)?.1 ?? 9096)"
-        }
-        return options
     }
 
     func run() async throws {
-        let level: Logger.Level = switch logLevel {
-        case "debug": .debug
-        case "warn": .warning
-        case "error": .error
-        default: .info
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        ServerLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "alertd")
         let config: PrometheusConfig
         do {
@@ -126,8 +84,10 @@ struct Alertd: AsyncParsableCommand {
         let querier = RemoteQuerier(
             url: datasourceURL, client: client, http: datasource, timeout: PromDuration(parsing: datasourceTimeout)!.milliseconds)
         let output = RemoteWriteStore(configs: config.remoteWrite, externalLabels: config.global.externalLabels, logger: logger)
-        let notifier = Notifier(capacity: notificationQueueCapacity, logger: logger)
-        let rules = RuleManager(store: output, querier: querier, options: try ruleOptions(), notify: { notifier.send($0) }, logger: logger)
+        let (host, port) = ListenAddress.split(listenAddress)!
+        let notifier = Notifier(capacity: self.rules.notificationQueueCapacity, logger: logger)
+        let rules = RuleManager(
+            store: output, querier: querier, options: try self.rules.options(listenPort: port), notify: { notifier.send($0) }, logger: logger)
         do {
             try await rules.apply(config)
         } catch {
@@ -137,7 +97,6 @@ struct Alertd: AsyncParsableCommand {
         }
         await notifier.apply(config)
         let reloader = AlertdReloader(configFile: configFile, rules: rules, notifier: notifier, logger: logger)
-        let (host, port) = Self.splitAddress(listenAddress)!
         let reload: (@Sendable () async throws -> Void)? = enableLifecycle ? { @Sendable in try await reloader.reload() } : nil
         let metrics: @Sendable () -> String = { rules.metrics.render() + notifier.renderMetrics() + output.renderMetrics() }
         let server = RuleServer(rules: RuleReports(manager: rules, notifier: notifier), metrics: metrics, reload: reload)
@@ -161,13 +120,4 @@ struct Alertd: AsyncParsableCommand {
         return try PrometheusConfig.load(yaml: text, source: path).resolvingPaths(relativeTo: PrometheusConfig.directory(of: path))
     }
 
-    /// Splits `host:port`; nil when malformed.
-    static func splitAddress(_ address: String) -> (String, Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
-            return nil
-        }
-        var host = String(address[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
-    }
 }

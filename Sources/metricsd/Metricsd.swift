@@ -76,46 +76,17 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("query.lookback-delta"), help: "How far back an instant selector looks for a sample.")
     var queryLookbackDelta = "5m"
 
-    @Option(name: .customLong("web.external-url"), help: "The URL under which metricsd is reached from outside (in alerts' generatorURL and templates' externalURL); default http://<hostname>:<port>.")
-    var externalURL: String?
-
-    @Option(name: .customLong("rules.alert.for-outage-tolerance"), help: "Max time to tolerate metricsd outage for restoring \"for\" state of alerts.")
-    var forOutageTolerance = "1h"
-
-    @Option(name: .customLong("rules.alert.for-grace-period"), help: "Minimum duration between alert and restored \"for\" state. This is maintained only for alerts with configured \"for\" time greater than the grace period.")
-    var forGracePeriod = "10m"
-
-    @Option(name: .customLong("rules.alert.resend-delay"), help: "Minimum amount of time to wait before resending an alert to Alertmanager.")
-    var resendDelay = "1m"
-
-    @Option(name: .customLong("alertmanager.notification-queue-capacity"), help: "The capacity of the queue for pending Alertmanager notifications; when full, the oldest are dropped.")
-    var notificationQueueCapacity = 10_000
+    @OptionGroup var rules: RuleFlags
 
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
 
     func validate() throws {
-        guard Self.splitAddress(listenAddress) != nil else {
+        guard ListenAddress.split(listenAddress) != nil else {
             throw ValidationError("--web.listen-address must be host:port, got \(listenAddress)")
         }
         _ = try storageOptions()
         _ = try apiOptions()
-        _ = try ruleOptions()
-        guard notificationQueueCapacity > 0 else { throw ValidationError("--alertmanager.notification-queue-capacity must be positive") }
-    }
-
-    /// Rule evaluation's settings from the flags.
-    func ruleOptions() throws -> RuleManager<DB>.Options {
-        var options = RuleManager<DB>.Options()
-        func milliseconds(_ text: String, _ flag: String) throws -> Int64 {
-            guard let duration = PromDuration(parsing: text) else { throw ValidationError("--\(flag): invalid duration \(text)") }
-            return duration.milliseconds
-        }
-        options.outageTolerance = try milliseconds(forOutageTolerance, "rules.alert.for-outage-tolerance")
-        options.gracePeriod = try milliseconds(forGracePeriod, "rules.alert.for-grace-period")
-        options.resendDelay = try milliseconds(resendDelay, "rules.alert.resend-delay")
-        options.externalURL = try resolvedExternalURL()
-        return options
     }
 
     /// Rules read the local store through the engine, with the query flags' lookback and sample limit.
@@ -125,18 +96,6 @@ struct Metricsd: AsyncParsableCommand {
         engine.lookbackDelta = query.lookbackDelta
         engine.maxSamples = query.maxSamples
         return LocalQuerier(engine: engine, storage: db)
-    }
-
-    /// `--web.external-url` without its trailing slash, or Prometheus's default.
-    func resolvedExternalURL() throws -> String {
-        guard let externalURL else {
-            let port = Self.splitAddress(listenAddress)?.1 ?? 9090
-            return "http://\(ProcessInfo.processInfo.hostName):\(port)"
-        }
-        guard let url = URL(string: externalURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw ValidationError("--web.external-url: not an http(s) URL: \(externalURL)")
-        }
-        return externalURL.hasSuffix("/") ? String(externalURL.dropLast()) : externalURL
     }
 
     /// The HTTP API's settings from the flags.
@@ -177,10 +136,7 @@ struct Metricsd: AsyncParsableCommand {
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
             "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections),
-            "web.external-url": externalURL ?? "", "rules.alert.for-outage-tolerance": forOutageTolerance,
-            "rules.alert.for-grace-period": forGracePeriod, "rules.alert.resend-delay": resendDelay,
-            "alertmanager.notification-queue-capacity": String(notificationQueueCapacity),
-        ]
+        ].merging(rules.values) { own, _ in own }
     }
 
     /// The store's settings from the flags.
@@ -206,19 +162,9 @@ struct Metricsd: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level: Logger.Level = switch logLevel {
-        case "debug": .debug
-        case "warn": .warning
-        case "error": .error
-        default: .info
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        ServerLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "metricsd")
-        let (host, port) = Self.splitAddress(listenAddress)!
+        let (host, port) = ListenAddress.split(listenAddress)!
 
         let config: PrometheusConfig
         let configText: String
@@ -248,8 +194,9 @@ struct Metricsd: AsyncParsableCommand {
         }
         let targets = TargetStatusBoard()
         let scraper = ScrapeManager(config: config, store: db, status: targets, logger: logger)
-        let notifier = Notifier(capacity: notificationQueueCapacity, logger: logger)
-        let rules = RuleManager(store: db, querier: try ruleQuerier(db), options: try ruleOptions(), notify: { notifier.send($0) }, logger: logger)
+        let notifier = Notifier(capacity: self.rules.notificationQueueCapacity, logger: logger)
+        let rules = RuleManager(
+            store: db, querier: try ruleQuerier(db), options: try self.rules.options(listenPort: port), notify: { notifier.send($0) }, logger: logger)
         do {
             try await rules.apply(config)
         } catch {
@@ -289,13 +236,4 @@ struct Metricsd: AsyncParsableCommand {
         try await group.run()
     }
 
-    /// Splits `host:port` (IPv6 in brackets); nil when malformed.
-    static func splitAddress(_ address: String) -> (String, Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else {
-            return nil
-        }
-        var host = String(address[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
-    }
 }

@@ -72,17 +72,7 @@ package struct APIServer: Sendable {
         routes.on("/-/ready", [.get, .head]) { _, _ in Self.text("Prometheus Server is Ready.\n") }
         routes.on("/health", [.get, .head]) { _, _ in Self.text("OK\n") }
         routes.on("/ready", [.get, .head]) { _, _ in Self.text("OK\n") }
-        routes.on("/-/reload", [.post, .put]) { _, _ -> Response in
-            guard let reload else {
-                return Self.text("Lifecycle API is not enabled.", status: .forbidden)
-            }
-            do {
-                try await reload()
-                return Self.text("")
-            } catch {
-                return Self.text("failed to reload config: \(error)\n", status: .internalServerError)
-            }
-        }
+        routes.on("/-/reload", [.post, .put]) { _, _ in await Self.reloaded(by: reload) }
         routes.on("/metrics", [.get]) { _, _ in
             Self.text(selfMetrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
@@ -145,6 +135,18 @@ package struct APIServer: Sendable {
                 availableConnectionsDelegate: options.maxConnections > 0 ? .maximum(options.maxConnections, logger: logger) : nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
+    }
+
+    /// `POST /-/reload`: 403 without `--web.enable-lifecycle`, 500 with the reason when the new
+    /// configuration is refused.
+    static func reloaded(by reload: (@Sendable () async throws -> Void)?) async -> Response {
+        guard let reload else { return text("Lifecycle API is not enabled.", status: .forbidden) }
+        do {
+            try await reload()
+            return text("")
+        } catch {
+            return text("failed to reload config: \(error)\n", status: .internalServerError)
+        }
     }
 
     static func text(_ body: String, contentType: String = "text/plain; charset=utf-8", status: HTTPResponse.Status = .ok) -> Response {

@@ -27,15 +27,7 @@ package struct RuleServer: Sendable {
         }
         routes.on("/-/healthy", [.get, .head]) { _, _ in APIServer.text("alertd is Healthy.\n") }
         routes.on("/-/ready", [.get, .head]) { _, _ in APIServer.text("alertd is Ready.\n") }
-        routes.on("/-/reload", [.post, .put]) { _, _ -> Response in
-            guard let reload else { return APIServer.text("Lifecycle API is not enabled.", status: .forbidden) }
-            do {
-                try await reload()
-                return APIServer.text("")
-            } catch {
-                return APIServer.text("failed to reload config: \(error)\n", status: .internalServerError)
-            }
-        }
+        routes.on("/-/reload", [.post, .put]) { _, _ in await APIServer.reloaded(by: reload) }
         routes.on("/metrics", [.get]) { _, _ in
             let process = ProcessMetrics.read()
             var text = "# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n"
