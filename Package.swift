@@ -142,7 +142,10 @@ let package = Package(
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "MetricsModel", "TestSupport"]),
         .testTarget(
             name: "AlertdTests",
-            dependencies: ["alertd", "PromQL", "PromQLTesting", "MetricsModel", "Config", "Scraper", "TestSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "alertd", "PromQL", "PromQLTesting", "MetricsModel", "Config", "Scraper", "TestSupport",
+                .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport", "ServerTestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),

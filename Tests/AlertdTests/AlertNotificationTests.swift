@@ -1,5 +1,6 @@
 import Config
 import Foundation
+import Logging
 import MetricsModel
 import PromQL
 import Scraper
@@ -91,5 +92,27 @@ struct AlertNotificationTests {
         #expect(urls.active == ["https://a:19093/am/api/v2/alerts", "https://b:19093/am/api/v2/alerts"])
         #expect(urls.dropped == ["https://c:9093/am/api/v2/alerts"])
         #expect(AlertmanagerSet.alertsPath("") == "/api/v2/alerts")
+    }
+}
+
+@Suite("Notification queue")
+struct NotificationQueueTests {
+    @Test("a full queue drops the oldest alerts and counts them; nothing is queued without Alertmanagers")
+    func overflow() async throws {
+        let notifier = Notifier(capacity: 3, logger: Logger(label: "test"))
+        let alerts = (0..<5).map { index in
+            NotificationAlert(labels: Labels(["alertname": "A\(index)"]), annotations: [:], startsAt: 0, endsAt: nil, generatorURL: "")
+        }
+        notifier.send(alerts)
+        #expect(notifier.renderMetrics().contains("prometheus_notifications_queue_length 0"), "no Alertmanager configured: nothing to queue")
+
+        var config = PrometheusConfig()
+        config.alerting = try YAMLDecoder().decode(AlertingConfig.self, from: "alertmanagers: [{static_configs: [{targets: ['127.0.0.1:1']}]}]")
+        await notifier.apply(config)
+        notifier.send(alerts)
+        let metrics = notifier.renderMetrics()
+        #expect(metrics.contains("prometheus_notifications_queue_length 3"))
+        #expect(metrics.contains("prometheus_notifications_dropped_total 2"))
+        #expect(metrics.contains("prometheus_notifications_queue_capacity 3"))
     }
 }

@@ -69,6 +69,11 @@ struct AlertmanagerNotificationTests {
                 #expect((received["generatorURL"] as? String)?.hasPrefix("http://metrics.example:9090/graph?g0.expr=svc%3Atoolbox_flag%3Amax+%3E+0") == true)
                 let firing = await httpGet(server.base + "/api/v1/alerts")?.1 ?? ""
                 #expect(firing.contains(#""state":"firing""#), "\(firing)")
+                // tsq reads the same endpoints.
+                let alerts = try await tsq(["alerts", "--url", server.base, "-o", "table"])
+                #expect(alerts.stdout.contains("FlagRaised") && alerts.stdout.contains("firing"), "\(alerts.stdout)\(alerts.stderr)")
+                let rules = try await tsq(["rules", "--url", server.base, "-o", "table"])
+                #expect(rules.stdout.contains("svc:toolbox_flag:max") && rules.stdout.contains("ok"), "\(rules.stdout)\(rules.stderr)")
                 let metrics = await httpGet(server.base + "/metrics")?.1 ?? ""
                 #expect(metrics.contains("prometheus_notifications_alertmanagers_discovered 1"))
                 #expect(metrics.contains("prometheus_rule_group_rules{rule_group=\"\(directory.path)/flags.yml;flags\"} 2"))
