@@ -22,7 +22,7 @@ struct RulesBacktest: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Rule files.", valueName: "rule-file"))
     var files: [String]
 
-    @Option(help: ArgumentHelp("Start of the replay (RFC 3339, Unix seconds, or -2h / now-2h).", valueName: "time"))
+    @Option(help: ArgumentHelp("Start of the replay (RFC 3339, Unix seconds, or now-2h; --start=-2h also works).", valueName: "time"))
     var start: String
 
     @Option(help: ArgumentHelp("End of the replay (default now).", valueName: "time"))
