@@ -12,6 +12,13 @@ import Darwin
 /// `init?(exactly:)`-style checks instead of `Int64(_:)`, which traps out of range.
 package enum Timestamps {
     /// The wall clock in milliseconds since the epoch, rounded down.
+    /// Unix seconds with exactly three decimals (`1796000000.000`, `-1.500`), as the API and PromQL's
+    /// `@` take them.
+    package static func secondsText(_ milliseconds: Int64) -> String {
+        let fraction = String(milliseconds.magnitude % 1000)
+        return (milliseconds < 0 ? "-" : "") + "\(milliseconds.magnitude / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+
     package static func now() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)

@@ -79,10 +79,7 @@ extension Modifiers: CustomStringConvertible {
         var out = ""
         switch at {
         case .timestamp(let milliseconds):
-            let sign = milliseconds < 0 ? "-" : ""
-            let magnitude = abs(milliseconds)
-            let fraction = String(magnitude % 1000)
-            out += " @ \(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+            out += " @ " + Timestamps.secondsText(milliseconds)
         case .start: out += " @ start()"
         case .end: out += " @ end()"
         case nil: break

@@ -64,6 +64,12 @@ package struct VectorSelector: Sendable, Equatable {
     package var matchers: [Matcher]
     package var modifiers = Modifiers()
 
+    package init(name: String? = nil, matchers: [Matcher], modifiers: Modifiers = Modifiers()) {
+        self.name = name
+        self.matchers = matchers
+        self.modifiers = modifiers
+    }
+
     /// All matchers including `__name__` from the name written before the braces.
     package var allMatchers: [Matcher] {
         guard let name, !matchers.contains(where: { $0.name == LabelNames.metricName }) else { return matchers }

@@ -2,12 +2,12 @@ import Foundation
 
 /// Times as the API writes them (RFC 3339 in UTC with milliseconds, `2026-12-03T14:00:00.123Z`) and
 /// reads them (with or without fractional seconds). One place, so every endpoint agrees.
-enum RFC3339 {
-    static func string(_ date: Date) -> String {
+package enum RFC3339 {
+    package static func string(_ date: Date) -> String {
         formatter(fractional: true).string(from: date)
     }
 
-    static func string(milliseconds: Int64) -> String {
+    package static func string(milliseconds: Int64) -> String {
         string(Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 

@@ -173,7 +173,7 @@ final class RuleGroupRunner<Store: Appendable>: Sendable {
             evaluationSeconds: seconds, rules: rules)
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static func now() -> Int64 { Timestamps.now() }
 
     private func offPool(_ work: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { continuation in

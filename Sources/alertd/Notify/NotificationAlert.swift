@@ -1,5 +1,6 @@
 import Foundation
 import MetricsModel
+import QueryAPI
 
 /// An alert as Alertmanager's API v2 receives it (`POST /api/v2/alerts`).
 package struct NotificationAlert: Sendable, Equatable {
@@ -37,22 +38,14 @@ package struct NotificationAlert: Sendable, Equatable {
     var json: [String: Any] {
         var object: [String: Any] = [
             "labels": labels.dictionary, "annotations": annotations,
-            "startsAt": Self.rfc3339(startsAt), "generatorURL": generatorURL,
+            "startsAt": RFC3339.string(milliseconds: startsAt), "generatorURL": generatorURL,
         ]
-        if let endsAt { object["endsAt"] = Self.rfc3339(endsAt) }
+        if let endsAt { object["endsAt"] = RFC3339.string(milliseconds: endsAt) }
         return object
     }
 
     /// A batch as the request body.
     static func body(_ alerts: [NotificationAlert]) -> Data {
         (try? JSONSerialization.data(withJSONObject: alerts.map(\.json), options: [.sortedKeys])) ?? Data("[]".utf8)
-    }
-
-    /// RFC 3339 with milliseconds, UTC.
-    static func rfc3339(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 }

@@ -34,7 +34,7 @@ package struct RemoteQuerier: RuleQuerier {
     }
 
     package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
-        let selector = "{" + matchers.map { "\($0.name)\($0.type.rawValue)\(goQuote($0.value))" }.joined(separator: ",") + "}"
+        let selector = VectorSelector(matchers: matchers).description
         guard case .matrix(let series) = try query("\(selector)[\(maxt - mint + 1)ms]", at: maxt) else { return [] }
         return series
     }
@@ -44,7 +44,7 @@ package struct RemoteQuerier: RuleQuerier {
         headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         headers.add(name: "User-Agent", value: "ToolboxMetrics-alertd/\(BuildInfo.version)")
         if let authorization = try http.authorizationHeader() { headers.add(name: "Authorization", value: authorization) }
-        let form = "query=" + PercentEncoding.encode(text) + "&time=" + Self.seconds(time)
+        let form = "query=" + PercentEncoding.encode(text) + "&time=" + Timestamps.secondsText(time)
         let request = try HTTPClient.Request(
             url: base + "/api/v1/query", method: .POST, headers: headers, body: .string(form), tlsConfiguration: try http.tlsConfig.nioConfiguration())
         let response: HTTPClient.Response
@@ -91,9 +91,4 @@ package struct RemoteQuerier: RuleQuerier {
         }
     }
 
-    /// Unix seconds with milliseconds.
-    static func seconds(_ milliseconds: Int64) -> String {
-        let fraction = String(milliseconds.magnitude % 1000)
-        return (milliseconds < 0 ? "-" : "") + "\(milliseconds.magnitude / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
-    }
 }

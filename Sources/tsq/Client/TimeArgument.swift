@@ -19,10 +19,7 @@ enum TimeArgument {
 
     /// The API's form: Unix seconds with milliseconds.
     static func apiText(_ milliseconds: Int64) -> String {
-        let sign = milliseconds < 0 ? "-" : ""
-        let magnitude = milliseconds.magnitude
-        let fraction = String(magnitude % 1000)
-        return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+        Timestamps.secondsText(milliseconds)
     }
 
     static var now: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }

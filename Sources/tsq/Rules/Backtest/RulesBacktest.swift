@@ -88,7 +88,7 @@ struct RulesBacktest: AsyncParsableCommand {
             let matchers = selector.allMatchers
             let name = matchers.first { $0.name == LabelNames.metricName && $0.type == .equal }?.value
             if let name, produced.contains(name) { continue }
-            let text = "{" + matchers.map { "\($0.name)\($0.type.rawValue)\(goQuote($0.value))" }.joined(separator: ",") + "}[\(span)ms]"
+            let text = VectorSelector(matchers: matchers).description + "[\(span)ms]"
             if !selectors.contains(text) { selectors.append(text) }
         }
         let history = FetchedHistory()
