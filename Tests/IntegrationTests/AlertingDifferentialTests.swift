@@ -23,14 +23,9 @@ struct AlertingDifferentialTests {
                 annotations: {summary: "{{ $labels.svc }} flag is {{ $value }}"}
         """
 
-    /// The exporter's value `seconds` after the start: up at 4 s, a 2 s dip at 14 s (kept firing),
-    /// up again at 16 s, down for good at 20 s.
-    static func flag(_ seconds: Double) -> Int {
-        switch seconds {
-        case 4..<14, 16..<20: 1
-        default: 0
-        }
-    }
+    /// The exporter's value after the start: up at 4 s, a 2 s dip at 14 s (kept firing), up again
+    /// at 16 s, down for good at 20 s.
+    static let windows: [ClosedRange<Double>] = [4...14, 16...20]
 
     static let length = 32.0
 
@@ -42,13 +37,10 @@ struct AlertingDifferentialTests {
         try Self.rules.write(to: directory.appendingPathComponent("flags.yml"), atomically: true, encoding: .utf8)
         // The schedule starts once both servers scrape (a busy machine can take seconds to start
         // one), so neither misses a flip the other sees.
-        let clock = Mutex<Date?>(nil)
+        let clock = directory.appendingPathComponent("clock")
         let exporterPort = ServerProcess.freePort()
-        let exporter = try await startTextExporter(port: exporterPort) { _ in
-            let elapsed = clock.withLock { $0 }.map { Date().timeIntervalSince($0) } ?? 0
-            return "toolbox_flag{svc=\"api\"} \(Self.flag(elapsed))\n"
-        }
-        defer { exporter.cancel() }
+        let exporter = try FlagExporter.start(port: exporterPort, windows: Self.windows, clockFile: clock)
+        defer { exporter.stop() }
         let ours = directory.appendingPathComponent("ours")
         let theirs = directory.appendingPathComponent("theirs")
         for path in [ours, theirs] { try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true) }
@@ -82,11 +74,7 @@ struct AlertingDifferentialTests {
                         try await Self.compare(
                             ours: (base: "http://127.0.0.1:\(ourPort)", alertmanager: ourAlertmanager),
                             theirs: (base: "http://127.0.0.1:\(theirPort)", alertmanager: theirAlertmanager),
-                            startSchedule: {
-                                let now = Date()
-                                clock.withLock { $0 = now }
-                                return now
-                            },
+                            startSchedule: { try FlagExporter.startClock(clock) },
                             logs: { "metricsd:\n\(metricsd.log().suffix(1500))\nprometheus:\n\(prometheus.log().suffix(1500))" })
                     }
                 }
@@ -96,15 +84,19 @@ struct AlertingDifferentialTests {
 
     typealias Side = (base: String, alertmanager: String)
 
-    static func compare(ours: Side, theirs: Side, startSchedule: () -> Date, logs: () -> String) async throws {
+    static func compare(ours: Side, theirs: Side, startSchedule: () throws -> Date, logs: () -> String) async throws {
         for side in [ours, theirs] {
             try #require(await eventually(within: underLoad) {
                 await httpGet(side.base + "/api/v1/query?query=toolbox_flag")?.1.contains("\"api\"") == true
             }, "\(side.base) does not scrape: \(logs())")
         }
-        let start = startSchedule()
+        let start = try startSchedule()
         // While firing (8–20 s), both Alertmanagers hold the same alert.
-        try await Task.sleep(for: .seconds(max(0, 12 - Date().timeIntervalSince(start))))
+        for side in [ours, theirs] {
+            _ = await eventually(within: max(1, 20 - Date().timeIntervalSince(start))) {
+                await !AlertmanagerPeer.active(side.alertmanager, named: "FlagUp").isEmpty
+            }
+        }
         let ourAlert = await AlertmanagerPeer.active(ours.alertmanager, named: "FlagUp").first
         let theirAlert = await AlertmanagerPeer.active(theirs.alertmanager, named: "FlagUp").first
         let mine = try #require(ourAlert, "metricsd's alert did not reach its Alertmanager: \(logs())")

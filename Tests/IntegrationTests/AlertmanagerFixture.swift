@@ -52,3 +52,36 @@ enum AlertmanagerPeer {
         return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
     }
 }
+
+/// `toolbox_flag{svc="api"}` served by a Python process, so a busy test process (whose cooperative
+/// pool other tests can hold) never makes a scrape time out: its value is 1 inside any of `windows`
+/// (seconds after the time written into `clockFile`, 0 before the file exists) and 0 outside.
+/// Stopped when the returned process is released.
+enum FlagExporter {
+    static func start(port: Int, windows: [ClosedRange<Double>], clockFile: URL) throws -> ServerProcess {
+        let script = """
+            import http.server, json, os, sys, time
+            windows = json.loads(sys.argv[2]); clock = sys.argv[3]
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    value = 0
+                    if os.path.exists(clock):
+                        elapsed = time.time() - float(open(clock).read() or "0")
+                        value = int(any(lo <= elapsed < hi for lo, hi in windows))
+                    body = ('toolbox_flag{svc="api"} %d\\n' % value).encode()
+                    self.send_response(200); self.send_header("Content-Type", "text/plain; version=0.0.4")
+                    self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+                def log_message(self, *a): pass
+            http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+            """
+        let windowsJSON = "[" + windows.map { "[\($0.lowerBound), \($0.upperBound)]" }.joined(separator: ",") + "]"
+        return try ServerProcess(executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3", "-c", script, String(port), windowsJSON, clockFile.path])
+    }
+
+    /// Starts the schedule now.
+    static func startClock(_ clockFile: URL) throws -> Date {
+        let now = Date()
+        try String(now.timeIntervalSince1970).write(to: clockFile, atomically: true, encoding: .utf8)
+        return now
+    }
+}

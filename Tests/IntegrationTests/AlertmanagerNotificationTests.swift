@@ -96,8 +96,10 @@ struct AlertmanagerNotificationTests {
         try Self.rules.replacingOccurrences(of: "for: 2s", with: "for: 10m")
             .write(to: directory.appendingPathComponent("flags.yml"), atomically: true, encoding: .utf8)
         let exporterPort = ServerProcess.freePort()
-        let exporter = try await startTextExporter(port: exporterPort) { _ in "toolbox_flag{svc=\"api\"} 1\n" }
-        defer { exporter.cancel() }
+        let clock = directory.appendingPathComponent("clock")
+        let exporter = try FlagExporter.start(port: exporterPort, windows: [0...1e9], clockFile: clock)
+        defer { exporter.stop() }
+        _ = try FlagExporter.startClock(clock)
         let config = directory.appendingPathComponent("prometheus.yml")
         try """
             global: {scrape_interval: 1s, evaluation_interval: 1s}
@@ -124,6 +126,7 @@ struct AlertmanagerNotificationTests {
         let first = try ServerProcess("metricsd", arguments: arguments)
         try #require(await eventually(within: underLoad) { await activeAt() != nil }, "no pending alert: \(first.log().suffix(2000))")
         try await Task.sleep(for: .seconds(6))
+        try #require(await eventually(within: underLoad) { await activeAt() != nil }, "the pending alert went away: \(first.log().suffix(2000))")
         let originalActiveAt = try #require(await activeAt())
         let stoppedAt = Date()
         #expect(await first.terminate() == 0)
@@ -134,6 +137,7 @@ struct AlertmanagerNotificationTests {
         // Restored after the second evaluation: activeAt moves from this start back into the past.
         try #require(await eventually(within: underLoad) { await activeAt().map { $0 < startedAt } == true },
                      "the alert's for state was not restored: \(second.log().suffix(2000))")
+        try #require(await eventually(within: underLoad) { await activeAt() != nil })
         let restored = try #require(await activeAt())
         let pendingBefore = stoppedAt.timeIntervalSince(originalActiveAt)
         let pendingNow = Date().timeIntervalSince(restored)
