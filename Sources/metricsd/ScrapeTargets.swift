@@ -1,3 +1,4 @@
+import MetricsModel
 import QueryAPI
 import Scraper
 
@@ -22,5 +23,11 @@ struct ScrapeTargets: TargetRetriever {
         let refusals = board.refusals
         return SampleRefusals(outOfOrder: refusals.outOfOrder, outOfBounds: refusals.outOfBounds, duplicateTimestamp: refusals.duplicateTimestamp,
             exceededSampleLimit: refusals.exceededSampleLimitScrapes)
+    }
+}
+
+extension ScrapeTargets {
+    func writeMetrics(to text: inout MetricsText) {
+        board.metrics.write(to: &text)
     }
 }

@@ -28,11 +28,13 @@ struct QueryEndpoints: Sendable {
     let db: DB
     let options: QueryOptions
     let gate: QueryGate
+    let metrics: QueryMetrics
 
-    init(db: DB, options: QueryOptions, gate: QueryGate) {
+    init(db: DB, options: QueryOptions, gate: QueryGate, metrics: QueryMetrics = QueryMetrics()) {
         self.db = db
         self.options = options
         self.gate = gate
+        self.metrics = metrics
     }
 
     /// Prometheus refuses range queries of more than this many points per series.
@@ -68,12 +70,14 @@ struct QueryEndpoints: Sendable {
     }
 
     private func instant(_ request: Request, connection: ClientConnection) async throws -> Response {
+        let prepared = ContinuousClock.now
         let parameters = try await APIParameters.read(request)
         let expr = try parse(parameters)
         let now = Timestamps.now()
         let time = try parameters.time("time", default: now)
         let engine = try self.engine(parameters)
         let db = self.db
+        metrics.duration.observe((ContinuousClock.now - prepared).seconds, "prepare_time")
         let result = try await evaluate(parameters, connection: connection) { context in
             try db.withReader { try engine.instant(expr, at: time, on: $0, context: context) }
         }
@@ -81,6 +85,7 @@ struct QueryEndpoints: Sendable {
     }
 
     private func range(_ request: Request, connection: ClientConnection) async throws -> Response {
+        let prepared = ContinuousClock.now
         let parameters = try await APIParameters.read(request)
         let expr = try parse(parameters)
         guard let startText = parameters.first("start"), let start = APIParameters.parseTime(startText) else {
@@ -104,6 +109,7 @@ struct QueryEndpoints: Sendable {
         }
         let engine = try self.engine(parameters)
         let db = self.db
+        metrics.duration.observe((ContinuousClock.now - prepared).seconds, "prepare_time")
         let result = try await evaluate(parameters, connection: connection) { context in
             try db.withReader { try engine.range(expr, start: start, end: end, step: step, on: $0, context: context) }
         }
@@ -139,9 +145,13 @@ struct QueryEndpoints: Sendable {
             timeout = min(timeout, requested)
         }
         let deadline = received + timeout
-        guard await gate.acquire(deadline: deadline) else { throw APIError(.timeout, "query timed out in query queue") }
+        guard await gate.acquire(deadline: deadline) else {
+            metrics.failures.add(1, "timeout")
+            throw APIError(.timeout, "query timed out in query queue")
+        }
         defer { gate.release() }
         let admitted = ContinuousClock.now
+        metrics.duration.observe((admitted - received).seconds, "queue_time")
         let context = QueryContext(deadline: deadline)
         let watcher = connection.watch { context.cancel() }
         defer { watcher.cancel() }
@@ -150,6 +160,7 @@ struct QueryEndpoints: Sendable {
                 do {
                     return try work(context)
                 } catch let error as EvaluationError {
+                    metrics.failures.add(1, error.kind == .execution ? "execution" : error.kind == .timeout ? "timeout" : "canceled")
                     switch error.kind {
                     case .execution: throw APIError(.execution, error.message)
                     case .timeout: throw APIError(.timeout, error.message)
@@ -160,6 +171,8 @@ struct QueryEndpoints: Sendable {
         } onCancel: {
             context.cancel()
         }
+        metrics.duration.observe((ContinuousClock.now - admitted).seconds, "inner_eval")
+        metrics.samples.add(Double(context.samplesLoaded))
         guard let wanted = parameters.first("stats"), !wanted.isEmpty else { return Evaluated(value: value, stats: nil, annotations: context.annotations) }
         let finished = ContinuousClock.now
         // Parsing happened before `received`; the whole evaluation is reported as inner evaluation.

@@ -7,6 +7,9 @@ struct ProcessMetrics {
     var virtualBytes: Double = 0
     var startTimeSeconds: Double = 0
     var openFileDescriptors: Double = 0
+    var maxFileDescriptors: Double = 0
+    var virtualMemoryMaxBytes: Double = 0
+    var threads: Double = 0
 
     static func read() -> ProcessMetrics {
         var metrics = ProcessMetrics()
@@ -17,8 +20,9 @@ struct ProcessMetrics {
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             // fields[0] is field 3 (state); utime=14, stime=15, starttime=22, vsize=23, rss=24.
             if fields.count > 21, let utime = Double(fields[11]), let stime = Double(fields[12]),
-               let start = Double(fields[19]), let vsize = Double(fields[20]), let rss = Double(fields[21])
+               let threads = Double(fields[17]), let start = Double(fields[19]), let vsize = Double(fields[20]), let rss = Double(fields[21])
             {
+                metrics.threads = threads
                 metrics.cpuSeconds = (utime + stime) / ticks
                 metrics.virtualBytes = vsize
                 metrics.residentBytes = rss * pageSize
@@ -26,6 +30,9 @@ struct ProcessMetrics {
             }
         }
         metrics.openFileDescriptors = Double((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0)
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 { metrics.maxFileDescriptors = Double(limit.rlim_cur) }
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0 { metrics.virtualMemoryMaxBytes = Double(limit.rlim_cur) }
         return metrics
     }
 

@@ -36,6 +36,7 @@ package struct APIServer: Sendable {
     let options: Options
     let runtime: ServerRuntime
     let httpRequests: HTTPRequestCounter
+    let queryMetrics: QueryMetrics
     let queryGate: QueryGate
 
     package init(
@@ -54,7 +55,8 @@ package struct APIServer: Sendable {
         self.runtime = runtime
         httpRequests = HTTPRequestCounter()
         queryGate = QueryGate(limit: options.query.maxConcurrency)
-        selfMetrics = SelfMetrics(db: db, targets: targets, httpRequests: httpRequests, queryGate: queryGate, extra: extraMetrics)
+        queryMetrics = QueryMetrics()
+        selfMetrics = SelfMetrics(db: db, targets: targets, httpRequests: httpRequests, queryGate: queryGate, queryMetrics: queryMetrics, extra: extraMetrics)
     }
 
     /// The router, separate from the listener so tests can drive it in process.
@@ -78,7 +80,7 @@ package struct APIServer: Sendable {
         }
         MetadataEndpoints(db: db).register(on: routes)
         TargetMetadataEndpoints(targets: targets).register(on: routes)
-        QueryEndpoints(db: db, options: options.query, gate: queryGate).register(on: routes)
+        QueryEndpoints(db: db, options: options.query, gate: queryGate, metrics: queryMetrics).register(on: routes)
         StatusEndpoints(db: db, runtime: runtime).register(on: routes)
         AdminEndpoints(db: db, enabled: options.enableAdminAPI).register(on: routes)
         RulesEndpoints(rules: rules).register(on: routes)

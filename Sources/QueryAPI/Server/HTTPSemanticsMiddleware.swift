@@ -16,6 +16,7 @@ struct HTTPSemanticsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        let started = ContinuousClock.now
         if request.method == .options && path.hasPrefix("/api/v1/") {
             var response = Response(status: .noContent)
             addCORS(request, to: &response)
@@ -36,7 +37,7 @@ struct HTTPSemanticsMiddleware: RouterMiddleware {
         }
         if path.hasPrefix("/api/v1/") { addCORS(request, to: &response) }
         let handler = context.endpointPath ?? (response.status == .notFound ? "other" : path)
-        requests.record(handler: handler, code: Int(response.status.code))
+        requests.record(handler: handler, code: Int(response.status.code), seconds: (ContinuousClock.now - started).seconds)
         if Self.acceptsGzip(request) && response.status != .noContent && response.headers[.contentEncoding] == nil {
             response = try await Self.gzip(response)
         }

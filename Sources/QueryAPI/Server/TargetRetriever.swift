@@ -9,6 +9,12 @@ package protocol TargetRetriever: Sendable {
     func targets() -> (active: [ActiveTarget], dropped: [DroppedTarget])
     /// Scraped samples the store refused, summed over every target, by Prometheus's reasons.
     func sampleRefusals() -> SampleRefusals
+    /// The scraper's and discovery's own metrics, appended in Prometheus text format.
+    func writeMetrics(to text: inout MetricsText)
+}
+
+extension TargetRetriever {
+    package func writeMetrics(to text: inout MetricsText) {}
 }
 
 /// One scraped target as `/api/v1/targets` shows it.

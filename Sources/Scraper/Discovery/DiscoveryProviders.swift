@@ -12,6 +12,7 @@ package final class DiscoveryProviders: Sendable {
     /// For Kubernetes discovery's API requests.
     let client: HTTPClient
     let logger: Logger
+    let metrics: DiscoveryMetrics
     let onChange: @Sendable () -> Void
 
     private struct State {
@@ -23,8 +24,10 @@ package final class DiscoveryProviders: Sendable {
     private let state = Mutex(State())
 
     package init(
-        configs: DiscoveryConfigs, staticGroups: [TargetGroup], client: HTTPClient, logger: Logger, onChange: @escaping @Sendable () -> Void
+        configs: DiscoveryConfigs, staticGroups: [TargetGroup], client: HTTPClient, logger: Logger,
+        metrics: DiscoveryMetrics = DiscoveryMetrics(), onChange: @escaping @Sendable () -> Void
     ) {
+        self.metrics = metrics
         self.configs = configs
         self.staticGroups = staticGroups
         self.client = client
@@ -37,13 +40,13 @@ package final class DiscoveryProviders: Sendable {
         update(provider: "static_configs", groups: staticGroups)
         var tasks: [Task<Void, Never>] = []
         for (index, fileConfig) in configs.fileSDConfigs.enumerated() {
-            let discovery = FileDiscovery(config: fileConfig, logger: logger)
+            let discovery = FileDiscovery(config: fileConfig, logger: logger, metrics: metrics)
             tasks.append(Task { await discovery.run { self.update(provider: "file_sd_configs/\(index)", groups: $0) } })
         }
         for (index, kubernetesConfig) in configs.kubernetesSDConfigs.enumerated() {
             var discoveryLogger = logger
             discoveryLogger[metadataKey: "discovery"] = "kubernetes_sd_configs/\(index)"
-            let discovery = KubernetesDiscovery(config: kubernetesConfig, logger: discoveryLogger)
+            let discovery = KubernetesDiscovery(config: kubernetesConfig, logger: discoveryLogger, metrics: metrics)
             let client = client
             tasks.append(Task { await discovery.run(client: client) { self.update(provider: "kubernetes_sd_configs/\(index)", groups: $0) } })
         }

@@ -8,6 +8,7 @@ import Yams
 package struct FileDiscovery: Sendable {
     let config: FileSDConfig
     let logger: Logger
+    var metrics = DiscoveryMetrics()
     var pollInterval: Duration = .seconds(2)
 
     /// What a file holds: the JSON/YAML shape Prometheus documents.
@@ -22,6 +23,7 @@ package struct FileDiscovery: Sendable {
         var missing = Set<String>()
         var lastFullRefresh = ContinuousClock.now
         while !Task.isCancelled {
+            let scanStarted = ContinuousClock.now
             let refreshAll = ContinuousClock.now - lastFullRefresh >= config.refreshInterval.duration
             if refreshAll { lastFullRefresh = .now }
             let paths = Set(config.files.flatMap(Self.expand))
@@ -44,6 +46,7 @@ package struct FileDiscovery: Sendable {
                     }
                     known[path] = (stamp, groups.count)
                 } catch {
+                    metrics.fileReadErrors.add()
                     logger.error("file discovery: cannot read targets", metadata: ["file": "\(path)", "error": "\(error)"])
                     known[path] = (stamp, known[path]?.groupCount ?? 0)
                 }
@@ -52,6 +55,7 @@ package struct FileDiscovery: Sendable {
                 changed += (0..<entry.groupCount).map { TargetGroup(source: "\(path):\($0)") }
                 known[path] = nil
             }
+            metrics.fileScanSeconds.observe((ContinuousClock.now - scanStarted).seconds)
             if !changed.isEmpty { send(changed) }
             do { try await Task.sleep(for: pollInterval) } catch { return }
         }

@@ -24,12 +24,17 @@ struct ScrapeLoop<Store: Appendable> {
         let now = Self.nowMilliseconds()
         var next = now - (now % interval) + offset
         if next < now { next += interval }
+        var lastStart: ContinuousClock.Instant?
+        let intervalLabel = target.interval.description
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: .milliseconds(next - Self.nowMilliseconds()))
             } catch {
                 break
             }
+            let start = ContinuousClock.now
+            if let lastStart { status.metrics.intervalLength.observe((start - lastStart).seconds, intervalLabel) }
+            lastStart = start
             await scrapeOnce(&ingester, timestamp: next)
             next += interval
             // After a long stall (suspended process) skip missed slots instead of bursting.
@@ -105,6 +110,9 @@ struct ScrapeLoop<Store: Appendable> {
             failure = failure ?? "commit failed: \(error)"
         }
         if let failure { logger.debug("scrape failed", metadata: ["target": "\(target.url)", "error": "\(failure)"]) }
+        status.metrics.scrapeSeconds.observe(seconds, config.jobName)
+        status.metrics.samplesScraped.add(Double(report.samplesPostRelabel), config.jobName)
+        if failure != nil { status.metrics.scrapeFailures.add(1, config.jobName) }
         status.record(
             target, pool: config.jobName, lastScrape: timestamp, duration: seconds, error: failure,
             metadata: failure == nil && ingester.metadataChanged ? ingester.metadata : nil)

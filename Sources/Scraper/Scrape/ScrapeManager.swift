@@ -97,7 +97,11 @@ package final class ScrapeManager<Store: Appendable>: Service {
                     next[scrape.jobName] = pool
                     continue
                 }
-                if let old = state.pools[scrape.jobName] { stale.append(old) }
+                if let old = state.pools[scrape.jobName] {
+                    stale.append(old)
+                    status.metrics.poolReloads.add()
+                }
+                status.metrics.pools.add()
                 var poolLogger = logger
                 poolLogger[metadataKey: "job"] = "\(scrape.jobName)"
                 let signal = signalChange

@@ -39,7 +39,8 @@ final class ScrapePool<Store: Appendable>: Sendable {
         self.status = status
         self.logger = logger
         discovery = DiscoveryProviders(
-            configs: config.discovery, staticGroups: Target.staticGroups(config), client: client, logger: logger, onChange: onChange)
+            configs: config.discovery, staticGroups: Target.staticGroups(config), client: client, logger: logger,
+            metrics: status.metrics.discovery, onChange: onChange)
     }
 
     /// Starts the discovery providers: static groups at once, file and Kubernetes discovery as tasks.
@@ -55,6 +56,11 @@ final class ScrapePool<Store: Appendable>: Sendable {
     /// Brings the running loops in line with the current groups, if they changed since the last sync.
     func sync() {
         guard !state.withLock({ $0.stopped }), let groups = discovery.takeChanges() else { return }
+        let started = ContinuousClock.now
+        defer {
+            status.metrics.syncLength.observe((ContinuousClock.now - started).seconds, config.jobName)
+            status.metrics.poolSyncs.add(1, config.jobName)
+        }
         let targets = Target.targets(groups, config: config, global: global)
         for error in targets.errors { logger.warning("target skipped", metadata: ["error": "\(error)"]) }
         status.update(pool: config.jobName, active: targets.active, dropped: targets.dropped)

@@ -29,6 +29,8 @@ package final class TargetStatusBoard: Sendable {
     private let state = Mutex([String: Pool]())
     /// Scraped samples the store refused, summed over every target, by Prometheus's reasons.
     package let refusals = ScrapeRefusals()
+    /// The scraper's and discovery's own metrics.
+    package let metrics = ScrapeMetrics()
 
     package init() {}
 

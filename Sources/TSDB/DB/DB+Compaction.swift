@@ -31,6 +31,13 @@ extension DB {
         let end = minTime.windowEnd(range)
         guard force || maxTime.saturatingSubtract(start) > range * 3 / 2 else { return false }
         guard !force || maxTime >= start else { return false }
+        let began = ContinuousClock.now
+        defer {
+            // Prometheus counts writing the head's range as a compaction too.
+            let seconds = (ContinuousClock.now - began).seconds
+            statistics.headCompactionSeconds.observe(seconds)
+            statistics.compactionSeconds.observe(seconds)
+        }
         var writer = try BlockWriter(parent: path, minTime: start, maxTime: end, encoding: options.encoding)
         do {
             var batch: [(Labels, [Sample])] = []
@@ -91,6 +98,8 @@ extension DB {
     func merge(_ members: [Block], minTime: Int64, maxTime: Int64, level fixedLevel: Int? = nil) throws {
         let level = fixedLevel ?? (members.map(\.meta.compaction.level).max() ?? 1) + 1
         let sources = members.flatMap(\.meta.compaction.sources)
+        let began = ContinuousClock.now
+        defer { statistics.compactionSeconds.observe((ContinuousClock.now - began).seconds) }
         var writer = try BlockWriter(parent: path, minTime: minTime, maxTime: maxTime, level: level, sources: sources, encoding: options.encoding)
         do {
             try SeriesMerger.merge(members.sorted { $0.minTime < $1.minTime }, from: minTime, through: maxTime - 1) { labels, samples in

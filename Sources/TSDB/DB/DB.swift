@@ -275,4 +275,27 @@ final class DBStatistics: Sendable {
     let compactions = Atomic<UInt64>(0)
     let compactionFailures = Atomic<UInt64>(0)
     let blocksDeletedByRetention = Atomic<UInt64>(0)
+    /// Prometheus's buckets (1 s doubling to about 2 h); head compactions and merges alike.
+    let compactionSeconds = Histogram(
+        "prometheus_tsdb_compaction_duration_seconds", "Duration of compaction runs",
+        buckets: Histogram.exponential(start: 1, factor: 2, count: 14))
+    let headCompactionSeconds = Histogram(
+        "metricsd_tsdb_head_compaction_duration_seconds", "Time to write the head's oldest range to a block, in seconds.",
+        buckets: Histogram.exponential(start: 0.01, factor: 4, count: 9))
+}
+
+extension DB {
+    /// The store's histograms and summaries in Prometheus text format.
+    package func writeInstruments(to text: inout MetricsText) {
+        statistics.compactionSeconds.write(to: &text)
+        statistics.headCompactionSeconds.write(to: &text)
+        if let wal = head.wal {
+            wal.statistics.fsyncSeconds.write(to: &text)
+            wal.statistics.writeSeconds.write(to: &text)
+            text.single("prometheus_tsdb_wal_segment_current", "gauge", "Write log segment index that TSDB is currently writing to.",
+                        Double(wal.statistics.currentSegment.load(ordering: .relaxed)))
+            text.single("prometheus_tsdb_wal_writes_failed_total", "counter", "Total number of write log writes that failed.",
+                        Double(wal.statistics.writeFailures.load(ordering: .relaxed)))
+        }
+    }
 }

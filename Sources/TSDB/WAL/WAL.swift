@@ -26,7 +26,7 @@ package final class WAL: Sendable {
     }
 
     private let writer = Mutex(Writer())
-    let statistics = WALStatistics()
+    package let statistics = WALStatistics()
 
     /// A read-only log is replayed and never written: a torn tail is where a live writer has got
     /// to, so it is left as it is.
@@ -78,6 +78,7 @@ package final class WAL: Sendable {
         guard fd >= 0 else { throw StorageError.io("open \(path)", errno) }
         state.fd = fd
         state.segment = index
+        statistics.currentSegment.store(index, ordering: .relaxed)
         state.size = Int(lseek(fd, 0, SEEK_END))
         try FileIO.syncDirectory(directory)
     }
@@ -106,8 +107,10 @@ package final class WAL: Sendable {
                 try openSegment(state.segment + 1, &state)
             }
             let start = state.size
+            let began = ContinuousClock.now
             do {
                 try FileIO.writeAll(state.fd, frame.bytes)
+                statistics.writeSeconds.observe((ContinuousClock.now - began).seconds)
             } catch {
                 _ = ftruncate(state.fd, off_t(start))
                 statistics.writeFailures.add(1, ordering: .relaxed)
@@ -127,7 +130,9 @@ package final class WAL: Sendable {
 
     private func sync(_ state: inout Writer) throws {
         guard state.dirty, state.fd >= 0 else { return }
+        let began = ContinuousClock.now
         guard fsync(state.fd) == 0 else { throw StorageError.io("fsync WAL segment", errno) }
+        statistics.fsyncSeconds.observe((ContinuousClock.now - began).seconds)
         state.dirty = false
         state.lastSync = .now
     }
@@ -210,8 +215,15 @@ package final class WAL: Sendable {
 }
 
 /// Counters of the WAL for the self-metrics.
-final class WALStatistics: Sendable {
+package final class WALStatistics: Sendable {
     let bytesWritten = Atomic<UInt64>(0)
-    let writeFailures = Atomic<UInt64>(0)
+    package let writeFailures = Atomic<UInt64>(0)
     let corruptions = Atomic<UInt64>(0)
+    package let currentSegment = Atomic<Int>(0)
+    /// Prometheus's name and type: a summary of fsync times.
+    package let fsyncSeconds = Summary("prometheus_tsdb_wal_fsync_duration_seconds", "Duration of write log fsync.")
+    /// Prometheus has no such metric: the time each commit's records take to reach the kernel.
+    package let writeSeconds = Histogram(
+        "metricsd_tsdb_wal_write_duration_seconds", "Time to write one commit's records to the WAL segment (not counting fsync).",
+        buckets: Histogram.exponential(start: 0.00001, factor: 4, count: 10))
 }

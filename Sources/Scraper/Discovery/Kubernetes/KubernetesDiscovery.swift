@@ -13,10 +13,12 @@ final class KubernetesDiscovery: Sendable {
     /// Watch events received, and failed requests (`prometheus_sd_kubernetes_*` in spirit).
     let eventCount = Atomic<Int>(0)
     let failureCount = Atomic<Int>(0)
+    let metrics: DiscoveryMetrics
 
-    init(config: KubernetesSDConfig, logger: Logger) {
+    init(config: KubernetesSDConfig, logger: Logger, metrics: DiscoveryMetrics = DiscoveryMetrics()) {
         self.config = config
         self.logger = logger
+        self.metrics = metrics
         store = Mutex(KubernetesStore(config: config))
     }
 
@@ -28,6 +30,7 @@ final class KubernetesDiscovery: Sendable {
         } catch {
             logger.error("kubernetes discovery cannot start", metadata: ["error": "\(error)"])
             failureCount.add(1, ordering: .relaxed)
+            metrics.kubernetesFailures.add()
             return
         }
         let api = KubernetesAPIClient(connection: connection, client: client)
@@ -83,6 +86,8 @@ final class KubernetesDiscovery: Sendable {
                 if resourceVersion == nil {
                     let list = try await api.list(scope)
                     let groups = try store.withLock { try $0.replace(scope.resource, namespace: scope.namespace, objects: list.items) }
+                    // Prometheus's informers count a list's objects as additions.
+                    metrics.kubernetesEvents.add(Double(list.items.count), scope.resource.role, "add")
                     send(groups)
                     resourceVersion = list.resourceVersion
                     logger.debug("kubernetes list", metadata: ["resource": "\(name)", "objects": "\(list.items.count)", "resourceVersion": "\(list.resourceVersion)"])
@@ -96,6 +101,7 @@ final class KubernetesDiscovery: Sendable {
                     eventCount.add(1, ordering: .relaxed)
                     switch event.type {
                     case "ADDED", "MODIFIED", "DELETED":
+                        metrics.kubernetesEvents.add(1, scope.resource.role, event.type == "ADDED" ? "add" : event.type == "DELETED" ? "delete" : "update")
                         do {
                             let groups = try store.withLock {
                                 try $0.apply(event.type == "DELETED" ? .delete : .upsert, scope.resource, object: event.object)
@@ -124,6 +130,7 @@ final class KubernetesDiscovery: Sendable {
             } catch {
                 if Task.isCancelled { break }
                 failureCount.add(1, ordering: .relaxed)
+                metrics.kubernetesFailures.add()
                 logger.warning("kubernetes list/watch failed", metadata: ["resource": "\(name)", "error": "\(error)"])
                 do { try await Task.sleep(for: backoff.next()) } catch { break }
             }

@@ -9,6 +9,9 @@ struct KubernetesStore: Sendable {
     enum Resource: String, Sendable, CaseIterable {
         case pods, nodes, namespaces, replicasets, jobs
 
+        /// The `role` label of `prometheus_sd_kubernetes_events_total`.
+        var role: String { String(rawValue.dropLast()) }
+
         /// The list/watch path, cluster-wide or within `namespace`.
         func path(namespace: String?) -> String {
             let base: String
