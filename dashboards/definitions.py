@@ -121,7 +121,7 @@ api = Dashboard(
 )
 
 DB_P99 = f"histogram_quantile(0.99, sum by (le, operation) (rate(db_query_duration_seconds_bucket{{{F}}}[{RI}])))"
-PG = F + ', datname!~"template.*"'
+PG = F + ', datname!~"|template.*"'
 BLOCKS_HIT = f"sum(rate(pg_stat_database_blks_hit{{{PG}}}[{RI}]))"
 database = Dashboard(
     "toolboxai-database", "ToolboxAI · Database query performance",
@@ -312,7 +312,9 @@ agent = Dashboard(
             stat("Samples appended", "Samples stored per second.", f"sum(rate(prometheus_tsdb_head_samples_appended_total{{{M}}}[{RI}]))", "short"),
             stat("Targets up", "Share of scrape targets whose last scrape succeeded.", "avg(up)", "percentunit",
                  [(None, "red"), (0.9, "orange"), (1, "green")]),
-            stat("Memory", "Resident memory of metricsd.", f"sum(process_resident_memory_bytes{{{M}}})", "bytes"),
+            # process_* comes from every instrumented process; metricsd_build_info picks metricsd's.
+            stat("Memory", "Resident memory of metricsd.",
+                 f"sum(process_resident_memory_bytes{{{M}}} and on (job, instance) metricsd_build_info)", "bytes"),
         ]),
         Row("Scraping", [
             series("Scrape duration by target", "How long each target's last scrape took (scrape_duration_seconds).",
