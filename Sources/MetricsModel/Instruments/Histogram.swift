@@ -40,13 +40,6 @@ package final class Histogram: Sendable {
         }
     }
 
-    /// Runs `body` and records how long it took, in seconds.
-    package func time<T, E: Error>(_ labelValues: String..., body: () throws(E) -> T) throws(E) -> T {
-        let start = ContinuousClock.now
-        defer { observe((ContinuousClock.now - start).seconds, labelValues: labelValues) }
-        return try body()
-    }
-
     /// Appends the family in Prometheus text format; nothing before the first observation of a
     /// labelled histogram (an unlabelled one shows zeros, as client libraries do).
     package func write(to text: inout MetricsText) {

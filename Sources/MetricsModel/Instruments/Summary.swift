@@ -57,13 +57,6 @@ package final class Summary: Sendable {
         }
     }
 
-    /// Runs `body` and records how long it took, in seconds.
-    package func time<T, E: Error>(_ labelValues: String..., body: () throws(E) -> T) throws(E) -> T {
-        let start = ContinuousClock.now
-        defer { observe((ContinuousClock.now - start).seconds, labelValues: labelValues) }
-        return try body()
-    }
-
     /// Appends the family in Prometheus text format. Quantiles of a series with no recent
     /// observations are NaN, as Prometheus's are.
     package func write(to text: inout MetricsText) {
