@@ -30,6 +30,10 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .target(name: "MetricsModel", dependencies: ["CRE2Shim"]),
+        // The web UI's HTML, CSS and JavaScript and the shipped dashboards, embedded by the plugin below.
+        .target(name: "WebUI", exclude: ["Assets"], plugins: ["EmbedWebAssets"]),
+        .executableTarget(name: "EmbedAssetsTool"),
+        .plugin(name: "EmbedWebAssets", capability: .buildTool(), dependencies: ["EmbedAssetsTool"]),
         // Terminal output: aligned tables and braille line charts, for tsq.
         .target(name: "Terminal"),
         .target(name: "Relabel", dependencies: ["MetricsModel"]),
@@ -66,6 +70,7 @@ let package = Package(
         .target(
             name: "QueryAPI",
             dependencies: [
+                "WebUI",
                 "MetricsModel", "Config", "Relabel", "TSDB", "PromQL", "RemoteProtocol",
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),

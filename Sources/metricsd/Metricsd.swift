@@ -61,6 +61,12 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("web.cors.origin"), help: "Regex for CORS origin; it is fully anchored. Example: 'https?://(domain1|domain2)\\.com'.")
     var corsOrigin = ".*"
 
+    @Option(name: .customLong("web.ui-libraries-path"), help: "Directory of Debian's JavaScript libraries (libjs-dygraphs), which the web UI draws charts with.")
+    var uiLibrariesPath = "/usr/share/javascript"
+
+    @Option(name: .customLong("web.dashboards-dir"), help: "A directory of Grafana dashboard JSON files the web UI lists beside the shipped ones.")
+    var dashboardsDirectory: String?
+
     @Option(name: .customLong("web.max-connections"), help: "Maximum number of simultaneous connections (0: no limit). Held below half the open-file limit, so accepting can never exhaust it.")
     var maxConnections = 512
 
@@ -116,6 +122,8 @@ struct Metricsd: AsyncParsableCommand {
         guard maxConnections >= 0 else { throw ValidationError("--web.max-connections must not be negative") }
         options.maxConnections = maxConnections
         options.enableAdminAPI = enableAdminAPI
+        options.ui.librariesPath = uiLibrariesPath
+        options.ui.dashboardsDirectory = dashboardsDirectory
         options.enableRemoteWriteReceiver = enableRemoteWriteReceiver
         if corsOrigin != ".*" {
             do {
@@ -136,6 +144,7 @@ struct Metricsd: AsyncParsableCommand {
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
             "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections),
+            "web.ui-libraries-path": uiLibrariesPath, "web.dashboards-dir": dashboardsDirectory ?? "",
         ].merging(rules.values) { own, _ in own }
     }
 

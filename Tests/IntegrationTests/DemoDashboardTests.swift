@@ -29,7 +29,7 @@ struct DemoDashboardTests {
         return ((json["data"] as? [String: Any])?["result"] as? [[String: Any]]) ?? []
     }
 
-    @Test("the demo starts, every panel query returns series, the error burst spikes the 5xx panel, and Ctrl-C stops it all")
+    @Test("the demo starts, every panel query returns series, the error burst spikes the 5xx panel, the web UI draws it all, and Ctrl-C stops it all")
     func demo() async throws {
         let directory = TemporaryDirectory("demo")
         let started = Date()
@@ -82,6 +82,14 @@ struct DemoDashboardTests {
         let before = points.filter { $0.0 < burst.time - 1 }.map(\.1).max() ?? 0
         let during = points.filter { $0.0 >= burst.time && $0.0 <= burstEnd.time + 20 }.map(\.1).max() ?? 0
         #expect(during > 0.5 && during > 5 * before, "5xx per second: \(before) before the burst, \(during) during it")
+
+        // The web UI in headless Chromium over the same data (Tests/Browser/ui_checks.py).
+        let screenshots = directory.url.appendingPathComponent("screenshots").path
+        let browser = try await runCommandDetached(URL(fileURLWithPath: Self.python), [
+            "python3", DashboardFiles.root.appendingPathComponent("Tests/Browser/ui_checks.py").path, "http://127.0.0.1:9090", screenshots,
+        ])
+        print(browser.stdout)
+        #expect(browser.status == 0, "browser checks failed:\n\(browser.stdout)\(browser.stderr.suffix(3000))")
 
         // Ctrl-C: everything stops, nothing is left listening.
         let stopping = Date()

@@ -22,6 +22,8 @@ package struct APIServer: Sendable {
         /// `--web.max-connections`: past it the server stops accepting (connections wait in the
         /// listen backlog) until one closes, as Prometheus's limited listener does; 0 for no cap.
         package var maxConnections = 512
+        /// `--web.ui-libraries-path` and `--web.dashboards-dir`.
+        package var ui = UIRoutes.Options()
         package init() {}
     }
 
@@ -66,10 +68,8 @@ package struct APIServer: Sendable {
         // Added before any route, so it wraps every handler and the not-found answer.
         router.add(middleware: HTTPSemanticsMiddleware(routes: table, corsOrigin: options.corsOrigin, requests: httpRequests))
         let routes = Routes(router: router, table: table)
-        routes.on("/", [.get, .head]) { _, _ in
-            // Prometheus redirects to its UI here; clients such as prometheus-api-client only need a 2xx.
-            Self.text("ToolboxMetrics metricsd \(BuildInfo.version): Prometheus HTTP API at /api/v1/, self-metrics at /metrics.\n")
-        }
+        // The UI's pages (`/` among them: clients such as prometheus-api-client only need a 2xx there).
+        UIRoutes(options: options.ui).register(on: routes)
         routes.on("/-/healthy", [.get, .head]) { _, _ in Self.text("Prometheus Server is Healthy.\n") }
         routes.on("/-/ready", [.get, .head]) { _, _ in Self.text("Prometheus Server is Ready.\n") }
         routes.on("/health", [.get, .head]) { _, _ in Self.text("OK\n") }

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""The web UI in headless Chromium (Debian's, driven by Playwright) against a metricsd with data:
+every shipped dashboard loads without console errors and every panel draws at least one series;
+changing a variable changes the panels' queries; Explore runs a query as a graph and as a table
+and shows a bad query's error position; the targets page explains a dropped target. Writes a
+screenshot of each page to OUT. Prints one line per check and exits 1 if any failed.
+
+    python3 Tests/Browser/ui_checks.py http://127.0.0.1:9090 OUT_DIR"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+base, out = sys.argv[1], Path(sys.argv[2])
+out.mkdir(parents=True, exist_ok=True)
+failures = []
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+with sync_playwright() as playwright:
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(base + "/")
+    page.wait_for_selector(".card")
+    links = [card.get_attribute("href") for card in page.query_selector_all(".card")]
+    check(len(links) >= 8, f"the dashboards page lists the shipped dashboards ({len(links)})")
+    page.screenshot(path=str(out / "ui-dashboards-list.png"))
+
+    for href in links:
+        errors.clear()
+        page.goto(base + href + "?from=now-10m&to=now")
+        page.wait_for_selector('#grid[aria-busy="false"]', timeout=60000)
+        panels = page.query_selector_all("section.panel")
+        empty = [p.query_selector("h3").inner_text() for p in panels if (p.get_attribute("data-series") or "0") == "0"]
+        drawn = page.get_attribute("#grid", "data-drawn-ms")
+        check(bool(panels) and not empty, f"{href}: {len(panels)} panels, every one with a series, drawn in {drawn} ms" + (f"; empty: {empty}" if empty else ""))
+        check(not errors, f"{href}: no console errors" + (f": {errors}" if errors else ""))
+        page.screenshot(path=str(out / f"ui-{href.rsplit('/', 1)[-1]}.png"), full_page=True)
+
+    # A variable changes the queries: the API dashboard's handler.
+    page.goto(base + "/dashboards/toolboxai-api?from=now-10m&to=now")
+    page.wait_for_selector('#grid[aria-busy="false"]')
+    before = page.get_attribute('section.panel[data-type="timeseries"]', "data-queries")
+    handler = page.eval_on_selector('select[data-variable="handler"]', "s => [...s.options].map(o => o.value).find(v => v !== '$__all')")
+    page.select_option('select[data-variable="handler"]', handler)
+    page.wait_for_url(lambda url: "var-handler=" in url)
+    page.wait_for_selector('#grid[aria-busy="false"]')
+    after = page.get_attribute('section.panel[data-type="timeseries"]', "data-queries")
+    escaped = re.sub(r"([.*+?^${}()|\[\]\\])", r"\\\1", handler)
+    changed = before != after and any(handler in q or escaped in q for q in json.loads(after or "[]"))
+    check(changed, f"choosing handler {handler} changes the queries")
+
+    # Explore: a graph, a table, an error position.
+    page.goto(base + "/graph?g0.expr=" + "sum%20by%20(job)%20(up)" + "&g0.tab=graph&g0.range_input=now-15m")
+    page.wait_for_selector('.result[data-series]:not([data-series=""]) .chart canvas, .result[data-series="0"]', timeout=30000)
+    check(int(page.get_attribute(".result", "data-series") or 0) > 0, "Explore draws a graph of sum by (job) (up)")
+    page.screenshot(path=str(out / "ui-explore.png"))
+    page.click('[data-tab="table"]')
+    page.wait_for_selector(".result table", timeout=30000)
+    check(len(page.query_selector_all(".result tbody tr")) > 0, "Explore shows the table")
+    page.goto(base + "/graph?g0.expr=" + "sum(rate(up[5m])" + "&g0.tab=table")
+    page.wait_for_selector("[data-error-position]", timeout=30000)
+    position = page.get_attribute("[data-error-position]", "data-error-position")
+    check(bool(position), f"a bad query shows its error position ({position})")
+
+    # Targets: a dropped target's explanation.
+    page.goto(base + "/targets")
+    page.wait_for_selector("details.dropped")
+    page.click("details.dropped summary")
+    page.wait_for_selector("details.dropped .explanation table", timeout=30000)
+    text = page.inner_text("details.dropped .explanation")
+    check("dropped here" in text, "the targets page explains where a dropped target was dropped")
+    page.screenshot(path=str(out / "ui-targets.png"), full_page=True)
+    browser.close()
+
+print(json.dumps({"failures": failures}))
+sys.exit(1 if failures else 0)
