@@ -83,6 +83,28 @@ with sync_playwright() as playwright:
     text = page.inner_text("details.dropped .explanation")
     check("dropped here" in text, "the targets page explains where a dropped target was dropped")
     page.screenshot(path=str(out / "ui-targets.png"), full_page=True)
+
+    # Cardinality: the top metric, and a drill-down by it.
+    errors.clear()
+    page.goto(base + "/cardinality")
+    page.wait_for_selector('[data-table="metric"] tbody tr a')
+    top = page.inner_text('[data-table="metric"] tbody tr a')
+    check(bool(top), f"the cardinality page lists the top metric ({top})")
+    page.screenshot(path=str(out / "ui-cardinality.png"), full_page=True)
+    page.click('[data-table="metric"] tbody tr a')
+    page.wait_for_url(lambda url: "match=" in url)
+    page.wait_for_selector('[data-table="metric"] tbody tr a')
+    summary = page.inner_text("#summary")
+    check(f"matching {top}" in summary, f"drilling down narrows to {top}: {summary}")
+
+    # Alerts, rules and status pages render from the API.
+    for path, selector in (("/alerts", "#content details, #content .message"), ("/rules", "#content table, #content .message"),
+                           ("/status", "#content h2")):
+        page.goto(base + path)
+        page.wait_for_selector(selector, timeout=30000)
+        page.screenshot(path=str(out / f"ui-{path.strip('/')}.png"), full_page=True)
+        check(True, f"{path} renders")
+    check(not errors, "cardinality, alerts, rules and status: no console errors" + (f": {errors}" if errors else ""))
     browser.close()
 
 print(json.dumps({"failures": failures}))

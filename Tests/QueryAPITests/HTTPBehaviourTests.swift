@@ -167,6 +167,36 @@ struct HTTPBehaviourTests {
         }
     }
 
+    @Test("status/tsdb narrows by match[], counts a UTC day's series with date, and ranks a focusLabel's values")
+    func tsdbCardinalityParameters() async throws {
+        try await Self.withAPI { client, _ in
+            func data(_ query: String) async throws -> [String: Any] {
+                try await client.execute(uri: "/api/v1/status/tsdb?" + query, method: .get) { response in
+                    #expect(response.status == .ok, "\(query): \(String(buffer: response.body))")
+                    return try #require(try jsonObject(response.body)["data"] as? [String: Any])
+                }
+            }
+            let matched = try await data("match[]=%7Bjob%3D%22api%22%7D")
+            #expect(matched["totalSeries"] as? Int == 1)
+            #expect((matched["headStats"] as? [String: Any])?["numSeries"] as? Int == 1)
+            let focused = try await data("focusLabel=job")
+            let byJob = try #require(focused["seriesCountByFocusLabelValue"] as? [[String: Any]])
+            #expect(Set(byJob.compactMap { $0["name"] as? String }) == ["api", "ws"])
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd"
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            // The samples are a second old: today (UTC), unless the test runs across midnight.
+            let today = formatter.string(from: Date().addingTimeInterval(-1))
+            #expect(try await data("date=\(today)")["totalSeries"] as? Int == 2)
+            #expect(try await data("date=2001-01-01")["totalSeries"] as? Int == 0)
+            for bad in ["date=2026-02-30", "date=yesterday", "match[]=rate(up%5B5m%5D)"] {
+                try await client.execute(uri: "/api/v1/status/tsdb?" + bad, method: .get) { response in
+                    #expect(response.status == .badRequest, "\(bad)")
+                }
+            }
+        }
+    }
+
     @Test("admin endpoints are refused unless enabled; enabled, they delete, clean and snapshot")
     func admin() async throws {
         try await Self.withAPI { client, _ in

@@ -52,25 +52,51 @@ struct StatusEndpoints: Sendable {
         ])
     }
 
-    /// Head cardinality: series and label pairs, top `limit` (default 10) per statistic.
+    /// Cardinality: series and label pairs, the top `limit` (default 10) of each statistic.
+    /// Prometheus's answer covers the head; as VictoriaMetrics's does, `match[]` narrows it to
+    /// matching series, `date=YYYY-MM-DD` counts the series of the blocks overlapping that UTC day
+    /// and, when the head overlaps it, the head's (per block and head, not per series, as
+    /// Prometheus's series lookups work), and `focusLabel` adds the series count per value of one label.
     private func tsdb(_ request: Request) async throws -> Response {
         let parameters = try await APIParameters.read(request)
         var limit = 10
-        if let text = parameters.first("limit"), !text.isEmpty {
+        if let text = parameters.first("limit") ?? parameters.first("topN"), !text.isEmpty {
             guard let value = Int(text), (1...10_000).contains(value) else {
                 throw APIError(.badData, "limit must be a positive number less than or equal to 10000")
             }
             limit = value
         }
-        let head = db.head
-        let series = try await Storage.run { head.series([]) }
+        let selectors = try parameters.selectors()
+        var day: (start: Int64, end: Int64)?
+        if let text = parameters.first("date"), !text.isEmpty {
+            guard let start = Self.dayStart(text) else {
+                throw APIError(.badData, "invalid parameter \"date\": \(goQuote(text)) is not a date of the form YYYY-MM-DD")
+            }
+            day = (start, start + 86_400_000 - 1)
+        }
+        let focus = parameters.first("focusLabel").flatMap { $0.isEmpty ? nil : $0 }
+        let (db, head, range) = (self.db, self.db.head, day)
+        let series = try await Storage.run { () throws -> [Labels] in
+            let sets = selectors.isEmpty ? [[Matcher]()] : selectors
+            var found = Set<Labels>()
+            for matchers in sets {
+                if let range {
+                    found.formUnion(try db.series(matchers, from: range.start, through: range.end))
+                } else {
+                    found.formUnion(head.series(matchers))
+                }
+            }
+            return Array(found)
+        }
         var byMetric: [String: Int] = [:]
         var valuesByName: [String: Set<String>] = [:]
         var bytesByName: [String: Int] = [:]
         var byPair: [String: Int] = [:]
         var byName: [String: Int] = [:]
+        var byFocus: [String: Int] = [:]
         for labels in series {
             byMetric[labels.get(LabelNames.metricName), default: 0] += 1
+            if let focus { byFocus[labels.get(focus), default: 0] += 1 }
             for label in labels {
                 byName[label.name, default: 0] += 1
                 valuesByName[label.name, default: []].insert(label.value)
@@ -83,17 +109,36 @@ struct StatusEndpoints: Sendable {
         }
         let headStats: [String: Any] = [
             "numSeries": series.count, "numLabelPairs": byPair.count, "chunkCount": head.chunkCount,
-            "minTime": series.isEmpty ? Int64.max : head.minTime, "maxTime": series.isEmpty ? Int64.min : head.maxTime,
+            "minTime": head.seriesCount == 0 ? Int64.max : head.minTime, "maxTime": head.seriesCount == 0 ? Int64.min : head.maxTime,
         ]
-        return APIResponse.success([
+        var answer: [String: Any] = [
             "headStats": headStats,
             "seriesCountByMetricName": top(byMetric),
             "labelValueCountByLabelName": top(valuesByName.mapValues(\.count)),
             "memoryInBytesByLabelName": top(bytesByName),
             "seriesCountByLabelValuePair": top(byPair),
-            // Not in Prometheus's answer (clients ignore unknown keys): what `tsq tsdb status` ranks label names by.
+            // Not in Prometheus's answer (clients ignore unknown keys), as VictoriaMetrics names them.
             "seriesCountByLabelName": top(byName),
-        ])
+            "totalSeries": series.count,
+            "totalLabelValuePairs": byPair.count,
+        ]
+        if focus != nil { answer["seriesCountByFocusLabelValue"] = top(byFocus) }
+        return APIResponse.success(answer)
+    }
+
+    /// Milliseconds at the start of a UTC day written `YYYY-MM-DD`.
+    static func dayStart(_ text: String) -> Int64? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)),
+              calendar.component(.day, from: date) == day
+        else { return nil }
+        return Int64(date.timeIntervalSince1970 * 1000)
     }
 
     /// Keys whose values are secrets in a Prometheus configuration.

@@ -15,7 +15,7 @@ package struct UIRoutes: Sendable {
     }
 
     let options: Options
-    static let pages = ["/", "/dashboards", "/dashboards/:name", "/graph", "/targets"]
+    static let pages = ["/", "/dashboards", "/dashboards/:name", "/graph", "/targets", "/cardinality", "/alerts", "/rules", "/status"]
     /// The libraries the pages load, by the file names the library's Debian package installs.
     static let libraryFiles: Set = ["dygraphs/dygraph.min.js", "dygraphs/dygraph.min.css"]
 

@@ -191,7 +191,8 @@ package final class DB: Appendable, Sendable {
         for block in blocks where block.maxTime > mint && block.minTime <= maxt {
             all.formUnion(try block.series(matchers))
         }
-        if head.maxTime >= mint { all.formUnion(head.series(matchers)) }
+        // As Prometheus's head querier: the head's series when its time range overlaps, not each series'.
+        if head.maxTime >= mint && head.minTime <= maxt { all.formUnion(head.series(matchers)) }
         return all.sorted()
     }
 

@@ -5,6 +5,10 @@ const pages = {
   dashboards: () => import("./dashboards.js"),
   graph: () => import("./explore.js"),
   targets: () => import("./targets.js"),
+  cardinality: () => import("./cardinality.js"),
+  alerts: () => import("./rules.js"),
+  rules: () => import("./rules.js"),
+  status: () => import("./status.js"),
 };
 
 function pageName(path) {
