@@ -75,6 +75,34 @@ with sync_playwright() as playwright:
     position = page.get_attribute("[data-error-position]", "data-error-position")
     check(bool(position), f"a bad query shows its error position ({position})")
 
+    # Explore: completion of metric names, and Format.
+    page.goto(base + "/graph")
+    page.click("textarea.expr")
+    page.keyboard.type("prometheus_tsdb_head_se")
+    try:
+        page.wait_for_function("document.querySelector('.suggestions').textContent.includes('prometheus_tsdb_head_series')", timeout=30000)
+        offered = True
+    except Exception:
+        offered = False
+    check(offered, "Explore completes metric names")
+    page.keyboard.press("Tab")
+    check(page.input_value("textarea.expr").startswith("prometheus_tsdb_head_series"), "Tab takes the completion")
+    page.fill("textarea.expr", "sum(up)by(job)")
+    page.click('[data-action="format"]')
+    page.wait_for_function("document.querySelector('textarea.expr').value === 'sum by (job) (up)'", timeout=30000)
+    check(True, "Format rewrites sum(up)by(job) as sum by (job) (up)")
+
+    # Dashboards: dragging across a chart zooms to an absolute range in the URL.
+    page.goto(base + "/dashboards/toolboxai-api?from=now-10m&to=now")
+    page.wait_for_selector('#grid[aria-busy="false"]')
+    box = page.query_selector('section.panel[data-type="timeseries"] .chart canvas').bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_url(lambda url: "from=now" not in url, timeout=10000)
+    check("from=" in page.url and "to=" in page.url and "now" not in page.url.split("from=")[1], f"drag to zoom sets an absolute range ({page.url})")
+
     # Targets: a dropped target's explanation.
     page.goto(base + "/targets")
     page.wait_for_selector("details.dropped")

@@ -160,8 +160,13 @@ function setUpCompletion(textarea, list, submit) {
     list.hidden = !items.length;
     list.innerHTML = items.map((item, i) => `<li role="option" aria-selected="${i === selected}" data-i="${i}">${escapeHTML(item.label)}</li>`).join("");
   };
+  let latest = 0;
   textarea.addEventListener("input", async () => {
-    items = await suggestions(textarea.value.slice(0, textarea.selectionStart));
+    // Answers may come back out of order (the first one fetches the metric names): keep the newest.
+    const asked = ++latest;
+    const found = await suggestions(textarea.value.slice(0, textarea.selectionStart)).catch(() => []);
+    if (asked !== latest) return;
+    items = found;
     selected = 0;
     show();
   });
