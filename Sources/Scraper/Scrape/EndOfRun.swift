@@ -6,7 +6,7 @@ import Synchronization
 ///   queries stop returning the series;
 /// - the server shuts down: nothing, so that after a restart the WAL replay and the next scrape
 ///   continue the series without a gap;
-/// - a reload restarted its job: stale markers two intervals later, dated when the loop stopped.
+/// - a reload restarted its job: stale markers two intervals (at least 2 s) later, dated when the loop stopped.
 ///   If the new loop has scraped the target since, the store refuses them as out of order and the
 ///   series continue; if the target is gone, they end the series where the old loop stopped.
 enum EndOfRun: UInt8, Sendable {

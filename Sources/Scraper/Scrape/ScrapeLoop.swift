@@ -49,7 +49,11 @@ struct ScrapeLoop<Store: Appendable> {
             Self.markStale(ingester, target: target, at: end, in: store)
         case .markStaleLater:
             let (store, target, final) = (self.store, self.target, ingester)
-            staleness.schedule(after: target.interval.duration * 2) {
+            // Two intervals, as Prometheus waits, but never under two seconds: the restarted loop's
+            // first scrape may come a whole new interval after it starts, later still on a busy
+            // machine, and a marker tried before it lands ends a series that goes on (seen in CI).
+            // The marker is dated when this loop stopped, so waiting longer never misdates it.
+            staleness.schedule(after: max(target.interval.duration * 2, .seconds(2))) {
                 Self.markStale(final, target: target, at: end, in: store)
             }
         }
