@@ -40,7 +40,7 @@ let package = Package(
         // The prometheus.yml model: global, scrape_configs, rule_files, alerting, remote_write, storage.
         .target(
             name: "Config",
-            dependencies: ["MetricsModel", "Relabel", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MetricsModel", "Relabel", .product(name: "Yams", package: "Yams"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
         .target(name: "PromQL", dependencies: ["MetricsModel"]),
         // The promqltest DSL runner and an in-memory store, for tsq and the tests; metricsd does not ship it.
@@ -52,6 +52,18 @@ let package = Package(
             dependencies: [
                 "MetricsModel", "CZlib", "CSQLite", "CZstd",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // metricsd's remote_write: durable queues that read the WAL and ship to remote write receivers.
+        .target(
+            name: "RemoteWrite",
+            dependencies: [
+                "MetricsModel", "Config", "Relabel", "TSDB", "RemoteProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -84,7 +96,7 @@ let package = Package(
         .target(
             name: "alertd",
             dependencies: [
-                "MetricsModel", "PromQL", "Config", "Relabel", "Scraper", "RemoteProtocol", "QueryAPI",
+                "MetricsModel", "PromQL", "Config", "Relabel", "Scraper", "RemoteProtocol", "RemoteWrite", "QueryAPI",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -97,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB", "PromQL", "alertd",
+                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB", "PromQL", "alertd", "RemoteWrite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,7 +147,7 @@ let package = Package(
         .target(
             name: "ServerTestSupport",
             dependencies: [
-                "TestSupport", "Scraper", "Config",
+                "TestSupport", "Scraper", "Config", "RemoteProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
             ],

@@ -80,13 +80,13 @@ enum ConfigKeys {
 
     static let remoteWrite = Section(
         keys: keys(RemoteWriteConfig.CodingKeys.self).union(httpClientKeys).union([
-            "metadata_config", "send_exemplars", "send_native_histograms", "protobuf_message", "round_robin_dns", "sigv4",
+            "send_native_histograms", "round_robin_dns", "sigv4",
             "azuread", "google_iam",
         ]),
         children: httpClientChildren.merging([
             "write_relabel_configs": relabel,
             "queue_config": Section(keys: keys(RemoteWriteConfig.QueueConfig.CodingKeys.self)),
-            "metadata_config": Section(keys: ["send", "send_interval", "max_samples_per_send"]),
+            "metadata_config": Section(keys: keys(RemoteWriteConfig.MetadataConfig.CodingKeys.self)),
         ]) { _, new in new })
 
     static let root = Section(

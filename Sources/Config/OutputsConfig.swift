@@ -56,8 +56,8 @@ package struct AlertmanagerConfig: Sendable, Equatable, Decodable {
     }
 }
 
-/// One `remote_write:` entry: where the standalone alertd writes rule results (metricsd shipping
-/// its samples comes with its own issue).
+/// One `remote_write:` entry: a receiver metricsd ships its samples to (and the standalone alertd
+/// its rule results).
 package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
     package var url: String
     package var name = ""
@@ -65,18 +65,51 @@ package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
     package var headers: [String: String] = [:]
     package var writeRelabelConfigs: [RelabelConfig] = []
     package var queue = QueueConfig()
+    package var metadata = MetadataConfig()
+    /// Accepted as Prometheus has it; metricsd stores no exemplars, so there are none to send.
+    package var sendExemplars = false
     package var http = HTTPClientConfig()
+
+    /// `metadata_config`, with Prometheus's defaults: metric metadata sent every `send_interval`.
+    package struct MetadataConfig: Sendable, Equatable, Decodable {
+        package var send = true
+        package var sendInterval = PromDuration.seconds(60)
+        package var maxSamplesPerSend = 2_000
+
+        package init() {}
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case send
+            case sendInterval = "send_interval"
+            case maxSamplesPerSend = "max_samples_per_send"
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            send = try container.decodeIfPresent(Bool.self, forKey: .send) ?? send
+            sendInterval = try container.decodeIfPresent(PromDuration.self, forKey: .sendInterval) ?? sendInterval
+            maxSamplesPerSend = try container.decodeIfPresent(Int.self, forKey: .maxSamplesPerSend) ?? maxSamplesPerSend
+            guard maxSamplesPerSend > 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .maxSamplesPerSend, in: container, debugDescription: "max_samples_per_send must be positive")
+            }
+            guard sendInterval.milliseconds > 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .sendInterval, in: container, debugDescription: "send_interval must be positive")
+            }
+        }
+    }
 
     /// `queue_config`, with Prometheus's defaults.
     package struct QueueConfig: Sendable, Equatable, Decodable {
         package var capacity = 10_000
         package var maxShards = 50
-        var minShards = 1
+        package var minShards = 1
         package var maxSamplesPerSend = 2_000
         package var batchSendDeadline = PromDuration.seconds(5)
         package var minBackoff = PromDuration(milliseconds: 30)
         package var maxBackoff = PromDuration.seconds(5)
         package var retryOnHTTP429 = true
+        /// Samples older than this when sent are dropped (and counted); 0 keeps every sample.
+        package var sampleAgeLimit = PromDuration.seconds(0)
 
         package init() {}
 
@@ -102,6 +135,7 @@ package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
             minBackoff = try container.decodeIfPresent(PromDuration.self, forKey: .minBackoff) ?? minBackoff
             maxBackoff = try container.decodeIfPresent(PromDuration.self, forKey: .maxBackoff) ?? maxBackoff
             retryOnHTTP429 = try container.decodeIfPresent(Bool.self, forKey: .retryOnHTTP429) ?? retryOnHTTP429
+            sampleAgeLimit = try container.decodeIfPresent(PromDuration.self, forKey: .sampleAgeLimit) ?? sampleAgeLimit
             for (value, key) in [(capacity, CodingKeys.capacity), (maxShards, .maxShards), (minShards, .minShards), (maxSamplesPerSend, .maxSamplesPerSend)]
             where value <= 0 {
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "\(key.stringValue) must be positive")
@@ -117,6 +151,9 @@ package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
         case remoteTimeout = "remote_timeout"
         case writeRelabelConfigs = "write_relabel_configs"
         case queue = "queue_config"
+        case metadata = "metadata_config"
+        case sendExemplars = "send_exemplars"
+        case protobufMessage = "protobuf_message"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -135,6 +172,14 @@ package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
         }
         writeRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .writeRelabelConfigs) ?? []
         queue = try container.decodeIfPresent(QueueConfig.self, forKey: .queue) ?? QueueConfig()
+        metadata = try container.decodeIfPresent(MetadataConfig.self, forKey: .metadata) ?? MetadataConfig()
+        sendExemplars = try container.decodeIfPresent(Bool.self, forKey: .sendExemplars) ?? false
+        let message = try container.decodeIfPresent(String.self, forKey: .protobufMessage) ?? "prometheus.WriteRequest"
+        guard message == "prometheus.WriteRequest" else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .protobufMessage, in: container,
+                debugDescription: "protobuf_message \"\(message)\" is not supported: metricsd sends remote write 1.0 (prometheus.WriteRequest), which remote write 2.0 receivers also accept")
+        }
         http = try HTTPClientConfig(from: decoder)
     }
 }

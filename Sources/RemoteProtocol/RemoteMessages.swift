@@ -69,9 +69,10 @@ package struct RemoteTimeSeries: Sendable, Equatable {
     }
 }
 
-/// `WriteRequest`: series with their samples.
+/// `WriteRequest`: series with their samples, and metric metadata.
 package struct RemoteWriteRequest: Sendable, Equatable {
     package var timeseries: [RemoteTimeSeries]
+    package var metadata: [RemoteMetadata] = []
 
     package init(timeseries: [RemoteTimeSeries]) {
         self.timeseries = timeseries
@@ -85,6 +86,9 @@ package struct RemoteWriteRequest: Sendable, Equatable {
             if field == 1 && wireType == 2 {
                 var message = try reader.readMessage()
                 request.timeseries.append(try RemoteTimeSeries.decode(&message))
+            } else if field == 3 && wireType == 2 {
+                var message = try reader.readMessage()
+                request.metadata.append(try RemoteMetadata.decode(&message))
             } else {
                 try reader.skip(wireType: wireType)
             }
@@ -100,6 +104,30 @@ package struct RemoteWriteRequest: Sendable, Equatable {
             writer.writeBytesField(1, message.bytes)
         }
         return writer.bytes
+    }
+}
+
+/// `MetricMetadata`: a metric family's type, help and unit.
+package struct RemoteMetadata: Sendable, Equatable {
+    /// prompb's `MetricType` number (1 counter, 2 gauge, 3 histogram, 5 summary, …).
+    package var type: Int = 0
+    package var family = ""
+    package var help = ""
+    package var unit = ""
+
+    static func decode(_ reader: inout ProtobufReader) throws(ProtobufReader.Failure) -> RemoteMetadata {
+        var metadata = RemoteMetadata()
+        while !reader.isAtEnd {
+            let (field, wireType) = try reader.readTag()
+            switch (field, wireType) {
+            case (1, 0): metadata.type = Int(try reader.readVarint())
+            case (2, 2): metadata.family = try reader.readString()
+            case (4, 2): metadata.help = try reader.readString()
+            case (5, 2): metadata.unit = try reader.readString()
+            default: try reader.skip(wireType: wireType)
+            }
+        }
+        return metadata
     }
 }
 

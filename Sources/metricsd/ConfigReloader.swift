@@ -2,6 +2,7 @@ import Config
 import Foundation
 import Logging
 import QueryAPI
+import RemoteWrite
 import Scraper
 import ServiceLifecycle
 import UnixSignals
@@ -9,13 +10,14 @@ import TSDB
 import alertd
 
 /// Re-reads `--config.file` on SIGHUP or `POST /-/reload` and applies it to the rule manager, the
-/// scrape manager and the notifier.
+/// scrape manager, the notifier and remote write.
 /// A configuration that fails to load is rejected and the running one stays.
 struct ConfigReloader: Service {
     let configFile: String?
     let scraper: ScrapeManager<DB>
     let rules: RuleManager<DB>
     let notifier: Notifier
+    let remote: RemoteStorage
     let runtime: ServerRuntime
     let logger: Logger
 
@@ -33,6 +35,7 @@ struct ConfigReloader: Service {
             try await rules.apply(config)
             await scraper.apply(config)
             await notifier.apply(config)
+            try await remote.apply(config)
             runtime.configLoaded(text)
             logger.info("completed loading of configuration file", metadata: ["filename": "\(configFile)"])
         } catch {

@@ -5,6 +5,7 @@ import Logging
 import MetricsModel
 import PromQL
 import QueryAPI
+import RemoteWrite
 import Scraper
 import ServiceLifecycle
 import TSDB
@@ -48,6 +49,14 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("storage.tsdb.future-tolerance"),
             help: "How far ahead of the clock a sample may be dated (scraped, remote-written or produced by a rule); later ones are refused as out of bounds and counted.")
     var futureTolerance = "10m"
+
+    @Option(name: .customLong("storage.remote.wal-hold-max-age"),
+            help: "How old the oldest unsent sample of a lagging remote_write destination may grow while the WAL keeps it; past it, failing batches are dropped and counted (0s: no limit).")
+    var walHoldMaxAge = "6h"
+
+    @Option(name: .customLong("storage.remote.wal-hold-max-size"),
+            help: "How many WAL bytes a lagging remote_write destination may keep from deletion; past it, failing batches are dropped and counted (0: no limit).")
+    var walHoldMaxSize = "0"
 
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable reload via HTTP request (POST /-/reload).")
     var enableLifecycle = false
@@ -93,6 +102,7 @@ struct Metricsd: AsyncParsableCommand {
         }
         _ = try storageOptions()
         _ = try apiOptions()
+        _ = try holdLimits()
     }
 
     /// Rules read the local store through the engine, with the query flags' lookback and sample limit.
@@ -140,12 +150,24 @@ struct Metricsd: AsyncParsableCommand {
         [
             "config.file": configFile ?? "", "web.listen-address": listenAddress, "storage.tsdb.path": storagePath,
             "storage.tsdb.retention.time": retentionTime, "storage.tsdb.retention.size": retentionSize,
-            "storage.tsdb.wal-sync-interval": walSyncInterval, "storage.tsdb.future-tolerance": futureTolerance, "web.enable-lifecycle": String(enableLifecycle),
+            "storage.tsdb.wal-sync-interval": walSyncInterval, "storage.tsdb.future-tolerance": futureTolerance,
+            "storage.remote.wal-hold-max-age": walHoldMaxAge, "storage.remote.wal-hold-max-size": walHoldMaxSize, "web.enable-lifecycle": String(enableLifecycle),
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
             "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections),
             "web.ui-libraries-path": uiLibrariesPath, "web.dashboards-dir": dashboardsDirectory ?? "",
         ].merging(rules.values) { own, _ in own }
+    }
+
+    /// How much WAL a lagging remote_write destination may hold.
+    func holdLimits() throws -> WALHoldLimits {
+        guard let age = PromDuration(parsing: walHoldMaxAge) else {
+            throw ValidationError("--storage.remote.wal-hold-max-age: invalid duration \(walHoldMaxAge)")
+        }
+        guard let size = ByteSize.parse(walHoldMaxSize) else {
+            throw ValidationError("--storage.remote.wal-hold-max-size: invalid size \(walHoldMaxSize) (use B, KB, MB, GB, TB)")
+        }
+        return WALHoldLimits(maxAge: age.milliseconds, maxBytes: size)
     }
 
     /// The store's settings from the flags.
@@ -202,6 +224,17 @@ struct Metricsd: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let targets = TargetStatusBoard()
+        let remote = RemoteStorage(context: .init(
+            walDirectory: db.path + "/wal", wal: db.head.wal, progressRoot: db.path + "/remote", limits: try holdLimits(),
+            samplesAppended: { db.head.stats.samplesAppended }, metadata: { ScrapeTargets(board: targets).familyMetadata() },
+            logger: logger))
+        do {
+            try await remote.apply(config)
+        } catch {
+            logger.error("error starting remote write", metadata: ["error": "\(error)"])
+            db.close()
+            throw ExitCode(1)
+        }
         let scraper = ScrapeManager(config: config, store: db, status: targets, logger: logger)
         let notifier = Notifier(capacity: self.rules.notificationQueueCapacity, logger: logger)
         let rules = RuleManager(
@@ -215,7 +248,7 @@ struct Metricsd: AsyncParsableCommand {
         }
         await notifier.apply(config)
         let runtime = ServerRuntime(flags: flagValues, storageRetention: retentionTime, configText: configText)
-        let reloader = ConfigReloader(configFile: configFile, scraper: scraper, rules: rules, notifier: notifier, runtime: runtime, logger: logger)
+        let reloader = ConfigReloader(configFile: configFile, scraper: scraper, rules: rules, notifier: notifier, remote: remote, runtime: runtime, logger: logger)
         let reload: (@Sendable () async throws -> Void)? = enableLifecycle ? { @Sendable in try await reloader.reload() } : nil
         var serverOptions = try apiOptions()
         let fileLimit = FileLimit.raiseToHard(logger: logger)
@@ -228,16 +261,21 @@ struct Metricsd: AsyncParsableCommand {
         }
         let server = APIServer(
             db: db, targets: ScrapeTargets(board: targets), rules: RuleReports(manager: rules, notifier: notifier),
-            extraMetrics: { rules.metrics.render() + notifier.renderMetrics() }, reload: reload, config: { scraper.config }, options: serverOptions, runtime: runtime
+            extraMetrics: {
+                var text = MetricsText()
+                remote.writeMetrics(to: &text)
+                return rules.metrics.render() + notifier.renderMetrics() + text.text
+            }, reload: reload, config: { scraper.config }, options: serverOptions, runtime: runtime
         ).application(host: host, port: port, logger: logger)
         let storage = StorageService(db: db, interval: .seconds(60), logger: logger)
         logger.info("metricsd starting", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)", "storage": "\(storagePath)"])
         // Shutdown runs in reverse: rule groups stop, the notifier sends what is queued, scrapers
-        // stop, then the server, then the store closes.
+        // stop, remote write queues stop after their sends in flight, then the server, then the
+        // store closes.
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: storage), .init(service: server), .init(service: scraper), .init(service: notifier), .init(service: rules),
+                    .init(service: storage), .init(service: server), .init(service: remote), .init(service: scraper), .init(service: notifier), .init(service: rules),
                     .init(service: reloader),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

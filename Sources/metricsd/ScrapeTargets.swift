@@ -31,3 +31,15 @@ extension ScrapeTargets {
         board.metrics.write(to: &text)
     }
 }
+
+extension ScrapeTargets {
+    /// Each metric family's metadata across every target (the first target's, where they differ),
+    /// for remote write's `metadata_config`.
+    func familyMetadata() -> [(family: String, metadata: MetricMetadata)] {
+        var families: [String: MetricMetadata] = [:]
+        for entry in board.snapshot().active {
+            for (family, metadata) in entry.metadata where families[family] == nil { families[family] = metadata }
+        }
+        return families.map { ($0.key, $0.value) }
+    }
+}

@@ -31,6 +31,25 @@ struct OutputsConfigTests {
         #expect(remote.queue.maxShards == 10 && remote.queue.capacity == 10_000)
         #expect(remote.remoteTimeout == .seconds(30))
         #expect(remote.http.basicAuth?.username == "u")
+        #expect(remote.metadata == RemoteWriteConfig.MetadataConfig(), "metadata_config defaults: send every 1m, 2000 per request")
+        #expect(remote.metadata.send && remote.metadata.sendInterval == .seconds(60) && remote.metadata.maxSamplesPerSend == 2_000)
+        #expect(remote.queue.sampleAgeLimit == .seconds(0) && remote.queue.minShards == 1 && remote.queue.maxSamplesPerSend == 2_000)
+    }
+
+    @Test("remote_write's metadata_config, send_exemplars, sample_age_limit and protobuf_message are read")
+    func remoteWriteOptions() throws {
+        let config = try PrometheusConfig.load(yaml: """
+            remote_write:
+            - url: http://vminsert:8480/insert/0/prometheus/api/v1/write
+              send_exemplars: true
+              protobuf_message: prometheus.WriteRequest
+              metadata_config: {send: false, send_interval: 30s, max_samples_per_send: 500}
+              queue_config: {sample_age_limit: 10m, min_shards: 2}
+            """)
+        let remote = try #require(config.remoteWrite.first)
+        #expect(remote.sendExemplars)
+        #expect(!remote.metadata.send && remote.metadata.sendInterval == .seconds(30) && remote.metadata.maxSamplesPerSend == 500)
+        #expect(remote.queue.sampleAgeLimit == .seconds(600) && remote.queue.minShards == 2)
     }
 
     @Test("the discovery block decodes and checks alike under a scrape config and an Alertmanager config")
@@ -67,6 +86,9 @@ struct OutputsConfigTests {
         ("remote_write: [{url: 'http://a/w', queue_config: {min_shards: 5, max_shards: 2}}]", "min_shards"),
         ("remote_write: [{url: 'http://a/w', queue_config: {max_shard: 2}}]", "field max_shard not found"),
         ("remote_write: [{url: 'http://a/w', name: n}, {url: 'http://b/w', name: n}]", "multiple remote write"),
+        ("remote_write: [{url: 'http://a/w', protobuf_message: io.prometheus.write.v2.Request}]", "remote write 1.0"),
+        ("remote_write: [{url: 'http://a/w', metadata_config: {send_interval: 0s}}]", "send_interval must be positive"),
+        ("remote_write: [{url: 'http://a/w', metadata_config: {interval: 1m}}]", "field interval not found"),
         ("alerting: {alertmanagers: [{api_version: v1}]}", "api version"),
         ("alerting: {alertmanagers: [{scheme: ftp}]}", "unknown scheme"),
         ("rule_files: ['rules/[a.yml']", "invalid rule file path"),

@@ -49,7 +49,7 @@ package final class Head: Appendable, Sendable {
     }
 
     let options: HeadOptions
-    let wal: WAL?
+    package let wal: WAL?
     private let shards: [Shard]
     /// Series by reference, spread over their own locks by `ref % count`. References are handed
     /// out in sequence, so within a shard `ref / count` indexes pages of slots directly: no hashing

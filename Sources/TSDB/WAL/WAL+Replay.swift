@@ -68,22 +68,33 @@ extension WAL {
 
     /// Decodes frames until the end or the first bad one; returns the count and where decoding stopped.
     static func decodeRecords(_ bytes: [UInt8], _ handle: (WALRecord) -> Void) -> (Int, Int) {
+        var count = 0
+        var end = 0
+        scanFrames(bytes[...]) { kind, payload, frameEnd in
+            guard let record = WALRecord.decode(kind: kind, payload: payload) else { return false }
+            handle(record)
+            count += 1
+            end = frameEnd
+            return true
+        }
+        return (count, end)
+    }
+
+    /// Walks CRC-checked frames from the start of `bytes` until the end, a torn or corrupt frame, or
+    /// `handle` returning false; `handle` gets the kind, the payload and the offset past the frame.
+    static func scanFrames(_ bytes: ArraySlice<UInt8>, _ handle: (UInt8, UnsafeRawBufferPointer, Int) -> Bool) {
         bytes.withUnsafeBytes { raw in
             var offset = 0
-            var count = 0
             while offset + 9 <= raw.count {
                 let kind = raw[offset]
                 let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self)))
                 let expected = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 5, as: UInt32.self))
-                guard length <= raw.count - offset - 9 else { break }
+                guard length <= raw.count - offset - 9 else { return }
                 let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + 9)..<(offset + 9 + length)])
-                let crc = Checksum.crc32(payload, seed: Checksum.kindSeeds[Int(kind)])
-                guard crc == expected, let record = WALRecord.decode(kind: kind, payload: payload) else { break }
-                handle(record)
-                count += 1
+                guard Checksum.crc32(payload, seed: Checksum.kindSeeds[Int(kind)]) == expected else { return }
                 offset += 9 + length
+                guard handle(kind, payload, offset) else { return }
             }
-            return (count, offset)
         }
     }
 }

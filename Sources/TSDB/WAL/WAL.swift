@@ -26,6 +26,8 @@ package final class WAL: Sendable {
     }
 
     private let writer = Mutex(Writer())
+    /// The lowest segment each reader (a remote-write queue, by name) has still to read.
+    private let holds = Mutex<[String: Int]>([:])
     package let statistics = WALStatistics()
 
     /// A read-only log is replayed and never written: a torn tail is where a live writer has got
@@ -42,7 +44,8 @@ package final class WAL: Sendable {
 
     // MARK: Layout
 
-    static func segmentName(_ index: Int) -> String {
+    /// A segment's file name: its index in 8 decimal digits.
+    package static func segmentName(_ index: Int) -> String {
         let digits = String(index)
         return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
@@ -172,6 +175,19 @@ package final class WAL: Sendable {
         FileIO.directorySize(directory)
     }
 
+    // MARK: Readers' holds
+
+    /// Keeps segments from `segment` on, and the checkpoint before them, until `reader` moves its
+    /// hold on or releases it: a checkpoint then deletes only what no reader still needs.
+    package func hold(_ reader: String, from segment: Int) {
+        holds.withLock { $0[reader] = segment }
+    }
+
+    /// Drops `reader`'s hold.
+    package func releaseHold(_ reader: String) {
+        _ = holds.withLock { $0.removeValue(forKey: reader) }
+    }
+
     // MARK: Checkpoints
 
     /// Writes `records` as checkpoint `upTo` (standing for segments 0...upTo), then deletes those
@@ -205,10 +221,24 @@ package final class WAL: Sendable {
         try FileIO.syncDirectory(temporary)
         try FileIO.rename(temporary, final)
         try FileIO.syncDirectory(directory)
-        for segment in try segments() where segment <= upTo {
+        try deleteCovered(upTo: upTo, keeping: final)
+    }
+
+    /// Deletes the segments checkpoint `upTo` stands for and older checkpoints, except what a
+    /// reader holds: a reader at segment S needs every segment from S on, and to rebuild its series
+    /// after a restart, the newest checkpoint before S and the segments between them.
+    private func deleteCovered(upTo: Int, keeping final: String) throws {
+        var deleteThrough = upTo
+        var kept: Set<String> = [final]
+        if let held = holds.withLock({ $0.values.min() }), held <= upTo {
+            let older = try WALTail.checkpoints(in: directory).filter { $0.upTo < held && $0.path != final }.max { $0.upTo < $1.upTo }
+            deleteThrough = older?.upTo ?? -1
+            if let older { kept.insert(older.path) }
+        }
+        for segment in try segments() where segment <= deleteThrough {
             try FileIO.remove(directory + "/" + Self.segmentName(segment))
         }
-        for name in try FileIO.list(directory) where name.hasPrefix("checkpoint.") && directory + "/" + name != final {
+        for name in try FileIO.list(directory) where name.hasPrefix("checkpoint.") && !kept.contains(directory + "/" + name) {
             try FileIO.removeTree(directory + "/" + name)
         }
     }
@@ -216,7 +246,7 @@ package final class WAL: Sendable {
 
 /// Counters of the WAL for the self-metrics.
 package final class WALStatistics: Sendable {
-    let bytesWritten = Atomic<UInt64>(0)
+    package let bytesWritten = Atomic<UInt64>(0)
     package let writeFailures = Atomic<UInt64>(0)
     let corruptions = Atomic<UInt64>(0)
     package let currentSegment = Atomic<Int>(0)

@@ -3,17 +3,19 @@ import Config
 import Foundation
 import Logging
 import MetricsModel
-import NIOCore
 import RemoteProtocol
+import RemoteWrite
 import Relabel
 import Scraper
 import Synchronization
 
 /// Samples on their way to one `remote_write` receiver: a bounded queue (the oldest dropped when it
 /// is full, and counted), sent in batches of `max_samples_per_send` as snappy-compressed protobuf
-/// (remote write 1.0). A batch the receiver refuses with 5xx or 429, or that gets no answer, is
-/// retried with doubling backoff between `min_backoff` and `max_backoff`; one refused with another
-/// 4xx is dropped, as Prometheus drops it.
+/// (remote write 1.0) through `RemoteWriteClient`. A batch the receiver refuses with 5xx or 429, or
+/// that gets no answer, is retried with doubling backoff between `min_backoff` and `max_backoff`
+/// (longer when it says `Retry-After`); one refused with another 4xx is dropped, as Prometheus
+/// drops it. Unlike metricsd's WAL-backed queues, this one lives in memory: the standalone alertd
+/// has no WAL.
 final class RemoteWriteQueue: Sendable {
     let config: RemoteWriteConfig
     /// Added to every series that lacks them, before `write_relabel_configs`, as Prometheus sends them.
@@ -66,11 +68,12 @@ final class RemoteWriteQueue: Sendable {
 
     /// Sends until cancelled, then once more for what is queued.
     func run(client: HTTPClient) async {
+        let sender = RemoteWriteClient(config: config, client: client, userAgent: "ToolboxMetrics-alertd/\(BuildInfo.version)")
         for await _ in wake {
             if Task.isCancelled { break }
-            await drain(client: client)
+            await drain(sender)
         }
-        await drain(client: client, finalAttempt: true)
+        await drain(sender, finalAttempt: true)
     }
 
     func finish() {
@@ -78,23 +81,26 @@ final class RemoteWriteQueue: Sendable {
         signal.finish()
     }
 
-    private func drain(client: HTTPClient, finalAttempt: Bool = false) async {
+    private func drain(_ sender: RemoteWriteClient, finalAttempt: Bool = false) async {
         while let batch = nextBatch() {
-            var backoff = config.queue.minBackoff.milliseconds
+            var backoff = Duration.milliseconds(config.queue.minBackoff.milliseconds)
+            let body = Self.encode(batch)
             while true {
-                switch await send(batch, client: client) {
+                switch await sender.send(body).0 {
                 case .sent:
                     state.withLock { $0.sent += Double(batch.count) }
-                case .refused:
+                case .refused(let status, let message):
+                    logger.error("remote write refused; dropping the batch", metadata: ["url": "\(config.url)", "status": "\(status)", "error": "\(message)", "samples": "\(batch.count)"])
                     state.withLock { $0.failed += Double(batch.count) }
-                case .retry:
+                case .retry(let after, let reason):
                     if finalAttempt || Task.isCancelled || state.withLock({ $0.stopping }) {
                         state.withLock { $0.failed += Double(batch.count) }
                         return
                     }
+                    logger.warning("remote write failed; retrying", metadata: ["url": "\(config.url)", "error": "\(reason)"])
                     state.withLock { $0.retried += Double(batch.count) }
-                    try? await Task.sleep(for: .milliseconds(backoff))
-                    backoff = min(backoff * 2, config.queue.maxBackoff.milliseconds)
+                    try? await Task.sleep(for: after.map { max($0, backoff) } ?? backoff)
+                    backoff = min(backoff * 2, .milliseconds(config.queue.maxBackoff.milliseconds))
                     continue
                 }
                 break
@@ -111,43 +117,17 @@ final class RemoteWriteQueue: Sendable {
         }
     }
 
-    enum Outcome { case sent, refused, retry }
-
-    private func send(_ batch: [(Labels, Sample)], client: HTTPClient) async -> Outcome {
+    /// A `WriteRequest` with each series once, its samples in order.
+    static func encode(_ batch: [(Labels, Sample)]) -> [UInt8] {
         var bySeries: [Labels: [Sample]] = [:]
         var order: [Labels] = []
         for (labels, sample) in batch {
             if bySeries[labels] == nil { order.append(labels) }
             bySeries[labels, default: []].append(sample)
         }
-        let request = RemoteWriteRequest(timeseries: order.map { labels in
-            RemoteTimeSeries(labels: labels.map { ($0.name, $0.value) }, samples: bySeries[labels]!)
-        })
-        do {
-            var http = HTTPClientRequest(url: config.url)
-            http.method = .POST
-            http.headers.add(name: "Content-Encoding", value: "snappy")
-            http.headers.add(name: "Content-Type", value: "application/x-protobuf")
-            http.headers.add(name: "X-Prometheus-Remote-Write-Version", value: "0.1.0")
-            http.headers.add(name: "User-Agent", value: "ToolboxMetrics-alertd/\(BuildInfo.version)")
-            for (name, value) in config.headers { http.headers.add(name: name, value: value) }
-            if let authorization = try config.http.authorizationHeader() { http.headers.add(name: "Authorization", value: authorization) }
-            if let tls = try config.http.tlsConfig.nioConfiguration() { http.tlsConfiguration = tls }
-            http.body = .bytes(ByteBuffer(bytes: Snappy.compress(request.encode())))
-            let response = try await client.execute(http, timeout: .milliseconds(config.remoteTimeout.milliseconds))
-            let text = String(buffer: (try? await response.body.collect(upTo: 1 << 16)) ?? ByteBuffer())
-            let code = Int(response.status.code)
-            if (200..<300).contains(code) { return .sent }
-            if code >= 500 || (code == 429 && config.queue.retryOnHTTP429) {
-                logger.warning("remote write failed; retrying", metadata: ["url": "\(config.url)", "status": "\(code)", "error": "\(text.prefix(200))"])
-                return .retry
-            }
-            logger.error("remote write refused; dropping the batch", metadata: ["url": "\(config.url)", "status": "\(code)", "error": "\(text.prefix(200))", "samples": "\(batch.count)"])
-            return .refused
-        } catch {
-            logger.warning("remote write failed; retrying", metadata: ["url": "\(config.url)", "error": "\(error)"])
-            return .retry
-        }
+        var encoder = WriteRequestEncoder()
+        for labels in order { encoder.appendSeries(labelFields: WriteRequestEncoder.labelFields(labels), samples: bySeries[labels]![...]) }
+        return encoder.bytes
     }
 
     var counts: State { state.withLock { $0 } }

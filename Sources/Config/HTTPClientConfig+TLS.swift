@@ -1,4 +1,3 @@
-import Config
 import NIOSSL
 
 extension HTTPClientConfig.TLSConfig {

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RemoteProtocol
+import Synchronization
+import Testing
+import TestSupport
+
+/// A remote write receiver for tests: decodes every request on `/api/v1/write`, answers what
+/// `respond` says for it, and keeps what it accepted: each sample once, how often it came again,
+/// and every request's time, status and samples.
+package final class RemoteWriteReceiver: Sendable {
+    /// One request as it arrived.
+    package struct Request: Sendable {
+        package var at: ContinuousClock.Instant
+        package var status: Int
+        /// `series key|timestamp` of every sample in it.
+        package var samples: [String]
+        package var metadata: [RemoteMetadata]
+        package var userAgent: String
+        package var headers: [String: String]
+    }
+
+    /// What to answer: a status and a `Retry-After` value (or nil), from the request's index (0-based).
+    package typealias Responder = @Sendable (_ index: Int) -> (status: Int, retryAfter: String?)
+
+    struct State {
+        var requests: [Request] = []
+        /// `series key` → timestamp → value, of accepted requests.
+        var series: [String: [Int64: Double]] = [:]
+        var duplicates = 0
+        var metadata: [String: RemoteMetadata] = [:]
+    }
+
+    final class Box: Sendable {
+        let state = Mutex(State())
+    }
+
+    private let box = Box()
+    private let respond: Responder
+    private let server: TestServer
+    package let port: Int
+
+    /// Starts on `port` and returns once it answers.
+    package init(port: Int, respond: @escaping Responder = { _ in (200, nil) }) async throws {
+        self.port = port
+        self.respond = respond
+        let router = Router()
+        router.get("/-/ready") { _, _ in "ok" }
+        router.post("/api/v1/write") { [box, respond] request, _ -> Response in
+            let state = box
+            let body = try await request.body.collect(upTo: 64 << 20)
+            let decoded = try RemoteWriteRequest.decode(Snappy.decompress(Array(buffer: body)))
+            let index = state.state.withLock { $0.requests.count }
+            let (status, retryAfter) = respond(index)
+            var keys: [String] = []
+            state.state.withLock { state in
+                for series in decoded.timeseries {
+                    let key = Self.key(series.labels)
+                    for sample in series.samples {
+                        keys.append("\(key)|\(sample.timestamp)")
+                        guard (200..<300).contains(status) else { continue }
+                        if state.series[key]?[sample.timestamp] != nil { state.duplicates += 1 }
+                        state.series[key, default: [:]][sample.timestamp] = sample.value
+                    }
+                }
+                if (200..<300).contains(status) {
+                    for entry in decoded.metadata { state.metadata[entry.family] = entry }
+                }
+                var fields: [String: String] = [:]
+                for header in request.headers { fields[header.name.rawName.lowercased()] = header.value }
+                state.requests.append(Request(
+                    at: .now, status: status, samples: keys, metadata: decoded.metadata, userAgent: request.headers[.userAgent] ?? "", headers: fields))
+            }
+            var response = Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: status < 300 ? "" : "refused by the test")))
+            if let retryAfter { response.headers[.retryAfter] = retryAfter }
+            return response
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        server = TestServer(app)
+        let ready = await eventually(within: underLoad) { await httpGet("http://127.0.0.1:\(port)/-/ready") != nil }
+        #expect(ready, "remote write receiver on \(port)")
+    }
+
+    /// Stops answering (connections are refused once it is down).
+    package func stop() { server.cancel() }
+
+    /// `{a="1",b="2"}`: the labels in order, as a map key.
+    package static func key(_ labels: [(name: String, value: String)]) -> String {
+        "{" + labels.sorted { $0.name < $1.name }.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",") + "}"
+    }
+
+    package var requests: [Request] { box.state.withLock { $0.requests } }
+    package var series: [String: [Int64: Double]] { box.state.withLock { $0.series } }
+    package var duplicates: Int { box.state.withLock { $0.duplicates } }
+    package var metadata: [String: RemoteMetadata] { box.state.withLock { $0.metadata } }
+}
