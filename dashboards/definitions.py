@@ -304,7 +304,7 @@ METRICSD_VARIABLES = [DATASOURCE, Variable("job", "Job", query="label_values(met
                       Variable("instance", "Instance", query='label_values(metricsd_build_info{job=~"$job"}, instance)')]
 agent = Dashboard(
     "toolboxmetrics-agent", "ToolboxMetrics agent",
-    "metricsd's self-monitoring: scrapes, the store (head, WAL, compaction), queries, discovery and rule evaluation.",
+    "metricsd's self-monitoring: scrapes, the store (head, WAL, compaction), queries, remote write, discovery and rule evaluation.",
     METRICSD_VARIABLES,
     [
         Row("Overview", [
@@ -353,6 +353,28 @@ agent = Dashboard(
             series("HTTP p99 by handler", "99th percentile of request duration by API handler.",
                    [q(f"histogram_quantile(0.99, sum by (le, handler) (rate(prometheus_http_request_duration_seconds_bucket{{{M}}}[{RI}])))",
                       "{{handler}}")], "s"),
+        ]),
+        Row("Remote write", [
+            series("Samples sent by destination", "Samples per second each remote_write destination acknowledged.",
+                   [q(f"sum by (remote_name) (rate(prometheus_remote_storage_samples_total{{{M}}}[{RI}]))", "{{remote_name}}")],
+                   "short", width=8),
+            series("Failed, retried and dropped", "Samples per second refused with a 4xx (failed), sent again after a 5xx, 429 or no answer "
+                   "(retried), and dropped (relabelled away, too old, past the WAL hold limits).",
+                   [q(f"sum by (remote_name) (rate(prometheus_remote_storage_samples_failed_total{{{M}}}[{RI}]))", "{{remote_name}} failed"),
+                    q(f"sum by (remote_name) (rate(prometheus_remote_storage_samples_retried_total{{{M}}}[{RI}]))", "{{remote_name}} retried"),
+                    q(f"sum by (remote_name) (rate(prometheus_remote_storage_samples_dropped_total{{{M}}}[{RI}]))", "{{remote_name}} dropped")],
+                   "short", width=8),
+            series("Lag behind the clock", "How old the newest sample each destination has acknowledged is: batch_send_deadline plus "
+                   "the scrape interval when healthy, growing while a receiver is down.",
+                   [q(f"time() - max by (remote_name) (prometheus_remote_storage_queue_highest_sent_timestamp_seconds{{{M}}})", "{{remote_name}}")],
+                   "s", width=8, thresholds=[(None, "green"), (60, "orange"), (300, "red")]),
+            series("Shards", "Shards each destination runs, and how many its resharding wants.",
+                   [q(f"max by (remote_name) (prometheus_remote_storage_shards{{{M}}})", "{{remote_name}} running"),
+                    q(f"max by (remote_name) (prometheus_remote_storage_shards_desired{{{M}}})", "{{remote_name}} desired")], "short", width=8),
+            series("WAL held for destinations", "WAL bytes a destination has not sent yet, which the WAL keeps for it.",
+                   [q(f"max by (remote_name) (metricsd_remote_storage_wal_held_bytes{{{M}}})", "{{remote_name}}")], "bytes", width=8),
+            series("Bytes sent", "Compressed bytes per second each destination sent (samples; metadata apart).",
+                   [q(f"sum by (remote_name) (rate(prometheus_remote_storage_bytes_total{{{M}}}[{RI}]))", "{{remote_name}}")], "Bps", width=8),
         ]),
         Row("Discovery and rules", [
             series("Discovered targets", "Targets discovery found per scrape job, before relabeling.",

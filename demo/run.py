@@ -1,6 +1,7 @@
 """Starts the ToolboxMetrics demo on loopback: PostgreSQL and Redis with their Prometheus exporters,
 node-exporter, the ToolboxAI-like API, WebSocket server and agent worker, a load generator with a
-fixed incident schedule, and metricsd scraping all of it through the platform's relabel rules.
+fixed incident schedule, metricsd scraping all of it through the platform's relabel rules, and
+VictoriaMetrics as the central store metricsd remote-writes to.
 Prints the URLs, then runs until Ctrl-C (or --duration), and stops everything in reverse order."""
 
 import argparse
@@ -25,7 +26,8 @@ import targets
 DEMO = Path(__file__).resolve().parent
 ROOT = DEMO.parent
 PORTS = {"api": 8008, "websocket": 9876, "worker": 8010, "redis": 16379, "redis_exporter": 9121,
-         "postgres": 15432, "postgres_exporter": 9187, "node_exporter": 9100, "metricsd": 9090}
+         "postgres": 15432, "postgres_exporter": 9187, "node_exporter": 9100, "metricsd": 9090,
+         "victoriametrics": 8428}
 
 
 class DemoError(Exception):
@@ -180,6 +182,7 @@ class Demo:
         config["global"]["evaluation_interval"] = self.args.scrape_interval
         config["rule_files"] = [str(ROOT / "deploy" / "rules" / "toolboxai.yml")]
         config["scrape_configs"][0]["static_configs"] = [{"targets": [f"127.0.0.1:{PORTS['metricsd']}"]}]
+        config["remote_write"][0]["url"] = f"http://127.0.0.1:{PORTS['victoriametrics']}/api/v1/write"
         (self.run_dir / "targets").mkdir(exist_ok=True)
         import json
         (self.run_dir / "targets" / "pods.json").write_text(json.dumps(targets.pods(PORTS), indent=2))
@@ -187,6 +190,13 @@ class Demo:
         path = self.run_dir / "prometheus.yml"
         path.write_text("# Written by demo/run.py from demo/prometheus.yml.\n" + yaml.safe_dump(config, sort_keys=False))
         return path
+
+    def start_central_store(self):
+        """VictoriaMetrics single-node as the central store metricsd remote-writes to."""
+        self.start("victoriametrics", ["victoria-metrics", f"-storageDataPath={self.run_dir / 'victoriametrics'}",
+                                       f"-httpListenAddr=127.0.0.1:{PORTS['victoriametrics']}", "-retentionPeriod=1d",
+                                       "-loggerLevel=WARN"])
+        self.wait_for("victoriametrics", lambda: fetch(f"http://127.0.0.1:{PORTS['victoriametrics']}/health") is not None)
 
     def start_metricsd(self):
         config = self.write_config()
@@ -208,6 +218,7 @@ class Demo:
         self.wait_for("redis", lambda: port_busy(PORTS["redis"]))
         self.start_exporters()
         self.start_platform()
+        self.start_central_store()
         self.start_metricsd()
         m = PORTS["metricsd"]
         print(f"""demo: running (logs in {self.logs})
@@ -218,6 +229,7 @@ class Demo:
   postgres        postgresql://postgres@127.0.0.1:{PORTS['postgres']}/toolboxai   exporter http://127.0.0.1:{PORTS['postgres_exporter']}/metrics
   redis           redis://127.0.0.1:{PORTS['redis']}   exporter http://127.0.0.1:{PORTS['redis_exporter']}/metrics
   node-exporter   http://127.0.0.1:{PORTS['node_exporter']}/metrics
+  central store   http://127.0.0.1:{PORTS['victoriametrics']}/vmui/  (VictoriaMetrics; metricsd remote-writes every sample to it)
   incidents every {self.args.cycle:g} s (latency spike, error burst, cache flush, WebSocket reconnect storm): {self.run_dir / 'incidents.jsonl'}
   try: tsq query 'sum by (status) (rate(http_requests_total[1m]))' --start now-15m --chart
 Ctrl-C stops all of it.""", flush=True)

@@ -158,7 +158,9 @@ package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        url = try container.decode(String.self, forKey: .url)
+        // `$(NAME)`/`${NAME}` from the environment, so one manifest serves any central store.
+        let environment = decoder.userInfo[.environment] as? [String: String] ?? ProcessInfo.processInfo.environment
+        url = try EnvironmentExpansion.expand(container.decode(String.self, forKey: .url), environment: environment)
         guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
             throw DecodingError.dataCorruptedError(forKey: .url, in: container, debugDescription: "invalid remote_write URL \"\(url)\"")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import MetricsModel
 import Relabel
 
@@ -35,7 +36,12 @@ extension GlobalConfig: Decodable {
         scrapeInterval = try container.decodeIfPresent(PromDuration.self, forKey: .scrapeInterval) ?? scrapeInterval
         scrapeTimeout = try container.decodeIfPresent(PromDuration.self, forKey: .scrapeTimeout) ?? scrapeTimeout
         evaluationInterval = try container.decodeIfPresent(PromDuration.self, forKey: .evaluationInterval) ?? evaluationInterval
-        externalLabels = try container.decodeIfPresent([String: String].self, forKey: .externalLabels) ?? [:]
+        // `$(NAME)`/`${NAME}` come from the environment (Prometheus's expand-external-labels), so
+        // each pod of a DaemonSet can label what it sends with its own name.
+        let environment = decoder.userInfo[.environment] as? [String: String] ?? ProcessInfo.processInfo.environment
+        externalLabels = try (container.decodeIfPresent([String: String].self, forKey: .externalLabels) ?? [:]).mapValues {
+            try EnvironmentExpansion.expand($0, environment: environment)
+        }
         ruleQueryOffset = try container.decodeIfPresent(PromDuration.self, forKey: .ruleQueryOffset) ?? ruleQueryOffset
     }
 }

@@ -71,6 +71,12 @@ final class WriteQueue: Sendable {
         (finished, finish) = AsyncStream.makeStream(of: Void.self)
         context.wal?.hold(key, from: position.segment)
         status.withLock { $0.position = position }
+        // Every family shows the destination from the start, at 0, as Prometheus's do.
+        for counter in [context.metrics.samples, context.metrics.samplesFailed, context.metrics.samplesRetried, context.metrics.samplesDropped,
+                        context.metrics.bytes, context.metrics.metadata, context.metrics.metadataFailed, context.metrics.metadataRetried,
+                        context.metrics.metadataBytes, context.metrics.segmentsSkipped] {
+            counter.add(0, remoteName, config.url)
+        }
     }
 
     /// Asks the queue to stop after the send in flight (an unacknowledged round is sent again by

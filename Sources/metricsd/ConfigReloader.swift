@@ -2,22 +2,18 @@ import Config
 import Foundation
 import Logging
 import QueryAPI
-import RemoteWrite
-import Scraper
 import ServiceLifecycle
 import UnixSignals
-import TSDB
-import alertd
 
-/// Re-reads `--config.file` on SIGHUP or `POST /-/reload` and applies it to the rule manager, the
-/// scrape manager, the notifier and remote write.
+/// Re-reads `--config.file` on SIGHUP or `POST /-/reload` and applies it: to the rule manager, the
+/// scrape manager, the notifier and remote write (the agent: scraping and remote write).
 /// A configuration that fails to load is rejected and the running one stays.
 struct ConfigReloader: Service {
     let configFile: String?
-    let scraper: ScrapeManager<DB>
-    let rules: RuleManager<DB>
-    let notifier: Notifier
-    let remote: RemoteStorage
+    /// Checks the configuration for the mode metricsd runs in (the agent refuses rule files).
+    var check: @Sendable (PrometheusConfig) throws -> Void = { _ in }
+    /// Applies a loaded configuration; parts that can refuse it (rule files) go first.
+    let apply: @Sendable (PrometheusConfig) async throws -> Void
     let runtime: ServerRuntime
     let logger: Logger
 
@@ -31,11 +27,8 @@ struct ConfigReloader: Service {
             let text = try String(contentsOfFile: configFile, encoding: .utf8)
             let config = try PrometheusConfig.load(yaml: text, source: configFile)
                 .resolvingPaths(relativeTo: PrometheusConfig.directory(of: configFile))
-            // Rules load first: a rule file that fails rejects the whole reload.
-            try await rules.apply(config)
-            await scraper.apply(config)
-            await notifier.apply(config)
-            try await remote.apply(config)
+            try check(config)
+            try await apply(config)
             runtime.configLoaded(text)
             logger.info("completed loading of configuration file", metadata: ["filename": "\(configFile)"])
         } catch {

@@ -93,6 +93,8 @@ struct Metricsd: AsyncParsableCommand {
 
     @OptionGroup var rules: RuleFlags
 
+    @OptionGroup var agent: AgentFlags
+
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
 
@@ -156,7 +158,7 @@ struct Metricsd: AsyncParsableCommand {
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
             "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections),
             "web.ui-libraries-path": uiLibrariesPath, "web.dashboards-dir": dashboardsDirectory ?? "",
-        ].merging(rules.values) { own, _ in own }
+        ].merging(rules.values) { own, _ in own }.merging(agent.values) { own, _ in own }
     }
 
     /// How much WAL a lagging remote_write destination may hold.
@@ -196,24 +198,54 @@ struct Metricsd: AsyncParsableCommand {
         ServerLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "metricsd")
         let (host, port) = ListenAddress.split(listenAddress)!
+        let (config, configText) = try loadConfig(host: host, port: port, logger: logger)
+        if agent.enabled {
+            do {
+                try AgentFlags.check(config)
+            } catch {
+                logger.error("error loading config", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+            try await runAgent(config: config, configText: configText, host: host, port: port, logger: logger)
+        } else {
+            try await runServer(config: config, configText: configText, host: host, port: port, logger: logger)
+        }
+    }
 
-        let config: PrometheusConfig
-        let configText: String
+    /// `--config.file`, or the embedded default that scrapes metricsd itself and a node exporter.
+    func loadConfig(host: String, port: Int, logger: Logger) throws -> (PrometheusConfig, String) {
         do {
             if let configFile {
-                configText = try String(contentsOfFile: configFile, encoding: .utf8)
-                config = try PrometheusConfig.load(yaml: configText, source: configFile)
+                let text = try String(contentsOfFile: configFile, encoding: .utf8)
+                let config = try PrometheusConfig.load(yaml: text, source: configFile)
                     .resolvingPaths(relativeTo: PrometheusConfig.directory(of: configFile))
-            } else {
-                let selfAddress = (host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host) + ":\(port)"
-                configText = DefaultConfig.yaml(selfAddress: selfAddress)
-                config = try PrometheusConfig.load(yaml: configText, source: "<embedded default>")
+                return (config, text)
             }
+            let selfAddress = (host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host) + ":\(port)"
+            let text = DefaultConfig.yaml(selfAddress: selfAddress)
+            return (try PrometheusConfig.load(yaml: text, source: "<embedded default>"), text)
         } catch {
             logger.error("error loading config", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
+    }
 
+    /// The API options with `--web.max-connections` held below half the open-file limit.
+    func cappedAPIOptions(logger: Logger) throws -> APIServer.Options {
+        var serverOptions = try apiOptions()
+        let fileLimit = FileLimit.raiseToHard(logger: logger)
+        let connectionCap = FileLimit.connectionCap(requested: serverOptions.maxConnections, fileLimit: fileLimit)
+        if connectionCap != serverOptions.maxConnections {
+            logger.warning("--web.max-connections lowered to half the open-file limit", metadata: [
+                "requested": "\(serverOptions.maxConnections)", "open_file_limit": "\(fileLimit)", "max_connections": "\(connectionCap)",
+            ])
+            serverOptions.maxConnections = connectionCap
+        }
+        return serverOptions
+    }
+
+    /// The full server: store, scraping, rules, notifications, remote write and the API.
+    func runServer(config: PrometheusConfig, configText: String, host: String, port: Int, logger: Logger) async throws {
         var options = try storageOptions()
         options.head.outOfOrderWindow = config.storage.outOfOrderTimeWindow.milliseconds
         let db: DB
@@ -248,17 +280,15 @@ struct Metricsd: AsyncParsableCommand {
         }
         await notifier.apply(config)
         let runtime = ServerRuntime(flags: flagValues, storageRetention: retentionTime, configText: configText)
-        let reloader = ConfigReloader(configFile: configFile, scraper: scraper, rules: rules, notifier: notifier, remote: remote, runtime: runtime, logger: logger)
+        let reloader = ConfigReloader(configFile: configFile, apply: { config in
+            // Rules load first: a rule file that fails rejects the whole reload.
+            try await rules.apply(config)
+            await scraper.apply(config)
+            await notifier.apply(config)
+            try await remote.apply(config)
+        }, runtime: runtime, logger: logger)
         let reload: (@Sendable () async throws -> Void)? = enableLifecycle ? { @Sendable in try await reloader.reload() } : nil
-        var serverOptions = try apiOptions()
-        let fileLimit = FileLimit.raiseToHard(logger: logger)
-        let connectionCap = FileLimit.connectionCap(requested: serverOptions.maxConnections, fileLimit: fileLimit)
-        if connectionCap != serverOptions.maxConnections {
-            logger.warning("--web.max-connections lowered to half the open-file limit", metadata: [
-                "requested": "\(serverOptions.maxConnections)", "open_file_limit": "\(fileLimit)", "max_connections": "\(connectionCap)",
-            ])
-            serverOptions.maxConnections = connectionCap
-        }
+        let serverOptions = try cappedAPIOptions(logger: logger)
         let server = APIServer(
             db: db, targets: ScrapeTargets(board: targets), rules: RuleReports(manager: rules, notifier: notifier),
             extraMetrics: {

@@ -24,9 +24,7 @@ struct DemoConfigTests {
 
     @Test("the demo's pod and node jobs relabel exactly as the DaemonSet's configuration does")
     func sameRelabelRules() throws {
-        let manifest = try String(contentsOf: Self.root.appendingPathComponent("deploy/kubernetes/metricsd.yaml"), encoding: .utf8)
-        let configMap = try #require(try Yams.load_all(yaml: manifest).compactMap { $0 as? [String: Any] }.first { $0["kind"] as? String == "ConfigMap" })
-        let platform = try Self.relabelRules(try #require((configMap["data"] as? [String: String])?["prometheus.yml"]))
+        let platform = try Self.relabelRules(try String(contentsOf: Self.root.appendingPathComponent("deploy/kubernetes/base/prometheus.yml"), encoding: .utf8))
         let demo = try Self.relabelRules(try String(contentsOf: Self.root.appendingPathComponent("demo/prometheus.yml"), encoding: .utf8))
         for job in ["kubernetes-pods", "node-exporter"] {
             #expect(demo[job] != nil && demo[job] == platform[job], "\(job): demo \(demo[job] ?? "missing") vs platform \(platform[job] ?? "missing")")

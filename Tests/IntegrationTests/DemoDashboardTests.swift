@@ -83,6 +83,11 @@ struct DemoDashboardTests {
         let during = points.filter { $0.0 >= burst.time && $0.0 <= burstEnd.time + 20 }.map(\.1).max() ?? 0
         #expect(during > 0.5 && during > 5 * before, "5xx per second: \(before) before the burst, \(during) during it")
 
+        // The central store got the platform's series by remote write, with the external label.
+        let exported = await httpGet("http://127.0.0.1:8428/api/v1/export?match%5B%5D=http_requests_total", timeout: 10)?.1 ?? ""
+        #expect(exported.contains("\"cluster\":\"demo\"") && exported.contains("\"handler\""),
+                "VictoriaMetrics holds no http_requests_total from the demo: \(exported.prefix(300))")
+
         // The web UI in headless Chromium over the same data (Tests/Browser/ui_checks.py).
         let screenshots = directory.url.appendingPathComponent("screenshots").path
         let browser = try await runCommandDetached(URL(fileURLWithPath: Self.python), [
@@ -99,7 +104,7 @@ struct DemoDashboardTests {
         try #require(stopped, "the demo did not stop within 60 s:\n\(demo.log())")
         #expect(demo.process.terminationStatus == 0, "exit status \(demo.process.terminationStatus):\n\(demo.log())")
         #expect(demo.log().contains("demo: stopped"))
-        for port in [8008, 9876, 8010, 9121, 9187, 15432, 16379, 9090] {
+        for port in [8008, 9876, 8010, 9121, 9187, 15432, 16379, 9090, 8428] {
             #expect(!Self.listening(port), "port \(port) still accepts connections after the demo stopped")
         }
     }
@@ -124,7 +129,7 @@ enum DemoRequirements {
     static var available: Bool {
         let fm = FileManager.default
         return fm.fileExists(atPath: "/usr/bin/redis-server") && fm.fileExists(atPath: "/usr/bin/prometheus-redis-exporter")
-            && fm.fileExists(atPath: "/usr/bin/prometheus-postgres-exporter")
+            && fm.fileExists(atPath: "/usr/bin/prometheus-postgres-exporter") && fm.fileExists(atPath: "/usr/bin/victoria-metrics")
             && ((try? fm.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.isEmpty == false)
     }
 

@@ -36,6 +36,18 @@ struct OutputsConfigTests {
         #expect(remote.queue.sampleAgeLimit == .seconds(0) && remote.queue.minShards == 1 && remote.queue.maxSamplesPerSend == 2_000)
     }
 
+    @Test("remote_write urls and external label values expand $(NAME) and ${NAME} from the environment; an unset one fails the load")
+    func environmentExpansion() throws {
+        let yaml = """
+            global: {external_labels: {cluster: toolboxai, replica: '$(POD_NAME)'}}
+            remote_write: [{url: '${REMOTE_WRITE_URL}'}]
+            """
+        let config = try PrometheusConfig.load(yaml: yaml, environment: ["POD_NAME": "metricsd-x7k2p", "REMOTE_WRITE_URL": "http://vminsert:8480/insert/0/prometheus/api/v1/write"])
+        #expect(config.global.externalLabels == ["cluster": "toolboxai", "replica": "metricsd-x7k2p"])
+        #expect(config.remoteWrite.first?.url == "http://vminsert:8480/insert/0/prometheus/api/v1/write")
+        #expect(throws: ConfigError.self) { try PrometheusConfig.load(yaml: yaml, environment: ["POD_NAME": "p"]) }
+    }
+
     @Test("remote_write's metadata_config, send_exemplars, sample_age_limit and protobuf_message are read")
     func remoteWriteOptions() throws {
         let config = try PrometheusConfig.load(yaml: """

@@ -29,6 +29,8 @@ package final class RemoteWriteReceiver: Sendable {
         /// `series key` → timestamp → value, of accepted requests.
         var series: [String: [Int64: Double]] = [:]
         var duplicates = 0
+        /// Samples accepted, counted also when they are not kept.
+        var sampleCount = 0
         var metadata: [String: RemoteMetadata] = [:]
     }
 
@@ -41,8 +43,9 @@ package final class RemoteWriteReceiver: Sendable {
     private let server: TestServer
     package let port: Int
 
-    /// Starts on `port` and returns once it answers.
-    package init(port: Int, respond: @escaping Responder = { _ in (200, nil) }) async throws {
+    /// Starts on `port` and returns once it answers. With `keepSamples` false it only counts
+    /// what it accepts (for soaks that send millions).
+    package init(port: Int, keepSamples: Bool = true, respond: @escaping Responder = { _ in (200, nil) }) async throws {
         self.port = port
         self.respond = respond
         let router = Router()
@@ -55,7 +58,8 @@ package final class RemoteWriteReceiver: Sendable {
             let (status, retryAfter) = respond(index)
             var keys: [String] = []
             state.state.withLock { state in
-                for series in decoded.timeseries {
+                if (200..<300).contains(status) { state.sampleCount += decoded.timeseries.reduce(0) { $0 + $1.samples.count } }
+                for series in decoded.timeseries where keepSamples {
                     let key = Self.key(series.labels)
                     for sample in series.samples {
                         keys.append("\(key)|\(sample.timestamp)")
@@ -69,6 +73,7 @@ package final class RemoteWriteReceiver: Sendable {
                 }
                 var fields: [String: String] = [:]
                 for header in request.headers { fields[header.name.rawName.lowercased()] = header.value }
+                guard keepSamples else { return }
                 state.requests.append(Request(
                     at: .now, status: status, samples: keys, metadata: decoded.metadata, userAgent: request.headers[.userAgent] ?? "", headers: fields))
             }
@@ -93,5 +98,6 @@ package final class RemoteWriteReceiver: Sendable {
     package var requests: [Request] { box.state.withLock { $0.requests } }
     package var series: [String: [Int64: Double]] { box.state.withLock { $0.series } }
     package var duplicates: Int { box.state.withLock { $0.duplicates } }
+    package var sampleCount: Int { box.state.withLock { $0.sampleCount } }
     package var metadata: [String: RemoteMetadata] { box.state.withLock { $0.metadata } }
 }

@@ -7,7 +7,8 @@ import Yams
 /// `/api/v1/status/*`: configuration (secrets redacted), flags, runtime information, WAL replay,
 /// TSDB cardinality and build information.
 struct StatusEndpoints: Sendable {
-    let db: DB
+    /// nil in agent mode, where `walreplay` and `tsdb` are unavailable, as in Prometheus's agent.
+    let db: DB?
     let runtime: ServerRuntime
 
     func register(on routes: Routes) {
@@ -16,12 +17,6 @@ struct StatusEndpoints: Sendable {
         }
         routes.on("/api/v1/status/flags", [.get]) { _, _ in APIResponse.success(runtime.flags) }
         routes.on("/api/v1/status/runtimeinfo", [.get]) { _, _ in runtimeInfo() }
-        routes.on("/api/v1/status/walreplay", [.get]) { _, _ in
-            // Replay finishes before the server starts, so the answer is always "done".
-            let last = max(0, db.replayReport.segments - 1)
-            return APIResponse.success(["min": 0, "max": last, "current": last])
-        }
-        routes.on("/api/v1/status/tsdb", [.get]) { request, _ in await APIResponse.respond { try await tsdb(request) } }
         routes.on("/api/v1/status/buildinfo", [.get]) { _, _ in
             // A version Grafana reads as Prometheus ≥ 2.24; no `features` key.
             APIResponse.success([
@@ -29,6 +24,16 @@ struct StatusEndpoints: Sendable {
                 "buildUser": "toolboxmetrics", "buildDate": "20261126-00:00:00", "goVersion": "swift6.3",
             ])
         }
+        guard let db else {
+            AgentRefusals.register(["/api/v1/status/walreplay", "/api/v1/status/tsdb"], on: routes)
+            return
+        }
+        routes.on("/api/v1/status/walreplay", [.get]) { _, _ in
+            // Replay finishes before the server starts, so the answer is always "done".
+            let last = max(0, db.replayReport.segments - 1)
+            return APIResponse.success(["min": 0, "max": last, "current": last])
+        }
+        routes.on("/api/v1/status/tsdb", [.get]) { request, _ in await APIResponse.respond { try await tsdb(request) } }
     }
 
     /// Prometheus's keys; the Go runtime's ones carry this process's nearest equivalents
@@ -42,7 +47,7 @@ struct StatusEndpoints: Sendable {
             "serverTime": RFC3339.string(Date()),
             "reloadConfigSuccess": reload.succeeded,
             "lastConfigTime": RFC3339.string(reload.time),
-            "corruptionCount": Int(db.stats.walCorruptions),
+            "corruptionCount": Int(db?.stats.walCorruptions ?? 0),
             "goroutineCount": ProcessThreads.count,
             "GOMAXPROCS": ProcessInfo.processInfo.activeProcessorCount,
             "GOMEMLIMIT": Int64.max,
@@ -75,7 +80,8 @@ struct StatusEndpoints: Sendable {
             day = (start, start + 86_400_000 - 1)
         }
         let focus = parameters.first("focusLabel").flatMap { $0.isEmpty ? nil : $0 }
-        let (db, head, range) = (self.db, self.db.head, day)
+        guard let db = self.db else { throw AgentRefusals.error }
+        let (head, range) = (db.head, day)
         let series = try await Storage.run { () throws -> [Labels] in
             let sets = selectors.isEmpty ? [[Matcher]()] : selectors
             var found = Set<Labels>()

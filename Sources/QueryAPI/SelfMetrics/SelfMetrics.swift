@@ -5,7 +5,8 @@ import TSDB
 /// meaning is the same, so existing dashboards and the benchmark harness read them unchanged.
 /// docs/metrics.md lists every family.
 struct SelfMetrics: Sendable {
-    let db: DB
+    /// nil in agent mode: the store's families then come from `extra`.
+    let db: DB?
     let targets: any TargetRetriever
     let httpRequests: HTTPRequestCounter
     let queryGate: QueryGate
@@ -14,7 +15,7 @@ struct SelfMetrics: Sendable {
     let extra: @Sendable () -> String
 
     init(
-        db: DB, targets: any TargetRetriever, httpRequests: HTTPRequestCounter = HTTPRequestCounter(), queryGate: QueryGate = QueryGate(limit: 20),
+        db: DB?, targets: any TargetRetriever, httpRequests: HTTPRequestCounter = HTTPRequestCounter(), queryGate: QueryGate = QueryGate(limit: 20),
         queryMetrics: QueryMetrics = QueryMetrics(), extra: @escaping @Sendable () -> String = { "" }
     ) {
         self.extra = extra
@@ -55,6 +56,7 @@ struct SelfMetrics: Sendable {
     }
 
     private func writeStorage(to text: inout MetricsText) {
+        guard let db else { return }
         let head = db.head
         let stats = head.stats
         let storage = db.stats

@@ -27,7 +27,8 @@ package struct APIServer: Sendable {
         package init() {}
     }
 
-    let db: DB
+    /// The store; nil for `metricsd --agent`, which keeps no samples to query.
+    let db: DB?
     let targets: any TargetRetriever
     let rules: any RuleRetriever
     let selfMetrics: SelfMetrics
@@ -42,7 +43,7 @@ package struct APIServer: Sendable {
     let queryGate: QueryGate
 
     package init(
-        db: DB, targets: any TargetRetriever = NoTargets(), rules: any RuleRetriever = NoRules(),
+        db: DB?, targets: any TargetRetriever = NoTargets(), rules: any RuleRetriever = NoRules(),
         extraMetrics: @escaping @Sendable () -> String = { "" }, reload: (@Sendable () async throws -> Void)? = nil,
         config: @escaping @Sendable () -> PrometheusConfig = { PrometheusConfig() },
         options: Options = Options(),
@@ -78,15 +79,19 @@ package struct APIServer: Sendable {
         routes.on("/metrics", [.get]) { _, _ in
             Self.text(selfMetrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        MetadataEndpoints(db: db).register(on: routes)
-        TargetMetadataEndpoints(targets: targets).register(on: routes)
-        QueryEndpoints(db: db, options: options.query, gate: queryGate, metrics: queryMetrics).register(on: routes)
-        StatusEndpoints(db: db, runtime: runtime).register(on: routes)
-        AdminEndpoints(db: db, enabled: options.enableAdminAPI).register(on: routes)
-        RulesEndpoints(rules: rules).register(on: routes)
-        RemoteEndpoints(db: db, writeEnabled: options.enableRemoteWriteReceiver).register(on: routes)
         let config = self.config
-        Federation(db: db, lookbackDelta: options.query.lookbackDelta, externalLabels: { config().global.externalLabels }).register(on: routes)
+        TargetMetadataEndpoints(targets: targets).register(on: routes)
+        StatusEndpoints(db: db, runtime: runtime).register(on: routes)
+        if let db {
+            MetadataEndpoints(db: db).register(on: routes)
+            QueryEndpoints(db: db, options: options.query, gate: queryGate, metrics: queryMetrics).register(on: routes)
+            AdminEndpoints(db: db, enabled: options.enableAdminAPI).register(on: routes)
+            RulesEndpoints(rules: rules).register(on: routes)
+            RemoteEndpoints(db: db, writeEnabled: options.enableRemoteWriteReceiver).register(on: routes)
+            Federation(db: db, lookbackDelta: options.query.lookbackDelta, externalLabels: { config().global.externalLabels }).register(on: routes)
+        } else {
+            AgentRefusals.registerAll(on: routes)
+        }
         routes.on("/api/v1/targets", [.get]) { request, _ in
             let state = request.uri.queryParameters.get("state") ?? "any"
             let pool = request.uri.queryParameters.get("scrapePool")
