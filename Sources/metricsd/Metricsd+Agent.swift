@@ -53,7 +53,7 @@ extension Metricsd {
                 return text.text
             }, reload: reload, config: { scraper.config }, options: try cappedAPIOptions(logger: logger), runtime: runtime
         ).application(host: host, port: port, logger: logger)
-        let upkeep = AgentStorageService(store: store, interval: try agent.truncateInterval().duration, logger: logger)
+        let upkeep = StorageService(agent: store, interval: try agent.truncateInterval().duration, logger: logger)
         logger.info("metricsd starting in agent mode", metadata: ["version": "\(BuildInfo.version)", "listen": "\(listenAddress)", "storage": "\(agent.path)"])
         // Shutdown in reverse: scrapers stop, remote write queues stop after their sends in
         // flight, then the server, then the WAL closes.
