@@ -6,7 +6,7 @@ import Relabel
 ///
 /// The keys each section accepts are its types' `CodingKeys`, so a key the decoder reads can never be
 /// refused here, plus the keys Prometheus accepts there that ToolboxMetrics does not act on (other
-/// discovery mechanisms, OAuth2, native-histogram settings, …), listed per section as `notModelled`.
+/// discovery mechanisms, proxies, native-histogram settings, …), listed per section as `notModelled`.
 /// Sections under a not-modelled key are checked at their own level only.
 enum ConfigKeys {
     struct Section {
@@ -33,7 +33,7 @@ enum ConfigKeys {
 
     /// Prometheus's common HTTP client keys ToolboxMetrics accepts and ignores.
     static let httpClientNotModelled: Set<String> = [
-        "oauth2", "enable_http2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
+        "enable_http2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "http_headers",
     ]
 
     static let httpClientKeys = keys(HTTPClientConfig.CodingKeys.self).union(httpClientNotModelled)
@@ -42,6 +42,7 @@ enum ConfigKeys {
         "tls_config": tlsConfig,
         "basic_auth": Section(keys: keys(HTTPClientConfig.BasicAuth.CodingKeys.self).union(["username_file"])),
         "authorization": Section(keys: keys(HTTPClientConfig.Authorization.CodingKeys.self)),
+        "oauth2": Section(keys: keys(HTTPClientConfig.OAuth2.CodingKeys.self).union(["tls_config", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header"])),
     ]
 
     static let kubernetesSDConfig = Section(

@@ -2,10 +2,12 @@ import Foundation
 import Yams
 
 /// Prometheus's common HTTP client settings (`basic_auth`, `authorization`, `bearer_token(_file)`,
-/// `tls_config`, `follow_redirects`), shared by scrape configs and Kubernetes discovery.
+/// `oauth2`, `tls_config`, `follow_redirects`), shared by scrape configs, Kubernetes discovery,
+/// Alertmanagers and remote write. `oauth2` is acted on by remote write only so far.
 package struct HTTPClientConfig: Sendable, Equatable, Decodable {
     package var basicAuth: BasicAuth?
     package var authorization: Authorization?
+    package var oauth2: OAuth2?
     package var tlsConfig = TLSConfig()
     var followRedirects = true
 
@@ -98,6 +100,7 @@ package struct HTTPClientConfig: Sendable, Equatable, Decodable {
         case authorization
         case bearerToken = "bearer_token"
         case bearerTokenFile = "bearer_token_file"
+        case oauth2
         case tlsConfig = "tls_config"
         case followRedirects = "follow_redirects"
     }
@@ -116,7 +119,8 @@ package struct HTTPClientConfig: Sendable, Equatable, Decodable {
             }
             authorization = Authorization(credentials: token, credentialsFile: tokenFile)
         }
-        if basicAuth != nil && authorization != nil {
+        oauth2 = try container.decodeIfPresent(OAuth2.self, forKey: .oauth2)
+        if [basicAuth != nil, authorization != nil, oauth2 != nil].filter({ $0 }).count > 1 {
             throw DecodingError.dataCorruptedError(
                 forKey: .basicAuth, in: container, debugDescription: "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured")
         }

@@ -81,6 +81,7 @@ extension HTTPClientConfig {
         var copy = self
         copy.basicAuth?.passwordFile = basicAuth?.passwordFile.map(join)
         copy.authorization?.credentialsFile = authorization?.credentialsFile.map(join)
+        copy.oauth2?.clientSecretFile = oauth2?.clientSecretFile.map(join)
         copy.tlsConfig.caFile = tlsConfig.caFile.map(join)
         copy.tlsConfig.certFile = tlsConfig.certFile.map(join)
         copy.tlsConfig.keyFile = tlsConfig.keyFile.map(join)

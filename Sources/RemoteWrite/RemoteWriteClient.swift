@@ -13,6 +13,8 @@ package struct RemoteWriteClient: Sendable {
     package let config: RemoteWriteConfig
     let client: HTTPClient
     let userAgent: String
+    /// Tokens for `oauth2:`, shared by every send of this client.
+    let oauth2: OAuth2TokenSource?
 
     /// What became of one request.
     package enum Outcome: Sendable, Equatable {
@@ -28,6 +30,7 @@ package struct RemoteWriteClient: Sendable {
         self.config = config
         self.client = client
         self.userAgent = userAgent
+        oauth2 = config.http.oauth2.map(OAuth2TokenSource.init)
     }
 
     /// Compresses `request` (an encoded `WriteRequest`) and posts it; returns the outcome and the
@@ -42,13 +45,22 @@ package struct RemoteWriteClient: Sendable {
             http.headers.add(name: "X-Prometheus-Remote-Write-Version", value: "0.1.0")
             http.headers.add(name: "User-Agent", value: userAgent)
             for (name, value) in config.headers { http.headers.add(name: name, value: value) }
-            if let authorization = try config.http.authorizationHeader() { http.headers.add(name: "Authorization", value: authorization) }
+            if let oauth2 {
+                http.headers.add(name: "Authorization", value: try await oauth2.authorization(client: client, timeoutMilliseconds: config.remoteTimeout.milliseconds))
+            } else if let authorization = try config.http.authorizationHeader() {
+                http.headers.add(name: "Authorization", value: authorization)
+            }
             if let tls = try config.http.tlsConfig.nioConfiguration() { http.tlsConfiguration = tls }
             http.body = .bytes(ByteBuffer(bytes: body))
             let response = try await client.execute(http, timeout: .milliseconds(config.remoteTimeout.milliseconds))
             let text = String(buffer: (try? await response.body.collect(upTo: 1 << 16)) ?? ByteBuffer())
             let code = Int(response.status.code)
             if (200..<300).contains(code) { return (.sent, body.count) }
+            if code == 401, let oauth2 {
+                // An expired or revoked token: fetch a new one and send again.
+                await oauth2.invalidate()
+                return (.retry(after: nil, reason: "server returned HTTP status 401 Unauthorized; fetching a new oauth2 token"), body.count)
+            }
             let message = "server returned HTTP status \(response.status.code) \(response.status.reasonPhrase): \(text.prefix(256))"
             if code >= 500 || (code == 429 && config.queue.retryOnHTTP429) {
                 return (.retry(after: Self.retryAfter(response.headers), reason: message), body.count)

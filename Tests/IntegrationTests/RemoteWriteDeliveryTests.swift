@@ -213,4 +213,34 @@ struct RemoteWriteDeliveryTests {
             #expect(!metrics.contains("remote_name=\"added\""))
         }
     }
+
+    @Test("oauth2 client credentials: one token fetched with the client's id, secret, scopes and params, then sent as Bearer on every request")
+    func oauth2ClientCredentials() async throws {
+        let receiver = try await RemoteWriteReceiver(port: ServerProcess.freePort())
+        defer { receiver.stop() }
+        try await withMetricsd("rw-oauth2", config: { port in
+            RemoteWriteFixture.config(selfPort: port, interval: "500ms", remotes: [
+                """
+                  - url: 'http://127.0.0.1:\(receiver.port)/api/v1/write'
+                    name: oauth
+                    queue_config: {batch_send_deadline: 200ms}
+                    oauth2:
+                      client_id: agent
+                      client_secret: s3cret
+                      scopes: [metrics.write, metrics.read]
+                      token_url: 'http://127.0.0.1:\(receiver.port)/oauth2/token'
+                      endpoint_params: {audience: central}
+                """,
+            ])
+        }) { _ in
+            #expect(await eventually(within: underLoad) { receiver.requests.count >= 3 }, "nothing shipped")
+            let tokens = receiver.tokenRequests
+            #expect(tokens.count == 1, "\(tokens.count) token requests for \(receiver.requests.count) writes")
+            let first = try #require(tokens.first)
+            #expect(first.authorization == "Basic " + Data("agent:s3cret".utf8).base64EncodedString())
+            #expect(first.body.contains("grant_type=client_credentials") && first.body.contains("scope=metrics.write%20metrics.read")
+                    && first.body.contains("audience=central"), "\(first.body)")
+            #expect(receiver.requests.allSatisfy { $0.headers["authorization"] == "Bearer token-1" })
+        }
+    }
 }

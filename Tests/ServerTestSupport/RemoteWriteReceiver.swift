@@ -32,6 +32,8 @@ package final class RemoteWriteReceiver: Sendable {
         /// Samples accepted, counted also when they are not kept.
         var sampleCount = 0
         var metadata: [String: RemoteMetadata] = [:]
+        /// Bodies and Authorization headers of the requests to the OAuth2 token endpoint.
+        var tokenRequests: [(body: String, authorization: String)] = []
     }
 
     final class Box: Sendable {
@@ -50,6 +52,16 @@ package final class RemoteWriteReceiver: Sendable {
         self.respond = respond
         let router = Router()
         router.get("/-/ready") { _, _ in "ok" }
+        // An OAuth2 token endpoint (client credentials): a new token per request.
+        router.post("/oauth2/token") { [box] request, _ -> Response in
+            let body = String(buffer: try await request.body.collect(upTo: 1 << 16))
+            let count = box.state.withLock { state in
+                state.tokenRequests.append((body, request.headers[.authorization] ?? ""))
+                return state.tokenRequests.count
+            }
+            let json = #"{"access_token":"token-\#(count)","token_type":"bearer","expires_in":3600}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        }
         router.post("/api/v1/write") { [box, respond] request, _ -> Response in
             let state = box
             let body = try await request.body.collect(upTo: 64 << 20)
@@ -99,5 +111,6 @@ package final class RemoteWriteReceiver: Sendable {
     package var series: [String: [Int64: Double]] { box.state.withLock { $0.series } }
     package var duplicates: Int { box.state.withLock { $0.duplicates } }
     package var sampleCount: Int { box.state.withLock { $0.sampleCount } }
+    package var tokenRequests: [(body: String, authorization: String)] { box.state.withLock { $0.tokenRequests } }
     package var metadata: [String: RemoteMetadata] { box.state.withLock { $0.metadata } }
 }
