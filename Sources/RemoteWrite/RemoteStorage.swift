@@ -182,7 +182,10 @@ package final class RemoteStorage: Service, Sendable {
         gauge("prometheus_remote_storage_queue_highest_sent_timestamp_seconds", "Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.") {
             Double($1.highestSent) / 1000
         }
-        gauge("metricsd_remote_storage_wal_held_bytes", "WAL bytes this destination has still to send, which the WAL keeps for it.") { Double($1.heldBytes) }
+        // Measured here, when asked, rather than after every round the queue sends.
+        gauge("metricsd_remote_storage_wal_held_bytes", "WAL bytes this destination has still to send, which the WAL keeps for it.") { queue, status in
+            Double(WriteQueue.heldBytes(walDirectory: self.context.walDirectory, from: status.position))
+        }
         text.header("prometheus_wal_watcher_current_segment", "gauge", "Current segment the WAL watcher is reading records from.")
         for (queue, status) in statuses { text.sample("prometheus_wal_watcher_current_segment", ["consumer"], [queue.remoteName], Double(status.position.segment)) }
     }

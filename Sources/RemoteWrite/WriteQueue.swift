@@ -28,7 +28,6 @@ final class WriteQueue: Sendable {
         var desiredShards = 1
         var pending = 0
         var highestSent: Int64 = 0
-        var heldBytes: Int64 = 0
         /// The last saved position.
         var position = WALPosition(segment: 0, offset: 0)
     }
@@ -181,11 +180,7 @@ final class WriteQueue: Sendable {
             logger.error("cannot save remote write progress; a restart would send again from the last saved position", metadata: ["error": "\(error)"])
         }
         context.wal?.hold(key, from: position.segment)
-        let held = Self.heldBytes(walDirectory: context.walDirectory, from: position)
-        status.withLock {
-            $0.position = position
-            $0.heldBytes = held
-        }
+        status.withLock { $0.position = position }
     }
 
     private func reshard(_ resharder: inout Resharder, current: Int) -> Int {
@@ -294,7 +289,6 @@ final class WriteQueue: Sendable {
     private func overHoldLimit(oldest: Int64) -> String? {
         let limits = context.limits
         let held = Self.heldBytes(walDirectory: context.walDirectory, from: status.withLock { $0.position })
-        status.withLock { $0.heldBytes = held }
         if limits.maxAge > 0 && Timestamps.now() - oldest > limits.maxAge {
             return "its samples are older than --storage.remote.wal-hold-max-age"
         }

@@ -127,9 +127,6 @@ package final class AgentStore: Appendable, Sendable {
         statistics.samplesAppended.add(UInt64(samples.count), ordering: .relaxed)
     }
 
-    /// The newest timestamp the series of `ref` holds, for the appender's order check.
-    func newest(_ ref: SeriesRef) -> Int64 { state.withLock { $0.byRef[ref]?.newest ?? .min } }
-
     // MARK: Truncation
 
     /// Cuts the WAL and checkpoints the series still live, forgetting those idle past
@@ -181,7 +178,7 @@ package struct AgentAppender: Appender {
             store.statistics.outOfBounds.add(1, ordering: .relaxed)
             throw AppendError.outOfBounds(labels: series.labels, timestamp: sample.timestamp)
         }
-        let newest = max(buffered[series.ref] ?? .min, store.newest(series.ref))
+        let newest = max(buffered[series.ref] ?? .min, series.newest)
         guard sample.timestamp > newest else {
             if sample.timestamp == newest { return series.ref }
             store.statistics.outOfOrder.add(1, ordering: .relaxed)
