@@ -66,6 +66,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // remote_read: series from other stores, read inside queries and merged with the local store's.
+        .target(
+            name: "RemoteRead",
+            dependencies: [
+                "MetricsModel", "Config", "RemoteProtocol", "RemoteWrite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "Scraper",
             dependencies: [
@@ -109,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB", "PromQL", "alertd", "RemoteWrite",
+                "MetricsModel", "Config", "Scraper", "QueryAPI", "TSDB", "PromQL", "alertd", "RemoteWrite", "RemoteRead",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -147,7 +158,7 @@ let package = Package(
         .target(
             name: "ServerTestSupport",
             dependencies: [
-                "TestSupport", "Scraper", "Config", "RemoteProtocol",
+                "TestSupport", "Scraper", "Config", "RemoteProtocol", "MetricsModel",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
             ],

@@ -66,6 +66,9 @@ extension PrometheusConfig {
             case "remote_write":
                 if value.sequence == nil { check([RemoteWriteConfig].self, value, key: name) }
                 for (index, item) in items.enumerated() { check(RemoteWriteConfig.self, item, key: "\(name)[\(index)]") }
+            case "remote_read":
+                if value.sequence == nil { check([RemoteReadConfig].self, value, key: name) }
+                for (index, item) in items.enumerated() { check(RemoteReadConfig.self, item, key: "\(name)[\(index)]") }
             default: break
             }
         }

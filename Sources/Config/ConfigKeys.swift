@@ -90,8 +90,12 @@ enum ConfigKeys {
             "metadata_config": Section(keys: keys(RemoteWriteConfig.MetadataConfig.CodingKeys.self)),
         ]) { _, new in new })
 
+    static let remoteRead = Section(
+        keys: keys(RemoteReadConfig.CodingKeys.self).union(httpClientKeys),
+        children: httpClientChildren)
+
     static let root = Section(
-        keys: keys(PrometheusConfig.CodingKeys.self).union(["scrape_config_files", "remote_read", "tracing", "otlp", "runtime"]),
+        keys: keys(PrometheusConfig.CodingKeys.self).union(["scrape_config_files", "tracing", "otlp", "runtime"]),
         children: [
             "global": Section(keys: keys(GlobalConfig.CodingKeys.self).union([
                 "scrape_protocols", "rule_query_offset", "query_log_file", "scrape_failure_log_file", "body_size_limit",
@@ -105,6 +109,7 @@ enum ConfigKeys {
                 "alertmanagers": alertmanager,
             ]),
             "remote_write": remoteWrite,
+            "remote_read": remoteRead,
             "storage": Section(keys: keys(StorageConfig.CodingKeys.self).union(["exemplars"]), children: [
                 "tsdb": Section(keys: keys(StorageConfig.TSDBKeys.self).union(["stale_series_compaction_threshold"])),
             ]),

@@ -8,6 +8,7 @@ extension PrometheusConfig: Decodable {
         case scrapeConfigs = "scrape_configs"
         case ruleFiles = "rule_files"
         case remoteWrite = "remote_write"
+        case remoteRead = "remote_read"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -18,6 +19,7 @@ extension PrometheusConfig: Decodable {
         ruleFiles = try container.decodeIfPresent([String].self, forKey: .ruleFiles) ?? []
         alerting = try container.decodeIfPresent(AlertingConfig.self, forKey: .alerting) ?? AlertingConfig()
         remoteWrite = try container.decodeIfPresent([RemoteWriteConfig].self, forKey: .remoteWrite) ?? []
+        remoteRead = try container.decodeIfPresent([RemoteReadConfig].self, forKey: .remoteRead) ?? []
     }
 }
 

@@ -23,6 +23,11 @@ extension PrometheusConfig {
             remote.http = remote.http.resolvingPaths(join)
             return remote
         }
+        config.remoteRead = remoteRead.map { remote in
+            var remote = remote
+            remote.http = remote.http.resolvingPaths(join)
+            return remote
+        }
         return config
     }
 

@@ -17,6 +17,7 @@ package struct PrometheusConfig: Sendable, Equatable {
     package var ruleFiles: [String] = []
     package var alerting = AlertingConfig()
     package var remoteWrite: [RemoteWriteConfig] = []
+    package var remoteRead: [RemoteReadConfig] = []
 
     package init(global: GlobalConfig = GlobalConfig(), scrapeConfigs: [ScrapeConfig] = []) {
         self.global = global
@@ -61,6 +62,12 @@ package struct PrometheusConfig: Sendable, Equatable {
         for remote in remoteWrite where !remote.name.isEmpty {
             if !names.insert(remote.name).inserted {
                 throw ConfigError(source: source, message: "found multiple remote write configs with job name \"\(remote.name)\"")
+            }
+        }
+        names = []
+        for remote in remoteRead where !remote.name.isEmpty {
+            if !names.insert(remote.name).inserted {
+                throw ConfigError(source: source, message: "found multiple remote read configs with job name \"\(remote.name)\"")
             }
         }
         var seen = Set<String>()

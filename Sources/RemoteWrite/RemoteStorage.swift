@@ -148,7 +148,7 @@ package final class RemoteStorage: Service, Sendable {
     static let shutdownGrace: Duration = .seconds(5)
 
     /// A short stable hex digest (FNV-1a, 64 bits) for directory names and `remote_name`.
-    static func hash(_ text: String) -> String {
+    package static func hash(_ text: String) -> String {
         var value: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             value ^= UInt64(byte)

@@ -30,7 +30,7 @@ package struct RemoteWriteClient: Sendable {
         self.config = config
         self.client = client
         self.userAgent = userAgent
-        oauth2 = config.http.oauth2.map(OAuth2TokenSource.init)
+        oauth2 = config.http.oauth2.map { OAuth2TokenSource(config: $0) }
     }
 
     /// Compresses `request` (an encoded `WriteRequest`) and posts it; returns the outcome and the
@@ -58,7 +58,7 @@ package struct RemoteWriteClient: Sendable {
             if (200..<300).contains(code) { return (.sent, body.count) }
             if code == 401, let oauth2 {
                 // An expired or revoked token: fetch a new one and send again.
-                await oauth2.invalidate()
+                oauth2.invalidate()
                 return (.retry(after: nil, reason: "server returned HTTP status 401 Unauthorized; fetching a new oauth2 token"), body.count)
             }
             let message = "server returned HTTP status \(response.status.code) \(response.status.reasonPhrase): \(text.prefix(256))"

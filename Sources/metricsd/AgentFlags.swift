@@ -57,5 +57,8 @@ struct AgentFlags: ParsableArguments {
         if !config.alerting.alertmanagers.isEmpty {
             throw ConfigError(source: "configuration", message: "field alerting is not allowed in agent mode")
         }
+        if !config.remoteRead.isEmpty {
+            throw ConfigError(source: "configuration", message: "field remote_read is not allowed in agent mode")
+        }
     }
 }

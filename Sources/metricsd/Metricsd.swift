@@ -5,6 +5,7 @@ import Logging
 import MetricsModel
 import PromQL
 import QueryAPI
+import RemoteRead
 import RemoteWrite
 import Scraper
 import ServiceLifecycle
@@ -107,13 +108,14 @@ struct Metricsd: AsyncParsableCommand {
         _ = try holdLimits()
     }
 
-    /// Rules read the local store through the engine, with the query flags' lookback and sample limit.
-    func ruleQuerier(_ db: DB) throws -> LocalQuerier<DB> {
+    /// Rules read the local store (and remote read's sources, as Prometheus's rules do) through the
+    /// engine, with the query flags' lookback and sample limit.
+    func ruleQuerier(_ db: DB, reads: SecondaryReads) throws -> LocalQuerier<MergedQueryable<DB>> {
         let query = try apiOptions().query
         var engine = Engine()
         engine.lookbackDelta = query.lookbackDelta
         engine.maxSamples = query.maxSamples
-        return LocalQuerier(engine: engine, storage: db)
+        return LocalQuerier(engine: engine, storage: MergedQueryable(local: db, reads: reads))
     }
 
     /// The HTTP API's settings from the flags.
@@ -268,9 +270,16 @@ struct Metricsd: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let scraper = ScrapeManager(config: config, store: db, status: targets, logger: logger)
+        let remoteRead = RemoteReadStorage()
+        remoteRead.apply(config)
+        // Prometheus's rule for `read_recent: false`: the oldest block's start (the clock's time while
+        // there is none), plus two evaluation intervals for a restart's gap.
+        let reads = SecondaryReads(storage: remoteRead) {
+            (db.blocks.first?.minTime ?? Timestamps.now()) + 2 * scraper.config.global.evaluationInterval.milliseconds
+        }
         let notifier = Notifier(capacity: self.rules.notificationQueueCapacity, logger: logger)
         let rules = RuleManager(
-            store: db, querier: try ruleQuerier(db), options: try self.rules.options(listenPort: port), notify: { notifier.send($0) }, logger: logger)
+            store: db, querier: try ruleQuerier(db, reads: reads), options: try self.rules.options(listenPort: port), notify: { notifier.send($0) }, logger: logger)
         do {
             try await rules.apply(config)
         } catch {
@@ -286,14 +295,16 @@ struct Metricsd: AsyncParsableCommand {
             await scraper.apply(config)
             await notifier.apply(config)
             try await remote.apply(config)
+            remoteRead.apply(config)
         }, runtime: runtime, logger: logger)
         let reload: (@Sendable () async throws -> Void)? = enableLifecycle ? { @Sendable in try await reloader.reload() } : nil
         let serverOptions = try cappedAPIOptions(logger: logger)
         let server = APIServer(
-            db: db, targets: ScrapeTargets(board: targets), rules: RuleReports(manager: rules, notifier: notifier),
+            db: db, secondary: reads, targets: ScrapeTargets(board: targets), rules: RuleReports(manager: rules, notifier: notifier),
             extraMetrics: {
                 var text = MetricsText()
                 remote.writeMetrics(to: &text)
+                remoteRead.writeMetrics(to: &text)
                 return rules.metrics.render() + notifier.renderMetrics() + text.text
             }, reload: reload, config: { scraper.config }, options: serverOptions, runtime: runtime
         ).application(host: host, port: port, logger: logger)
@@ -305,7 +316,7 @@ struct Metricsd: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: storage), .init(service: server), .init(service: remote), .init(service: scraper), .init(service: notifier), .init(service: rules),
+                    .init(service: storage), .init(service: remoteRead), .init(service: server), .init(service: remote), .init(service: scraper), .init(service: notifier), .init(service: rules),
                     .init(service: reloader),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

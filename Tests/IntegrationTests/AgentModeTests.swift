@@ -49,16 +49,19 @@ struct AgentModeTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/agent/chunks_head") && !FileManager.default.fileExists(atPath: directory.path + "/data"))
     }
 
-    @Test("an agent refuses rule_files and alerting at start, naming them")
-    func refusesRules() async throws {
+    @Test("an agent refuses rule_files and remote_read at start, naming them", arguments: [
+        ("rule_files: [rules.yml]", "field rule_files is not allowed in agent mode"),
+        ("remote_read: [{url: 'http://127.0.0.1:1/api/v1/read'}]", "field remote_read is not allowed in agent mode"),
+    ])
+    func refusesQuerySideConfig(_ section: String, _ message: String) async throws {
         let directory = try makeTemporaryDirectory("agent-rules")
         defer { removeTemporaryDirectory(directory) }
         let (agent, _) = try Self.startAgent(directory, config: { port in
-            "rule_files: [rules.yml]\nscrape_configs: [{job_name: self, static_configs: [{targets: ['127.0.0.1:\(port)']}]}]\n"
+            "\(section)\nscrape_configs: [{job_name: self, static_configs: [{targets: ['127.0.0.1:\(port)']}]}]\n"
         })
         agent.process.waitUntilExit()
         #expect(agent.process.terminationStatus == 1)
-        #expect(agent.log().contains("field rule_files is not allowed in agent mode"), "\(agent.log().suffix(800))")
+        #expect(agent.log().contains(message), "\(agent.log().suffix(800))")
     }
 
     @Test("an agent restarted after kill -9 reads its WAL back and ships on under the same series")

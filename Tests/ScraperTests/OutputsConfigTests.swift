@@ -64,6 +64,28 @@ struct OutputsConfigTests {
         #expect(remote.queue.sampleAgeLimit == .seconds(600) && remote.queue.minShards == 2)
     }
 
+    @Test("remote_read loads with Prometheus's defaults, its own settings, and paths relative to the file")
+    func remoteRead() throws {
+        let config = try PrometheusConfig.load(yaml: """
+            remote_read:
+            - url: http://thanos:10901/api/v1/read
+            - url: https://central/api/v1/read
+              name: central
+              remote_timeout: 10s
+              read_recent: true
+              filter_external_labels: false
+              required_matchers: {tier: long}
+              headers: {X-Scope-OrgID: platform}
+              tls_config: {ca_file: ca.pem}
+            """).resolvingPaths(relativeTo: "/etc/metricsd")
+        let plain = try #require(config.remoteRead.first)
+        #expect(plain.name == "" && plain.remoteTimeout == .seconds(60) && !plain.readRecent && plain.filterExternalLabels && plain.requiredMatchers.isEmpty)
+        let central = config.remoteRead[1]
+        #expect(central.name == "central" && central.remoteTimeout == .seconds(10) && central.readRecent && !central.filterExternalLabels)
+        #expect(central.requiredMatchers == ["tier": "long"] && central.headers == ["X-Scope-OrgID": "platform"])
+        #expect(central.http.tlsConfig.caFile == "/etc/metricsd/ca.pem")
+    }
+
     @Test("the discovery block decodes and checks alike under a scrape config and an Alertmanager config")
     func sharedDiscoveryBlock() throws {
         // The same keys, as a flow mapping's entries, in both places.
@@ -105,6 +127,12 @@ struct OutputsConfigTests {
         ("remote_write: [{url: 'http://a/w', oauth2: {client_id: a, token_url: 'http://t', client_secret: x, client_secret_file: f}}]", "at most one of oauth2 client_secret"),
         ("remote_write: [{url: 'http://a/w', oauth2: {client_id: a, token_url: 'http://t', scope: x}}]", "field scope not found"),
         ("remote_write: [{url: 'http://a/w', metadata_config: {interval: 1m}}]", "field interval not found"),
+        ("remote_read: [{name: x}]", "url for remote_read is empty"),
+        ("remote_read: [{url: 'ftp://a/r'}]", "invalid remote_read URL"),
+        ("remote_read: [{url: 'http://a/r', headers: {User-Agent: x}}]", "reserved header"),
+        ("remote_read: [{url: 'http://a/r', name: n}, {url: 'http://b/r', name: n}]", "multiple remote read"),
+        ("remote_read: [{url: 'http://a/r', read_recnt: true}]", "field read_recnt not found"),
+        ("remote_read: [{url: 'http://a/r', remote_timeout: 0s}]", "remote_timeout must be positive"),
         ("alerting: {alertmanagers: [{api_version: v1}]}", "api version"),
         ("alerting: {alertmanagers: [{scheme: ftp}]}", "unknown scheme"),
         ("rule_files: ['rules/[a.yml']", "invalid rule file path"),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MetricsModel
 import NIOCore
 import RemoteProtocol
 import Synchronization
@@ -8,7 +9,8 @@ import TestSupport
 
 /// A remote write receiver for tests: decodes every request on `/api/v1/write`, answers what
 /// `respond` says for it, and keeps what it accepted: each sample once, how often it came again,
-/// and every request's time, status and samples.
+/// and every request's time, status and samples. It also serves remote read (`SAMPLES`) from what
+/// it kept, recording each read's headers and matchers.
 package final class RemoteWriteReceiver: Sendable {
     /// One request as it arrived.
     package struct Request: Sendable {
@@ -34,6 +36,17 @@ package final class RemoteWriteReceiver: Sendable {
         var metadata: [String: RemoteMetadata] = [:]
         /// Bodies and Authorization headers of the requests to the OAuth2 token endpoint.
         var tokenRequests: [(body: String, authorization: String)] = []
+        /// Labels of each kept series, by key, for remote read.
+        var labels: [String: [(name: String, value: String)]] = [:]
+        var reads: [Read] = []
+    }
+
+    /// One remote read request as it arrived.
+    package struct Read: Sendable {
+        package var status: Int
+        package var headers: [String: String]
+        /// Each query's matchers, as PromQL writes them.
+        package var matchers: [[String]]
     }
 
     final class Box: Sendable {
@@ -47,7 +60,8 @@ package final class RemoteWriteReceiver: Sendable {
 
     /// Starts on `port` and returns once it answers. With `keepSamples` false it only counts
     /// what it accepts (for soaks that send millions).
-    package init(port: Int, keepSamples: Bool = true, respond: @escaping Responder = { _ in (200, nil) }) async throws {
+    /// The first `rejectedReads` reads are answered 401 (an expired token, say).
+    package init(port: Int, keepSamples: Bool = true, rejectedReads: Int = 0, respond: @escaping Responder = { _ in (200, nil) }) async throws {
         self.port = port
         self.respond = respond
         let router = Router()
@@ -77,6 +91,7 @@ package final class RemoteWriteReceiver: Sendable {
                         keys.append("\(key)|\(sample.timestamp)")
                         guard (200..<300).contains(status) else { continue }
                         if state.series[key]?[sample.timestamp] != nil { state.duplicates += 1 }
+                        state.labels[key] = series.labels
                         state.series[key, default: [:]][sample.timestamp] = sample.value
                     }
                 }
@@ -92,6 +107,29 @@ package final class RemoteWriteReceiver: Sendable {
             var response = Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: status < 300 ? "" : "refused by the test")))
             if let retryAfter { response.headers[.retryAfter] = retryAfter }
             return response
+        }
+        router.post("/api/v1/read") { [box] request, _ -> Response in
+            let body = try await request.body.collect(upTo: 64 << 20)
+            let decoded = try RemoteReadRequest.decode(Snappy.decompress(Array(buffer: body)))
+            var fields: [String: String] = [:]
+            for header in request.headers { fields[header.name.rawName.lowercased()] = header.value }
+            let results = box.state.withLock { state -> [[RemoteTimeSeries]]? in
+                let status = state.reads.count < rejectedReads ? 401 : 200
+                state.reads.append(Read(status: status, headers: fields, matchers: decoded.queries.map { $0.matchers.map(\.description) }))
+                guard status == 200 else { return nil }
+                return decoded.queries.map { query in
+                    state.series.keys.sorted().compactMap { key -> RemoteTimeSeries? in
+                        let labels = state.labels[key] ?? []
+                        guard Labels(labels.map { Label($0.name, $0.value) }).matches(query.matchers) else { return nil }
+                        let samples = (state.series[key] ?? [:]).filter { query.start...query.end ~= $0.key }.sorted { $0.key < $1.key }
+                        return RemoteTimeSeries(labels: labels, samples: samples.map { Sample(timestamp: $0.key, value: $0.value) })
+                    }
+                }
+            }
+            guard let results else { return Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string: "token expired"))) }
+            return Response(
+                status: .ok, headers: [.contentType: "application/x-protobuf", .contentEncoding: "snappy"],
+                body: .init(byteBuffer: ByteBuffer(bytes: Snappy.compress(RemoteReadResponse(results: results).encode()))))
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
         server = TestServer(app)
@@ -113,4 +151,5 @@ package final class RemoteWriteReceiver: Sendable {
     package var sampleCount: Int { box.state.withLock { $0.sampleCount } }
     package var tokenRequests: [(body: String, authorization: String)] { box.state.withLock { $0.tokenRequests } }
     package var metadata: [String: RemoteMetadata] { box.state.withLock { $0.metadata } }
+    package var reads: [Read] { box.state.withLock { $0.reads } }
 }

@@ -18,6 +18,27 @@ package struct Sample: Sendable, Equatable {
     }
 }
 
+extension Sample {
+    /// Merges two time-sorted runs of one series; on equal timestamps the first run wins.
+    package static func merge(_ a: [Sample], _ b: [Sample]) -> [Sample] {
+        var out: [Sample] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            if j >= b.count || (i < a.count && a[i].timestamp <= b[j].timestamp) {
+                if j < b.count && i < a.count && a[i].timestamp == b[j].timestamp { j += 1 }
+                out.append(a[i])
+                i += 1
+            } else {
+                out.append(b[j])
+                j += 1
+            }
+        }
+        return out
+    }
+}
+
 /// The special float values Prometheus gives a meaning.
 package enum StaleMarker {
     /// The bit pattern of the NaN Prometheus writes when a series goes stale.

@@ -7,6 +7,8 @@ import TSDB
 /// `/api/v1/series`, `/labels`, `/label/<name>/values` and `/format_query`.
 struct MetadataEndpoints: Sendable {
     let db: DB
+    /// Remote read: `/series` lists the series other stores hold too (as Prometheus's does).
+    var secondary: SecondaryReads?
 
     func register(on routes: Routes) {
         routes.on("/api/v1/series", [.get, .post]) { request, _ in await APIResponse.respond { try await self.series(request) } }
@@ -22,12 +24,21 @@ struct MetadataEndpoints: Sendable {
         let selectors = try parameters.selectors()
         guard !selectors.isEmpty else { throw APIError(.badData, "no match[] parameter provided") }
         let (start, end, limit) = (try parameters.time("start", default: APIParameters.minTime), try parameters.time("end", default: APIParameters.maxTime), try parameters.limit())
-        let found = try await Storage.run {
+        let (db, secondary) = (self.db, self.secondary)
+        let (found, storageWarnings) = try await Storage.run {
             var all = Set<Labels>()
-            for matchers in selectors { all.formUnion(try db.series(matchers, from: start, through: end)) }
-            return all.sorted()
+            var warnings: [String] = []
+            for matchers in selectors {
+                all.formUnion(try db.series(matchers, from: start, through: end))
+                if let secondary, let remote = secondary.storage.select(matchers, from: start, through: end, localStart: secondary.localStart()) {
+                    all.formUnion(remote.series.map(\.0))
+                    warnings += remote.warnings.filter { !warnings.contains($0) }
+                }
+            }
+            return (all.sorted(), warnings)
         }
-        let (kept, warnings) = truncate(found, limit)
+        let (kept, truncated) = truncate(found, limit)
+        let warnings = storageWarnings + truncated
         // Written directly: a label set is already sorted by name, as Go's encoder sorts map keys.
         return Self.envelope(warnings: warnings) { out in
             for (index, labels) in kept.enumerated() {

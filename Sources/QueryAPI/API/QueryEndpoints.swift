@@ -29,12 +29,15 @@ struct QueryEndpoints: Sendable {
     let options: QueryOptions
     let gate: QueryGate
     let metrics: QueryMetrics
+    /// Remote read: series from other stores, merged with the store's.
+    let secondary: SecondaryReads?
 
-    init(db: DB, options: QueryOptions, gate: QueryGate, metrics: QueryMetrics = QueryMetrics()) {
+    init(db: DB, options: QueryOptions, gate: QueryGate, metrics: QueryMetrics = QueryMetrics(), secondary: SecondaryReads? = nil) {
         self.db = db
         self.options = options
         self.gate = gate
         self.metrics = metrics
+        self.secondary = secondary
     }
 
     /// Prometheus refuses range queries of more than this many points per series.
@@ -76,12 +79,16 @@ struct QueryEndpoints: Sendable {
         let now = Timestamps.now()
         let time = try parameters.time("time", default: now)
         let engine = try self.engine(parameters)
-        let db = self.db
+        let (db, secondary, warnings) = (self.db, self.secondary, StorageWarnings())
         metrics.duration.observe((ContinuousClock.now - prepared).seconds, "prepare_time")
         let result = try await evaluate(parameters, connection: connection) { context in
-            try db.withReader { try engine.instant(expr, at: time, on: $0, context: context) }
+            try db.withReader { reader in
+                guard let secondary else { return try engine.instant(expr, at: time, on: reader, context: context) }
+                let merged = MergedQueryable(local: reader, reads: secondary, warnings: warnings)
+                return try engine.instant(expr, at: time, on: merged, context: context)
+            }
         }
-        return Self.success(result, query: parameters.first("query") ?? "")
+        return Self.success(result, query: parameters.first("query") ?? "", storageWarnings: warnings.all)
     }
 
     private func range(_ request: Request, connection: ClientConnection) async throws -> Response {
@@ -108,12 +115,16 @@ struct QueryEndpoints: Sendable {
             throw APIError(.badData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
         let engine = try self.engine(parameters)
-        let db = self.db
+        let (db, secondary, warnings) = (self.db, self.secondary, StorageWarnings())
         metrics.duration.observe((ContinuousClock.now - prepared).seconds, "prepare_time")
         let result = try await evaluate(parameters, connection: connection) { context in
-            try db.withReader { try engine.range(expr, start: start, end: end, step: step, on: $0, context: context) }
+            try db.withReader { reader in
+                guard let secondary else { return try engine.range(expr, start: start, end: end, step: step, on: reader, context: context) }
+                let merged = MergedQueryable(local: reader, reads: secondary, warnings: warnings)
+                return try engine.range(expr, start: start, end: end, step: step, on: merged, context: context)
+            }
         }
-        return Self.success(result, query: parameters.first("query") ?? "")
+        return Self.success(result, query: parameters.first("query") ?? "", storageWarnings: warnings.all)
     }
 
     /// The engine for one query: the server's limits, and the request's `lookback_delta` if given.
@@ -213,8 +224,9 @@ struct QueryEndpoints: Sendable {
     static let maxAnnotations = 10
 
     /// The success envelope: `data` (with `stats` as its last member when asked for), then
-    /// `warnings` and `infos` when there are any, positioned within `query`.
-    static func success(_ result: Evaluated, query: String) -> Response {
+    /// `warnings` (the storage's first, as they are, then PromQL's, positioned within `query`) and
+    /// `infos` when there are any.
+    static func success(_ result: Evaluated, query: String, storageWarnings: [String] = []) -> Response {
         let stats = result.stats.map { APIResponse.encode($0) }
         var annotations: [Annotation.Kind: [String]] = [:]
         for kind in [Annotation.Kind.warning, .info] {
@@ -225,7 +237,7 @@ struct QueryEndpoints: Sendable {
             if texts.count > maxAnnotations { shown.append("\(texts.count - maxAnnotations) more \(noun) annotations omitted") }
             annotations[kind] = shown
         }
-        return APIResponse.success(warnings: annotations[.warning] ?? [], infos: annotations[.info] ?? []) { out in
+        return APIResponse.success(warnings: storageWarnings + (annotations[.warning] ?? []), infos: annotations[.info] ?? []) { out in
             ResultJSON.write(result.value, into: &out, stats: stats)
         }
     }

@@ -8,6 +8,8 @@ import TSDB
 struct RemoteEndpoints: Sendable {
     let db: DB
     let writeEnabled: Bool
+    /// The global external labels, which remote read adds to every series it returns.
+    var externalLabels: @Sendable () -> [String: String] = { [:] }
     /// Compressed bodies larger than this are refused.
     static let maxBodyBytes = 64 << 20
 
@@ -125,7 +127,10 @@ struct RemoteEndpoints: Sendable {
         return Labels(Dictionary(series.labels.filter { !$0.value.isEmpty }.map { ($0.name, $0.value) }) { first, _ in first })
     }
 
-    /// Answers each query with the matching series' raw samples (`SAMPLES` response type).
+    /// Answers each query with the matching series' raw samples (`SAMPLES` response type), as
+    /// Prometheus does about external labels: the store holds none, so an equality matcher on an
+    /// external label's value is asked as "label absent", and each series returned carries the
+    /// external labels it does not have itself.
     private func read(_ request: Request) async -> Response {
         let decoded: RemoteReadRequest
         do {
@@ -137,12 +142,14 @@ struct RemoteEndpoints: Sendable {
             return Self.text("server does not support any of the requested response types: \(decoded.acceptedResponseTypes)", .badRequest)
         }
         let db = self.db
+        let external = externalLabels()
         do {
             let results = try await Storage.run { () -> [[RemoteTimeSeries]] in
                 try decoded.queries.map { query in
-                    try db.select(query.matchers, from: query.start, through: query.end).map { labels, samples in
+                    try db.select(try Self.storedMatchers(query.matchers, external: external), from: query.start, through: query.end).map { labels, samples in
                         RemoteTimeSeries(
-                            labels: labels.map { ($0.name, $0.value) }, samples: samples.filter { !StaleMarker.isStale($0.value) })
+                            labels: Self.withExternalLabels(labels, external).map { ($0.name, $0.value) },
+                            samples: samples.filter { !StaleMarker.isStale($0.value) })
                     }
                 }
             }
@@ -154,5 +161,21 @@ struct RemoteEndpoints: Sendable {
         } catch {
             return Self.text("\(error)", .internalServerError)
         }
+    }
+
+    /// The matchers to ask the store: one equal to an external label's value matches the label's absence.
+    static func storedMatchers(_ matchers: [Matcher], external: [String: String]) throws -> [Matcher] {
+        try matchers.map { matcher in
+            guard matcher.type == .equal, let value = external[matcher.name], value == matcher.value else { return matcher }
+            return try Matcher(.equal, matcher.name, "")
+        }
+    }
+
+    /// `labels` with each external label it lacks.
+    static func withExternalLabels(_ labels: Labels, _ external: [String: String]) -> Labels {
+        guard !external.isEmpty else { return labels }
+        var builder = labels.builder()
+        for (name, value) in external where labels[name] == nil { builder.set(name, value) }
+        return builder.labels()
     }
 }

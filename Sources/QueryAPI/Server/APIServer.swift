@@ -41,15 +41,18 @@ package struct APIServer: Sendable {
     let httpRequests: HTTPRequestCounter
     let queryMetrics: QueryMetrics
     let queryGate: QueryGate
+    /// Remote read's sources, read by queries and `/series` besides the store.
+    let secondary: SecondaryReads?
 
     package init(
-        db: DB?, targets: any TargetRetriever = NoTargets(), rules: any RuleRetriever = NoRules(),
+        db: DB?, secondary: SecondaryReads? = nil, targets: any TargetRetriever = NoTargets(), rules: any RuleRetriever = NoRules(),
         extraMetrics: @escaping @Sendable () -> String = { "" }, reload: (@Sendable () async throws -> Void)? = nil,
         config: @escaping @Sendable () -> PrometheusConfig = { PrometheusConfig() },
         options: Options = Options(),
         runtime: ServerRuntime = ServerRuntime(flags: [:], storageRetention: "15d", configText: "")
     ) {
         self.db = db
+        self.secondary = secondary
         self.targets = targets
         self.rules = rules
         self.reload = reload
@@ -83,11 +86,11 @@ package struct APIServer: Sendable {
         TargetMetadataEndpoints(targets: targets).register(on: routes)
         StatusEndpoints(db: db, runtime: runtime).register(on: routes)
         if let db {
-            MetadataEndpoints(db: db).register(on: routes)
-            QueryEndpoints(db: db, options: options.query, gate: queryGate, metrics: queryMetrics).register(on: routes)
+            MetadataEndpoints(db: db, secondary: secondary).register(on: routes)
+            QueryEndpoints(db: db, options: options.query, gate: queryGate, metrics: queryMetrics, secondary: secondary).register(on: routes)
             AdminEndpoints(db: db, enabled: options.enableAdminAPI).register(on: routes)
             RulesEndpoints(rules: rules).register(on: routes)
-            RemoteEndpoints(db: db, writeEnabled: options.enableRemoteWriteReceiver).register(on: routes)
+            RemoteEndpoints(db: db, writeEnabled: options.enableRemoteWriteReceiver, externalLabels: { config().global.externalLabels }).register(on: routes)
             Federation(db: db, lookbackDelta: options.query.lookbackDelta, externalLabels: { config().global.externalLabels }).register(on: routes)
         } else {
             AgentRefusals.registerAll(on: routes)

@@ -13,7 +13,7 @@ struct SeriesMerger {
             guard let labels = smallest else { return }
             var samples: [Sample] = []
             for index in cursors.indices where cursors[index].current?.0 == labels {
-                samples = samples.isEmpty ? cursors[index].current!.1 : MemSeries.merge(samples, cursors[index].current!.1)
+                samples = samples.isEmpty ? cursors[index].current!.1 : Sample.merge(samples, cursors[index].current!.1)
                 try cursors[index].advance()
             }
             try body(labels, samples)

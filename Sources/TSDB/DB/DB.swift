@@ -172,7 +172,7 @@ package final class DB: Appendable, Sendable {
                 case .block(let block, let ref): more = try block.samples(of: ref, from: mint, through: maxt)
                 case .head(let headSamples): more = headSamples
                 }
-                samples = samples.isEmpty ? more : MemSeries.merge(samples, more)
+                samples = samples.isEmpty ? more : Sample.merge(samples, more)
             }
             return samples.isEmpty ? nil : try transform(labels, samples)
         }

@@ -130,7 +130,7 @@ final class MemSeries: @unchecked Sendable {
                 guard let decoded = try? chunk.samples() else { continue }
                 out.append(contentsOf: decoded.lazy.filter { $0.timestamp >= mint && $0.timestamp <= maxt })
             }
-            return late.isEmpty ? out : MemSeries.merge(out, late)
+            return late.isEmpty ? out : Sample.merge(out, late)
         }
     }
 
@@ -138,25 +138,6 @@ final class MemSeries: @unchecked Sendable {
     /// refusal path only, to tell a resent sample from an out-of-order one.
     func storedValue(at timestamp: Int64) -> Double? {
         samples(from: timestamp, through: timestamp).first?.value
-    }
-
-    /// Merges two time-sorted runs; on equal timestamps the first run wins.
-    static func merge(_ a: [Sample], _ b: [Sample]) -> [Sample] {
-        var out: [Sample] = []
-        out.reserveCapacity(a.count + b.count)
-        var i = 0
-        var j = 0
-        while i < a.count || j < b.count {
-            if j >= b.count || (i < a.count && a[i].timestamp <= b[j].timestamp) {
-                if j < b.count && i < a.count && a[i].timestamp == b[j].timestamp { j += 1 }
-                out.append(a[i])
-                i += 1
-            } else {
-                out.append(b[j])
-                j += 1
-            }
-        }
-        return out
     }
 
     /// Drops data older than `cut`: whole closed chunks that end before it and out-of-order samples.

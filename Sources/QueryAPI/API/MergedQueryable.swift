@@ -1,0 +1,97 @@
+import MetricsModel
+import PromQL
+import Synchronization
+
+/// The secondary sources (remote read) queries read besides the store, and where the store's
+/// own data begins.
+package struct SecondaryReads: Sendable {
+    let storage: any SecondaryStorage
+    /// The store's oldest timestamp as remote read's `read_recent: false` counts it.
+    let localStart: @Sendable () -> Int64
+
+    package init(storage: any SecondaryStorage, localStart: @escaping @Sendable () -> Int64) {
+        self.storage = storage
+        self.localStart = localStart
+    }
+}
+
+/// Warnings the sources raised during one request, shown in the answer's `warnings`.
+final class StorageWarnings: Sendable {
+    private let texts = Mutex<[String]>([])
+
+    func add(_ warnings: [String]) {
+        guard !warnings.isEmpty else { return }
+        texts.withLock { texts in
+            for warning in warnings where !texts.contains(warning) { texts.append(warning) }
+        }
+    }
+
+    var all: [String] { texts.withLock { $0 } }
+}
+
+/// The store with the secondary sources' series merged in: a series both have is one series, its
+/// samples merged by timestamp (the local sample wins a tie). A selection no source is asked for
+/// reads the store alone, streaming as it does without sources.
+package struct MergedQueryable<Local: Queryable>: Queryable {
+    let local: Local
+    let reads: SecondaryReads
+    /// Where the sources' warnings go; nil drops them (rule evaluation has no answer to show them in).
+    let warnings: StorageWarnings?
+
+    init(local: Local, reads: SecondaryReads, warnings: StorageWarnings?) {
+        self.local = local
+        self.reads = reads
+        self.warnings = warnings
+    }
+
+    /// For rule evaluation: the sources' failures are counted in their metrics, not reported.
+    package init(local: Local, reads: SecondaryReads) {
+        self.init(local: local, reads: reads, warnings: nil)
+    }
+
+    package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+        guard let remote = secondary(matchers, mint, maxt) else { return try local.select(matchers, from: mint, through: maxt) }
+        return Self.merge(try local.select(matchers, from: mint, through: maxt), remote)
+    }
+
+    package func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? {
+        local.startTimestamps(of: labels, from: mint, through: maxt)
+    }
+
+    package func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
+        guard let remote = secondary(matchers, mint, maxt) else { return try local.mapSeries(matchers, from: mint, through: maxt, transform) }
+        let series = Self.merge(try local.select(matchers, from: mint, through: maxt), remote)
+        return try ParallelWork.map(series, cost: series.reduce(0) { $0 + $1.1.count }) { try transform($0.0, $0.1) }.compactMap { $0 }
+    }
+
+    /// The sources' series for a selection (their warnings noted), or nil when none is asked.
+    private func secondary(_ matchers: [Matcher], _ mint: Int64, _ maxt: Int64) -> [(Labels, [Sample])]? {
+        guard let selection = reads.storage.select(matchers, from: mint, through: maxt, localStart: reads.localStart()) else { return nil }
+        warnings?.add(selection.warnings)
+        return selection.series
+    }
+
+    /// Two label-sorted series lists as one.
+    static func merge(_ local: [(Labels, [Sample])], _ remote: [(Labels, [Sample])]) -> [(Labels, [Sample])] {
+        guard !remote.isEmpty else { return local }
+        guard !local.isEmpty else { return remote }
+        var out: [(Labels, [Sample])] = []
+        out.reserveCapacity(local.count + remote.count)
+        var i = 0
+        var j = 0
+        while i < local.count || j < remote.count {
+            if j == remote.count || (i < local.count && local[i].0 < remote[j].0) {
+                out.append(local[i])
+                i += 1
+            } else if i == local.count || remote[j].0 < local[i].0 {
+                out.append(remote[j])
+                j += 1
+            } else {
+                out.append((local[i].0, Sample.merge(local[i].1, remote[j].1)))
+                i += 1
+                j += 1
+            }
+        }
+        return out
+    }
+}
