@@ -31,19 +31,29 @@ struct RemoteReadClient: Sendable {
         oauth2 = config.http.oauth2.map { OAuth2TokenSource(config: $0) }
     }
 
-    /// The series one query selects. A 401 with `oauth2:` fetches a new token and asks once more.
-    func read(_ query: RemoteReadRequest.Query) throws(Failure) -> [RemoteTimeSeries] {
+    /// The series one query selects, waiting at most `remote_timeout` and not past `deadline`. A
+    /// 401 with `oauth2:` fetches a new token and asks once more.
+    func read(_ query: RemoteReadRequest.Query, deadline: ContinuousClock.Instant? = nil) throws(Failure) -> [RemoteTimeSeries] {
         let body = Snappy.compress(RemoteReadRequest(queries: [query], acceptedResponseTypes: [RemoteReadRequest.samplesResponse]).encode())
         do {
-            return try send(body)
+            return try send(body, deadline: deadline)
         } catch let failure where failure.status == 401 && oauth2 != nil {
             oauth2?.invalidate()
-            return try send(body)
+            return try send(body, deadline: deadline)
         }
     }
 
-    private func send(_ body: [UInt8]) throws(Failure) -> [RemoteTimeSeries] {
-        let timeout = config.remoteTimeout.milliseconds
+    /// Milliseconds to wait: `remote_timeout`, cut to what is left before `deadline`.
+    func timeout(before deadline: ContinuousClock.Instant?) -> Int64 {
+        let configured = config.remoteTimeout.milliseconds
+        guard let deadline else { return configured }
+        let left = ContinuousClock.now.duration(to: deadline).components
+        return min(configured, max(0, left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000))
+    }
+
+    private func send(_ body: [UInt8], deadline: ContinuousClock.Instant?) throws(Failure) -> [RemoteTimeSeries] {
+        let timeout = self.timeout(before: deadline)
+        guard timeout > 0 else { throw Failure(description: "query deadline reached before the read", status: nil) }
         let response: HTTPClient.Response
         do {
             var headers = HTTPHeaders()

@@ -68,13 +68,15 @@ package final class RemoteReadStorage: SecondaryStorage, Service {
     /// Whether any endpoint is configured.
     package var isEmpty: Bool { state.withLock { $0.endpoints.isEmpty } }
 
-    package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, localStart: Int64) -> SecondarySelection? {
+    package func select(
+        _ matchers: [Matcher], from mint: Int64, through maxt: Int64, localStart: Int64, deadline: ContinuousClock.Instant?
+    ) -> SecondarySelection? {
         let current = state.withLock { $0 }
         let reads = current.endpoints.compactMap { Self.plan($0, matchers, mint: mint, maxt: maxt, localStart: localStart, externalLabels: current.externalLabels) }
         guard !reads.isEmpty else { return nil }
         let outcomes = Mutex([Result<[(Labels, [Sample])], RemoteReadClient.Failure>?](repeating: nil, count: reads.count))
         DispatchQueue.concurrentPerform(iterations: reads.count) { index in
-            let outcome = run(reads[index])
+            let outcome = run(reads[index], deadline: deadline)
             outcomes.withLock { $0[index] = outcome }
         }
         var merged: [Labels: [Sample]] = [:]
@@ -130,10 +132,10 @@ package final class RemoteReadStorage: SecondaryStorage, Service {
     }
 
     /// Sends one read and turns its series into label sets, counting and timing it.
-    private func run(_ read: Read) -> Result<[(Labels, [Sample])], RemoteReadClient.Failure> {
+    private func run(_ read: Read, deadline: ContinuousClock.Instant?) -> Result<[(Labels, [Sample])], RemoteReadClient.Failure> {
         let labelValues = read.endpoint.labelValues
         let started = ContinuousClock.now
-        let result = metrics.tracking(labelValues) { Result { () throws(RemoteReadClient.Failure) in try read.endpoint.client.read(read.query) } }
+        let result = metrics.tracking(labelValues) { Result { () throws(RemoteReadClient.Failure) in try read.endpoint.client.read(read.query, deadline: deadline) } }
         metrics.duration.observe((ContinuousClock.now - started).seconds, labelValues: labelValues)
         switch result {
         case .success(let series):

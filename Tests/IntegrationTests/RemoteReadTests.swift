@@ -177,4 +177,23 @@ struct RemoteReadTests {
             #expect(basic.count == 1 && basic.first?.headers["authorization"] == "Basic dTpw", "\(receiver.reads.map(\.headers))")
         }
     }
+
+    @Test("a remote that never answers holds a query only until the query's own timeout, not remote_timeout")
+    func silentRemoteBoundedByQueryTimeout() async throws {
+        let port = ServerProcess.freePort()
+        // Accepts connections and never answers.
+        let silent = try ServerProcess(executable: URL(fileURLWithPath: "/usr/bin/python3"), arguments: [
+            "-c", "import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('127.0.0.1',\(port)))\ns.listen(16)\nc=[]\nwhile True: c.append(s.accept())",
+        ])
+        defer { silent.stop() }
+        try await withMetricsd("rr-silent", config: { _ in
+            RemoteReadFixture.config(external: "east", remotes: ["  - {url: 'http://127.0.0.1:\(port)/api/v1/read', name: silent, read_recent: true}"])
+        }) { metricsd in
+            let started = ContinuousClock.now
+            let answer = try #require(await RemoteReadFixture.answer(metricsd.base, "/api/v1/query", [("query", "up"), ("timeout", "2s")]))
+            let took = ContinuousClock.now - started
+            #expect(took < .seconds(15), "the query waited \(took) for a remote that does not answer")
+            #expect(answer.status == "error" || answer.warnings.contains { $0.hasPrefix("remote_read: silent: ") }, "\(answer)")
+        }
+    }
 }

@@ -22,7 +22,7 @@ struct RemoteReadMergeTests {
 
         init(_ answer: SecondarySelection?) { self.answer = answer }
 
-        func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, localStart: Int64) -> SecondarySelection? {
+        func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, localStart: Int64, deadline: ContinuousClock.Instant?) -> SecondarySelection? {
             asked.withLock { $0.append((matchers.map(\.description).joined(separator: ","), mint, maxt, localStart)) }
             return answer
         }
@@ -56,7 +56,7 @@ struct RemoteReadMergeTests {
         let remote = FixedSource(SecondarySelection(series: [(Labels(["__name__": "m", "i": "remote"]), [Sample(timestamp: 9_000, value: 2)])], warnings: ["remote_read: x: down"]))
         let warnings = StorageWarnings()
         let value = try db.withReader { reader in
-            let merged = MergedQueryable(local: reader, reads: SecondaryReads(storage: remote, localStart: { 42 }), warnings: warnings)
+            let merged = MergedQueryable(local: reader, reads: SecondaryReads(storage: remote, localStart: { 42 }), warnings: warnings, deadline: nil)
             return try Engine().instant(try Parser.parse("m + on() group_left count(m)"), at: 10_000, on: merged)
         }
         guard case .vector(_, let result) = value else { Issue.record("not a vector: \(value)"); return }
@@ -66,7 +66,7 @@ struct RemoteReadMergeTests {
 
         let silent = FixedSource(nil)
         let alone = try db.withReader { reader in
-            try MergedQueryable(local: reader, reads: SecondaryReads(storage: silent, localStart: { 0 }), warnings: warnings)
+            try MergedQueryable(local: reader, reads: SecondaryReads(storage: silent, localStart: { 0 }), warnings: warnings, deadline: nil)
                 .mapSeries([try Matcher(.equal, "__name__", "m")], from: 0, through: 20_000) { labels, _ in labels.get("i") }
         }
         #expect(alone == ["local"] && silent.asked.withLock { $0.count } == 1)

@@ -5,10 +5,13 @@
 package protocol SecondaryStorage: Sendable {
     /// The series matching `matchers` in `mint...maxt`, or nil when no source is asked for this
     /// selection at all (so the caller reads the local store alone, as fast as without sources).
-    /// `localStart` is the local store's oldest timestamp. Blocks while the sources answer: call
-    /// it off the cooperative pool. A source that fails yields a warning, never an error: a remote
-    /// store that is down must not fail a query the local store can answer.
-    func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, localStart: Int64) -> SecondarySelection?
+    /// `localStart` is the local store's oldest timestamp; no source is waited for past `deadline`
+    /// (the query's). Blocks while the sources answer: call it off the cooperative pool. A source
+    /// that fails yields a warning, never an error: a remote store that is down must not fail a
+    /// query the local store can answer.
+    func select(
+        _ matchers: [Matcher], from mint: Int64, through maxt: Int64, localStart: Int64, deadline: ContinuousClock.Instant?
+    ) -> SecondarySelection?
 }
 
 /// What the secondary sources returned for one selection.

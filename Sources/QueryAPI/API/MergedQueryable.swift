@@ -37,16 +37,20 @@ package struct MergedQueryable<Local: Queryable>: Queryable {
     let reads: SecondaryReads
     /// Where the sources' warnings go; nil drops them (rule evaluation has no answer to show them in).
     let warnings: StorageWarnings?
+    /// The query's deadline, which no source is waited for past.
+    let deadline: ContinuousClock.Instant?
 
-    init(local: Local, reads: SecondaryReads, warnings: StorageWarnings?) {
+    init(local: Local, reads: SecondaryReads, warnings: StorageWarnings?, deadline: ContinuousClock.Instant?) {
         self.local = local
         self.reads = reads
         self.warnings = warnings
+        self.deadline = deadline
     }
 
-    /// For rule evaluation: the sources' failures are counted in their metrics, not reported.
+    /// For rule evaluation: the sources' failures are counted in their metrics, not reported, and
+    /// each read is bounded by its endpoint's `remote_timeout`.
     package init(local: Local, reads: SecondaryReads) {
-        self.init(local: local, reads: reads, warnings: nil)
+        self.init(local: local, reads: reads, warnings: nil, deadline: nil)
     }
 
     package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
@@ -66,7 +70,7 @@ package struct MergedQueryable<Local: Queryable>: Queryable {
 
     /// The sources' series for a selection (their warnings noted), or nil when none is asked.
     private func secondary(_ matchers: [Matcher], _ mint: Int64, _ maxt: Int64) -> [(Labels, [Sample])]? {
-        guard let selection = reads.storage.select(matchers, from: mint, through: maxt, localStart: reads.localStart()) else { return nil }
+        guard let selection = reads.storage.select(matchers, from: mint, through: maxt, localStart: reads.localStart(), deadline: deadline) else { return nil }
         warnings?.add(selection.warnings)
         return selection.series
     }

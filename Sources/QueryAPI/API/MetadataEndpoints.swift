@@ -30,7 +30,7 @@ struct MetadataEndpoints: Sendable {
             var warnings: [String] = []
             for matchers in selectors {
                 all.formUnion(try db.series(matchers, from: start, through: end))
-                if let secondary, let remote = secondary.storage.select(matchers, from: start, through: end, localStart: secondary.localStart()) {
+                if let secondary, let remote = secondary.storage.select(matchers, from: start, through: end, localStart: secondary.localStart(), deadline: nil) {
                     all.formUnion(remote.series.map(\.0))
                     warnings += remote.warnings.filter { !warnings.contains($0) }
                 }
