@@ -6,8 +6,8 @@ package enum SeriesDescription {
     package enum Item: Equatable {
         case value(Double)
         case omitted
-        /// A native histogram literal, which this engine does not support.
-        case histogram
+        /// A native histogram literal.
+        case histogram(HistogramLiteral)
     }
 
     /// Splits a line into its label set and its values.
@@ -50,8 +50,11 @@ package enum SeriesDescription {
 
     static func parseValues(_ text: Substring) throws -> [Item] {
         var items: [Item] = []
-        if text.contains("{{") { return [.histogram] }
-        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+        for token in try tokens(text) {
+            if token.hasPrefix("{{") {
+                items += try histogramItems(token)
+                continue
+            }
             let word = String(token)
             if word == "_" { items.append(.omitted); continue }
             if word.hasPrefix("_x"), let n = Int(word.dropFirst(2)) {
@@ -76,6 +79,59 @@ package enum SeriesDescription {
             items.append(.value(try number(word)))
         }
         return items
+    }
+
+    /// The items of a line, split at spaces and tabs except inside a `{{…}}` literal (which keeps its
+    /// `+{{…}}xN` or `xN` suffix).
+    static func tokens(_ text: Substring) throws -> [Substring] {
+        var out: [Substring] = []
+        var index = text.startIndex
+        var start: Substring.Index?
+        var depth = 0
+        while index < text.endIndex {
+            let rest = text[index...]
+            if rest.hasPrefix("{{") {
+                if start == nil { start = index }
+                depth += 1
+                index = text.index(index, offsetBy: 2)
+                continue
+            }
+            if rest.hasPrefix("}}") && depth > 0 {
+                depth -= 1
+                index = text.index(index, offsetBy: 2)
+                continue
+            }
+            let c = text[index]
+            if (c == " " || c == "\t") && depth == 0 {
+                if let begun = start { out.append(text[begun..<index]) }
+                start = nil
+            } else if start == nil {
+                start = index
+            }
+            index = text.index(after: index)
+        }
+        guard depth == 0 else { throw EvaluationError("unclosed {{ in series description") }
+        if let begun = start { out.append(text[begun...]) }
+        return out
+    }
+
+    /// `{{h}}`, `{{h}}xN`, `{{h}}+{{i}}xN` or `{{h}}-{{i}}xN`.
+    static func histogramItems(_ token: Substring) throws -> [Item] {
+        guard let close = token.range(of: "}}") else { throw EvaluationError("bad histogram \"\(token)\"") }
+        let base = try HistogramLiteral.parse(token[token.index(token.startIndex, offsetBy: 2)..<close.lowerBound])
+        var rest = token[close.upperBound...]
+        if rest.isEmpty { return [.histogram(base)] }
+        if rest.first == "x" {
+            guard let count = Int(rest.dropFirst()) else { throw EvaluationError("bad histogram repetition \"\(token)\"") }
+            return Array(repeating: .histogram(base), count: count + 1)
+        }
+        guard let sign = rest.first, sign == "+" || sign == "-" else { throw EvaluationError("bad histogram item \"\(token)\"") }
+        rest = rest.dropFirst()
+        guard rest.hasPrefix("{{"), let end = rest.range(of: "}}"), rest[end.upperBound...].first == "x",
+            let count = Int(rest[end.upperBound...].dropFirst())
+        else { throw EvaluationError("bad histogram series \"\(token)\"") }
+        let increment = try HistogramLiteral.parse(rest[rest.index(rest.startIndex, offsetBy: 2)..<end.lowerBound])
+        return try base.series(increment, subtracting: sign == "-", count: count).map { .histogram($0) }
     }
 
     static func number(_ text: String) throws -> Double {
