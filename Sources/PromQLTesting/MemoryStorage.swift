@@ -4,6 +4,7 @@ import PromQL
 /// An in-memory `Queryable`, for the test DSL and unit tests.
 package final class MemoryStorage: Queryable, @unchecked Sendable {
     private var series: [Labels: [Sample]] = [:]
+    private var histogramSeries: [Labels: [HistogramSample]] = [:]
     /// Start timestamps by series and sample timestamp (the test DSL's `@st` lines).
     private var starts: [Labels: [Int64: Int64]] = [:]
 
@@ -18,8 +19,18 @@ package final class MemoryStorage: Queryable, @unchecked Sendable {
         series[labels] = merged.sorted { $0.timestamp < $1.timestamp }
     }
 
+    /// Appends histogram samples (kept sorted; one at an existing timestamp replaces it).
+    package func add(_ labels: Labels, _ samples: [HistogramSample]) {
+        var merged = histogramSeries[labels] ?? []
+        for sample in samples {
+            if let index = merged.firstIndex(where: { $0.timestamp == sample.timestamp }) { merged[index] = sample } else { merged.append(sample) }
+        }
+        histogramSeries[labels] = merged.sorted { $0.timestamp < $1.timestamp }
+    }
+
     func clear() {
         series = [:]
+        histogramSeries = [:]
         starts = [:]
     }
 
@@ -35,6 +46,14 @@ package final class MemoryStorage: Queryable, @unchecked Sendable {
 
     package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
         series.compactMap { labels, samples in
+            guard labels.matches(matchers) else { return nil }
+            let window = samples.filter { $0.timestamp >= mint && $0.timestamp <= maxt }
+            return window.isEmpty ? nil : (labels, window)
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] {
+        histogramSeries.compactMap { labels, samples in
             guard labels.matches(matchers) else { return nil }
             let window = samples.filter { $0.timestamp >= mint && $0.timestamp <= maxt }
             return window.isEmpty ? nil : (labels, window)

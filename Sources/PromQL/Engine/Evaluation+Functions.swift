@@ -93,11 +93,6 @@ extension Evaluation {
 
     /// A native-histogram function: float samples have no histogram, so the result is empty (the
     /// argument is still evaluated, for its errors and annotations).
-    mutating func histogramsOnly(_ arg: Expr) throws -> StepValue {
-        _ = try eval(arg)
-        return .vector([])
-    }
-
     /// A sort function's argument; the order is applied to the final result, which only an instant
     /// query has: over several steps (a range query, or a subquery) the call warns, as Prometheus does.
     mutating func sortArgument(_ arg: Expr, _ positions: SourcePositions) throws -> StepValue {

@@ -15,7 +15,7 @@ extension Evaluation {
         for value in Set(q.map(\.bitPattern)).map(Double.init(bitPattern:)) { checkQuantile(value, at: positions[0]) }
         let series = try vectorArgument(args[1])
         let histograms = classicHistograms(series, at: positions[1])
-        var out: [StepSeries] = []
+        var out = nativeQuantiles(series, q: q)
         for histogram in histograms {
             let values = quantiles(of: histogram, series, q: q, at: positions[1])
             if values.hasValue { out.append(StepSeries(labels: histogram.labels, values: values, dropName: true)) }
@@ -39,6 +39,14 @@ extension Evaluation {
         }
         let histograms = classicHistograms(series, at: positions[0])
         var out: [StepSeries] = []
+        for level in levels {
+            for var native in nativeQuantiles(series, q: level.q) {
+                var builder = LabelsBuilder(native.labels)
+                builder.set(label, GoFloat.formatOpenMetrics(level.q[0]))
+                native.labels = builder.labels()
+                out.append(native)
+            }
+        }
         for histogram in histograms {
             for level in levels {
                 let values = quantiles(of: histogram, series, q: level.q, at: positions[0])
@@ -57,6 +65,8 @@ extension Evaluation {
         var byLabels: [Labels: Int] = [:]
         var histograms: [ClassicHistogram] = []
         for (index, item) in series.enumerated() {
+            // A series of native histograms alone is no bucket of a classic one.
+            if item.histograms != nil && !item.values.hasValue { continue }
             guard let le = item.labels[LabelNames.bucket], case .success(let bound) = GoFloat.parse(le) else {
                 badBucketLabel(item.labels, at: offset)
                 continue

@@ -21,6 +21,17 @@ extension Evaluation {
         return series
     }
 
+    /// Loads native histogram samples for `matchers` over `mint...maxt`, counting them against the limit.
+    mutating func loadHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [Labels: [HistogramSample]] {
+        let series = try storage.selectHistograms(matchers, from: mint, through: maxt)
+        guard !series.isEmpty else { return [:] }
+        let count = series.reduce(0) { $0 + $1.1.count }
+        context.noteLoaded(count)
+        samplesLoaded += count
+        guard samplesLoaded + pointsHeld <= maxSamples else { throw EvaluationError(Self.tooManySamples) }
+        return Dictionary(series, uniquingKeysWith: { first, _ in first })
+    }
+
     /// An instant selector at every step: the newest sample in (t − lookback, t], unless it is a stale marker.
     mutating func selectInstant(_ selector: VectorSelector) throws -> [StepSeries] {
         let offset = try selector.modifiers.offset.map(duration) ?? 0
@@ -29,10 +40,21 @@ extension Evaluation {
         guard let first = times.min(), let last = times.max() else { return [] }
         let smoothed = selector.modifiers.extended == .smoothed
         // Smoothing interpolates towards the next sample, which may lie after the evaluation time.
-        let series = try load(selector.allMatchers, from: first - lookback + 1, through: smoothed ? last + lookback : last)
-        try reservePoints(series.count.multipliedReportingOverflow(by: count).overflow ? Int.max : series.count * count)
+        var series = try load(selector.allMatchers, from: first - lookback + 1, through: smoothed ? last + lookback : last)
+        var histograms = try loadHistograms(selector.allMatchers, from: first - lookback + 1, through: last)
+        try reservePoints((series.count + histograms.count).multipliedReportingOverflow(by: count).overflow ? Int.max : (series.count + histograms.count) * count)
         var out: [StepSeries] = []
         out.reserveCapacity(series.count)
+        let mixed = !histograms.isEmpty
+        if mixed {
+            // Series with histograms are read by the mixed path; a series with histograms only has no floats.
+            let floats = Dictionary(series, uniquingKeysWith: { first, _ in first })
+            for (labels, samples) in histograms.sorted(by: { $0.key < $1.key }) {
+                if let mixed = Self.mixedInstant(floats[labels] ?? [], samples, labels: labels, times: times, lookback: lookback) { out.append(mixed) }
+            }
+            series.removeAll { histograms[$0.0] != nil }
+            histograms = [:]
+        }
         for (labels, samples) in series {
             if smoothed {
                 let values = StepValues(times.map { Self.interpolated(samples, at: $0, lookback: lookback) })
@@ -56,7 +78,34 @@ extension Evaluation {
             }
             if any { out.append(StepSeries(labels: labels, values: values)) }
         }
-        return out
+        return mixed ? out.sorted { $0.labels < $1.labels } : out
+    }
+
+    /// One series with floats and histograms at every step: the newest sample of either kind in
+    /// (t − lookback, t], nothing when that is a stale marker; nil when no step has a value.
+    static func mixedInstant(_ floats: [Sample], _ histograms: [HistogramSample], labels: Labels, times: [Int64], lookback: Int64) -> StepSeries? {
+        var values = StepValues(absent: times.count)
+        var steps = [FloatHistogram?](repeating: nil, count: times.count)
+        var (floatCursor, histogramCursor) = (0, 0)
+        var any = false
+        for (index, t) in times.enumerated() {
+            if index > 0 && t < times[index - 1] { (floatCursor, histogramCursor) = (0, 0) }
+            while floatCursor < floats.count && floats[floatCursor].timestamp <= t { floatCursor += 1 }
+            while histogramCursor < histograms.count && histograms[histogramCursor].timestamp <= t { histogramCursor += 1 }
+            let float = floatCursor > 0 ? floats[floatCursor - 1] : nil
+            let histogram = histogramCursor > 0 ? histograms[histogramCursor - 1] : nil
+            if let histogram, histogram.timestamp > (float?.timestamp ?? .min) {
+                guard histogram.timestamp > t - lookback, !histogram.isStale else { continue }
+                steps[index] = histogram.histogram
+                any = true
+            } else if let float {
+                guard float.timestamp > t - lookback, !StaleMarker.isStale(float.value) else { continue }
+                values[index] = float.value
+                any = true
+            }
+        }
+        guard any else { return nil }
+        return StepSeries(labels: labels, values: values, histograms: steps)
     }
 
     /// The value at `t` on the straight line between the newest sample at or before `t` and the next

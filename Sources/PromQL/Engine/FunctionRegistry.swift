@@ -112,9 +112,22 @@ extension Function {
             try evaluation.histogramQuantiles(args, positions)
         }),
         Function("histogram_fraction", [s, s, v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
-            try evaluation.histogramsOnly(args[2])
+            try evaluation.histogramFraction(args)
         }),
-    ] + ["histogram_avg", "histogram_count", "histogram_sum", "histogram_stddev", "histogram_stdvar"].map { name in
-        Function(name, [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in try evaluation.histogramsOnly(args[0]) })
-    }
+        Function("histogram_count", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
+            try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.count }
+        }),
+        Function("histogram_sum", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
+            try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.sum }
+        }),
+        Function("histogram_avg", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
+            try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.sum / histogram.count }
+        }),
+        Function("histogram_stdvar", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
+            try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.variance() }
+        }),
+        Function("histogram_stddev", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
+            try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.variance().squareRoot() }
+        }),
+    ]
 }

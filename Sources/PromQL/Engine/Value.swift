@@ -14,6 +14,11 @@ package protocol Queryable: Sendable {
     /// series at a time streams, so a long query never holds every series' samples at once.
     func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
                       _ transform: (Labels, [Sample]) throws -> T?) throws -> [T]
+
+    /// The native histogram samples of the series matching every matcher in `mint...maxt`,
+    /// time-sorted, for series that have any; apart from `select`, so float reads pay nothing for
+    /// histograms. A series may have floats at some times and histograms at others.
+    func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])]
 }
 
 extension Queryable {
@@ -26,6 +31,9 @@ extension Queryable {
 
     /// Storage that keeps no start timestamps.
     package func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? { nil }
+
+    /// Storage that keeps no native histograms.
+    package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] { [] }
 }
 
 /// A query's result, as the API returns it.
@@ -69,6 +77,9 @@ package struct EvaluationError: Error, Sendable, Equatable, CustomStringConverti
 struct StepSeries {
     var labels: Labels
     var values: StepValues
+    /// The native histogram at each step, only for a series that has any; a step holds a float or a
+    /// histogram, never both.
+    var histograms: [FloatHistogram?]? = nil
     /// Whether `__name__` must be dropped from the result (set by functions and arithmetic,
     /// applied at the end as Prometheus 3 does, so `label_replace` can still read it).
     var dropName = false
