@@ -92,15 +92,25 @@ extension PromQLTestRunner {
         } catch {
             return "range mode: unexpected error: \(error)"
         }
-        guard case .matrix(let series) = value else { return "range mode: expected a matrix" }
+        let series: [(Labels, [Sample], [HistogramSample])]
+        switch value {
+        case .matrix(let floats): series = floats.map { ($0.0, $0.1, []) }
+        case .mixedMatrix(let mixed): series = mixed
+        default: return "range mode: expected a matrix"
+        }
         guard zip(series, series.dropFirst()).allSatisfy({ $0.0 < $1.0 }) else { return "range mode: series are not sorted by labels" }
-        let atTime = series.compactMap { labels, samples in samples.first { $0.timestamp == time }.map { (labels, $0.value) } }
+        let atTime = series.compactMap { labels, samples, histograms -> (Labels, VectorElement)? in
+            if let sample = samples.first(where: { $0.timestamp == time }) { return (labels, .float(sample.value)) }
+            return histograms.first { $0.timestamp == time }.map { (labels, .histogram($0.histogram)) }
+        }
         let instant: QueryValue
         if (try? Parser.type(of: expr)) == .scalar {
-            guard let point = atTime.first else { return "range mode: no scalar point at \(time)ms" }
-            instant = .scalar(timestamp: time, value: point.1)
+            guard case .float(let point)? = atTime.first?.1 else { return "range mode: no scalar point at \(time)ms" }
+            instant = .scalar(timestamp: time, value: point)
+        } else if atTime.contains(where: { if case .histogram = $0.1 { true } else { false } }) {
+            instant = .mixedVector(timestamp: time, atTime)
         } else {
-            instant = .vector(timestamp: time, atTime)
+            instant = .vector(timestamp: time, atTime.compactMap { if case .float(let v) = $0.1 { ($0.0, v) } else { nil } })
         }
         return check(instant).map { "range mode: \($0)" }
     }

@@ -309,41 +309,91 @@ package struct PromQLTestRunner {
             guard Self.almostEqual(got, scalar) else { throw EvaluationError("expected scalar \(scalar), got \(got)") }
         case .string(_, let got):
             guard got == string else { throw EvaluationError("expected string \(string ?? "nil"), got \(got)") }
-        case .vector(_, let got):
-            guard scalar == nil else { throw EvaluationError("expected scalar \(scalar!), got vector") }
-            guard got.count == expected.count else {
-                throw EvaluationError("expected \(expected.count) samples, got \(got.count): \(got.map { "\($0.0) \($0.1)" }.prefix(5))")
-            }
-            for (position, sample) in got.enumerated() {
-                guard let match = expected.firstIndex(where: { $0.0 == sample.0 }) else {
-                    throw EvaluationError("unexpected series \(sample.0) \(sample.1)")
-                }
-                if ordered && match != position { throw EvaluationError("expected \(expected[position].0) at position \(position + 1), got \(sample.0)") }
-                guard case .value(let want) = expected[match].1.first else { throw EvaluationError("bad expectation for \(sample.0)") }
-                guard Self.almostEqual(sample.1, want) else { throw EvaluationError("\(sample.0): expected \(want), got \(sample.1)") }
-            }
+        case .vector(let t, let floats):
+            try compareVector(floats.map { ($0.0, .float($0.1)) }, at: t, expected, scalar: scalar, ordered: ordered)
+        case .mixedVector(let t, let elements):
+            try compareVector(elements, at: t, expected, scalar: scalar, ordered: ordered)
         case .matrix(let got):
-            guard scalar == nil else { throw EvaluationError("expected scalar, got matrix") }
-            let (start, step): (Int64, Int64) = range.map { ($0.0, $0.2) } ?? rangeVector.map { ($0.from, $0.step) } ?? (0, 0)
-            var remaining = expected
-            for (labels, samples) in got {
-                guard let match = remaining.firstIndex(where: { $0.0 == labels }) else {
-                    throw EvaluationError("unexpected series \(labels) with \(samples.count) points")
-                }
-                let want = remaining.remove(at: match).1
-                var points: [Sample] = []
-                for (offset, item) in want.enumerated() {
-                    if case .value(let v) = item { points.append(Sample(timestamp: start + Int64(offset) * step, value: v)) }
-                }
-                guard points.count == samples.count else {
-                    throw EvaluationError("\(labels): expected \(points.count) points, got \(samples.count): \(samples.prefix(6).map { "\($0.value)@\($0.timestamp)" })")
-                }
-                for (a, b) in zip(points, samples) where a.timestamp != b.timestamp || !Self.almostEqual(b.value, a.value) {
-                    throw EvaluationError("\(labels): expected \(a.value)@\(a.timestamp), got \(b.value)@\(b.timestamp)")
+            try compareMatrix(got.map { ($0.0, $0.1, []) }, expected, scalar: scalar, range: range, rangeVector: rangeVector)
+        case .mixedMatrix(let got):
+            try compareMatrix(got, expected, scalar: scalar, range: range, rangeVector: rangeVector)
+        }
+    }
+
+    private func compareVector(_ got: [(Labels, VectorElement)], at time: Int64, _ expected: [(Labels, [SeriesDescription.Item])], scalar: Double?, ordered: Bool) throws {
+        guard scalar == nil else { throw EvaluationError("expected scalar \(scalar!), got vector") }
+        guard got.count == expected.count else {
+            throw EvaluationError("expected \(expected.count) samples, got \(got.count): \(got.map { "\($0.0) \($0.1)" }.prefix(5))")
+        }
+        for (position, sample) in got.enumerated() {
+            guard let match = expected.firstIndex(where: { $0.0 == sample.0 }) else {
+                throw EvaluationError("unexpected series \(sample.0) \(sample.1)")
+            }
+            if ordered && match != position { throw EvaluationError("expected \(expected[position].0) at position \(position + 1), got \(sample.0)") }
+            switch (expected[match].1.first, sample.1) {
+            case (.value(let want)?, .float(let value)):
+                guard Self.almostEqual(value, want) else { throw EvaluationError("\(sample.0): expected \(want), got \(value)") }
+            case (.histogram(let want)?, .histogram(let value)):
+                if let problem = Self.histogramDifference(want, value) { throw EvaluationError("\(sample.0): \(problem)") }
+            default:
+                throw EvaluationError("\(sample.0): expected \(String(describing: expected[match].1.first)), got \(sample.1)")
+            }
+        }
+    }
+
+    private func compareMatrix(_ got: [(Labels, [Sample], [HistogramSample])], _ expected: [(Labels, [SeriesDescription.Item])], scalar: Double?,
+                               range: (Int64, Int64, Int64)?, rangeVector: (from: Int64, to: Int64, step: Int64)?) throws {
+        guard scalar == nil else { throw EvaluationError("expected scalar, got matrix") }
+        let (start, step): (Int64, Int64) = range.map { ($0.0, $0.2) } ?? rangeVector.map { ($0.from, $0.step) } ?? (0, 0)
+        var remaining = expected
+        for (labels, samples, histograms) in got {
+            guard let match = remaining.firstIndex(where: { $0.0 == labels }) else {
+                throw EvaluationError("unexpected series \(labels) with \(samples.count + histograms.count) points")
+            }
+            let want = remaining.remove(at: match).1
+            var points: [Sample] = []
+            var histogramPoints: [(Int64, HistogramLiteral)] = []
+            for (offset, item) in want.enumerated() {
+                let time = start + Int64(offset) * step
+                switch item {
+                case .value(let v): points.append(Sample(timestamp: time, value: v))
+                case .histogram(let h): histogramPoints.append((time, h))
+                case .omitted: break
                 }
             }
-            if let missing = remaining.first { throw EvaluationError("missing series \(missing.0)") }
+            guard points.count == samples.count else {
+                throw EvaluationError("\(labels): expected \(points.count) points, got \(samples.count): \(samples.prefix(6).map { "\($0.value)@\($0.timestamp)" })")
+            }
+            for (a, b) in zip(points, samples) where a.timestamp != b.timestamp || !Self.almostEqual(b.value, a.value) {
+                throw EvaluationError("\(labels): expected \(a.value)@\(a.timestamp), got \(b.value)@\(b.timestamp)")
+            }
+            guard histogramPoints.count == histograms.count else {
+                throw EvaluationError("\(labels): expected \(histogramPoints.count) histogram points, got \(histograms.count)")
+            }
+            for (a, b) in zip(histogramPoints, histograms) {
+                guard a.0 == b.timestamp else { throw EvaluationError("\(labels): expected a histogram at \(a.0), got one at \(b.timestamp)") }
+                if let problem = Self.histogramDifference(a.1, b.histogram) { throw EvaluationError("\(labels) at \(b.timestamp): \(problem)") }
+            }
         }
+        if let missing = remaining.first { throw EvaluationError("missing series \(missing.0)") }
+    }
+
+    /// How a histogram differs from the expected literal (promqltest-dsl.md §4.3): both compacted;
+    /// schema, zero threshold, custom bounds and spans exactly, counts and sum within ε; the counter
+    /// reset hint only when the literal gives one. Nil when they match.
+    static func histogramDifference(_ expected: HistogramLiteral, _ got: FloatHistogram) -> String? {
+        let want = expected.histogram.compacted()
+        let have = got.compacted()
+        let mismatch = "expected \(want.testExpression), got \(have.testExpression)"
+        guard want.schema == have.schema, want.zeroThreshold == have.zeroThreshold else { return mismatch }
+        if want.usesCustomBuckets && want.customValues != have.customValues { return mismatch }
+        guard almostEqual(want.count, have.count), almostEqual(want.sum, have.sum), almostEqual(want.zeroCount, have.zeroCount) else { return mismatch }
+        guard want.positiveSpans == have.positiveSpans, want.negativeSpans == have.negativeSpans else { return mismatch }
+        guard zip(want.positiveBuckets, have.positiveBuckets).allSatisfy({ almostEqual($0, $1) }),
+            zip(want.negativeBuckets, have.negativeBuckets).allSatisfy({ almostEqual($0, $1) })
+        else { return mismatch }
+        if expected.hintGiven && want.counterResetHint != have.counterResetHint { return mismatch + " (counter reset hint)" }
+        return nil
     }
 
     /// Prometheus's `almost.Equal` with ε = 1e-6; the stale marker equals only itself.

@@ -35,22 +35,41 @@ package final class RemoteReadStorage: SecondaryStorage, Service {
     private let state = Mutex(State())
     let metrics = RemoteReadMetrics()
     let userAgent: String
-    /// A refused connection fails the read at once (as Go's client does) instead of being retried
-    /// until `remote_timeout`: every query waits for its reads.
-    let client: HTTPClient
+    /// Made when the first endpoint is configured, so a metricsd without `remote_read` (or one that
+    /// stops before running) has none to close.
+    private let httpClient = Mutex<HTTPClient?>(nil)
 
     package init(userAgent: String = "ToolboxMetrics/\(BuildInfo.version)") {
         self.userAgent = userAgent
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .seconds(10)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    deinit {
+        // Stopped before `run` (a start that failed after the configuration was applied).
+        try? httpClient.withLock { $0 }?.syncShutdown()
+    }
+
+    /// The HTTP client. A refused connection fails the read at once (as Go's client does) instead of
+    /// being retried until `remote_timeout`: every query waits for its reads.
+    private var client: HTTPClient {
+        httpClient.withLock { client in
+            if let client { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.connectionPool.retryConnectionEstablishment = false
+            configuration.timeout.connect = .seconds(10)
+            let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            client = made
+            return made
+        }
     }
 
     /// Waits for shutdown, then closes the HTTP client.
     package func run() async throws {
         try? await gracefulShutdown()
-        try await client.shutdown()
+        let client = httpClient.withLock { client in
+            defer { client = nil }
+            return client
+        }
+        try await client?.shutdown()
     }
 
     /// Reads from the endpoints of `config` from now on (a reload replaces them all; queries in

@@ -22,6 +22,7 @@ package struct Engine: Sendable {
         case .scalar(let values): return .scalar(timestamp: time, value: values[0])
         case .string(let text): return .string(timestamp: time, value: text)
         case .vector(let series):
+            if series.contains(where: { $0.histograms?[0] != nil }) { return try Self.mixedVector(series, at: time) }
             var result = series.compactMap { item -> (Labels, Double)? in
                 item.values[0].map { (Evaluation.finalLabels(item), $0) }
             }
@@ -106,6 +107,7 @@ package struct Engine: Sendable {
         case .scalar(let values):
             out.append((Labels.empty, values.enumerated().map { Sample(timestamp: steps.time($0.offset), value: $0.element) }))
         case .vector(let series):
+            if series.contains(where: { $0.histograms != nil }) { return try Self.mixedMatrix(series, steps: steps) }
             var merged: [Labels: [Sample]] = [:]
             for item in series {
                 let points = item.values.points.map { Sample(timestamp: steps.time($0.step), value: $0.value) }
@@ -127,6 +129,47 @@ package struct Engine: Sendable {
             throw EvaluationError("invalid expression type \"string\" for range query, must be Scalar or instant Vector")
         }
         return .matrix(out.sorted { $0.0 < $1.0 })
+    }
+}
+
+extension Engine {
+    /// An instant result with histograms among its elements, in label order.
+    static func mixedVector(_ series: [StepSeries], at time: Int64) throws -> QueryValue {
+        var result: [(Labels, VectorElement)] = []
+        for item in series {
+            if let histogram = item.histograms?[0] {
+                result.append((Evaluation.finalLabels(item), .histogram(histogram)))
+            } else if let value = item.values[0] {
+                result.append((Evaluation.finalLabels(item), .float(value)))
+            }
+        }
+        try Evaluation.checkDuplicates(result.map(\.0))
+        return .mixedVector(timestamp: time, result.sorted { $0.0 < $1.0 })
+    }
+
+    /// A range result with histogram points: series that end up with the same labels merge when
+    /// they share no step.
+    static func mixedMatrix(_ series: [StepSeries], steps: Steps) throws -> QueryValue {
+        var merged: [Labels: (floats: [Sample], histograms: [HistogramSample])] = [:]
+        for item in series {
+            let floats = item.values.points.map { Sample(timestamp: steps.time($0.step), value: $0.value) }
+            let histograms = (item.histograms ?? []).enumerated().compactMap { step, histogram in
+                histogram.map { HistogramSample(timestamp: steps.time(step), histogram: $0) }
+            }
+            guard !floats.isEmpty || !histograms.isEmpty else { continue }
+            let labels = Evaluation.finalLabels(item)
+            if let existing = merged[labels] {
+                let times = Set(existing.floats.map(\.timestamp) + existing.histograms.map(\.timestamp))
+                if floats.contains(where: { times.contains($0.timestamp) }) || histograms.contains(where: { times.contains($0.timestamp) }) {
+                    throw EvaluationError("vector cannot contain metrics with the same labelset")
+                }
+                merged[labels] = ((existing.floats + floats).sorted { $0.timestamp < $1.timestamp },
+                                  (existing.histograms + histograms).sorted { $0.timestamp < $1.timestamp })
+            } else {
+                merged[labels] = (floats, histograms)
+            }
+        }
+        return .mixedMatrix(merged.map { ($0.key, $0.value.floats, $0.value.histograms) }.sorted { $0.0 < $1.0 })
     }
 }
 
@@ -185,6 +228,9 @@ struct Evaluation {
                 guard negative else { return .vector(series) }
                 for index in series.indices {
                     series[index].values = series[index].values.map { -$0 }
+                    series[index].histograms = series[index].histograms?.map { histogram in
+                        histogram.map { var negated = $0; negated.multiply(by: -1); return negated }
+                    }
                     series[index].dropName = true
                 }
                 return .vector(series)

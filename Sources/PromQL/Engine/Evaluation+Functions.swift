@@ -46,8 +46,10 @@ extension Evaluation {
         for index in series.indices {
             series[index].dropName = true
             series[index].values = series[index].values.map(transform)
+            // Float functions take no histograms (Prometheus leaves them out of the result).
+            series[index].histograms = nil
         }
-        return .vector(series)
+        return .vector(series.filter { $0.values.hasValue })
     }
 
     /// `transform(value, scalars)` for every present value of the vector `args[0]`, where `scalars`
@@ -64,6 +66,7 @@ extension Evaluation {
         }
         for index in series.indices {
             series[index].dropName = true
+            series[index].histograms = nil
             for step in 0..<steps.count {
                 guard let value = series[index].values[step] else { continue }
                 series[index].values[step] = transform(value, scalars.map { $0[step] })
@@ -80,14 +83,15 @@ extension Evaluation {
             : try vectorArgument(args[0])
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        return .vector(series.map { item in
+        return .vector(series.compactMap { item in
             var out = item
             out.dropName = true
+            out.histograms = nil
             out.values = item.values.map { value in
                 guard value.isFinite else { return .nan }
                 return Double(component(calendar, Date(timeIntervalSince1970: value.rounded(.down))))
             }
-            return out
+            return out.values.hasValue ? out : nil
         })
     }
 

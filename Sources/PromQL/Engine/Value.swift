@@ -44,6 +44,10 @@ package enum QueryValue: Sendable, Equatable {
     case vector(timestamp: Int64, [(Labels, Double)])
     /// A range vector, or a range query's result: series with their points.
     case matrix([(Labels, [Sample])])
+    /// An instant vector with native histograms among its elements (only then: float results keep `vector`).
+    case mixedVector(timestamp: Int64, [(Labels, VectorElement)])
+    /// A matrix with native histogram points: each series' float and histogram points, each time-sorted.
+    case mixedMatrix([(Labels, [Sample], [HistogramSample])])
 
     package static func == (lhs: QueryValue, rhs: QueryValue) -> Bool {
         switch (lhs, rhs) {
@@ -52,7 +56,24 @@ package enum QueryValue: Sendable, Equatable {
         case let (.vector(a, x), .vector(b, y)):
             return a == b && x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1.bitPattern == $1.1.bitPattern }
         case let (.matrix(x), .matrix(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.mixedVector(a, x), .mixedVector(b, y)): return a == b && x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.mixedMatrix(x), .mixedMatrix(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 && $0.2 == $1.2 }
         default: return false
+        }
+    }
+}
+
+/// One element of an instant vector: a float or a native histogram.
+package enum VectorElement: Sendable, Equatable {
+    case float(Double)
+    case histogram(FloatHistogram)
+
+    package static func == (lhs: VectorElement, rhs: VectorElement) -> Bool {
+        switch (lhs, rhs) {
+        case let (.float(a), .float(b)): a.bitPattern == b.bitPattern
+        case let (.histogram(a), .histogram(b)): a == b
+        default: false
         }
     }
 }

@@ -46,15 +46,50 @@ enum ResultJSON {
                 if index > 0 { out.append(",") }
                 out.append("{\"metric\":")
                 out.metric(labels)
-                out.append(",\"values\":[")
-                for (position, sample) in samples.enumerated() {
-                    out.append(position > 0 ? ",[" : "[")
-                    out.timestamp(sample.timestamp)
+                out.floatPoints(samples)
+                out.append("}")
+            }
+            out.append("]")
+        case .mixedVector(let t, let elements):
+            out.append("{\"resultType\":\"vector\",\"result\":[")
+            for (index, (labels, element)) in elements.enumerated() {
+                if index > 0 { out.append(",") }
+                out.append("{\"metric\":")
+                out.metric(labels)
+                switch element {
+                case .float(let v):
+                    out.append(",\"value\":[")
+                    out.timestamp(t)
                     out.append(",")
-                    out.sampleValue(sample.value)
-                    out.append("]")
+                    out.sampleValue(v)
+                case .histogram(let h):
+                    out.append(",\"histogram\":[")
+                    out.timestamp(t)
+                    out.append(",")
+                    out.histogram(h)
                 }
                 out.append("]}")
+            }
+            out.append("]")
+        case .mixedMatrix(let series):
+            out.append("{\"resultType\":\"matrix\",\"result\":[")
+            for (index, (labels, floats, histograms)) in series.enumerated() {
+                if index > 0 { out.append(",") }
+                out.append("{\"metric\":")
+                out.metric(labels)
+                if !floats.isEmpty { out.floatPoints(floats) }
+                if !histograms.isEmpty {
+                    out.append(",\"histograms\":[")
+                    for (position, sample) in histograms.enumerated() {
+                        out.append(position > 0 ? ",[" : "[")
+                        out.timestamp(sample.timestamp)
+                        out.append(",")
+                        out.histogram(sample.histogram)
+                        out.append("]")
+                    }
+                    out.append("]")
+                }
+                out.append("}")
             }
             out.append("]")
         }
@@ -159,6 +194,47 @@ struct JSONBytes {
             bytes.append(contentsOf: ResultJSON.sampleValue(value).utf8)
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `,"values":[[t,"v"],…]`.
+    mutating func floatPoints(_ samples: [Sample]) {
+        append(",\"values\":[")
+        for (position, sample) in samples.enumerated() {
+            append(position > 0 ? ",[" : "[")
+            timestamp(sample.timestamp)
+            append(",")
+            sampleValue(sample.value)
+            append("]")
+        }
+        append("]")
+    }
+
+    /// A native histogram as Prometheus writes one: count and sum as sample values, then each
+    /// populated bucket as `[boundary rule, lower, upper, count]`, the rule 0 for (a,b], 1 for
+    /// [a,b), 2 for (a,b) and 3 for [a,b].
+    mutating func histogram(_ h: FloatHistogram) {
+        append("{\"count\":")
+        sampleValue(h.count)
+        append(",\"sum\":")
+        sampleValue(h.sum)
+        let buckets = h.allBuckets.filter { $0.count != 0 }
+        if !buckets.isEmpty {
+            append(",\"buckets\":[")
+            for (index, bucket) in buckets.enumerated() {
+                append(index > 0 ? ",[" : "[")
+                let rule: Int64 = bucket.lowerInclusive ? (bucket.upperInclusive ? 3 : 1) : (bucket.upperInclusive ? 0 : 2)
+                integer(rule)
+                append(",")
+                sampleValue(bucket.lower)
+                append(",")
+                sampleValue(bucket.upper)
+                append(",")
+                sampleValue(bucket.count)
+                append("]")
+            }
+            append("]")
+        }
+        append("}")
     }
 
     /// Seconds with up to three decimals, trailing zeros dropped.

@@ -192,6 +192,9 @@ package struct RuleGroupRun: Sendable {
         switch value {
         case .vector(_, let samples): return samples
         case .scalar(_, let value): return [(Labels.empty, value)]
+        case .mixedVector:
+            // Histograms cannot be stored yet (issue 17).
+            throw RuleEvaluationFailure(rule: "", message: "rule result holds native histograms, which metricsd cannot store yet")
         default: throw RuleEvaluationFailure(rule: "", message: "rule result is not a vector or scalar")
         }
     }
