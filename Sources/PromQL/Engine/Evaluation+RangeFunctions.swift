@@ -11,7 +11,9 @@ extension Evaluation {
         let scalars = try args.enumerated().filter { $0.offset != matrixIndex }.map { try scalarArgument($0.element) }
         let usesStartTimestamps = function.flags.contains(.usesStartTimestamps)
         if case .matrix(let selector, let rangeExpr) = Self.unparenthesized(args[matrixIndex]), selector.modifiers.extended == nil {
-            return .vector(try streamedRangeFunction(function, selector, rangeExpr, scalars, positions, matrixIndex: matrixIndex, startTimestamps: usesStartTimestamps))
+            var results = try streamedRangeFunction(function, selector, rangeExpr, scalars, positions, matrixIndex: matrixIndex, startTimestamps: usesStartTimestamps)
+            try addHistogramWindows(function, selector, rangeExpr, into: &results, position: positions[matrixIndex])
+            return .vector(results.filter { $0.values.hasValue || $0.histograms?.contains { $0 != nil } == true })
         }
         let (series, range, ends) = try rangeArgument(args[matrixIndex], withStartTimestamps: usesStartTimestamps)
         if case .matrix(let selector, _) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {

@@ -1,0 +1,141 @@
+import MetricsModel
+
+/// Range functions over native histogram samples, beside the float path: a window's histograms
+/// give a histogram (`rate`, `increase`, `delta`, `sum_over_time`, `avg_over_time`,
+/// `last_over_time`, `first_over_time`) or a float (`count_over_time`, `present_over_time`). A
+/// window holding floats and histograms together gives nothing, except to the counting functions.
+extension Evaluation {
+    static let histogramRangeFunctions: Set<String> = [
+        "rate", "increase", "delta", "sum_over_time", "avg_over_time", "last_over_time", "first_over_time",
+        "count_over_time", "present_over_time",
+    ]
+
+    /// Adds the histogram windows of a plain matrix selector's series to `results` (the float
+    /// windows of the same call), merging by labels.
+    mutating func addHistogramWindows(_ function: Function, _ selector: VectorSelector, _ rangeExpr: DurationExpr,
+                                      into results: inout [StepSeries], position: Int?) throws {
+        guard Self.histogramRangeFunctions.contains(function.name) else { return }
+        let span = try matrixSpan(selector, rangeExpr)
+        guard let mint = span.mint, let maxt = span.maxt else { return }
+        let histograms = try loadHistograms(span.matchers, from: mint, through: maxt)
+        guard !histograms.isEmpty else { return }
+        var byLabels: [Labels: Int] = [:]
+        for (index, item) in results.enumerated() { byLabels[item.labels] = index }
+        let keepsName = function.flags.contains(.keepsName)
+        for (labels, samples) in histograms.sorted(by: { $0.key < $1.key }) {
+            let live = samples.filter { !$0.isStale }
+            guard !live.isEmpty else { continue }
+            var floats = StepValues(absent: steps.count)
+            var steps = [FloatHistogram?](repeating: nil, count: self.steps.count)
+            var any = false
+            var low = 0
+            var high = 0
+            for (index, end) in span.ends.enumerated() {
+                if index > 0 && end < span.ends[index - 1] { (low, high) = (0, 0) }
+                while high < live.count && live[high].timestamp <= end { high += 1 }
+                while low < high && live[low].timestamp <= end - span.range { low += 1 }
+                guard low < high else { continue }
+                let window = Array(live[low..<high])
+                let existing = byLabels[labels].flatMap { results[$0].values[index] }
+                switch function.name {
+                case "count_over_time":
+                    floats[index] = Double(window.count) + (existing ?? 0)
+                    any = true
+                    continue
+                case "present_over_time":
+                    floats[index] = 1
+                    any = true
+                    continue
+                default:
+                    break
+                }
+                if existing != nil {
+                    // Floats and histograms in one window: no answer (Prometheus warns for the rate family).
+                    if let row = byLabels[labels] { results[row].values[index] = nil }
+                    if ["rate", "increase", "delta", "sum_over_time", "avg_over_time"].contains(function.name) {
+                        warn("encountered a mix of histograms and floats for metric name \(goQuote(labels.metricName))", at: position)
+                    }
+                    continue
+                }
+                if let value = histogramWindow(function.name, window, range: span.range, end: end, labels: labels, position: position) {
+                    steps[index] = value
+                    any = true
+                }
+            }
+            guard any else { continue }
+            if let row = byLabels[labels] {
+                results[row].histograms = steps
+                for index in 0..<self.steps.count where floats[index] != nil { results[row].values[index] = floats[index] }
+            } else {
+                results.append(StepSeries(labels: labels, values: floats, histograms: steps.contains { $0 != nil } ? steps : nil, dropName: !keepsName))
+            }
+        }
+        results.sort { $0.labels < $1.labels }
+    }
+
+    /// One window's histogram result.
+    private func histogramWindow(_ name: String, _ window: [HistogramSample], range: Int64, end: Int64, labels: Labels, position: Int?) -> FloatHistogram? {
+        switch name {
+        case "last_over_time": return window.last!.histogram
+        case "first_over_time": return window.first!.histogram
+        case "sum_over_time", "avg_over_time":
+            var total = window[0].histogram
+            for sample in window.dropFirst() {
+                do {
+                    try total.add(sample.histogram)
+                } catch {
+                    warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(labels.metricName))", at: position)
+                    return nil
+                }
+            }
+            if name == "avg_over_time" { total.divide(by: Double(window.count)) }
+            return total.compacted()
+        case "rate", "increase", "delta":
+            return histogramRate(window, counter: name != "delta", rate: name == "rate", range: range, end: end, labels: labels, position: position)
+        default:
+            return nil
+        }
+    }
+
+    /// The change over the window, corrected for counter resets and extrapolated to the window's
+    /// edges as the float rate is (Prometheus's `histogramRate` within `extrapolatedRate`).
+    private func histogramRate(_ window: [HistogramSample], counter: Bool, rate: Bool, range: Int64, end: Int64, labels: Labels, position: Int?) -> FloatHistogram? {
+        guard window.count >= 2 else { return nil }
+        let first = window.first!, last = window.last!
+        let schema = window.map(\.histogram.schema).min()!
+        if counter && window.dropFirst().contains(where: { $0.histogram.counterResetHint == .gauge }) {
+            inform("this native histogram metric is not a counter: \(goQuote(labels.metricName))", at: position)
+        }
+        var result = last.histogram.usesCustomBuckets ? last.histogram : last.histogram.reduced(to: schema)
+        do {
+            try result.subtract(first.histogram)
+            if counter {
+                var previous = first.histogram
+                for sample in window.dropFirst() {
+                    if sample.histogram.isCounterReset(after: previous) { try result.add(previous) }
+                    previous = sample.histogram
+                }
+            }
+        } catch {
+            warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(labels.metricName))", at: position)
+            return nil
+        }
+        result.counterResetHint = .gauge
+        let rangeStart = end - range
+        var durationToStart = Double(first.timestamp - rangeStart) / 1000
+        var durationToEnd = Double(end - last.timestamp) / 1000
+        let sampled = Double(last.timestamp - first.timestamp) / 1000
+        let average = sampled / Double(window.count - 1)
+        let threshold = average * 1.1
+        if durationToStart >= threshold { durationToStart = average / 2 }
+        if counter && result.count > 0 && first.histogram.count >= 0 {
+            let durationToZero = sampled * (first.histogram.count / result.count)
+            if durationToZero < durationToStart { durationToStart = durationToZero }
+        }
+        if durationToEnd >= threshold { durationToEnd = average / 2 }
+        var factor = sampled != 0 ? (sampled + durationToStart + durationToEnd) / sampled : 1
+        if rate { factor /= Double(range) / 1000 }
+        result.multiply(by: factor)
+        return result.compacted()
+    }
+}
