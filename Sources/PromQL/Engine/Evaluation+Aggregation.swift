@@ -58,6 +58,10 @@ extension Evaluation {
             var present: [Double] = []
             for (group, list) in members.enumerated() {
                 try context.check()
+                if [.sum, .avg, .count, .group].contains(node.op), list.contains(where: { series[$0].histograms != nil }) {
+                    if let result = aggregateWithHistograms(node.op, list.map { series[$0] }, labels: groupLabels[group], at: node.positions.call) { out.append(result) }
+                    continue
+                }
                 var values = StepValues(absent: steps.count)
                 present.reserveCapacity(list.count)
                 for step in 0..<steps.count {
@@ -184,5 +188,46 @@ extension Evaluation {
             }
         }
         return out.filter { $0.values.hasValue }
+    }
+}
+
+extension Evaluation {
+    /// `sum`, `avg`, `count` or `group` of a group whose members hold native histograms at some
+    /// steps. At a step where members hold only histograms, `sum` and `avg` give a histogram; where
+    /// floats and histograms meet they give nothing (with Prometheus's warning); `count` and `group`
+    /// count both kinds.
+    func aggregateWithHistograms(_ op: AggregateOp, _ members: [StepSeries], labels: Labels, at position: Int?) -> StepSeries? {
+        var values = StepValues(absent: steps.count)
+        var histograms = [FloatHistogram?](repeating: nil, count: steps.count)
+        for step in 0..<steps.count {
+            let floats = members.compactMap { $0.values[step] }
+            let found = members.compactMap { $0.histograms?[step] }
+            guard !floats.isEmpty || !found.isEmpty else { continue }
+            switch op {
+            case .count: values[step] = Double(floats.count + found.count)
+            case .group: values[step] = 1
+            default:
+                if found.isEmpty {
+                    values[step] = op == .avg ? average(floats) : Self.reduce(op, floats, 0)
+                    continue
+                }
+                guard floats.isEmpty else {
+                    warn("encountered a mix of histograms and floats for aggregation", at: position)
+                    continue
+                }
+                var total = found[0]
+                do {
+                    for histogram in found.dropFirst() { try total.add(histogram) }
+                } catch {
+                    warn("vector contains a mix of histograms with exponential and custom buckets schemas for aggregation", at: position)
+                    continue
+                }
+                if op == .avg { total.divide(by: Double(found.count)) }
+                histograms[step] = total.compacted()
+            }
+        }
+        let hasHistograms = histograms.contains { $0 != nil }
+        guard values.hasValue || hasHistograms else { return nil }
+        return StepSeries(labels: labels, values: values, histograms: hasHistograms ? histograms : nil, dropName: members.contains { $0.dropName })
     }
 }
