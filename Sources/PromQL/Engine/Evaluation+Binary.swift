@@ -56,12 +56,25 @@ extension Evaluation {
                     values[step] = value
                 }
             }
-            if values.hasValue {
+            let histograms = item.histograms.flatMap { scaledHistograms(node.op, $0, scalar, scalarOnLeft: scalarOnLeft) }
+            if values.hasValue || histograms != nil {
                 let drop = item.dropName || !node.op.isComparison || node.returnBool
-                out.append(StepSeries(labels: item.labels, values: values, dropName: drop))
+                out.append(StepSeries(labels: item.labels, values: values, histograms: histograms, dropName: drop))
             }
         }
         return out
+    }
+
+    /// A series' histograms times or divided by a scalar (`h * s`, `s * h`, `h / s`); any other
+    /// operator between a histogram and a float gives nothing. Nil when no step is left.
+    private func scaledHistograms(_ op: BinaryOp, _ histograms: [FloatHistogram?], _ scalar: [Double], scalarOnLeft: Bool) -> [FloatHistogram?]? {
+        guard op == .mul || (op == .div && !scalarOnLeft) else { return nil }
+        let out = histograms.enumerated().map { step, histogram -> FloatHistogram? in
+            guard var histogram else { return nil }
+            if op == .mul { histogram.multiply(by: scalar[step]) } else { histogram.divide(by: scalar[step]) }
+            return histogram
+        }
+        return out.contains { $0 != nil } ? out : nil
     }
 
     private func signature(_ labels: Labels, _ matching: VectorMatching) -> Labels {
