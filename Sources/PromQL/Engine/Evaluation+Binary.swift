@@ -226,6 +226,11 @@ extension Evaluation {
             let manyValues = many[pair.many].values, oneValues = one[pair.one].values
             var values = StepValues(absent: steps.count)
             var any = false
+            var histograms: [FloatHistogram?]?
+            if many[pair.many].histograms != nil || one[pair.one].histograms != nil {
+                histograms = histogramPairs(node, many[pair.many], one[pair.one], swapped: swapped)
+                any = histograms != nil
+            }
             for step in 0..<steps.count {
                 guard var x = manyValues[step], var y = oneValues[step] else { continue }
                 if swapped { swap(&x, &y) }
@@ -238,32 +243,82 @@ extension Evaluation {
                 }
                 any = true
             }
-            if any { out.append(StepSeries(labels: pair.labels, values: values)) }
+            if any { out.append(StepSeries(labels: pair.labels, values: values, histograms: histograms)) }
         }
         return out
+    }
+
+    /// The histogram results of one matched pair at every step: `h + h`, `h - h` (a gauge), `h * f`,
+    /// `f * h`, `h / f`, and `==`/`!=` between histograms as filters. Any other combination of a
+    /// histogram with something gives nothing. Nil when no step has a histogram result.
+    private func histogramPairs(_ node: Binary, _ many: StepSeries, _ one: StepSeries, swapped: Bool) -> [FloatHistogram?]? {
+        var out = [FloatHistogram?](repeating: nil, count: steps.count)
+        var any = false
+        for step in 0..<steps.count {
+            var (leftH, rightH) = (many.histograms?[step], one.histograms?[step])
+            var (leftF, rightF) = (many.values[step], one.values[step])
+            if swapped { swap(&leftH, &rightH); swap(&leftF, &rightF) }
+            guard leftH != nil || rightH != nil else { continue }
+            var result: FloatHistogram?
+            switch (node.op, leftH, rightH, leftF, rightF) {
+            case (.add, var a?, let b?, _, _):
+                result = (try? a.add(b)) != nil ? a.compacted() : nil
+            case (.sub, var a?, let b?, _, _):
+                if (try? a.subtract(b)) != nil {
+                    a.counterResetHint = .gauge
+                    result = a.compacted()
+                }
+            case (.mul, var a?, nil, _, let f?), (.mul, nil, var a?, let f?, _):
+                a.multiply(by: f)
+                result = a
+            case (.div, var a?, nil, _, let f?):
+                a.divide(by: f)
+                result = a
+            case (.eql, let a?, let b?, _, _) where !node.returnBool:
+                result = a.compacted() == b.compacted() ? a : nil
+            case (.neq, let a?, let b?, _, _) where !node.returnBool:
+                result = a.compacted() != b.compacted() ? a : nil
+            default:
+                result = nil
+            }
+            if let result {
+                out[step] = result
+                any = true
+            }
+        }
+        return any ? out : nil
     }
 
     private func setOperation(_ op: BinaryOp, _ left: [StepSeries], _ right: [StepSeries], _ leftSignatures: [Labels], _ rightSignatures: [Labels]) throws -> [StepSeries] {
         var out = left.map { StepSeries(labels: $0.labels, values: StepValues(absent: steps.count), dropName: $0.dropName) }
         var extra = right.map { StepSeries(labels: $0.labels, values: StepValues(absent: steps.count), dropName: $0.dropName) }
+        // A step has an element when it has a float or a histogram; either is copied as it is.
+        func present(_ series: StepSeries, _ step: Int) -> Bool { series.values[step] != nil || series.histograms?[step] != nil }
+        func copy(_ step: Int, from source: StepSeries, to target: inout StepSeries) {
+            target.values[step] = source.values[step]
+            if let histogram = source.histograms?[step] {
+                if target.histograms == nil { target.histograms = [FloatHistogram?](repeating: nil, count: steps.count) }
+                target.histograms![step] = histogram
+            }
+        }
         for step in 0..<steps.count {
             try context.check()
-            let rightPresent = Set(right.indices.filter { right[$0].values[step] != nil }.map { rightSignatures[$0] })
+            let rightPresent = Set(right.indices.filter { present(right[$0], step) }.map { rightSignatures[$0] })
             var leftPresent = Set<Labels>()
-            for index in left.indices where left[index].values[step] != nil {
+            for index in left.indices where present(left[index], step) {
                 leftPresent.insert(leftSignatures[index])
                 let inRight = rightPresent.contains(leftSignatures[index])
                 if op == .or || (op == .and && inRight) || (op == .unless && !inRight) {
-                    out[index].values[step] = left[index].values[step]
+                    copy(step, from: left[index], to: &out[index])
                 }
             }
             if op == .or {
-                for index in right.indices where right[index].values[step] != nil && !leftPresent.contains(rightSignatures[index]) {
-                    extra[index].values[step] = right[index].values[step]
+                for index in right.indices where present(right[index], step) && !leftPresent.contains(rightSignatures[index]) {
+                    copy(step, from: right[index], to: &extra[index])
                 }
             }
         }
-        return (out + (op == .or ? extra : [])).filter { $0.values.hasValue }
+        return (out + (op == .or ? extra : [])).filter { $0.values.hasValue || $0.histograms != nil }
     }
 }
 
