@@ -63,6 +63,8 @@ package struct PromQLTestRunner {
         let parts = header.split(separator: " ")
         guard parts.count >= 2, let step = PromDuration(parsing: String(parts[1]))?.milliseconds else { return [] }
         var histograms: [Labels] = []
+        /// The block's float series, for `load_with_nhcb`.
+        var classic: [(Labels, [Sample])] = []
         /// The start-time offsets of an `@st` line, for the sample line that follows it.
         var pendingStarts: [Int64?]?
         for line in block {
@@ -93,12 +95,11 @@ package struct PromQLTestRunner {
                 storage.add(labels, histogramSamples)
             }
             if starts != nil { storage.addStartTimestamps(labels, startTimestamps) }
-            if nhcb && name.hasSuffix("_bucket") {
-                var builder = LabelsBuilder(labels)
-                builder.set(LabelNames.metricName, String(name.dropLast("_bucket".count)))
-                builder.delete(LabelNames.bucket)
-                histograms.append(builder.labels())
-            }
+            if nhcb { classic.append((labels, samples)) }
+            storage.add(labels, samples)
+        }
+        for (labels, samples) in NHCBConversion.histograms(classic) {
+            histograms.append(labels)
             storage.add(labels, samples)
         }
         return histograms

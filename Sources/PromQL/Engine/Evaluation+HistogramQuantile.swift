@@ -61,7 +61,7 @@ extension Evaluation {
     }
 
     /// Groups bucket series into histograms; a series without a numeric `le` is left out with a warning.
-    private func classicHistograms(_ series: [StepSeries], at offset: Int?) -> [ClassicHistogram] {
+    func classicHistograms(_ series: [StepSeries], at offset: Int?) -> [ClassicHistogram] {
         var byLabels: [Labels: Int] = [:]
         var histograms: [ClassicHistogram] = []
         for (index, item) in series.enumerated() {

@@ -21,11 +21,40 @@ extension Evaluation {
         return out
     }
 
-    /// `histogram_fraction(lower, upper, v)`.
-    mutating func histogramFraction(_ args: [Expr]) throws -> StepValue {
+    /// `histogram_fraction(lower, upper, v)`, over native histograms and over classic ones (`_bucket`
+    /// series grouped without `le`, read as custom buckets).
+    mutating func histogramFraction(_ args: [Expr], _ positions: SourcePositions) throws -> StepValue {
         let lower = try scalarArgument(args[0])
         let upper = try scalarArgument(args[1])
-        return try histogramProperty(args[2]) { histogram, step in histogram.fraction(from: lower[step], to: upper[step]) }
+        let series = try vectorArgument(args[2])
+        var out = Self.histogramProperty(series, steps: steps.count) { histogram, step in histogram.fraction(from: lower[step], to: upper[step]) }
+        for classic in classicHistograms(series, at: positions[2]) {
+            var values = StepValues(absent: steps.count)
+            for step in 0..<steps.count {
+                let buckets = classic.buckets.compactMap { bound, index in series[index].values[step].map { (bound: bound, count: $0) } }
+                guard let histogram = Self.customBuckets(buckets) else { continue }
+                values[step] = histogram.fraction(from: lower[step], to: upper[step])
+            }
+            if values.hasValue { out.append(StepSeries(labels: classic.labels, values: values, dropName: true)) }
+        }
+        return .vector(out)
+    }
+
+    /// Cumulative classic buckets, sorted by bound, as a histogram with custom buckets; nil without a
+    /// +Inf bucket.
+    static func customBuckets(_ cumulative: [(bound: Double, count: Double)]) -> FloatHistogram? {
+        guard let last = cumulative.last, last.bound == .infinity else { return nil }
+        var histogram = FloatHistogram()
+        histogram.schema = FloatHistogram.customBucketsSchema
+        histogram.customValues = cumulative.dropLast().map(\.bound)
+        var previous = 0.0
+        histogram.positiveBuckets = cumulative.map { bucket in
+            defer { previous = bucket.count }
+            return bucket.count - previous
+        }
+        histogram.positiveSpans = [HistogramSpan(offset: 0, length: UInt32(cumulative.count))]
+        histogram.count = last.count
+        return histogram
     }
 
     /// The native histograms' quantiles at each step, labelled as their series (name dropped).

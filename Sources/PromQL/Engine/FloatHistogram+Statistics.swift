@@ -13,7 +13,7 @@ extension FloatHistogram {
         // From the low end for q < 0.5 (and whenever NaN observations make the buckets hold fewer than
         // the count), else from the high end: the rank is then counted from the top.
         let forward = sum.isNaN || q < 0.5
-        let buckets = forward ? allBuckets : allBuckets.reversed()
+        let buckets = forward ? statisticsBuckets : statisticsBuckets.reversed()
         var rank = forward ? q * count : (1 - q) * count
         var seen = 0.0
         var chosen: HistogramBucket?
@@ -28,6 +28,9 @@ extension FloatHistogram {
         // The buckets ran out before the rank (NaN observations): the top of the highest bucket.
         if seen < rank { return bucket.upper }
         rank = forward ? rank - (seen - bucket.count) : seen - rank
+        // A bucket reaching to infinity gives its finite bound: nothing to interpolate towards.
+        if bucket.lower == -.infinity { return bucket.upper }
+        if bucket.upper == .infinity { return bucket.lower }
         return interpolate(bucket, fraction: rank / bucket.count)
     }
 
@@ -38,7 +41,7 @@ extension FloatHistogram {
         var rank = 0.0
         var lowerRank: Double?
         var upperRank: Double?
-        for var bucket in allBuckets {
+        for var bucket in statisticsBuckets {
             clampZeroBucket(&bucket)
             if lowerRank == nil && bucket.lower >= lower { lowerRank = rank }
             if upperRank == nil && bucket.lower >= upper { upperRank = rank }
@@ -86,6 +89,16 @@ extension FloatHistogram {
         return (total.isInfinite ? total : total, c)
     }
 
+    /// The buckets as the statistics read them: a first custom bucket with a positive upper bound
+    /// starts at 0 rather than −Inf, as a classic histogram's first bucket does.
+    var statisticsBuckets: [HistogramBucket] {
+        var buckets = allBuckets
+        if usesCustomBuckets, let first = buckets.first, first.index == 0, first.lower == -.infinity, first.upper > 0 {
+            buckets[0].lower = 0
+        }
+        return buckets
+    }
+
     /// The zero bucket of a histogram with buckets on one side only ends at 0 on the other side.
     private func clampZeroBucket(_ bucket: inout HistogramBucket) {
         guard bucket.lower < 0 && bucket.upper > 0 else { return }
@@ -108,8 +121,10 @@ extension FloatHistogram {
         return -(-bucket.upper * Foundation.pow(bucket.lower / bucket.upper, 1 - fraction))
     }
 
-    /// The share of the bucket's observations below `value`, which lies inside it.
+    /// The share of the bucket's observations below `value`, which lies inside it; none for a bucket
+    /// reaching to infinity (no interpolation over an infinite width).
     private func share(of bucket: HistogramBucket, below value: Double) -> Double {
+        if bucket.lower.isInfinite || bucket.upper.isInfinite { return 0 }
         guard spreadsExponentially(bucket) else { return (value - bucket.lower) / (bucket.upper - bucket.lower) }
         if bucket.lower > 0 { return Foundation.log(value / bucket.lower) / Foundation.log(bucket.upper / bucket.lower) }
         return 1 - Foundation.log(value / bucket.upper) / Foundation.log(bucket.lower / bucket.upper)

@@ -111,8 +111,8 @@ extension Function {
         Function("histogram_quantiles", [v, str, s], variadic: true, .steps { evaluation, args, positions in
             try evaluation.histogramQuantiles(args, positions)
         }),
-        Function("histogram_fraction", [s, s, v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
-            try evaluation.histogramFraction(args)
+        Function("histogram_fraction", [s, s, v], .steps { evaluation, args, positions in
+            try evaluation.histogramFraction(args, positions)
         }),
         Function("histogram_count", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
             try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.count }
