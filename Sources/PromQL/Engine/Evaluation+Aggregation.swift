@@ -20,6 +20,9 @@ extension Evaluation {
         // Group keys are computed once per series, not per step, from the labels as they stand
         // before delayed `__name__` removal (so `by (__name__)` still sees the name).
         let keys = series.map { groupKey($0.labels, node) }
+        if ![.sum, .avg, .count, .group, .limitk, .limitRatio].contains(node.op), series.contains(where: { $0.histograms != nil }) {
+            inform("ignored histogram in \(node.op.rawValue) aggregation", at: node.positions.call)
+        }
         var groupIndex: [Labels: Int] = [:]
         var groupLabels: [Labels] = []
         var members: [[Int]] = []

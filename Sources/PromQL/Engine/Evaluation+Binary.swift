@@ -68,7 +68,13 @@ extension Evaluation {
     /// A series' histograms times or divided by a scalar (`h * s`, `s * h`, `h / s`); any other
     /// operator between a histogram and a float gives nothing. Nil when no step is left.
     private func scaledHistograms(_ op: BinaryOp, _ histograms: [FloatHistogram?], _ scalar: [Double], scalarOnLeft: Bool) -> [FloatHistogram?]? {
-        guard op == .mul || (op == .div && !scalarOnLeft) else { return nil }
+        guard op == .mul || (op == .div && !scalarOnLeft) else {
+            if histograms.contains(where: { $0 != nil }) {
+                let sides = scalarOnLeft ? "float \(op.rawValue) histogram" : "histogram \(op.rawValue) float"
+                inform("incompatible sample types encountered for binary operator \(goQuote(op.rawValue)): \(sides)", at: nil)
+            }
+            return nil
+        }
         let out = histograms.enumerated().map { step, histogram -> FloatHistogram? in
             guard var histogram else { return nil }
             if op == .mul { histogram.multiply(by: scalar[step]) } else { histogram.divide(by: scalar[step]) }
@@ -228,8 +234,8 @@ extension Evaluation {
             var any = false
             var histograms: [FloatHistogram?]?
             if many[pair.many].histograms != nil || one[pair.one].histograms != nil {
-                histograms = histogramPairs(node, many[pair.many], one[pair.one], swapped: swapped)
-                any = histograms != nil
+                histograms = histogramPairs(node, many[pair.many], one[pair.one], swapped: swapped, bools: &values)
+                any = histograms != nil || values.hasValue
             }
             for step in 0..<steps.count {
                 guard var x = manyValues[step], var y = oneValues[step] else { continue }
@@ -251,14 +257,14 @@ extension Evaluation {
     /// The histogram results of one matched pair at every step: `h + h`, `h - h` (a gauge), `h * f`,
     /// `f * h`, `h / f`, and `==`/`!=` between histograms as filters. Any other combination of a
     /// histogram with something gives nothing. Nil when no step has a histogram result.
-    private func histogramPairs(_ node: Binary, _ many: StepSeries, _ one: StepSeries, swapped: Bool) -> [FloatHistogram?]? {
+    private func histogramPairs(_ node: Binary, _ many: StepSeries, _ one: StepSeries, swapped: Bool, bools: inout StepValues) -> [FloatHistogram?]? {
         var out = [FloatHistogram?](repeating: nil, count: steps.count)
         var any = false
         for step in 0..<steps.count {
             var (leftH, rightH) = (many.histograms?[step], one.histograms?[step])
             var (leftF, rightF) = (many.values[step], one.values[step])
             if swapped { swap(&leftH, &rightH); swap(&leftF, &rightF) }
-            guard leftH != nil || rightH != nil else { continue }
+            guard leftH != nil || rightH != nil, leftH != nil || leftF != nil, rightH != nil || rightF != nil else { continue }
             var result: FloatHistogram?
             switch (node.op, leftH, rightH, leftF, rightF) {
             case (.add, var a?, let b?, _, _):
@@ -274,12 +280,20 @@ extension Evaluation {
             case (.div, var a?, nil, _, let f?):
                 a.divide(by: f)
                 result = a
+            case (.eql, let a?, let b?, _, _) where node.returnBool:
+                bools[step] = a.compacted() == b.compacted() ? 1 : 0
+            case (.neq, let a?, let b?, _, _) where node.returnBool:
+                bools[step] = a.compacted() != b.compacted() ? 1 : 0
             case (.eql, let a?, let b?, _, _) where !node.returnBool:
                 result = a.compacted() == b.compacted() ? a : nil
             case (.neq, let a?, let b?, _, _) where !node.returnBool:
                 result = a.compacted() != b.compacted() ? a : nil
             default:
                 result = nil
+                if !node.op.isSetOperator {
+                    let describe = { (h: FloatHistogram?, f: Double?) in h != nil ? "histogram" : f != nil ? "float" : "" }
+                    inform("incompatible sample types encountered for binary operator \(goQuote(node.op.rawValue)): \(describe(leftH, leftF)) \(node.op.rawValue) \(describe(rightH, rightF))", at: nil)
+                }
             }
             if let result {
                 out[step] = result

@@ -14,11 +14,17 @@ extension Evaluation {
     /// windows of the same call), merging by labels.
     mutating func addHistogramWindows(_ function: Function, _ selector: VectorSelector, _ rangeExpr: DurationExpr,
                                       into results: inout [StepSeries], position: Int?) throws {
-        guard Self.histogramRangeFunctions.contains(function.name) else { return }
         let span = try matrixSpan(selector, rangeExpr)
         guard let mint = span.mint, let maxt = span.maxt else { return }
         let histograms = try loadHistograms(span.matchers, from: mint, through: maxt)
         guard !histograms.isEmpty else { return }
+        guard Self.histogramRangeFunctions.contains(function.name) else {
+            // A float function leaves histograms out, and says so.
+            for labels in histograms.keys.sorted() where results.contains(where: { $0.labels == labels }) {
+                inform("ignored histograms in a range containing both floats and histograms for metric name \(goQuote(labels.metricName))", at: position)
+            }
+            return
+        }
         var byLabels: [Labels: Int] = [:]
         for (index, item) in results.enumerated() { byLabels[item.labels] = index }
         let keepsName = function.flags.contains(.keepsName)
@@ -104,7 +110,7 @@ extension Evaluation {
         let first = window.first!, last = window.last!
         let schema = window.map(\.histogram.schema).min()!
         if counter && window.dropFirst().contains(where: { $0.histogram.counterResetHint == .gauge }) {
-            inform("this native histogram metric is not a counter: \(goQuote(labels.metricName))", at: position)
+            warn("this native histogram metric is not a counter: \(goQuote(labels.metricName))", at: position)
         }
         var result = last.histogram.usesCustomBuckets ? last.histogram : last.histogram.reduced(to: schema)
         do {
