@@ -6,8 +6,8 @@ import MetricsModel
 /// window holding floats and histograms together gives nothing, except to the counting functions.
 extension Evaluation {
     static let histogramRangeFunctions: Set<String> = [
-        "rate", "increase", "delta", "sum_over_time", "avg_over_time", "last_over_time", "first_over_time",
-        "count_over_time", "present_over_time",
+        "rate", "increase", "delta", "irate", "idelta", "sum_over_time", "avg_over_time", "last_over_time", "first_over_time",
+        "count_over_time", "present_over_time", "resets", "changes", "ts_of_last_over_time", "ts_of_first_over_time",
     ]
 
     /// Adds the histogram windows of a plain matrix selector's series to `results` (the float
@@ -50,6 +50,12 @@ extension Evaluation {
                     continue
                 case "present_over_time":
                     floats[index] = 1
+                    any = true
+                    continue
+                case "resets", "changes", "ts_of_last_over_time", "ts_of_first_over_time":
+                    // A window that also holds floats keeps the floats' answer (not yet combined).
+                    guard existing == nil else { continue }
+                    floats[index] = Self.histogramWindowNumber(function.name, window)
                     any = true
                     continue
                 default:
@@ -98,8 +104,32 @@ extension Evaluation {
             return total.compacted()
         case "rate", "increase", "delta":
             return histogramRate(window, counter: name != "delta", rate: name == "rate", range: range, end: end, labels: labels, position: position)
+        case "irate", "idelta":
+            guard window.count >= 2 else { return nil }
+            let previous = window[window.count - 2], last = window[window.count - 1]
+            var result = last.histogram
+            if name == "idelta" || !last.histogram.isCounterReset(after: previous.histogram) {
+                do { try result.subtract(previous.histogram) } catch { return nil }
+            }
+            if name == "irate" {
+                let seconds = Double(last.timestamp - previous.timestamp) / 1000
+                guard seconds != 0 else { return nil }
+                result.divide(by: seconds)
+            }
+            result.counterResetHint = .gauge
+            return result.compacted()
         default:
             return nil
+        }
+    }
+
+    /// A float read off a window of histograms: counter resets, changes, or a sample's time.
+    static func histogramWindowNumber(_ name: String, _ window: [HistogramSample]) -> Double {
+        switch name {
+        case "resets": return Double(zip(window, window.dropFirst()).filter { $1.histogram.isCounterReset(after: $0.histogram) }.count)
+        case "changes": return Double(zip(window, window.dropFirst()).filter { $0.histogram != $1.histogram }.count)
+        case "ts_of_last_over_time": return Double(window.last!.timestamp) / 1000
+        default: return Double(window.first!.timestamp) / 1000
         }
     }
 
