@@ -134,6 +134,8 @@ package enum BinaryOp: String, Sendable, CaseIterable {
     case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "^", atan2
     case eql = "==", neq = "!=", gtr = ">", lss = "<", gte = ">=", lte = "<="
     case and, or, unless
+    /// Histogram trim operators: `h </ x` keeps the observations below x, `h >/ x` those above.
+    case trimUpper = "</", trimLower = ">/"
 
     var precedence: Int {
         switch self {
@@ -141,13 +143,14 @@ package enum BinaryOp: String, Sendable, CaseIterable {
         case .and, .unless: return 2
         case .eql, .neq, .gtr, .lss, .gte, .lte: return 3
         case .add, .sub: return 4
-        case .mul, .div, .mod, .atan2: return 5
+        case .mul, .div, .mod, .atan2, .trimUpper, .trimLower: return 5
         case .pow: return 6
         }
     }
 
     var isComparison: Bool { [.eql, .neq, .gtr, .lss, .gte, .lte].contains(self) }
     var isSetOperator: Bool { self == .and || self == .or || self == .unless }
+    var isTrim: Bool { self == .trimUpper || self == .trimLower }
     var rightAssociative: Bool { self == .pow }
 }
 

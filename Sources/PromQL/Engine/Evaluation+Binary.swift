@@ -39,6 +39,8 @@ extension Evaluation {
         case .gte: return (x, x >= y)
         case .lte: return (x, x <= y)
         case .and, .or, .unless: return (x, true)
+        // Trimming takes a histogram: between floats it gives nothing.
+        case .trimUpper, .trimLower: return (.nan, false)
         }
     }
 
@@ -46,6 +48,10 @@ extension Evaluation {
         var out: [StepSeries] = []
         for item in series {
             var values = item.values
+            if node.op.isTrim {
+                if values.hasValue { inform("incompatible sample types encountered for binary operator \(goQuote(node.op.rawValue)): float \(node.op.rawValue) float", at: nil) }
+                values = StepValues(absent: values.count)
+            }
             for step in values.indices {
                 guard let v = values[step] else { continue }
                 let (value, keep) = scalarOnLeft ? Self.apply(node.op, scalar[step], v) : Self.apply(node.op, v, scalar[step])
@@ -58,7 +64,7 @@ extension Evaluation {
             }
             let histograms = item.histograms.flatMap { scaledHistograms(node.op, $0, scalar, scalarOnLeft: scalarOnLeft) }
             if values.hasValue || histograms != nil {
-                let drop = item.dropName || !node.op.isComparison || node.returnBool
+                let drop = item.dropName || (!node.op.isComparison && !node.op.isTrim) || node.returnBool
                 out.append(StepSeries(labels: item.labels, values: values, histograms: histograms, dropName: drop))
             }
         }
@@ -68,6 +74,10 @@ extension Evaluation {
     /// A series' histograms times or divided by a scalar (`h * s`, `s * h`, `h / s`); any other
     /// operator between a histogram and a float gives nothing. Nil when no step is left.
     private func scaledHistograms(_ op: BinaryOp, _ histograms: [FloatHistogram?], _ scalar: [Double], scalarOnLeft: Bool) -> [FloatHistogram?]? {
+        if op.isTrim && !scalarOnLeft {
+            let out = histograms.enumerated().map { step, histogram in histogram.map { $0.trimmed(op == .trimUpper ? .upper : .lower, at: scalar[step]) } }
+            return out.contains { $0 != nil } ? out : nil
+        }
         guard op == .mul || (op == .div && !scalarOnLeft) else {
             if histograms.contains(where: { $0 != nil }) {
                 let sides = scalarOnLeft ? "float \(op.rawValue) histogram" : "histogram \(op.rawValue) float"
@@ -133,6 +143,7 @@ extension Evaluation {
             let fillMany = matching.fillLeft
             let fillOne = matching.fillRight
             func emit(_ manyValue: Double, _ oneValue: Double, labels: () -> Labels) throws {
+                if node.op.isTrim { return }
                 var x = manyValue
                 var y = oneValue
                 if swapped { swap(&x, &y) }
@@ -237,7 +248,7 @@ extension Evaluation {
                 histograms = histogramPairs(node, many[pair.many], one[pair.one], swapped: swapped, bools: &values)
                 any = histograms != nil || values.hasValue
             }
-            for step in 0..<steps.count {
+            for step in 0..<steps.count where !node.op.isTrim {
                 guard var x = manyValues[step], var y = oneValues[step] else { continue }
                 if swapped { swap(&x, &y) }
                 let (value, keep) = Self.apply(node.op, x, y)
@@ -280,6 +291,10 @@ extension Evaluation {
             case (.div, var a?, nil, _, let f?):
                 a.divide(by: f)
                 result = a
+            case (.trimUpper, let a?, nil, _, let f?):
+                result = a.trimmed(.upper, at: f)
+            case (.trimLower, let a?, nil, _, let f?):
+                result = a.trimmed(.lower, at: f)
             case (.eql, let a?, let b?, _, _) where node.returnBool:
                 bools[step] = a.compacted() == b.compacted() ? 1 : 0
             case (.neq, let a?, let b?, _, _) where node.returnBool:

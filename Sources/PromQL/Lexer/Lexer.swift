@@ -73,7 +73,8 @@ struct Lexer {
         case UInt8(ascii: "="), UInt8(ascii: "!"), UInt8(ascii: "<"), UInt8(ascii: ">"):
             let next = position + 1 < bytes.count ? bytes[position + 1] : 0
             var op = String(UnicodeScalar(b))
-            if next == UInt8(ascii: "=") || (next == UInt8(ascii: "~") && (b == UInt8(ascii: "=") || b == UInt8(ascii: "!"))) {
+            if next == UInt8(ascii: "=") || (next == UInt8(ascii: "~") && (b == UInt8(ascii: "=") || b == UInt8(ascii: "!")))
+                || (next == UInt8(ascii: "/") && (b == UInt8(ascii: "<") || b == UInt8(ascii: ">"))) {
                 op.append(Character(UnicodeScalar(next)))
                 position += 2
             } else {
