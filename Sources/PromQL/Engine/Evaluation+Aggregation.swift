@@ -162,7 +162,9 @@ extension Evaluation {
                 guard abs(p) < 9.2e18 else { throw EvaluationError("Scalar value \(GoFloat.formatG(p)) overflows int64") }
             }
             for list in members {
-                let present = list.filter { series[$0].values[step] != nil }
+                // limitk and limit_ratio pick among every element; topk and bottomk among floats.
+                let limits = op == .limitk || op == .limitRatio
+                let present = list.filter { series[$0].values[step] != nil || (limits && series[$0].histograms?[step] != nil) }
                 var chosen: [Int]
                 switch op {
                 case .topk, .bottomk:
@@ -187,10 +189,16 @@ extension Evaluation {
                         return ratio >= 0 ? position < ratio : position >= 1 + ratio
                     }
                 }
-                for index in chosen { out[index].values[step] = series[index].values[step] }
+                for index in chosen {
+                    out[index].values[step] = series[index].values[step]
+                    if let histogram = series[index].histograms?[step] {
+                        if out[index].histograms == nil { out[index].histograms = [FloatHistogram?](repeating: nil, count: steps.count) }
+                        out[index].histograms![step] = histogram
+                    }
+                }
             }
         }
-        return out.filter { $0.values.hasValue }
+        return out.filter { $0.values.hasValue || $0.histograms != nil }
     }
 }
 
