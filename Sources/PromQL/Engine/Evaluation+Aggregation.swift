@@ -228,7 +228,11 @@ extension Evaluation {
                 }
                 var total = found[0]
                 do {
-                    for histogram in found.dropFirst() { try total.add(histogram) }
+                    for histogram in found.dropFirst() {
+                        let notes = try total.add(histogram)
+                        if notes.counterResetCollision { warn("conflicting counter resets during histogram aggregation", at: position) }
+                        if notes.customBoundsReconciled { inform("mismatched custom buckets were reconciled during aggregation", at: position) }
+                    }
                 } catch {
                     warn("vector contains a mix of histograms with exponential and custom buckets schemas for aggregation", at: position)
                     continue

@@ -278,13 +278,15 @@ extension Evaluation {
             guard leftH != nil || rightH != nil, leftH != nil || leftF != nil, rightH != nil || rightF != nil else { continue }
             var result: FloatHistogram?
             switch (node.op, leftH, rightH, leftF, rightF) {
-            case (.add, var a?, let b?, _, _):
-                result = (try? a.add(b)) != nil ? a.compacted() : nil
-            case (.sub, var a?, let b?, _, _):
-                if (try? a.subtract(b)) != nil {
-                    a.counterResetHint = .gauge
-                    result = a.compacted()
+            case (.add, var a?, let b?, _, _), (.sub, var a?, let b?, _, _):
+                let adding = node.op == .add
+                guard let notes = try? (adding ? a.add(b) : a.subtract(b)) else {
+                    warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(many.labels.metricName))", at: nil)
+                    break
                 }
+                if notes.customBoundsReconciled { inform("mismatched custom buckets were reconciled during \(adding ? "addition" : "subtraction")", at: nil) }
+                if !adding { a.counterResetHint = .gauge }
+                result = a.compacted()
             case (.mul, var a?, nil, _, let f?), (.mul, nil, var a?, let f?, _):
                 a.multiply(by: f)
                 result = a

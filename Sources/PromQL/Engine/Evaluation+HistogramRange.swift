@@ -108,8 +108,21 @@ extension Evaluation {
             guard window.count >= 2 else { return nil }
             let previous = window[window.count - 2], last = window[window.count - 1]
             var result = last.histogram
+            if name == "idelta" && (previous.histogram.counterResetHint != .gauge || last.histogram.counterResetHint != .gauge) {
+                warn("this native histogram metric is not a gauge: \(goQuote(labels.metricName))", at: position)
+            }
+            if name == "irate" && (previous.histogram.counterResetHint == .gauge || last.histogram.counterResetHint == .gauge) {
+                warn("this native histogram metric is not a counter: \(goQuote(labels.metricName))", at: position)
+            }
             if name == "idelta" || !last.histogram.isCounterReset(after: previous.histogram) {
-                do { try result.subtract(previous.histogram) } catch { return nil }
+                do {
+                    if try result.subtract(previous.histogram).customBoundsReconciled {
+                        inform("mismatched custom buckets were reconciled during subtraction", at: position)
+                    }
+                } catch {
+                    warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(labels.metricName))", at: position)
+                    return nil
+                }
             }
             if name == "irate" {
                 let seconds = Double(last.timestamp - previous.timestamp) / 1000
@@ -141,6 +154,9 @@ extension Evaluation {
         let schema = window.map(\.histogram.schema).min()!
         if counter && window.dropFirst().contains(where: { $0.histogram.counterResetHint == .gauge }) {
             warn("this native histogram metric is not a counter: \(goQuote(labels.metricName))", at: position)
+        }
+        if !counter && (first.histogram.counterResetHint != .gauge || last.histogram.counterResetHint != .gauge) {
+            warn("this native histogram metric is not a gauge: \(goQuote(labels.metricName))", at: position)
         }
         var result = last.histogram.usesCustomBuckets ? last.histogram : last.histogram.reduced(to: schema)
         do {
