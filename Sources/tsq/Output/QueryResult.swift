@@ -19,9 +19,11 @@ enum QueryResult {
             let items = result as? [[String: Any]] ?? []
             let series = items.map { item -> ResultSeries in
                 let metric = (item["metric"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                // Native histograms print as Prometheus writes one (`{count:4, sum:5, (0.5,1]:1, …}`).
                 let points = type == "vector"
-                    ? [item["value"]].compactMap { ResultPoint($0) }
-                    : (item["values"] as? [Any] ?? []).compactMap { ResultPoint($0) }
+                    ? [item["value"]].compactMap { ResultPoint($0) } + [item["histogram"]].compactMap { ResultPoint(histogram: $0) }
+                    : ((item["values"] as? [Any] ?? []).compactMap { ResultPoint($0) }
+                        + (item["histograms"] as? [Any] ?? []).compactMap { ResultPoint(histogram: $0) }).sorted { $0.time < $1.time }
                 return ResultSeries(labels: metric, points: points)
             }
             self = type == "vector" ? .vector(series) : .matrix(series)
@@ -70,6 +72,23 @@ struct ResultPoint {
         time = Int64((seconds * 1000).rounded())
         self.text = text
         if case .success(let value) = GoFloat.parse(text) { self.value = value } else { value = .nan }
+    }
+
+    /// `[<unix seconds>, {"count": …, "sum": …, "buckets": […]}]`: the text lists count, sum and each
+    /// bucket with its bounds (`[` `]` inclusive, `(` `)` exclusive); the value is the count.
+    init?(histogram raw: Any?) {
+        guard let pair = raw as? [Any], pair.count == 2, let seconds = Self.number(pair[0]), let object = pair[1] as? [String: Any],
+            let count = object["count"] as? String, let sum = object["sum"] as? String
+        else { return nil }
+        time = Int64((seconds * 1000).rounded())
+        var parts = ["count:\(count)", "sum:\(sum)"]
+        for case let bucket as [Any] in object["buckets"] as? [Any] ?? [] where bucket.count == 4 {
+            guard let rule = Self.number(bucket[0]), let lower = bucket[1] as? String, let upper = bucket[2] as? String, let n = bucket[3] as? String else { continue }
+            let (open, close) = switch Int(rule) { case 0: ("(", "]"); case 1: ("[", ")"); case 2: ("(", ")"); default: ("[", "]") }
+            parts.append("\(open)\(lower),\(upper)\(close):\(n)")
+        }
+        text = "{" + parts.joined(separator: ", ") + "}"
+        if case .success(let value) = GoFloat.parse(count) { self.value = value } else { value = .nan }
     }
 
     static func number(_ value: Any) -> Double? {
