@@ -32,7 +32,7 @@ extension Evaluation {
             let live = samples.filter { !$0.isStale }
             guard !live.isEmpty else { continue }
             var floats = StepValues(absent: steps.count)
-            var steps = [FloatHistogram?](repeating: nil, count: self.steps.count)
+            var stepHistograms = [FloatHistogram?](repeating: nil, count: steps.count)
             var any = false
             var low = 0
             var high = 0
@@ -70,16 +70,17 @@ extension Evaluation {
                     continue
                 }
                 if let value = histogramWindow(function.name, window, range: span.range, end: end, labels: labels, position: position) {
-                    steps[index] = value
+                    stepHistograms[index] = value
                     any = true
                 }
             }
             guard any else { continue }
             if let row = byLabels[labels] {
-                results[row].histograms = steps
-                for index in 0..<self.steps.count where floats[index] != nil { results[row].values[index] = floats[index] }
+                results[row].histograms = stepHistograms
+                for index in 0..<steps.count where floats[index] != nil { results[row].values[index] = floats[index] }
             } else {
-                results.append(StepSeries(labels: labels, values: floats, histograms: steps.contains { $0 != nil } ? steps : nil, dropName: !keepsName))
+                let kept = stepHistograms.contains { $0 != nil } ? stepHistograms : nil
+                results.append(StepSeries(labels: labels, values: floats, histograms: kept, dropName: !keepsName))
             }
         }
         results.sort { $0.labels < $1.labels }

@@ -76,17 +76,9 @@ extension FloatHistogram {
                 middle = bucket.upper < 0 ? -geometric : geometric
             }
             let delta = middle - mean
-            (total, compensation) = Self.kahanAdd(bucket.count * delta * delta, total, compensation)
+            (total, compensation) = kahanAdd(bucket.count * delta * delta, total, compensation)
         }
         return (total + compensation) / count
-    }
-
-    /// Neumaier's compensated sum step.
-    static func kahanAdd(_ value: Double, _ sum: Double, _ compensation: Double) -> (Double, Double) {
-        let total = sum + value
-        var c = compensation
-        if abs(sum) >= abs(value) { c += (sum - total) + value } else { c += (value - total) + sum }
-        return (total.isInfinite ? total : total, c)
     }
 
     /// The buckets as the statistics read them: a first custom bucket with a positive upper bound
