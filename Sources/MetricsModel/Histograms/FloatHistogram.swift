@@ -111,7 +111,7 @@ package struct HistogramSpan: Sendable, Equatable {
     }
 
     /// Why `spans` do not hold `buckets` buckets, or nil.
-    static func mismatch(_ spans: [HistogramSpan], _ buckets: Int) -> String? {
+    package static func mismatch(_ spans: [HistogramSpan], _ buckets: Int) -> String? {
         let needed = spans.reduce(0) { $0 + Int($1.length) }
         return needed == buckets ? nil : "spans need \(needed) buckets, have \(buckets) buckets"
     }

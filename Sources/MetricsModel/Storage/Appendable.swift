@@ -20,6 +20,9 @@ package protocol Appender {
     /// known and `labels` is empty: a caller that keeps only references rebuilds the labels and
     /// appends again.
     mutating func append(_ ref: SeriesRef, _ labels: Labels, _ sample: Sample) throws -> SeriesRef
+    /// Adds a native histogram sample, as `append` adds a float one (Prometheus's `AppendHistogram`).
+    /// A series may hold floats at some times and histograms at others.
+    mutating func appendHistogram(_ ref: SeriesRef, _ labels: Labels, _ sample: HistogramSample) throws -> SeriesRef
     /// Makes every appended sample visible and durable per the store's sync policy.
     mutating func commit() throws
     /// Discards everything appended since the last commit.
@@ -30,6 +33,16 @@ extension Appender {
     /// Appends by labels alone.
     package mutating func append(_ labels: Labels, _ sample: Sample) throws {
         _ = try append(0, labels, sample)
+    }
+
+    /// Appends a histogram by labels alone.
+    package mutating func appendHistogram(_ labels: Labels, _ sample: HistogramSample) throws {
+        _ = try appendHistogram(0, labels, sample)
+    }
+
+    /// An appender that keeps floats only refuses histograms.
+    package mutating func appendHistogram(_ ref: SeriesRef, _ labels: Labels, _ sample: HistogramSample) throws -> SeriesRef {
+        throw AppendError.histogramsNotSupported(labels: labels)
     }
 }
 
@@ -43,6 +56,10 @@ package enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     case duplicate(labels: Labels, timestamp: Int64)
     /// A reference the store does not know, given without labels.
     case unknownReference(SeriesRef)
+    /// A native histogram whose buckets, spans or counts contradict each other.
+    case invalidHistogram(labels: Labels, reason: String)
+    /// A native histogram given to storage that keeps floats only.
+    case histogramsNotSupported(labels: Labels)
 
     /// The refusal's kind as Prometheus words it.
     package var reason: String {
@@ -51,6 +68,8 @@ package enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
         case .outOfBounds: "out of bounds"
         case .duplicate: "duplicate sample for timestamp"
         case .unknownReference: "unknown series reference"
+        case .invalidHistogram: "invalid histogram"
+        case .histogramsNotSupported: "native histograms are not stored here"
         }
     }
 
@@ -59,6 +78,8 @@ package enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
         case .outOfOrder(let labels, let timestamp), .outOfBounds(let labels, let timestamp), .duplicate(let labels, let timestamp):
             "\(reason) for series \(labels) at \(timestamp)"
         case .unknownReference(let ref): "\(reason) \(ref)"
+        case .invalidHistogram(let labels, let problem): "\(reason) for series \(labels): \(problem)"
+        case .histogramsNotSupported(let labels): "\(reason) (series \(labels))"
         }
     }
 }

@@ -68,6 +68,11 @@ package struct MergedQueryable<Local: Queryable>: Queryable {
         return try ParallelWork.map(series, cost: series.reduce(0) { $0 + $1.1.count }) { try transform($0.0, $0.1) }.compactMap { $0 }
     }
 
+    /// The store's histograms (remote read brings floats only).
+    package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] {
+        try local.selectHistograms(matchers, from: mint, through: maxt)
+    }
+
     /// The sources' series for a selection (their warnings noted), or nil when none is asked.
     private func secondary(_ matchers: [Matcher], _ mint: Int64, _ maxt: Int64) -> [(Labels, [Sample])]? {
         guard let selection = reads.storage.select(matchers, from: mint, through: maxt, localStart: reads.localStart(), deadline: deadline) else { return nil }

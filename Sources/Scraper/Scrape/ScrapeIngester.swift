@@ -121,8 +121,8 @@ package struct ScrapeIngester: Sendable {
                 case .outOfOrder: report.outOfOrder += 1
                 case .outOfBounds: report.outOfBounds += 1
                 case .duplicate: report.duplicateTimestamp += 1
-                // Labels are always given on this path; nothing else refuses a sample.
-                case .unknownReference: report.outOfOrder += 1
+                // Labels are always given on this path, and no histogram comes through it.
+                case .unknownReference, .invalidHistogram, .histogramsNotSupported: report.outOfOrder += 1
                 }
             } catch {
                 report.outOfOrder += 1

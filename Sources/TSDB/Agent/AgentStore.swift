@@ -67,7 +67,11 @@ package final class AgentStore: Appendable, Sendable {
                 for (ref, sample) in samples {
                     if let newest = restored.byRef[ref]?.newest, newest < sample.timestamp { restored.byRef[ref]!.newest = sample.timestamp }
                 }
-            case .tombstones, .chunks:
+            case .histograms(let samples):
+                for (ref, sample) in samples {
+                    if let newest = restored.byRef[ref]?.newest, newest < sample.timestamp { restored.byRef[ref]!.newest = sample.timestamp }
+                }
+            case .tombstones, .chunks, .histogramChunks:
                 break
             }
         }

@@ -197,7 +197,7 @@ package final class Block: Sendable {
         let id = ref.id, chunks = ref.chunks
         var samples: [Sample] = []
         let hasTombstones = deleted.ranges[id] != nil
-        for chunk in chunks {
+        for chunk in chunks where chunk.encoding != BlockEncoding.histogramByte {
             guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
             let decoded = try decode(chunk, fd: fd, in: mint...maxt, cached: cached)
             if !hasTombstones {
@@ -209,6 +209,27 @@ package final class Block: Sendable {
         return samples
     }
 
+    /// The histogram samples of a series in `mint...maxt`, without deleted ones.
+    func histograms(of ref: SeriesRef, from mint: Int64, through maxt: Int64) throws -> [HistogramSample] {
+        try histograms(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 })
+    }
+
+    private func histograms(of ref: SeriesRef, from mint: Int64, through maxt: Int64, deleted: Tombstones) throws -> [HistogramSample] {
+        var out: [HistogramSample] = []
+        for chunk in ref.chunks where chunk.encoding == BlockEncoding.histogramByte {
+            guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
+            let (_, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
+            out.append(contentsOf: try BlockEncoding.decodeHistograms(data, in: mint...maxt))
+        }
+        if deleted.ranges[ref.id] != nil { out.removeAll { deleted.isDeleted(ref.id, $0.timestamp) } }
+        return out
+    }
+
+    /// Whether any of the series' chunks holds histograms.
+    static func hasHistograms(_ ref: SeriesRef) -> Bool {
+        ref.chunks.contains { $0.encoding == BlockEncoding.histogramByte }
+    }
+
     /// Runs `body` with the block's prepared statements, under their lock.
     func withStatements<R>(_ body: (Statements) throws -> R) throws -> R {
         try statements.withLock { try body($0) }
@@ -216,11 +237,20 @@ package final class Block: Sendable {
 
     /// One series by id with its samples in `mint...maxt`; nil when it has none there. For compaction,
     /// which reads each chunk once: it bypasses the chunk cache so as not to push queries' chunks out.
-    func series(id: UInt32, from mint: Int64, through maxt: Int64) throws -> (Labels, [Sample])? {
+    func series(id: UInt32, from mint: Int64, through maxt: Int64) throws -> SeriesData? {
         let (labels, all) = try withStatements { s in try seriesRow(Int64(id), s) }
         let ref = SeriesRef(id: id, labels: labels, chunks: all.filter { $0.maxTime >= mint && $0.minTime <= maxt })
-        let samples = try samples(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 }, cached: false)
-        return samples.isEmpty ? nil : (labels, samples)
+        let deleted = tombstones.withLock { $0 }
+        let samples = try samples(of: ref, from: mint, through: maxt, deleted: deleted, cached: false)
+        let histograms = Self.hasHistograms(ref) ? try histograms(of: ref, from: mint, through: maxt, deleted: deleted) : []
+        return samples.isEmpty && histograms.isEmpty ? nil : SeriesData(labels: labels, samples: samples, histograms: histograms)
+    }
+
+    /// One series' labels with its float and histogram samples.
+    struct SeriesData {
+        let labels: Labels
+        var samples: [Sample]
+        var histograms: [HistogramSample]
     }
 
     /// A series' labels and chunk references, from its one row.

@@ -65,12 +65,14 @@ package struct BlockWriter {
         fd = -1
     }
 
-    /// Adds a series with its samples (time-sorted, all within the block's range). Series may come
-    /// in any order; empty ones are skipped.
-    package mutating func add(_ labels: Labels, _ samples: [Sample]) throws {
-        guard !samples.isEmpty else { return }
+    /// Adds a series with its float and histogram samples (each time-sorted, all within the block's
+    /// range). Series may come in any order; empty ones are skipped.
+    package mutating func add(_ labels: Labels, _ samples: [Sample], histograms: [HistogramSample] = []) throws {
+        guard !samples.isEmpty || !histograms.isEmpty else { return }
         var refs: [ChunkRef] = []
-        for chunk in try encoding.encode(samples) {
+        var chunks = try encoding.encode(samples)
+        if !histograms.isEmpty { chunks += try BlockEncoding.encodeHistograms(histograms) }
+        for chunk in chunks {
             let record = ChunkFile.record(encoding: chunk.encoding, data: chunk.data)
             if fileOffset + Int64(record.count) > Int64(ChunkFile.segmentSize) && fileOffset > Int64(ChunkFile.magic.count) {
                 try openChunkFile()
@@ -81,7 +83,7 @@ package struct BlockWriter {
             if buffer.count >= 1 << 20 { try flush() }
             meta.stats.numChunks += 1
         }
-        meta.stats.numSamples += Int64(samples.count)
+        meta.stats.numSamples += Int64(samples.count + histograms.count)
         series.append((labels, refs))
     }
 

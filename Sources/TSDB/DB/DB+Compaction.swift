@@ -40,12 +40,13 @@ extension DB {
         }
         var writer = try BlockWriter(parent: path, minTime: start, maxTime: end, encoding: options.encoding)
         do {
-            var batch: [(Labels, [Sample])] = []
+            var batch: [(Labels, [Sample], [HistogramSample])] = []
             head.forEachSeries { series in
                 let samples = series.samples(from: start, through: end - 1)
-                if !samples.isEmpty { batch.append((series.labels, samples)) }
+                let histograms = series.histograms?.samples(from: start, through: end - 1) ?? []
+                if !samples.isEmpty || !histograms.isEmpty { batch.append((series.labels, samples, histograms)) }
             }
-            for (labels, samples) in batch { try writer.add(labels, samples) }
+            for (labels, samples, histograms) in batch { try writer.add(labels, samples, histograms: histograms) }
             let (directory, meta) = try writer.finish()
             let block = try Block(directory: directory)
             replaceBlocks(removing: [], adding: [block])
@@ -102,8 +103,8 @@ extension DB {
         defer { statistics.compactionSeconds.observe((ContinuousClock.now - began).seconds) }
         var writer = try BlockWriter(parent: path, minTime: minTime, maxTime: maxTime, level: level, sources: sources, encoding: options.encoding)
         do {
-            try SeriesMerger.merge(members.sorted { $0.minTime < $1.minTime }, from: minTime, through: maxTime - 1) { labels, samples in
-                try writer.add(labels, samples)
+            try SeriesMerger.merge(members.sorted { $0.minTime < $1.minTime }, from: minTime, through: maxTime - 1) { labels, samples, histograms in
+                try writer.add(labels, samples, histograms: histograms)
             }
             let (directory, meta) = try writer.finish()
             let block = try Block(directory: directory)

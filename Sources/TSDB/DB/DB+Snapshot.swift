@@ -17,10 +17,15 @@ extension DB {
             }
             guard includeHead, head.minTime != Int64.max else { return }
             let series = head.select([], from: head.minTime, through: head.maxTime)
-            guard !series.isEmpty else { return }
+            let histograms = Dictionary(uniqueKeysWithValues: head.selectHistograms([], from: head.minTime, through: head.maxTime))
+            guard !series.isEmpty || !histograms.isEmpty else { return }
             var writer = try BlockWriter(parent: directory, minTime: head.minTime, maxTime: head.maxTime + 1, encoding: options.encoding)
             do {
-                for (labels, samples) in series { try writer.add(labels, samples) }
+                for (labels, samples) in series { try writer.add(labels, samples, histograms: histograms[labels] ?? []) }
+                let floatSeries = Set(series.map(\.0))
+                for (labels, samples) in histograms where !floatSeries.contains(labels) {
+                    try writer.add(labels, [], histograms: samples)
+                }
                 _ = try writer.finish()
             } catch {
                 writer.abandon()

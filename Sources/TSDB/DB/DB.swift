@@ -130,6 +130,12 @@ package final class DB: Appendable, Sendable {
             try mapSeries(matchers, from: mint, through: maxt) { ($0, $1) }
         }
 
+        /// Series matching `matchers` that have native histogram samples in `mint...maxt`, with those
+        /// samples, sorted by labels.
+        package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] {
+            try db.selectHistograms(matchers, from: mint, through: maxt, view: view)
+        }
+
         /// Each series matching `matchers`, with its samples in `mint...maxt`, handed to `transform` as soon
         /// as it is read, on all cores; the results come back in label order, nils dropped. Unlike
         /// `select`, no more than a few series' samples are in memory at once, and each is used while it
@@ -177,6 +183,28 @@ package final class DB: Appendable, Sendable {
             return samples.isEmpty ? nil : try transform(labels, samples)
         }
         return results.compactMap { $0 }
+    }
+
+    /// Histograms of blocks and head merged; a block's series without histogram chunks is never read.
+    private func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, view: ReadView) throws -> [(Labels, [HistogramSample])] {
+        var merged: [Labels: [HistogramSample]] = [:]
+        for block in blocks where block.maxTime > mint && block.minTime <= maxt {
+            for ref in try block.seriesRefs(matchers, from: mint, through: maxt) where Block.hasHistograms(ref) {
+                let samples = try block.histograms(of: ref, from: mint, through: maxt)
+                if !samples.isEmpty { merged[ref.labels] = HistogramSample.merge(merged[ref.labels] ?? [], samples) }
+            }
+        }
+        if head.maxTime >= mint {
+            for (labels, samples) in head.selectHistograms(matchers, from: mint, through: maxt, view: view) {
+                merged[labels] = HistogramSample.merge(merged[labels] ?? [], samples)
+            }
+        }
+        return merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// Histograms through a reader of their own (`Reader.selectHistograms`).
+    package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] {
+        try withReader { try $0.selectHistograms(matchers, from: mint, through: maxt) }
     }
 
     /// A source of one series' samples for `mapSeries`: chunks in a block, or the head's samples.

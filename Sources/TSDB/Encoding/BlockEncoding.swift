@@ -13,6 +13,30 @@ package enum BlockEncoding: Sendable, Equatable {
 
     /// The encoding byte of compact chunks.
     static let compactByte: UInt8 = 2
+    /// The encoding byte of histogram chunks (docs/format/chunks.md): a `HistogramChunk` under zstd,
+    /// whatever the block's float encoding.
+    static let histogramByte: UInt8 = 3
+    /// Samples per histogram chunk in a block: a chunk is read whole, and a histogram sample decodes
+    /// to many numbers, so fewer than the float chunks' 1,440.
+    static let histogramSamplesPerChunk = 240
+
+    /// `histograms` (time-sorted) as block chunks.
+    static func encodeHistograms(_ histograms: [HistogramSample]) throws -> [Chunk] {
+        var chunks: [Chunk] = []
+        var index = 0
+        while index < histograms.count {
+            let end = min(index + histogramSamplesPerChunk, histograms.count)
+            let data = try CompactChunk.compress(HistogramChunk(histograms[index..<end]).bytes)
+            chunks.append(Chunk(minTime: histograms[index].timestamp, maxTime: histograms[end - 1].timestamp, encoding: histogramByte, data: data))
+            index = end
+        }
+        return chunks
+    }
+
+    /// A histogram chunk's samples in `span`.
+    static func decodeHistograms(_ data: [UInt8], in span: ClosedRange<Int64>) throws -> [HistogramSample] {
+        try HistogramChunk(bytes: CompactChunk.decompress(data)).samples(in: span)
+    }
 
     /// An encoded chunk with its time range.
     struct Chunk {
@@ -55,6 +79,7 @@ package enum BlockEncoding: Sendable, Equatable {
             guard let span else { return samples }
             return samples.filter { span.contains($0.timestamp) }
         case 2: return try CompactChunk.decode(data, in: span)
+        case histogramByte: return []
         default: throw StorageError.corrupt("unknown chunk encoding \(encoding)")
         }
     }

@@ -270,7 +270,7 @@ package enum CompactChunk {
 
     // MARK: zstd framing: [raw length uvarint][zstd frame], or [0][raw] when compression does not pay.
 
-    private static func compress(_ raw: [UInt8]) throws -> [UInt8] {
+    static func compress(_ raw: [UInt8]) throws -> [UInt8] {
         let bound = ZSTD_compressBound(raw.count)
         var out = ByteWriter(capacity: bound + 10)
         out.uvarint(UInt64(raw.count))

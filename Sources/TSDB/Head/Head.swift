@@ -208,6 +208,27 @@ package final class Head: Appendable, Sendable {
         return out.sorted { $0.0 < $1.0 }
     }
 
+    /// The histogram samples of matching series that have any in `mint...maxt`, sorted by labels, as
+    /// of one moment.
+    package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) -> [(Labels, [HistogramSample])] {
+        let view = isolation.openReader()
+        defer { isolation.closeReader(view) }
+        return selectHistograms(matchers, from: mint, through: maxt, view: view)
+    }
+
+    /// `selectHistograms` for a reader's view: the histogram samples of matching series that have any.
+    func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, view: ReadView) -> [(Labels, [HistogramSample])] {
+        var snapshots: [(Labels, HistogramSnapshot)] = []
+        for series in matching(matchers) {
+            let snapshot = shard(for: series.labels).state.withLock { _ in series.histogramSnapshot(from: mint, through: maxt, view: view) }
+            if let snapshot { snapshots.append((series.labels, snapshot)) }
+        }
+        return snapshots.compactMap { labels, snapshot in
+            let samples = snapshot.samples()
+            return samples.isEmpty ? nil : (labels, samples)
+        }.sorted { $0.0 < $1.0 }
+    }
+
     /// Label sets of every series satisfying `matchers` (all series for none), unsorted.
     package func series(_ matchers: [Matcher]) -> [Labels] {
         matching(matchers).map(\.labels)
@@ -240,7 +261,10 @@ package final class Head: Appendable, Sendable {
     /// Chunks held in memory: closed ones plus each non-empty open chunk (`/api/v1/status/tsdb`).
     package var chunkCount: Int {
         var count = 0
-        forEachSeries { series in count += series.closed.count + (series.open.count > 0 ? 1 : 0) }
+        forEachSeries { series in
+            count += series.closed.count + (series.open.count > 0 ? 1 : 0)
+            if let lane = series.histograms { count += lane.closed.count + (lane.open.isEmpty ? 0 : 1) }
+        }
         return count
     }
 
@@ -350,6 +374,23 @@ package final class Head: Appendable, Sendable {
                         high = max(high, last.maxTime)
                     }
                 }
+            case .histograms(let entries):
+                for (ref, sample) in entries {
+                    guard let series = lookup(ref) else { unknownRefs += 1; continue }
+                    let t = sample.timestamp
+                    guard t <= latest else { outOfBounds += 1; continue }
+                    guard t > series.maxTime else { rejected += 1; continue }
+                    series.appendHistogram(sample, chunkRange: chunkRange)
+                    if t < low { low = t }
+                    if t > high { high = t }
+                }
+            case .histogramChunks(let entries):
+                for (ref, chunk) in entries {
+                    guard let series = lookup(ref) else { unknownRefs += 1; continue }
+                    guard let range = try? series.attach(chunk, latest: latest) else { outOfBounds += 1; continue }
+                    low = min(low, range.lowerBound)
+                    high = max(high, range.upperBound)
+                }
             case .tombstones(let entries):
                 for (ref, mint, maxt) in entries {
                     lookup(ref)?.delete(from: mint, through: maxt, chunkRange: chunkRange)
@@ -381,10 +422,15 @@ package final class Head: Appendable, Sendable {
         var series: [(ref: SeriesRef, labels: Labels)] = []
         var chunks: [(ref: SeriesRef, chunk: XORChunk)] = []
         var late: [(ref: SeriesRef, sample: Sample)] = []
+        var histogramChunks: [(ref: SeriesRef, chunk: HistogramChunk)] = []
         forEachSeries { item in
             series.append((item.ref, item.labels))
             for entry in item.closed { chunks.append((item.ref, entry.chunk)) }
             if item.open.count > 0 { chunks.append((item.ref, item.open.chunk())) }
+            if let lane = item.histograms {
+                for entry in lane.closed { histogramChunks.append((item.ref, entry.chunk)) }
+                if !lane.open.isEmpty { histogramChunks.append((item.ref, HistogramChunk(lane.open))) }
+            }
             for sample in item.outOfOrder { late.append((item.ref, sample)) }
             if series.count >= 10_000 {
                 records.append(.series(series))
@@ -399,6 +445,11 @@ package final class Head: Appendable, Sendable {
         }
         if !series.isEmpty { records.append(.series(series)) }
         if !chunks.isEmpty { records.append(.chunks(chunks)) }
+        // Histogram chunks after every float chunk: a mixed series' floats are attached first, and
+        // each kind is checked for order against its own.
+        for start in stride(from: 0, to: histogramChunks.count, by: 1_000) {
+            records.append(.histogramChunks(Array(histogramChunks[start..<min(start + 1_000, histogramChunks.count)])))
+        }
         // Out-of-order samples go last, after the in-order chunks they sort between.
         for start in stride(from: 0, to: late.count, by: 10_000) {
             records.append(.samples(Array(late[start..<min(start + 10_000, late.count)])))

@@ -5,6 +5,7 @@ import MetricsModel
 package struct HeadAppender: Appender {
     let head: Head
     private var pending: [(MemSeries, Sample)] = []
+    private var pendingHistograms: [(MemSeries, HistogramSample)] = []
     /// Identifies this transaction in `MemSeries.pendingTransaction`.
     private var transaction: UInt64
     /// The timestamps this transaction may write, fixed when it starts (as Prometheus's appender
@@ -64,6 +65,7 @@ package struct HeadAppender: Appender {
         let ownPending = series.pendingTransaction == transaction && series.pendingNewest > series.maxTime
         let newest = ownPending ? series.pendingNewest : series.maxTime
         if sample.timestamp == newest && newest != Int64.min {
+            if ownPending ? series.pendingIsHistogram : series.newestIsHistogram { return .duplicate }
             // Prometheus's rule: the same value again is no error (a retry), another one is.
             let newestValue = ownPending ? series.pendingValue : series.lastValue
             return newestValue.bitPattern == sample.value.bitPattern ? .alreadyStored : .duplicate
@@ -77,6 +79,7 @@ package struct HeadAppender: Appender {
         series.pendingTransaction = transaction
         series.pendingNewest = sample.timestamp
         series.pendingValue = sample.value
+        series.pendingIsHistogram = false
         return .accepted
     }
 
@@ -95,26 +98,66 @@ package struct HeadAppender: Appender {
         }
     }
 
+    /// Buffers a native histogram sample, as `append` buffers a float one. Histograms are accepted in
+    /// order only (as in Prometheus 2.42); an invalid one is refused with the reason.
+    package mutating func appendHistogram(_ ref: SeriesRef, _ labels: Labels, _ sample: HistogramSample) throws -> SeriesRef {
+        let known = ref != 0 ? head.series(ref: ref) : nil
+        guard known != nil || !labels.isEmpty else { throw AppendError.unknownReference(ref) }
+        let seriesLabels = known?.labels ?? labels
+        if let problem = sample.histogram.invalidity { throw AppendError.invalidHistogram(labels: seriesLabels, reason: problem) }
+        guard bounds.contains(sample.timestamp) else { throw refuseOutOfBounds(Sample(timestamp: sample.timestamp, value: 0), seriesLabels) }
+        let transaction = self.transaction
+        let (series, verdict) = head.shard(for: seriesLabels).state.withLock { state in
+            let series = known ?? head.getOrCreate(labels, in: &state).0
+            return (series, Self.checkHistogram(series, sample, transaction: transaction))
+        }
+        switch verdict {
+        case .accepted: pendingHistograms.append((series, sample))
+        default: try add(series, verdict, Sample(timestamp: sample.timestamp, value: 0))
+        }
+        return series.ref
+    }
+
+    /// `check` for a histogram: a histogram at the newest time is a resend when it is the one stored.
+    private static func checkHistogram(_ series: MemSeries, _ sample: HistogramSample, transaction: UInt64) -> Verdict {
+        let ownPending = series.pendingTransaction == transaction && series.pendingNewest > series.maxTime
+        let newest = ownPending ? series.pendingNewest : series.maxTime
+        if sample.timestamp <= newest && newest != Int64.min {
+            if ownPending && sample.timestamp == newest { return .duplicate }
+            guard let stored = series.histograms?.sample(at: sample.timestamp) else {
+                return sample.timestamp == newest ? .duplicate : .outOfOrder
+            }
+            return stored.histogram == sample.histogram ? .alreadyStored : (sample.timestamp == newest ? .duplicate : .outOfOrder)
+        }
+        series.pendingTransaction = transaction
+        series.pendingNewest = sample.timestamp
+        series.pendingIsHistogram = true
+        return .accepted
+    }
+
     /// Logs the transaction to the WAL, then applies it. When the WAL write fails (a full disk),
     /// nothing is applied, the error says why, and stored data is untouched.
     package mutating func commit() throws {
         defer {
             pending.removeAll(keepingCapacity: true)
+            pendingHistograms.removeAll(keepingCapacity: true)
             transaction = head.nextTransaction()
             bounds = head.appendableRange()
         }
-        guard !pending.isEmpty else { return }
+        guard !pending.isEmpty || !pendingHistograms.isEmpty else { return }
         let batch = pending
+        let histograms = pendingHistograms
         try head.commitLock.withLock { _ in
             if let wal = head.wal {
                 var newSeries: [(ref: SeriesRef, labels: Labels)] = []
                 var logged = Set<SeriesRef>()
-                for (series, _) in batch where !series.walLogged && logged.insert(series.ref).inserted {
+                for series in batch.lazy.map(\.0) + histograms.lazy.map(\.0) where !series.walLogged && logged.insert(series.ref).inserted {
                     newSeries.append((series.ref, series.labels))
                 }
                 var records: [WALRecord] = []
                 if !newSeries.isEmpty { records.append(.series(newSeries)) }
-                records.append(.samples(batch.map { ($0.0.ref, $0.1) }))
+                if !batch.isEmpty { records.append(.samples(batch.map { ($0.0.ref, $0.1) })) }
+                if !histograms.isEmpty { records.append(.histograms(histograms.map { ($0.0.ref, $0.1) })) }
                 do {
                     try wal.log(records)
                 } catch {
@@ -159,6 +202,23 @@ package struct HeadAppender: Appender {
                     rejected += 1
                 }
             }
+            for (series, sample) in histograms {
+                let stored: Bool = head.shard(for: series.labels).state.withLock { _ in
+                    series.walLogged = true
+                    // Histograms are in order only; a concurrent appender may have won the race.
+                    guard sample.timestamp > series.maxTime else { return false }
+                    series.appendHistogram(sample, chunkRange: chunkRange)
+                    series.commits.noteInOrder(id: id, timestamp: sample.timestamp, lowWatermark: watermark)
+                    return true
+                }
+                if stored {
+                    appended += 1
+                    minTime = min(minTime, sample.timestamp)
+                    maxTime = max(maxTime, sample.timestamp)
+                } else {
+                    rejected += 1
+                }
+            }
             if appended > 0 {
                 head.statistics.samplesAppended.add(appended, ordering: .relaxed)
                 head.noteTime(minTime)
@@ -171,6 +231,7 @@ package struct HeadAppender: Appender {
 
     package mutating func rollback() {
         pending.removeAll(keepingCapacity: true)
+        pendingHistograms.removeAll(keepingCapacity: true)
         transaction = head.nextTransaction()
         bounds = head.appendableRange()
     }

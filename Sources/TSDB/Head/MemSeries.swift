@@ -30,17 +30,24 @@ final class MemSeries: @unchecked Sendable {
     @exclusivity(unchecked) var pendingValue: Double = 0
     /// Which commits the recent samples came from, for readers opened before them.
     @exclusivity(unchecked) var commits = CommitLog()
+    /// Native histogram samples, for a series that has had any.
+    @exclusivity(unchecked) var histograms: HistogramLane?
+    /// Whether the newest in-order sample (`maxTime`), and the newest this transaction buffered, is a
+    /// histogram: a float at the same time is then a duplicate, whatever its value.
+    @exclusivity(unchecked) var newestIsHistogram = false
+    @exclusivity(unchecked) var pendingIsHistogram = false
 
     init(ref: SeriesRef, labels: Labels) {
         self.ref = ref
         self.labels = labels
     }
 
-    var isEmpty: Bool { closed.isEmpty && open.count == 0 && outOfOrder.isEmpty }
+    var isEmpty: Bool { closed.isEmpty && open.count == 0 && outOfOrder.isEmpty && (histograms?.isEmpty ?? true) }
 
     var minTime: Int64 {
         var result = closed.first?.minTime ?? (open.count > 0 ? open.minTime : Int64.max)
         if let first = outOfOrder.first { result = min(result, first.timestamp) }
+        if let histograms { result = min(result, histograms.minTime) }
         return result
     }
 
@@ -56,6 +63,35 @@ final class MemSeries: @unchecked Sendable {
         try open.append(sample.timestamp, sample.value)
         maxTime = sample.timestamp
         lastValue = sample.value
+        newestIsHistogram = false
+    }
+
+    /// Appends an in-order histogram sample (newer than `maxTime`).
+    func appendHistogram(_ sample: HistogramSample, chunkRange: Int64) {
+        if histograms == nil { histograms = HistogramLane() }
+        histograms!.append(sample, chunkRange: chunkRange)
+        maxTime = sample.timestamp
+        newestIsHistogram = true
+    }
+
+    /// Attaches a whole histogram chunk (WAL checkpoint replay); returns its time range, or nil when
+    /// it attached nothing (it overlaps what the lane holds, or ends after `latest`).
+    func attach(_ chunk: HistogramChunk, latest: Int64) throws(ChunkError) -> ClosedRange<Int64>? {
+        var lane = histograms ?? HistogramLane()
+        guard let range = try lane.attach(chunk, latest: latest) else { return nil }
+        histograms = lane
+        if range.upperBound > maxTime {
+            maxTime = range.upperBound
+            newestIsHistogram = true
+        }
+        return range
+    }
+
+    /// The histogram samples `view` may see in `mint...maxt`, for decoding outside the shard lock.
+    func histogramSnapshot(from mint: Int64, through maxt: Int64, view: ReadView) -> HistogramSnapshot? {
+        guard let histograms else { return nil }
+        let snapshot = histograms.snapshot(from: mint, through: min(maxt, commits.firstHidden(from: view) - 1))
+        return snapshot.isEmpty ? nil : snapshot
     }
 
     /// Inserts a sample older than `maxTime` (the caller checked the window). Duplicates are refused.
@@ -146,5 +182,7 @@ final class MemSeries: @unchecked Sendable {
         closed.removeAll { $0.maxTime < cut }
         if open.count > 0 && open.lastTimestamp < cut { open = XORAppender() }
         outOfOrder.removeAll { $0.timestamp < cut }
+        histograms?.truncate(before: cut)
+        if histograms?.isEmpty == true { histograms = nil }
     }
 }

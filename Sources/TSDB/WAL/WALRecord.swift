@@ -10,9 +10,13 @@ enum WALRecord {
     case tombstones([(ref: SeriesRef, mint: Int64, maxt: Int64)])
     /// Whole encoded chunks of a series (written by checkpoints only).
     case chunks([(ref: SeriesRef, chunk: XORChunk)])
+    /// Native histogram samples of series logged earlier.
+    case histograms([(ref: SeriesRef, sample: HistogramSample)])
+    /// Whole histogram chunks of a series (written by checkpoints only).
+    case histogramChunks([(ref: SeriesRef, chunk: HistogramChunk)])
 
     enum Kind: UInt8 {
-        case series = 1, samples = 2, tombstones = 3, chunks = 4
+        case series = 1, samples = 2, tombstones = 3, chunks = 4, histograms = 5, histogramChunks = 6
     }
 
     var kind: Kind {
@@ -21,6 +25,8 @@ enum WALRecord {
         case .samples: return .samples
         case .tombstones: return .tombstones
         case .chunks: return .chunks
+        case .histograms: return .histograms
+        case .histogramChunks: return .histogramChunks
         }
     }
 
@@ -54,6 +60,19 @@ enum WALRecord {
                 writer.varint(maxt)
             }
         case .chunks(let entries):
+            writer.uvarint(UInt64(entries.count))
+            for (ref, chunk) in entries {
+                writer.uvarint(ref)
+                writer.bytes(chunk.bytes)
+            }
+        case .histograms(let entries):
+            // Each sample as a chunk of one: the chunk coding is the one histogram coding there is.
+            writer.uvarint(UInt64(entries.count))
+            for (ref, sample) in entries {
+                writer.uvarint(ref)
+                writer.bytes(HistogramChunk(CollectionOfOne(sample)).bytes)
+            }
+        case .histogramChunks(let entries):
             writer.uvarint(UInt64(entries.count))
             for (ref, chunk) in entries {
                 writer.uvarint(ref)
@@ -104,6 +123,22 @@ enum WALRecord {
                 entries.append((ref, XORChunk(bytes: Array(bytes))))
             }
             return .chunks(entries)
+        case .histograms:
+            var entries: [(ref: SeriesRef, sample: HistogramSample)] = []
+            for _ in 0..<count {
+                guard let ref = reader.uvarint(), let bytes = reader.byteSlice(),
+                      let samples = try? HistogramChunkDecoder.decode(bytes, in: nil), samples.count == 1
+                else { return nil }
+                entries.append((ref, samples[0]))
+            }
+            return .histograms(entries)
+        case .histogramChunks:
+            var entries: [(ref: SeriesRef, chunk: HistogramChunk)] = []
+            for _ in 0..<count {
+                guard let ref = reader.uvarint(), let bytes = reader.byteSlice() else { return nil }
+                entries.append((ref, HistogramChunk(bytes: Array(bytes))))
+            }
+            return .histogramChunks(entries)
         }
     }
 }

@@ -42,4 +42,9 @@ final class BacktestStorage<Base: Queryable>: Queryable {
         }
         return out.sorted { $0.0 < $1.0 }
     }
+
+    /// The history's histograms (rules' histogram results are not kept by a backtest).
+    func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] {
+        try base.selectHistograms(matchers, from: mint, through: maxt).filter { !produced.contains($0.0.get(LabelNames.metricName)) }
+    }
 }
