@@ -52,11 +52,32 @@ package final class MemoryStorage: Queryable, @unchecked Sendable {
         }.sorted { $0.0 < $1.0 }
     }
 
+    /// Histograms with the counter-reset hints a store keeps (`FloatHistogram.storedHint`), as
+    /// Prometheus's test storage, a real head, gives them back.
     package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] {
         histogramSeries.compactMap { labels, samples in
             guard labels.matches(matchers) else { return nil }
-            let window = samples.filter { $0.timestamp >= mint && $0.timestamp <= maxt }
+            let window = Self.withStoredHints(samples, floats: series[labels] ?? []).filter { $0.timestamp >= mint && $0.timestamp <= maxt }
             return window.isEmpty ? nil : (labels, window)
         }.sorted { $0.0 < $1.0 }
+    }
+
+    /// `samples` with each hint judged against the sample before it, when that is a histogram.
+    static func withStoredHints(_ samples: [HistogramSample], floats: [Sample]) -> [HistogramSample] {
+        var out = samples
+        var floatIndex = 0
+        var previous: HistogramSample?
+        for index in out.indices {
+            let time = out[index].timestamp
+            var floatBetween = false
+            while floatIndex < floats.count && floats[floatIndex].timestamp < time {
+                if floats[floatIndex].timestamp > previous?.timestamp ?? Int64.min { floatBetween = true }
+                floatIndex += 1
+            }
+            let before = floatBetween ? nil : previous?.histogram
+            out[index].histogram.counterResetHint = samples[index].histogram.storedHint(after: before)
+            previous = samples[index]
+        }
+        return out
     }
 }

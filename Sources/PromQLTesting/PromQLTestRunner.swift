@@ -382,7 +382,7 @@ package struct PromQLTestRunner {
     /// How a histogram differs from the expected literal (promqltest-dsl.md §4.3): both compacted;
     /// schema, zero threshold, custom bounds and spans exactly, counts and sum within ε; the counter
     /// reset hint only when the literal gives one. Nil when they match.
-    static func histogramDifference(_ expected: HistogramLiteral, _ got: FloatHistogram) -> String? {
+    package static func histogramDifference(_ expected: HistogramLiteral, _ got: FloatHistogram) -> String? {
         let want = expected.histogram.compacted()
         let have = got.compacted()
         let mismatch = "expected \(want.testExpression), got \(have.testExpression)"

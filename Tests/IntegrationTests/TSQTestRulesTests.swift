@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import TestSupport
-import Yams
 
 extension TSQIntegrationTests {
     /// `tsq test rules` on promtool's own unit-test files gives the exit status promtool's own tests
@@ -33,43 +32,40 @@ extension TSQIntegrationTests {
             #expect(result.stderr.contains(#"Annotations:{description=" of job test has been down for more than 5 minutes.", summary="Instance  down"}"#))
         }
 
-        /// promtool passes unittest.yml; two of its groups feed native histograms, which come with
-        /// issue 17. Until then the file fails on those and on nothing else.
-        @Test("unittest.yml fails only where it needs native histograms")
+        /// promtool passes unittest.yml, native-histogram input series and expected histograms (with
+        /// the counter-reset hints a store keeps) included.
+        @Test("unittest.yml passes, its native histogram checks included")
         func unittestFile() async throws {
             let directory = try #require(SharedConformance.directory).appendingPathComponent("rules")
             let result = try await tsq(["test", "rules", "unittest.yml"], directory: directory)
-            #expect(result.status == 1)
-            #expect(result.stderr == "  FAILED:\n    native histogram input series are not supported yet: test_histogram\n", "\(result.stderr)")
-
-            // The same file without its native-histogram series and checks passes whole, the first
-            // group's other checks (timestamps, repeat, increase, staleness, lookback) included.
-            let scratch = try makeTemporaryDirectory("tsq-unittest")
-            defer { removeTemporaryDirectory(scratch) }
-            try FileManager.default.copyItem(at: directory.appendingPathComponent("rules.yml"), to: scratch.appendingPathComponent("rules.yml"))
-            var root = try #require(try Yams.compose(yaml: String(contentsOf: directory.appendingPathComponent("unittest.yml"), encoding: .utf8)))
-            root = Self.withoutHistograms(root)
-            try Yams.serialize(node: root).write(to: scratch.appendingPathComponent("unittest.yml"), atomically: true, encoding: .utf8)
-            let rest = try await tsq(["test", "rules", "unittest.yml"], directory: scratch)
-            #expect(rest.status == 0, "\(rest.stdout)\(rest.stderr)")
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("SUCCESS"))
         }
 
-        /// `node` with every sequence item that names a `test_histogram*` series or expression removed.
-        static func withoutHistograms(_ node: Node) -> Node {
-            switch node {
-            case .mapping(var mapping):
-                for (key, value) in mapping { mapping[key] = withoutHistograms(value) }
-                return .mapping(mapping)
-            case .sequence(var sequence):
-                let kept = sequence.filter { item in
-                    let named = item.mapping?["series"]?.string ?? item.mapping?["expr"]?.string ?? ""
-                    return !named.hasPrefix("test_histogram")
-                }
-                sequence = Node.Sequence(kept.map(withoutHistograms), sequence.tag, sequence.style, sequence.mark)
-                return .sequence(sequence)
-            default:
-                return node
-            }
+        /// A wrong expected histogram fails with exp and got written in the test notation.
+        @Test("a histogram that differs from the expected one is reported in the {{…}} notation")
+        func histogramMismatch() async throws {
+            let scratch = try makeTemporaryDirectory("tsq-histogram-test")
+            defer { removeTemporaryDirectory(scratch) }
+            try "groups: []\n".write(to: scratch.appendingPathComponent("none.yml"), atomically: true, encoding: .utf8)
+            try """
+            rule_files: [none.yml]
+            tests:
+              - interval: 1m
+                input_series:
+                  - series: h
+                    values: '{{schema:0 sum:1 count:1 buckets:[1]}}+{{schema:0 sum:1 count:1 buckets:[1]}}x2'
+                promql_expr_test:
+                  - expr: h
+                    eval_time: 2m
+                    exp_samples:
+                      - labels: h
+                        histogram: '{{schema:0 sum:3 count:4 buckets:[3]}}'
+            """.write(to: scratch.appendingPathComponent("t.yml"), atomically: true, encoding: .utf8)
+            let result = try await tsq(["test", "rules", "t.yml"], directory: scratch)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("exp: {__name__=\"h\"} {{count:4 sum:3 buckets:[3]}}"), "\(result.stderr)")
+            #expect(result.stderr.contains("got: {__name__=\"h\"} {{count:3 sum:3 counter_reset_hint:not_reset buckets:[3]}}"), "\(result.stderr)")
         }
     }
 }

@@ -83,3 +83,19 @@ extension FloatHistogram {
         return zip(now, before).contains { $0 < $1 }
     }
 }
+
+extension FloatHistogram {
+    /// The counter-reset hint a store keeps for this histogram, appended after `previous` (nil when
+    /// the series' sample before it is not a histogram, or there is none), as Prometheus's head sets
+    /// it through its chunk headers: a gauge stays a gauge; a histogram that resets the counter (or
+    /// says it does) is `reset`; one that continues it is `notReset`; the first after a float, a stale
+    /// marker or nothing is `unknown`, for the reader to judge.
+    package func storedHint(after previous: FloatHistogram?) -> CounterResetHint {
+        if counterResetHint == .gauge { return .gauge }
+        if counterResetHint == .reset { return .reset }
+        guard let previous, !StaleMarker.isStale(previous.sum), !StaleMarker.isStale(sum) else { return .unknown }
+        var judged = self
+        judged.counterResetHint = .unknown
+        return judged.isCounterReset(after: previous) ? .reset : .notReset
+    }
+}

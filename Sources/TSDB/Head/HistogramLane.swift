@@ -11,6 +11,8 @@ struct HistogramLane {
     var open: [HistogramSample] = []
     /// Where the open chunk must end.
     var chunkEnd = Int64.min
+    /// The newest histogram, which the next one's counter-reset hint is judged against.
+    var newest: FloatHistogram?
 
     var isEmpty: Bool { closed.isEmpty && open.isEmpty }
 
@@ -24,6 +26,7 @@ struct HistogramLane {
         if open.count >= HistogramChunk.targetSamples || (!open.isEmpty && sample.timestamp >= chunkEnd) { closeOpen() }
         if open.isEmpty { chunkEnd = sample.timestamp.windowEnd(chunkRange) }
         open.append(sample)
+        newest = sample.histogram
     }
 
     mutating func closeOpen() {
@@ -39,6 +42,7 @@ struct HistogramLane {
         guard let first = samples.first, let last = samples.last, last.timestamp <= latest, first.timestamp > maxTime else { return nil }
         closeOpen()
         closed.append((chunk, first.timestamp, last.timestamp))
+        newest = last.histogram
         return first.timestamp...last.timestamp
     }
 
@@ -65,6 +69,7 @@ struct HistogramLane {
     mutating func truncate(before cut: Int64) {
         closed.removeAll { $0.maxTime < cut }
         if let last = open.last, last.timestamp < cut { open = [] }
+        if isEmpty { newest = nil }
     }
 
     /// Every sample outside `mint...maxt`, re-chunked (a deletion).

@@ -67,9 +67,12 @@ final class MemSeries: @unchecked Sendable {
     }
 
     /// Appends an in-order histogram sample (newer than `maxTime`).
+    /// The sample's counter-reset hint is replaced by the one the store keeps (`storedHint`).
     func appendHistogram(_ sample: HistogramSample, chunkRange: Int64) {
         if histograms == nil { histograms = HistogramLane() }
-        histograms!.append(sample, chunkRange: chunkRange)
+        var stored = sample
+        stored.histogram.counterResetHint = sample.histogram.storedHint(after: newestIsHistogram ? histograms!.newest : nil)
+        histograms!.append(stored, chunkRange: chunkRange)
         maxTime = sample.timestamp
         newestIsHistogram = true
     }

@@ -46,17 +46,25 @@ package struct RuleGroupRun: Sendable {
     /// each rule's samples to `write` before the next rule runs. Returns the rules that failed.
     package mutating func evaluate(
         at time: Int64, queryOffset: Int64 = 0, engine: Engine, storage: some Queryable, externalLabels: [String: String] = [:],
-        externalURL: String = "", write: ([(Labels, Sample)]) throws -> Void
+        externalURL: String = "", writeHistograms: ([(Labels, HistogramSample)]) throws -> Void = Self.refuseHistograms,
+        write: ([(Labels, Sample)]) throws -> Void
     ) -> [RuleEvaluationFailure] {
         evaluate(
             at: time, queryOffset: queryOffset, querier: LocalQuerier(engine: engine, storage: storage), externalLabels: externalLabels,
-            externalURL: externalURL, write: write)
+            externalURL: externalURL, writeHistograms: writeHistograms, write: write)
     }
 
-    /// `evaluate` reading through `querier`.
+    /// What a caller that keeps no histograms does with a recording rule's histogram results.
+    package static func refuseHistograms(_ samples: [(Labels, HistogramSample)]) throws {
+        guard samples.isEmpty else { throw RuleEvaluationFailure(rule: "", message: "rule result holds native histograms, which are not stored here") }
+    }
+
+    /// `evaluate` reading through `querier`. A recording rule's histogram results go to
+    /// `writeHistograms`, before its floats go to `write`; stale markers are floats, as in Prometheus.
     package mutating func evaluate(
         at time: Int64, queryOffset: Int64 = 0, querier: some RuleQuerier, externalLabels: [String: String] = [:],
-        externalURL: String = "", write: ([(Labels, Sample)]) throws -> Void
+        externalURL: String = "", writeHistograms: ([(Labels, HistogramSample)]) throws -> Void = Self.refuseHistograms,
+        write: ([(Labels, Sample)]) throws -> Void
     ) -> [RuleEvaluationFailure] {
         var failures: [RuleEvaluationFailure] = []
         let at = time - queryOffset
@@ -66,14 +74,15 @@ package struct RuleGroupRun: Sendable {
             let started = clock.now
             health[index].lastEvaluation = Int64(Date().timeIntervalSince1970 * 1000)
             do {
-                var output = try evaluate(rule, index: index, at: at, querier: querier, externalLabels: externalLabels, externalURL: externalURL)
-                let written = Set(output.map(\.0))
+                var (output, histograms) = try evaluate(rule, index: index, at: at, querier: querier, externalLabels: externalLabels, externalURL: externalURL)
+                let written = Set(output.map(\.0)).union(histograms.map(\.0))
                 for gone in previous[index, default: []].subtracting(written).sorted() {
                     output.append((gone, Sample(timestamp: at, value: StaleMarker.value)))
                 }
                 previous[index] = written
+                if !histograms.isEmpty { try writeHistograms(histograms) }
                 try write(output)
-                lastSampleCount += output.count
+                lastSampleCount += output.count + histograms.count
                 health[index].status = .ok
                 health[index].lastError = ""
             } catch {
@@ -91,15 +100,17 @@ package struct RuleGroupRun: Sendable {
     /// One rule's output at `at`, before stale markers.
     private mutating func evaluate(
         _ rule: RuleSpec, index: Int, at: Int64, querier: some RuleQuerier, externalLabels: [String: String], externalURL: String
-    ) throws -> [(Labels, Sample)] {
-        let vector = try Self.vector(try querier.instant(rule.expr, at: at))
+    ) throws -> ([(Labels, Sample)], [(Labels, HistogramSample)]) {
+        let value = try querier.instant(rule.expr, at: at)
         guard var alerting = alertingRules[index] else {
-            let output = try record(rule, vector, at: at)
-            if spec.limit > 0 && output.count > spec.limit {
-                throw RuleEvaluationFailure(rule: rule.name, message: "exceeded limit of \(spec.limit) with \(output.count) series")
+            let output = try record(rule, Self.elements(value), at: at)
+            let count = output.floats.count + output.histograms.count
+            if spec.limit > 0 && count > spec.limit {
+                throw RuleEvaluationFailure(rule: rule.name, message: "exceeded limit of \(spec.limit) with \(count) series")
             }
             return output
         }
+        let vector = try Self.vector(value)
         let query: @Sendable (String) throws -> [TemplateSample] = { [querier] text in
             let value = try querier.instant(try Parser.parse(text), at: at)
             return try Self.vector(value).map { TemplateSample(labels: $0.0.dictionary, value: $0.1) }
@@ -113,15 +124,21 @@ package struct RuleGroupRun: Sendable {
             throw RuleEvaluationFailure(rule: rule.name, message: "exceeded limit of \(spec.limit) with \(activeCount) alerts")
         }
         alertingRules[index] = alerting
-        return output
+        return (output, [])
     }
 
     /// A recording rule's samples: the result renamed, the group's and the rule's labels set.
     func record(_ rule: RuleSpec, _ vector: [(Labels, Double)], at time: Int64) throws -> [(Labels, Sample)] {
+        try record(rule, vector.map { ($0.0, VectorElement.float($0.1)) }, at: time).floats
+    }
+
+    /// `record` for a result that may hold native histograms.
+    func record(_ rule: RuleSpec, _ vector: [(Labels, VectorElement)], at time: Int64) throws -> (floats: [(Labels, Sample)], histograms: [(Labels, HistogramSample)]) {
         let labels = spec.labels.merging(rule.labels) { _, own in own }
         var seen = Set<Labels>()
         var out: [(Labels, Sample)] = []
-        for (series, value) in vector {
+        var histograms: [(Labels, HistogramSample)] = []
+        for (series, element) in vector {
             var builder = LabelsBuilder(series)
             builder.set(LabelNames.metricName, rule.name)
             for (name, value) in labels {
@@ -131,9 +148,12 @@ package struct RuleGroupRun: Sendable {
             guard seen.insert(result).inserted else {
                 throw RuleEvaluationFailure(rule: rule.name, message: "vector contains metrics with the same labelset after applying rule labels")
             }
-            out.append((result, Sample(timestamp: time, value: value)))
+            switch element {
+            case .float(let value): out.append((result, Sample(timestamp: time, value: value)))
+            case .histogram(let histogram): histograms.append((result, HistogramSample(timestamp: time, histogram: histogram)))
+            }
         }
-        return out
+        return (out, histograms)
     }
 
     /// Each alerting rule's alerts due for Alertmanager at `time` (ms), marked sent.
@@ -193,10 +213,15 @@ package struct RuleGroupRun: Sendable {
         case .vector(_, let samples): return samples
         case .scalar(_, let value): return [(Labels.empty, value)]
         case .mixedVector:
-            // Histograms cannot be stored yet (issue 17).
-            throw RuleEvaluationFailure(rule: "", message: "rule result holds native histograms, which metricsd cannot store yet")
+            throw RuleEvaluationFailure(rule: "", message: "alerting rule result holds native histograms; alerts need float values")
         default: throw RuleEvaluationFailure(rule: "", message: "rule result is not a vector or scalar")
         }
+    }
+
+    /// An instant query's result as a vector whose elements may be histograms.
+    static func elements(_ value: QueryValue) throws -> [(Labels, VectorElement)] {
+        if case .mixedVector(_, let elements) = value { return elements }
+        return try vector(value).map { ($0.0, .float($0.1)) }
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -106,7 +106,7 @@ final class RuleGroupRunner<Store: Appendable>: Sendable {
         var group = current
         let failures = group.evaluate(
             at: slot, queryOffset: queryOffset, querier: context.querier, externalLabels: context.externalLabels,
-            externalURL: context.externalURL, write: write)
+            externalURL: context.externalURL, writeHistograms: writeHistograms, write: write)
         for failure in failures {
             context.logger.warning("rule evaluation failed", metadata: ["group": "\(key)", "rule": "\(failure.rule)", "error": "\(failure.message)"])
         }
@@ -154,6 +154,28 @@ final class RuleGroupRunner<Store: Appendable>: Sendable {
         } catch {
             context.logger.error("writing rule results failed", metadata: ["group": "\(key)", "error": "\(error)"])
         }
+        if refused > 0 {
+            context.logger.debug("rule results refused by the store", metadata: ["group": "\(key)", "samples": "\(refused)"])
+        }
+    }
+
+    /// Appends a recording rule's native histograms, as `write` appends floats; a store that keeps no
+    /// histograms fails the rule with the reason.
+    func writeHistograms(_ samples: [(Labels, HistogramSample)]) throws {
+        var appender = store.appender()
+        var refused = 0
+        for (labels, sample) in samples {
+            do {
+                _ = try appender.appendHistogram(0, labels, sample)
+            } catch let error as AppendError {
+                if case .histogramsNotSupported = error {
+                    appender.rollback()
+                    throw RuleEvaluationFailure(rule: "", message: error.description)
+                }
+                refused += 1
+            }
+        }
+        try appender.commit()
         if refused > 0 {
             context.logger.debug("rule results refused by the store", metadata: ["group": "\(key)", "samples": "\(refused)"])
         }

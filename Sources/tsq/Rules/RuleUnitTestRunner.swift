@@ -59,14 +59,17 @@ struct RuleUnitTestRunner {
             do {
                 let (labels, items) = try SeriesDescription.parse(input.series + " " + input.values)
                 var samples: [Sample] = []
+                var histograms: [HistogramSample] = []
                 for (index, item) in items.enumerated() {
+                    let time = Int64(index) * interval
                     switch item {
-                    case .value(let value): samples.append(Sample(timestamp: Int64(index) * interval, value: value))
+                    case .value(let value): samples.append(Sample(timestamp: time, value: value))
                     case .omitted: continue
-                    case .histogram: return ["\(heading)    native histogram input series are not supported yet: \(input.series)"]
+                    case .histogram(let literal): histograms.append(HistogramSample(timestamp: time, histogram: literal.histogram))
                     }
                 }
-                storage.add(labels, samples)
+                if !samples.isEmpty { storage.add(labels, samples) }
+                if !histograms.isEmpty { storage.add(labels, histograms) }
             } catch {
                 return ["\(error)"]
             }
@@ -89,7 +92,8 @@ struct RuleUnitTestRunner {
             var evaluationFailures: [String] = []
             for index in groups.indices {
                 let failed = groups[index].evaluate(
-                    at: time, engine: engine, storage: storage, externalLabels: test.externalLabels, externalURL: test.externalURL ?? ""
+                    at: time, engine: engine, storage: storage, externalLabels: test.externalLabels, externalURL: test.externalURL ?? "",
+                    writeHistograms: { samples in for (labels, sample) in samples { storage.add(labels, [sample]) } }
                 ) { samples in
                     for (labels, sample) in samples { storage.add(labels, [sample]) }
                 }
@@ -119,23 +123,24 @@ struct RuleUnitTestRunner {
             let at = Self.duration(check.evalTime) ?? 0
             do {
                 let value = try engine.instant(try Parser.parse(check.expr), at: at, on: storage)
-                let got: [(Labels, Double)] = switch value {
-                case .vector(_, let samples): samples
-                case .scalar(_, let value): [(Labels.empty, value)]
+                let got: [(Labels, VectorElement)] = switch value {
+                case .vector(_, let samples): samples.map { ($0.0, .float($0.1)) }
+                case .mixedVector(_, let elements): elements
+                case .scalar(_, let value): [(Labels.empty, .float(value))]
                 default: []
                 }
-                var expected: [(Labels, Double)] = []
+                var expected: [(Labels, Expected)] = []
                 for sample in check.expSamples {
                     let text = sample.labels.trimmingCharacters(in: .whitespaces)
                     let labels = text.isEmpty || text == "{}" ? Labels.empty : try SeriesDescription.parse(text).0
-                    expected.append((labels, sample.value))
+                    expected.append((labels, try Expected(sample)))
                 }
                 let (gotSorted, expectedSorted) = (got.sorted { $0.0 < $1.0 }, expected.sorted { $0.0 < $1.0 })
                 let same = gotSorted.count == expectedSorted.count && zip(gotSorted, expectedSorted).allSatisfy { pair in
-                    pair.0.0 == pair.1.0 && Self.equal(pair.0.1, pair.1.1, fuzzy: fuzzy)
+                    pair.0.0 == pair.1.0 && pair.1.1.matches(pair.0.1, fuzzy: fuzzy)
                 }
                 if !same {
-                    failures.append("\(heading)    expr: \"\(check.expr)\", time: \(Self.format(at)),\n        exp: \(Self.describe(expectedSorted))\n        got: \(Self.describe(gotSorted))")
+                    failures.append("\(heading)    expr: \"\(check.expr)\", time: \(Self.format(at)),\n        exp: \(Self.describe(expectedSorted.map { ($0.0, $0.1.text) }))\n        got: \(Self.describe(gotSorted.map { ($0.0, Expected.text($0.1)) }))")
                 }
             } catch {
                 failures.append("    expr: \"\(check.expr)\", time: \(Self.format(at)), err: \(error)")
@@ -171,8 +176,49 @@ struct RuleUnitTestRunner {
         return text + "\n            ]"
     }
 
-    static func describe(_ samples: [(Labels, Double)]) -> String {
-        samples.map { "\(braces($0.0)) \(GoFloat.formatE($0.1).uppercased())" }.joined(separator: ",\n              ")
+    static func describe(_ samples: [(Labels, String)]) -> String {
+        samples.map { "\(braces($0.0)) \($0.1)" }.joined(separator: ",\n              ")
+    }
+
+    /// An expected sample: a value, or a histogram literal (`histogram: '{{…}}'`), compared as the
+    /// PromQL test scripts compare them.
+    enum Expected {
+        case value(Double)
+        case histogram(HistogramLiteral)
+
+        init(_ sample: RuleTestFile.ExpectedSample) throws {
+            guard let text = sample.histogram else {
+                self = .value(sample.value)
+                return
+            }
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}"), trimmed.count >= 4 else {
+                throw EvaluationError("histogram \"\(text)\" is not a {{…}} literal")
+            }
+            self = .histogram(try HistogramLiteral.parse(trimmed.dropFirst(2).dropLast(2)))
+        }
+
+        func matches(_ got: VectorElement, fuzzy: Bool) -> Bool {
+            switch (self, got) {
+            case (.value(let want), .float(let have)): RuleUnitTestRunner.equal(have, want, fuzzy: fuzzy)
+            case (.histogram(let want), .histogram(let have)): PromQLTestRunner.histogramDifference(want, have) == nil
+            default: false
+            }
+        }
+
+        var text: String {
+            switch self {
+            case .value(let value): GoFloat.formatE(value).uppercased()
+            case .histogram(let literal): literal.histogram.testExpression
+            }
+        }
+
+        static func text(_ element: VectorElement) -> String {
+            switch element {
+            case .float(let value): GoFloat.formatE(value).uppercased()
+            case .histogram(let histogram): histogram.testExpression
+            }
+        }
     }
 
     static func braces(_ labels: Labels) -> String {
