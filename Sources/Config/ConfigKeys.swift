@@ -81,7 +81,7 @@ enum ConfigKeys {
 
     static let remoteWrite = Section(
         keys: keys(RemoteWriteConfig.CodingKeys.self).union(httpClientKeys).union([
-            "send_native_histograms", "round_robin_dns", "sigv4",
+            "round_robin_dns", "sigv4",
             "azuread", "google_iam",
         ]),
         children: httpClientChildren.merging([

@@ -68,6 +68,9 @@ package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
     package var metadata = MetadataConfig()
     /// Accepted as Prometheus has it; metricsd stores no exemplars, so there are none to send.
     package var sendExemplars = false
+    /// Whether native histogram samples are sent (Prometheus's `send_native_histograms`, off by
+    /// default as there: a receiver without native histograms would refuse the whole request).
+    package var sendNativeHistograms = false
     package var http = HTTPClientConfig()
 
     /// `metadata_config`, with Prometheus's defaults: metric metadata sent every `send_interval`.
@@ -153,6 +156,7 @@ package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
         case queue = "queue_config"
         case metadata = "metadata_config"
         case sendExemplars = "send_exemplars"
+        case sendNativeHistograms = "send_native_histograms"
         case protobufMessage = "protobuf_message"
     }
 
@@ -176,6 +180,7 @@ package struct RemoteWriteConfig: Sendable, Equatable, Decodable {
         queue = try container.decodeIfPresent(QueueConfig.self, forKey: .queue) ?? QueueConfig()
         metadata = try container.decodeIfPresent(MetadataConfig.self, forKey: .metadata) ?? MetadataConfig()
         sendExemplars = try container.decodeIfPresent(Bool.self, forKey: .sendExemplars) ?? false
+        sendNativeHistograms = try container.decodeIfPresent(Bool.self, forKey: .sendNativeHistograms) ?? false
         let message = try container.decodeIfPresent(String.self, forKey: .protobufMessage) ?? "prometheus.WriteRequest"
         guard message == "prometheus.WriteRequest" else {
             throw DecodingError.dataCorruptedError(

@@ -1,5 +1,5 @@
-/// The protobuf wire format, as much as remote read and write need: varints, 64-bit fixed and
-/// length-delimited fields. Unknown fields are skipped, as protobuf requires.
+/// The protobuf wire format, as much as remote read and write and the protobuf exposition format
+/// need: varints (plain and zig-zag), 64-bit fixed and length-delimited fields, packed repeats. Unknown fields are skipped, as protobuf requires.
 package struct ProtobufReader {
     package struct Failure: Error, Sendable, CustomStringConvertible {
         package let description: String
@@ -43,6 +43,38 @@ package struct ProtobufReader {
             shift += 7
         }
         throw Failure(description: "unexpected end of message in a varint")
+    }
+
+    /// A `sint32`/`sint64` (zig-zag) varint.
+    mutating func readSignedVarint() throws(Failure) -> Int64 {
+        let raw = try readVarint()
+        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+    }
+
+    mutating func readDouble() throws(Failure) -> Double { Double(bitPattern: try readFixed64()) }
+
+    /// The values of a repeated `sint64` field: packed (wire type 2) or one (wire type 0), as
+    /// protobuf lets a parser meet either.
+    mutating func readSignedVarints(wireType: Int, into values: inout [Int64]) throws(Failure) {
+        guard wireType == 2 else {
+            guard wireType == 0 else { throw Failure(description: "repeated sint64 field with wire type \(wireType)") }
+            values.append(try readSignedVarint())
+            return
+        }
+        var packed = try readMessage()
+        while !packed.isAtEnd { values.append(try packed.readSignedVarint()) }
+    }
+
+    /// The values of a repeated `double` field, packed or one.
+    mutating func readDoubles(wireType: Int, into values: inout [Double]) throws(Failure) {
+        guard wireType == 2 else {
+            guard wireType == 1 else { throw Failure(description: "repeated double field with wire type \(wireType)") }
+            values.append(try readDouble())
+            return
+        }
+        var packed = try readMessage()
+        guard (packed.end - packed.position) % 8 == 0 else { throw Failure(description: "packed doubles not a multiple of 8 bytes") }
+        while !packed.isAtEnd { values.append(try packed.readDouble()) }
     }
 
     mutating func readFixed64() throws(Failure) -> UInt64 {
@@ -102,11 +134,37 @@ package struct ProtobufWriter {
         writeVarint(value)
     }
 
-    mutating func writeDoubleField(_ field: Int, _ value: Double) {
+    package mutating func writeDoubleField(_ field: Int, _ value: Double) {
         writeTag(field, 1)
         let bits = value.bitPattern
         for index in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(index)))) }
     }
+
+    mutating func writeSignedVarintField(_ field: Int, _ value: Int64) {
+        writeVarintField(field, UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    /// A packed repeated `sint64` field (nothing when empty).
+    mutating func writePackedSignedVarints(_ field: Int, _ values: [Int64]) {
+        guard !values.isEmpty else { return }
+        var packed = ProtobufWriter()
+        for value in values { packed.writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+        writeBytesField(field, packed.bytes)
+    }
+
+    /// A packed repeated `double` field (nothing when empty).
+    mutating func writePackedDoubles(_ field: Int, _ values: [Double]) {
+        guard !values.isEmpty else { return }
+        var packed = ProtobufWriter()
+        for value in values {
+            let bits = value.bitPattern
+            for index in 0..<8 { packed.bytes.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(index)))) }
+        }
+        writeBytesField(field, packed.bytes)
+    }
+
+    /// Bytes already in wire format.
+    mutating func appendRaw(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
 
     package mutating func writeBytesField(_ field: Int, _ payload: [UInt8]) {
         writeTag(field, 2)

@@ -1,18 +1,21 @@
 import MetricsModel
 
-/// Prometheus's remote read/write messages (`prompb`): the float-sample subset. Native histograms
-/// and exemplars in a write request are skipped; metricsd stores neither.
+/// Prometheus's remote read/write messages (`prompb`): float samples and native histograms.
+/// Exemplars in a write request are skipped; metricsd does not store them.
 package struct RemoteTimeSeries: Sendable, Equatable {
     package var labels: [(name: String, value: String)]
     package var samples: [Sample]
+    /// `TimeSeries` field 4.
+    package var histograms: [HistogramSample]
 
-    package init(labels: [(name: String, value: String)], samples: [Sample]) {
+    package init(labels: [(name: String, value: String)], samples: [Sample], histograms: [HistogramSample] = []) {
         self.labels = labels
         self.samples = samples
+        self.histograms = histograms
     }
 
     package static func == (lhs: RemoteTimeSeries, rhs: RemoteTimeSeries) -> Bool {
-        lhs.labels.elementsEqual(rhs.labels, by: ==) && lhs.samples == rhs.samples
+        lhs.labels.elementsEqual(rhs.labels, by: ==) && lhs.samples == rhs.samples && lhs.histograms == rhs.histograms
     }
 
     static func decode(_ reader: inout ProtobufReader) throws(ProtobufReader.Failure) -> RemoteTimeSeries {
@@ -46,6 +49,9 @@ package struct RemoteTimeSeries: Sendable, Equatable {
                     }
                 }
                 series.samples.append(Sample(timestamp: timestamp, value: value))
+            case (4, 2):
+                var histogram = try reader.readMessage()
+                series.histograms.append(try RemoteHistogram.decode(&histogram))
             default:
                 try reader.skip(wireType: wireType)
             }
@@ -65,6 +71,11 @@ package struct RemoteTimeSeries: Sendable, Equatable {
             message.writeDoubleField(1, sample.value)
             message.writeVarintField(2, UInt64(bitPattern: sample.timestamp))
             writer.writeBytesField(2, message.bytes)
+        }
+        for histogram in histograms {
+            var message = ProtobufWriter()
+            RemoteHistogram.encode(histogram, into: &message)
+            writer.writeBytesField(4, message.bytes)
         }
     }
 }

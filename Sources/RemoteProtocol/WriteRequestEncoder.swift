@@ -48,6 +48,28 @@ package struct WriteRequestEncoder {
         }
     }
 
+    /// Appends one `TimeSeries` with native histogram samples (field 4 of `TimeSeries`), and float
+    /// samples if it has any (a series may hold both).
+    package mutating func appendSeries(labelFields: [UInt8], samples: ArraySlice<Sample>, histograms: [HistogramSample]) {
+        guard !histograms.isEmpty else { return appendSeries(labelFields: labelFields, samples: samples) }
+        var series = ProtobufWriter()
+        series.appendRaw(labelFields)
+        for sample in samples {
+            var message = ProtobufWriter()
+            message.writeDoubleField(1, sample.value)
+            message.writeVarintField(2, UInt64(bitPattern: sample.timestamp))
+            series.writeBytesField(2, message.bytes)
+        }
+        for histogram in histograms {
+            var message = ProtobufWriter()
+            RemoteHistogram.encode(histogram, into: &message)
+            series.writeBytesField(4, message.bytes)
+        }
+        bytes.append(0x0a)
+        appendVarint(UInt64(series.bytes.count))
+        bytes.append(contentsOf: series.bytes)
+    }
+
     /// Appends one `MetricMetadata` (field 3 of `WriteRequest`).
     package mutating func appendMetadata(family: String, _ metadata: MetricMetadata) {
         var message = ProtobufWriter()

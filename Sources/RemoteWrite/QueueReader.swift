@@ -14,9 +14,10 @@ struct QueueReader {
         var segment: Int
     }
 
-    /// A samples record not wholly taken into rounds yet.
+    /// A samples or histograms record not wholly taken into rounds yet (one of the two lists is empty).
     struct Partial {
         var samples: [(ref: SeriesRef, sample: Sample)]
+        var histograms: [(ref: SeriesRef, sample: HistogramSample)] = []
         var start: WALPosition
         var end: Int
         var next: Int
@@ -25,6 +26,8 @@ struct QueueReader {
     /// What one round carries.
     struct Round {
         var shards: [[SeriesRef: [Sample]]]
+        /// Native histogram samples by shard and series; a series is in `orders` once, whichever it has.
+        var histogramShards: [[SeriesRef: [HistogramSample]]]
         var orders: [[SeriesRef]]
         var counts: [Int]
         var total = 0
@@ -38,6 +41,7 @@ struct QueueReader {
 
         init(shardCount: Int, at position: WALPosition) {
             shards = Array(repeating: [:], count: shardCount)
+            histogramShards = Array(repeating: [:], count: shardCount)
             orders = Array(repeating: [], count: shardCount)
             counts = Array(repeating: 0, count: shardCount)
             end = position
@@ -45,6 +49,8 @@ struct QueueReader {
     }
 
     let transform: SeriesTransform
+    /// Whether histogram records are read (`send_native_histograms`); otherwise they are passed over.
+    let sendHistograms: Bool
     let tail: WALTail
     private(set) var series: [SeriesRef: Series] = [:]
     private var partial: Partial?
@@ -53,8 +59,9 @@ struct QueueReader {
     private(set) var position: WALPosition
     private var checkpointSeen = -1
 
-    init(walDirectory: String, from position: WALPosition, transform: SeriesTransform) throws {
+    init(walDirectory: String, from position: WALPosition, transform: SeriesTransform, sendHistograms: Bool = false) throws {
         self.transform = transform
+        self.sendHistograms = sendHistograms
         self.position = position
         tail = WALTail(directory: walDirectory, from: position)
         resumeAt = position.samplesDone > 0 ? position : nil
@@ -71,9 +78,11 @@ struct QueueReader {
         let shardCount = UInt64(round.shards.count)
         while true {
             if var current = partial {
-                while current.next < current.samples.count {
-                    let (ref, sample) = current.samples[current.next]
-                    guard let entry = series[ref], !entry.fields.isEmpty, ageLimit <= 0 || now - sample.timestamp <= ageLimit else {
+                let isHistograms = !current.histograms.isEmpty
+                while current.next < (isHistograms ? current.histograms.count : current.samples.count) {
+                    let ref = isHistograms ? current.histograms[current.next].ref : current.samples[current.next].ref
+                    let timestamp = isHistograms ? current.histograms[current.next].sample.timestamp : current.samples[current.next].sample.timestamp
+                    guard let entry = series[ref], !entry.fields.isEmpty, ageLimit <= 0 || now - timestamp <= ageLimit else {
                         round.dropped += 1
                         current.next += 1
                         continue
@@ -85,12 +94,16 @@ struct QueueReader {
                         round.end = position
                         return true
                     }
-                    if round.shards[shard][ref] == nil { round.orders[shard].append(ref) }
-                    round.shards[shard][ref, default: []].append(sample)
+                    if round.shards[shard][ref] == nil && round.histogramShards[shard][ref] == nil { round.orders[shard].append(ref) }
+                    if isHistograms {
+                        round.histogramShards[shard][ref, default: []].append(current.histograms[current.next].sample)
+                    } else {
+                        round.shards[shard][ref, default: []].append(current.samples[current.next].sample)
+                    }
                     round.counts[shard] += 1
                     round.total += 1
-                    round.oldest = min(round.oldest, sample.timestamp)
-                    round.newest = max(round.newest, sample.timestamp)
+                    round.oldest = min(round.oldest, timestamp)
+                    round.newest = max(round.newest, timestamp)
                     if round.startedAt == nil { round.startedAt = .now }
                     current.next += 1
                 }
@@ -111,7 +124,15 @@ struct QueueReader {
                     resumeAt = nil
                     found = Partial(samples: samples, start: entry.start, end: entry.end, next: next)
                     return false
-                case .other:
+                case .histograms(let histograms) where sendHistograms:
+                    var next = 0
+                    if let resume = resumeAt, resume.segment == entry.start.segment, resume.offset == entry.start.offset {
+                        next = min(resume.samplesDone, histograms.count)
+                    }
+                    resumeAt = nil
+                    found = Partial(samples: [], histograms: histograms, start: entry.start, end: entry.end, next: next)
+                    return false
+                case .histograms, .other:
                     break
                 }
                 position = WALPosition(segment: entry.start.segment, offset: entry.end)

@@ -97,7 +97,7 @@ final class WriteQueue: Sendable {
         defer { finish.finish() }
         var reader: QueueReader
         do {
-            reader = try QueueReader(walDirectory: context.walDirectory, from: start, transform: transform)
+            reader = try QueueReader(walDirectory: context.walDirectory, from: start, transform: transform, sendHistograms: config.sendNativeHistograms)
         } catch {
             logger.error("remote write queue cannot read the WAL; it sends nothing", metadata: ["error": "\(error)"])
             return
@@ -203,8 +203,13 @@ final class WriteQueue: Sendable {
             for shard in round.shards.indices where round.counts[shard] > 0 {
                 var encoder = WriteRequestEncoder(capacity: round.counts[shard] * 24)
                 for ref in round.orders[shard] {
-                    guard let samples = round.shards[shard][ref], let fields = reader.series[ref]?.fields else { continue }
-                    encoder.appendSeries(labelFields: fields, samples: samples[...])
+                    guard let fields = reader.series[ref]?.fields else { continue }
+                    let samples = round.shards[shard][ref] ?? []
+                    if let histograms = round.histogramShards[shard][ref] {
+                        encoder.appendSeries(labelFields: fields, samples: samples[...], histograms: histograms)
+                    } else {
+                        encoder.appendSeries(labelFields: fields, samples: samples[...])
+                    }
                 }
                 let body = encoder.bytes
                 let count = round.counts[shard]

@@ -95,12 +95,19 @@ struct RemoteEndpoints: Sendable {
             do {
                 labels = try Self.labels(series)
             } catch {
-                for _ in series.samples { refusals.add(error.description) }
+                for _ in 0..<(series.samples.count + series.histograms.count) { refusals.add(error.description) }
                 continue
             }
             for sample in series.samples {
                 do {
                     try appender.append(labels, sample)
+                } catch let error as AppendError {
+                    refusals.add(error.description)
+                }
+            }
+            for sample in series.histograms {
+                do {
+                    try appender.appendHistogram(labels, sample)
                 } catch let error as AppendError {
                     refusals.add(error.description)
                 }
@@ -146,10 +153,21 @@ struct RemoteEndpoints: Sendable {
         do {
             let results = try await Storage.run { () -> [[RemoteTimeSeries]] in
                 try decoded.queries.map { query in
-                    try db.select(try Self.storedMatchers(query.matchers, external: external), from: query.start, through: query.end).map { labels, samples in
-                        RemoteTimeSeries(
-                            labels: Self.withExternalLabels(labels, external).map { ($0.name, $0.value) },
-                            samples: samples.filter { !StaleMarker.isStale($0.value) })
+                    let matchers = try Self.storedMatchers(query.matchers, external: external)
+                    return try db.withReader { reader in
+                        // Floats and native histograms of a series go in one TimeSeries.
+                        var series: [Labels: ([Sample], [HistogramSample])] = [:]
+                        for (labels, samples) in try reader.select(matchers, from: query.start, through: query.end) {
+                            series[labels, default: ([], [])].0 = samples.filter { !StaleMarker.isStale($0.value) }
+                        }
+                        for (labels, samples) in try reader.selectHistograms(matchers, from: query.start, through: query.end) {
+                            series[labels, default: ([], [])].1 = samples.filter { !$0.isStale }
+                        }
+                        return series.sorted { $0.key < $1.key }.map { labels, data in
+                            RemoteTimeSeries(
+                                labels: Self.withExternalLabels(labels, external).map { ($0.name, $0.value) },
+                                samples: data.0, histograms: data.1)
+                        }
                     }
                 }
             }

@@ -105,13 +105,13 @@ package final class AgentStore: Appendable, Sendable {
 
     /// Writes a transaction: series records for series not logged yet, then the samples; then
     /// records the series' newest timestamps.
-    func commit(_ samples: [(ref: SeriesRef, sample: Sample)]) throws {
-        guard !samples.isEmpty else { return }
+    func commit(_ samples: [(ref: SeriesRef, sample: Sample)], histograms: [(ref: SeriesRef, sample: HistogramSample)] = []) throws {
+        guard !samples.isEmpty || !histograms.isEmpty else { return }
         try commitLock.withLock { _ in
             let unlogged = state.withLock { state -> [(ref: SeriesRef, labels: Labels)] in
                 var out: [(ref: SeriesRef, labels: Labels)] = []
                 var seen = Set<SeriesRef>()
-                for (ref, _) in samples {
+                for ref in samples.lazy.map(\.ref) + histograms.lazy.map(\.ref) {
                     guard let series = state.byRef[ref], !series.logged, seen.insert(ref).inserted else { continue }
                     out.append((ref, series.labels))
                 }
@@ -119,16 +119,17 @@ package final class AgentStore: Appendable, Sendable {
             }
             var records: [WALRecord] = []
             if !unlogged.isEmpty { records.append(.series(unlogged)) }
-            records.append(.samples(samples))
+            if !samples.isEmpty { records.append(.samples(samples)) }
+            if !histograms.isEmpty { records.append(.histograms(histograms)) }
             try wal.log(records)
             state.withLock { state in
                 for (ref, _) in unlogged { state.byRef[ref]?.logged = true }
-                for (ref, sample) in samples {
-                    if let newest = state.byRef[ref]?.newest, newest < sample.timestamp { state.byRef[ref]!.newest = sample.timestamp }
+                for (ref, timestamp) in samples.lazy.map({ ($0.ref, $0.sample.timestamp) }) + histograms.lazy.map({ ($0.ref, $0.sample.timestamp) }) {
+                    if let newest = state.byRef[ref]?.newest, newest < timestamp { state.byRef[ref]!.newest = timestamp }
                 }
             }
         }
-        statistics.samplesAppended.add(UInt64(samples.count), ordering: .relaxed)
+        statistics.samplesAppended.add(UInt64(samples.count + histograms.count), ordering: .relaxed)
     }
 
     // MARK: Truncation
@@ -164,6 +165,7 @@ package final class AgentStore: Appendable, Sendable {
 package struct AgentAppender: Appender {
     let store: AgentStore
     private var pending: [(ref: SeriesRef, sample: Sample)] = []
+    private var pendingHistograms: [(ref: SeriesRef, sample: HistogramSample)] = []
     /// The newest timestamp buffered per series in this transaction.
     private var buffered: [SeriesRef: Int64] = [:]
     private let bounds: ClosedRange<Int64>
@@ -178,31 +180,49 @@ package struct AgentAppender: Appender {
     /// than what the series has (agent mode has no out-of-order window, as Prometheus's agent).
     package mutating func append(_ ref: SeriesRef, _ labels: Labels, _ sample: Sample) throws -> SeriesRef {
         let series = try store.series(ref, labels)
-        guard bounds.contains(sample.timestamp) else {
-            store.statistics.outOfBounds.add(1, ordering: .relaxed)
-            throw AppendError.outOfBounds(labels: series.labels, timestamp: sample.timestamp)
-        }
-        let newest = max(buffered[series.ref] ?? .min, series.newest)
-        guard sample.timestamp > newest else {
-            if sample.timestamp == newest { return series.ref }
-            store.statistics.outOfOrder.add(1, ordering: .relaxed)
-            throw AppendError.outOfOrder(labels: series.labels, timestamp: sample.timestamp)
-        }
-        buffered[series.ref] = sample.timestamp
+        guard try accepts(series, sample.timestamp) else { return series.ref }
         pending.append((series.ref, sample))
         return series.ref
+    }
+
+    /// Buffers a native histogram sample, checked as `append` checks a float one.
+    package mutating func appendHistogram(_ ref: SeriesRef, _ labels: Labels, _ sample: HistogramSample) throws -> SeriesRef {
+        let series = try store.series(ref, labels)
+        if let problem = sample.histogram.invalidity { throw AppendError.invalidHistogram(labels: series.labels, reason: problem) }
+        guard try accepts(series, sample.timestamp) else { return series.ref }
+        pendingHistograms.append((series.ref, sample))
+        return series.ref
+    }
+
+    /// Whether a sample at `timestamp` is new for `series` (false: a resend at its newest time, which
+    /// is dropped); throws when it is out of bounds or out of order.
+    private mutating func accepts(_ series: AgentStore.Series, _ timestamp: Int64) throws -> Bool {
+        guard bounds.contains(timestamp) else {
+            store.statistics.outOfBounds.add(1, ordering: .relaxed)
+            throw AppendError.outOfBounds(labels: series.labels, timestamp: timestamp)
+        }
+        let newest = max(buffered[series.ref] ?? .min, series.newest)
+        guard timestamp > newest else {
+            if timestamp == newest { return false }
+            store.statistics.outOfOrder.add(1, ordering: .relaxed)
+            throw AppendError.outOfOrder(labels: series.labels, timestamp: timestamp)
+        }
+        buffered[series.ref] = timestamp
+        return true
     }
 
     package mutating func commit() throws {
         defer {
             pending.removeAll(keepingCapacity: true)
+            pendingHistograms.removeAll(keepingCapacity: true)
             buffered.removeAll(keepingCapacity: true)
         }
-        try store.commit(pending)
+        try store.commit(pending, histograms: pendingHistograms)
     }
 
     package mutating func rollback() {
         pending.removeAll(keepingCapacity: true)
+        pendingHistograms.removeAll(keepingCapacity: true)
         buffered.removeAll(keepingCapacity: true)
     }
 }

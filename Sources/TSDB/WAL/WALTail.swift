@@ -251,15 +251,17 @@ package final class WALTail {
 package enum WALRecordView {
     case series([(ref: SeriesRef, labels: Labels)])
     case samples([(ref: SeriesRef, sample: Sample)])
+    case histograms([(ref: SeriesRef, sample: HistogramSample)])
     /// Tombstones and checkpoint chunks: nothing for a consumer to send.
     case other
 
     init?(kind: UInt8, payload: UnsafeRawBufferPointer) {
         switch WALRecord.Kind(rawValue: kind) {
-        case .series?, .samples?:
+        case .series?, .samples?, .histograms?:
             switch WALRecord.decode(kind: kind, payload: payload) {
             case .series(let entries)?: self = .series(entries)
             case .samples(let entries)?: self = .samples(entries)
+            case .histograms(let entries)?: self = .histograms(entries)
             default: return nil
             }
         default:
