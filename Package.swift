@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "Scraper",
             dependencies: [
-                "MetricsModel", "Config", "Relabel",
+                "MetricsModel", "Config", "Relabel", "RemoteProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

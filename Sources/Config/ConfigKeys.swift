@@ -67,12 +67,10 @@ enum ConfigKeys {
 
     static let scrapeConfig = Section(
         keys: keys(ScrapeConfig.CodingKeys.self).union(discoveryKeys).union([
-            "track_timestamps_staleness", "scrape_protocols", "fallback_scrape_protocol", "enable_compression",
+            "track_timestamps_staleness", "fallback_scrape_protocol", "enable_compression",
             "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
-            "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "scrape_classic_histograms",
-            "always_scrape_classic_histograms", "convert_classic_histograms_to_nhcb", "metric_name_validation_scheme",
-            "metric_name_escaping_scheme", "scrape_native_histograms", "scrape_failure_log_file",
-        ]),
+            "metric_name_validation_scheme", "metric_name_escaping_scheme", "scrape_failure_log_file",
+        ]).union(keys(HistogramScrapeOptions.CodingKeys.self)),
         children: discoveryChildren.merging(["relabel_configs": relabel, "metric_relabel_configs": relabel]) { _, new in new })
 
     static let alertmanager = Section(
@@ -98,10 +96,10 @@ enum ConfigKeys {
         keys: keys(PrometheusConfig.CodingKeys.self).union(["scrape_config_files", "tracing", "otlp", "runtime"]),
         children: [
             "global": Section(keys: keys(GlobalConfig.CodingKeys.self).union([
-                "scrape_protocols", "rule_query_offset", "query_log_file", "scrape_failure_log_file", "body_size_limit",
+                "rule_query_offset", "query_log_file", "scrape_failure_log_file", "body_size_limit",
                 "sample_limit", "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit",
                 "keep_dropped_targets", "metric_name_validation_scheme", "metric_name_escaping_scheme",
-                "convert_classic_histograms_to_nhcb", "always_scrape_classic_histograms", "scrape_native_histograms",
+                "convert_classic_histograms_to_nhcb", "always_scrape_classic_histograms", "scrape_native_histograms", "scrape_protocols",
             ])),
             "scrape_configs": scrapeConfig,
             "alerting": Section(keys: keys(AlertingConfig.CodingKeys.self), children: [

@@ -20,6 +20,7 @@ extension PrometheusConfig: Decodable {
         alerting = try container.decodeIfPresent(AlertingConfig.self, forKey: .alerting) ?? AlertingConfig()
         remoteWrite = try container.decodeIfPresent([RemoteWriteConfig].self, forKey: .remoteWrite) ?? []
         remoteRead = try container.decodeIfPresent([RemoteReadConfig].self, forKey: .remoteRead) ?? []
+        for index in scrapeConfigs.indices { scrapeConfigs[index].histograms.inherit(global.histograms) }
     }
 }
 
@@ -45,6 +46,7 @@ extension GlobalConfig: Decodable {
             try EnvironmentExpansion.expand($0, environment: environment)
         }
         ruleQueryOffset = try container.decodeIfPresent(PromDuration.self, forKey: .ruleQueryOffset) ?? ruleQueryOffset
+        histograms = try HistogramScrapeOptions(from: decoder, global: true)
     }
 }
 
@@ -83,5 +85,6 @@ extension ScrapeConfig: Decodable {
         discovery = try DiscoveryConfigs(from: decoder)
         relabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .relabelConfigs) ?? []
         metricRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .metricRelabelConfigs) ?? []
+        histograms = try HistogramScrapeOptions(from: decoder, global: false)
     }
 }

@@ -123,6 +123,9 @@ package struct GlobalConfig: Sendable, Equatable {
     /// `rule_query_offset`: rule groups without their own `query_offset` query this far in the past.
     package var ruleQueryOffset = PromDuration(milliseconds: 0)
     package var externalLabels: [String: String] = [:]
+    /// `scrape_protocols`, `scrape_native_histograms`, `always_scrape_classic_histograms` and
+    /// `convert_classic_histograms_to_nhcb` for scrape configs that do not set their own.
+    package var histograms = HistogramScrapeOptions()
     package init() {}
 }
 
@@ -139,6 +142,8 @@ package struct ScrapeConfig: Sendable, Equatable {
     package var sampleLimit = 0
     package var labelLimit = 0
     package var bodySizeLimit = 0
+    /// Formats asked for and what becomes of native and classic histograms (globals applied).
+    package var histograms = HistogramScrapeOptions()
     /// Where the targets come from, and authentication and TLS for the scrapes.
     package var discovery = DiscoveryConfigs()
     package var relabelConfigs: [RelabelConfig] = []

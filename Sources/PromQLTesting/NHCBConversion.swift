@@ -36,25 +36,16 @@ enum NHCBConversion {
             for time in times {
                 let cumulative = buckets.map { $0.samples[time] }
                 guard cumulative.allSatisfy({ $0 != nil }) else { continue }
-                var h = FloatHistogram()
-                h.schema = FloatHistogram.customBucketsSchema
-                h.customValues = buckets.map(\.bound).filter { $0 != .infinity }
                 if cumulative.contains(where: { StaleMarker.isStale($0!) }) {
+                    var h = FloatHistogram()
+                    h.schema = FloatHistogram.customBucketsSchema
+                    h.customValues = buckets.map(\.bound).filter { $0 != .infinity }
                     h.sum = StaleMarker.value
                     samples.append(HistogramSample(timestamp: time, histogram: h))
                     continue
                 }
-                var previous = 0.0
-                var counts: [Double] = []
-                for value in cumulative {
-                    counts.append(value! - previous)
-                    previous = value!
-                }
-                if buckets.last?.bound != .infinity, let total = parts.count[time] { counts.append(total - previous) }
-                h.positiveSpans = [HistogramSpan(offset: 0, length: UInt32(counts.count))]
-                h.positiveBuckets = counts
-                h.count = parts.count[time] ?? previous
-                h.sum = parts.sum[time] ?? 0
+                let h = FloatHistogram.customBuckets(
+                    cumulative: zip(buckets, cumulative).map { ($0.bound, $1!) }, count: parts.count[time], sum: parts.sum[time] ?? 0)
                 samples.append(HistogramSample(timestamp: time, histogram: h))
             }
             if !samples.isEmpty { out.append((labels, samples)) }

@@ -8,7 +8,7 @@ package enum HistogramBuckets {
     package static let limit = 1 << 16
 
     /// A `BucketSpan` message: `sint32 offset = 1`, `uint32 length = 2`.
-    static func readSpan(_ reader: inout ProtobufReader) throws(ProtobufReader.Failure) -> HistogramSpan {
+    package static func readSpan(_ reader: inout ProtobufReader) throws(ProtobufReader.Failure) -> HistogramSpan {
         var span = HistogramSpan(offset: 0, length: 0)
         while !reader.isAtEnd {
             let (field, wire) = try reader.readTag()
@@ -35,7 +35,7 @@ package enum HistogramBuckets {
     }
 
     /// Absolute counts from integer deltas (each bucket's count minus the previous bucket's).
-    static func counts(fromDeltas deltas: [Int64]) -> [Double] {
+    package static func counts(fromDeltas deltas: [Int64]) -> [Double] {
         var running: Int64 = 0
         return deltas.map { delta in
             running = running &+ delta
@@ -59,7 +59,7 @@ package enum HistogramBuckets {
 
     /// Checks that the spans of one side need no more buckets than `limit` (a hostile message
     /// cannot make a reader allocate more).
-    static func checkSize(_ spans: [HistogramSpan]) throws(ProtobufReader.Failure) {
+    package static func checkSize(_ spans: [HistogramSpan]) throws(ProtobufReader.Failure) {
         if spans.reduce(0, { $0 + Int($1.length) }) > limit { throw .init(description: "histogram has more than \(limit) buckets on one side") }
     }
 }

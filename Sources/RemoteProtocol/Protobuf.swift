@@ -31,7 +31,7 @@ package struct ProtobufReader {
         return (Int(key >> 3), Int(key & 7))
     }
 
-    mutating func readVarint() throws(Failure) -> UInt64 {
+    package mutating func readVarint() throws(Failure) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while position < end {
@@ -46,16 +46,16 @@ package struct ProtobufReader {
     }
 
     /// A `sint32`/`sint64` (zig-zag) varint.
-    mutating func readSignedVarint() throws(Failure) -> Int64 {
+    package mutating func readSignedVarint() throws(Failure) -> Int64 {
         let raw = try readVarint()
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 
-    mutating func readDouble() throws(Failure) -> Double { Double(bitPattern: try readFixed64()) }
+    package mutating func readDouble() throws(Failure) -> Double { Double(bitPattern: try readFixed64()) }
 
     /// The values of a repeated `sint64` field: packed (wire type 2) or one (wire type 0), as
     /// protobuf lets a parser meet either.
-    mutating func readSignedVarints(wireType: Int, into values: inout [Int64]) throws(Failure) {
+    package mutating func readSignedVarints(wireType: Int, into values: inout [Int64]) throws(Failure) {
         guard wireType == 2 else {
             guard wireType == 0 else { throw Failure(description: "repeated sint64 field with wire type \(wireType)") }
             values.append(try readSignedVarint())
@@ -66,7 +66,7 @@ package struct ProtobufReader {
     }
 
     /// The values of a repeated `double` field, packed or one.
-    mutating func readDoubles(wireType: Int, into values: inout [Double]) throws(Failure) {
+    package mutating func readDoubles(wireType: Int, into values: inout [Double]) throws(Failure) {
         guard wireType == 2 else {
             guard wireType == 1 else { throw Failure(description: "repeated double field with wire type \(wireType)") }
             values.append(try readDouble())
@@ -77,7 +77,7 @@ package struct ProtobufReader {
         while !packed.isAtEnd { values.append(try packed.readDouble()) }
     }
 
-    mutating func readFixed64() throws(Failure) -> UInt64 {
+    package mutating func readFixed64() throws(Failure) -> UInt64 {
         guard end - position >= 8 else { throw Failure(description: "unexpected end of message in a fixed64") }
         var value: UInt64 = 0
         for index in 0..<8 { value |= UInt64(bytes[position + index]) << (8 * UInt64(index)) }
@@ -140,12 +140,12 @@ package struct ProtobufWriter {
         for index in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(index)))) }
     }
 
-    mutating func writeSignedVarintField(_ field: Int, _ value: Int64) {
+    package mutating func writeSignedVarintField(_ field: Int, _ value: Int64) {
         writeVarintField(field, UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
     /// A packed repeated `sint64` field (nothing when empty).
-    mutating func writePackedSignedVarints(_ field: Int, _ values: [Int64]) {
+    package mutating func writePackedSignedVarints(_ field: Int, _ values: [Int64]) {
         guard !values.isEmpty else { return }
         var packed = ProtobufWriter()
         for value in values { packed.writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
@@ -153,7 +153,7 @@ package struct ProtobufWriter {
     }
 
     /// A packed repeated `double` field (nothing when empty).
-    mutating func writePackedDoubles(_ field: Int, _ values: [Double]) {
+    package mutating func writePackedDoubles(_ field: Int, _ values: [Double]) {
         guard !values.isEmpty else { return }
         var packed = ProtobufWriter()
         for value in values {

@@ -32,6 +32,8 @@ package struct ScrapeIngester: Sendable {
         var labelCount: Int
         /// The iteration in which the series last appeared.
         var lastSeen: UInt64
+        /// Whether the series' last sample was a native histogram (its stale marker is one too).
+        var isHistogram = false
     }
 
     private var entries: [CacheEntry] = []
@@ -60,6 +62,8 @@ package struct ScrapeIngester: Sendable {
         package var outOfOrder = 0
         package var outOfBounds = 0
         package var duplicateTimestamp = 0
+        /// Native histograms the store refused as invalid (or cannot keep).
+        package var invalidHistograms = 0
     }
 
     /// Why a scrape body was refused as a whole.
@@ -82,6 +86,7 @@ package struct ScrapeIngester: Sendable {
     package mutating func ingest<A: Appender>(
         _ body: [UInt8], format: ExpositionFormat, timestamp: Int64, into appender: inout A
     ) throws(Failure) -> Report {
+        if format == .protobuf { return try ingestProtobuf(body, timestamp: timestamp, into: &appender) }
         iteration &+= 1
         var report = Report()
         var written: [Int32] = []
@@ -106,44 +111,104 @@ package struct ScrapeIngester: Sendable {
             }
             guard entry == .series else { continue }
             report.samplesScraped += 1
-            let slot = lookup(parser.seriesBytes) ?? insert(parser, report: &report)
-            entries[Int(slot)].lastSeen = iteration
-            if case .dropped = entries[Int(slot)].target { continue }
-            report.samplesPostRelabel += 1
-            if config.sampleLimit > 0 && report.samplesPostRelabel > config.sampleLimit { throw .sampleLimit(config.sampleLimit) }
-            if config.labelLimit > 0 && entries[Int(slot)].labelCount > config.labelLimit { throw .labelLimit(config.labelLimit) }
-            let time = config.honorTimestamps ? (parser.timestamp ?? timestamp) : timestamp
-            do {
-                try append(slot, Sample(timestamp: time, value: parser.value), into: &appender)
-                if parser.timestamp == nil || !config.honorTimestamps { written.append(slot) }
-            } catch let error as AppendError {
-                switch error {
-                case .outOfOrder: report.outOfOrder += 1
-                case .outOfBounds: report.outOfBounds += 1
-                case .duplicate: report.duplicateTimestamp += 1
-                // Labels are always given on this path, and no histogram comes through it.
-                case .unknownReference, .invalidHistogram, .histogramsNotSupported: report.outOfOrder += 1
-                }
-            } catch {
-                report.outOfOrder += 1
+            let slot = lookup(parser.seriesBytes) ?? insert(key: parser.seriesBytes, labels: parser.labels(), report: &report)
+            try record(slot, .float(parser.value), explicit: parser.timestamp, at: timestamp, report: &report, written: &written, into: &appender)
+        }
+        finish(at: timestamp, written: written, families: families, into: &appender)
+        return report
+    }
+
+    /// `ingest` for the protobuf format: the parser makes the whole exposition's samples first.
+    private mutating func ingestProtobuf<A: Appender>(_ body: [UInt8], timestamp: Int64, into appender: inout A) throws(Failure) -> Report {
+        let parsed: ProtobufParser
+        do {
+            parsed = try ProtobufParser(body, options: protobufOptions)
+        } catch {
+            throw .parse(error)
+        }
+        iteration &+= 1
+        var report = Report()
+        var written: [Int32] = []
+        written.reserveCapacity(previous.count)
+        for entry in parsed.entries {
+            report.samplesScraped += 1
+            let slot = lookup(entry.key[...]) ?? insert(key: entry.key[...], labels: entry.labels, report: &report)
+            let value: ScrapedValue = entry.histogram.map { .histogram($0) } ?? .float(entry.value)
+            try record(slot, value, explicit: entry.timestamp, at: timestamp, report: &report, written: &written, into: &appender)
+        }
+        finish(at: timestamp, written: written, families: parsed.metadata, into: &appender)
+        return report
+    }
+
+    /// What the job's histogram settings ask of the protobuf parser.
+    var protobufOptions: ProtobufParser.Options {
+        let options = config.histograms
+        return ProtobufParser.Options(
+            nativeHistograms: options.nativeHistograms ?? true, alwaysClassic: options.alwaysScrapeClassic ?? false,
+            convertClassicToNHCB: options.convertClassicToNHCB ?? false, bucketLimit: options.bucketLimit, minBucketFactor: options.minBucketFactor)
+    }
+
+    /// A scraped sample's value: a float or a native histogram.
+    enum ScrapedValue {
+        case float(Double)
+        case histogram(FloatHistogram)
+    }
+
+    /// One scraped sample through the limits into the appender; `written` collects the series that
+    /// get stale markers when they vanish (those without their own timestamps).
+    private mutating func record<A: Appender>(
+        _ slot: Int32, _ value: ScrapedValue, explicit: Int64?, at timestamp: Int64, report: inout Report, written: inout [Int32], into appender: inout A
+    ) throws(Failure) {
+        entries[Int(slot)].lastSeen = iteration
+        if case .dropped = entries[Int(slot)].target { return }
+        report.samplesPostRelabel += 1
+        if config.sampleLimit > 0 && report.samplesPostRelabel > config.sampleLimit { throw .sampleLimit(config.sampleLimit) }
+        if config.labelLimit > 0 && entries[Int(slot)].labelCount > config.labelLimit { throw .labelLimit(config.labelLimit) }
+        let time = config.honorTimestamps ? (explicit ?? timestamp) : timestamp
+        do {
+            switch value {
+            case .float(let number): try append(slot, Sample(timestamp: time, value: number), into: &appender)
+            case .histogram(let histogram): try appendHistogram(slot, HistogramSample(timestamp: time, histogram: histogram), into: &appender)
             }
+            if explicit == nil || !config.honorTimestamps { written.append(slot) }
+        } catch let error as AppendError {
+            switch error {
+            case .outOfOrder: report.outOfOrder += 1
+            case .outOfBounds: report.outOfBounds += 1
+            case .duplicate: report.duplicateTimestamp += 1
+            case .invalidHistogram, .histogramsNotSupported: report.invalidHistograms += 1
+            // Labels are always given on this path.
+            case .unknownReference: report.outOfOrder += 1
+            }
+        } catch {
+            report.outOfOrder += 1
         }
+    }
+
+    /// After a scrape's samples: stale markers for series that vanished, the metadata, eviction.
+    private mutating func finish<A: Appender>(at timestamp: Int64, written: [Int32], families: [String: MetricMetadata], into appender: inout A) {
         // Series that vanished get a stale marker, so queries stop returning them at once.
-        for slot in previous where entries[Int(slot)].lastSeen != iteration {
-            try? append(slot, Sample(timestamp: timestamp, value: StaleMarker.value), into: &appender)
-        }
+        for slot in previous where entries[Int(slot)].lastSeen != iteration { appendStaleMarker(slot, at: timestamp, into: &appender) }
         previous = written
         metadataChanged = families != metadata
         if metadataChanged { metadata = families }
         if iteration % 16 == 0 { evict() }
-        return report
+    }
+
+    /// A stale marker of the series' kind: a float NaN, or a histogram whose sum is that NaN.
+    private mutating func appendStaleMarker<A: Appender>(_ slot: Int32, at timestamp: Int64, into appender: inout A) {
+        if entries[Int(slot)].isHistogram {
+            var marker = FloatHistogram()
+            marker.sum = StaleMarker.value
+            try? appendHistogram(slot, HistogramSample(timestamp: timestamp, histogram: marker), into: &appender)
+        } else {
+            try? append(slot, Sample(timestamp: timestamp, value: StaleMarker.value), into: &appender)
+        }
     }
 
     /// Marks every series of the last scrape stale: the target went away or stopped answering.
     mutating func markAllStale<A: Appender>(at timestamp: Int64, into appender: inout A) {
-        for slot in previous {
-            try? append(slot, Sample(timestamp: timestamp, value: StaleMarker.value), into: &appender)
-        }
+        for slot in previous { appendStaleMarker(slot, at: timestamp, into: &appender) }
         previous = []
     }
 
@@ -169,6 +234,27 @@ package struct ScrapeIngester: Sendable {
         entries[Int(slot)].target = .ref(ref)
     }
 
+    /// `append` for a native histogram; the entry remembers that its series holds histograms.
+    private mutating func appendHistogram<A: Appender>(_ slot: Int32, _ sample: HistogramSample, into appender: inout A) throws {
+        entries[Int(slot)].isHistogram = true
+        let ref: SeriesRef
+        switch entries[Int(slot)].target {
+        case .dropped:
+            return
+        case .ref(let cached):
+            do {
+                ref = try appender.appendHistogram(cached, .empty, sample)
+            } catch AppendError.unknownReference(_) {
+                guard let labels = rebuildLabels(entries[Int(slot)].key) else { return }
+                ref = try appender.appendHistogram(0, labels, sample)
+            }
+        case .labels(let labels):
+            ref = try appender.appendHistogram(0, labels, sample)
+            if ref == 0 { return }
+        }
+        entries[Int(slot)].target = .ref(ref)
+    }
+
     /// The final labels of a cached series, from its exposition bytes.
     private func rebuildLabels(_ key: [UInt8]) -> Labels? {
         var parser = TextParser(bytes: key + Array(" 0\n".utf8), format: .prometheusText)
@@ -183,14 +269,14 @@ package struct ScrapeIngester: Sendable {
         return collided.isEmpty ? nil : collided[Array(bytes)]
     }
 
-    /// Builds the final labels of a series not seen before and caches them.
-    private mutating func insert(_ parser: TextParser, report: inout Report) -> Int32 {
-        let key = Array(parser.seriesBytes)
-        let labels = finalLabels(parser.labels())
+    /// Builds the final labels of a series not seen before and caches them under its exposition bytes.
+    private mutating func insert(key bytes: ArraySlice<UInt8>, labels scraped: Labels, report: inout Report) -> Int32 {
+        let key = Array(bytes)
+        let labels = finalLabels(scraped)
         if labels != nil { report.seriesAdded += 1 }
         let slot = Int32(entries.count)
         entries.append(CacheEntry(key: key, target: labels.map { .labels($0) } ?? .dropped, labelCount: labels?.count ?? 0, lastSeen: iteration))
-        let hash = Self.hash(parser.seriesBytes)
+        let hash = Self.hash(bytes)
         if index[hash] == nil { index[hash] = slot } else { collided[key] = slot }
         return slot
     }

@@ -16,14 +16,14 @@ protocol TargetFetcher: Sendable {
 struct HTTPTargetFetcher: TargetFetcher {
     let client: HTTPClient
 
-    /// Prometheus offers OpenMetrics first and falls back to text.
-    static var accept: String { "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1" }
 
     /// One GET of the target. The body is gathered on the event loop (one hop to this task per
     /// scrape, not one per chunk), up to `body_size_limit`.
     func fetch(_ target: Target, config: ScrapeConfig) async throws -> (body: [UInt8], contentType: String?) {
         var headers = HTTPHeaders()
-        headers.add(name: "Accept", value: Self.accept)
+        // The job's `scrape_protocols` in order; by default OpenMetrics first, then text, with
+        // protobuf ahead of both when native histograms are scraped.
+        headers.add(name: "Accept", value: ScrapeProtocol.acceptHeader(config.histograms.effectiveProtocols))
         headers.add(name: "Accept-Encoding", value: "gzip")
         headers.add(name: "User-Agent", value: "ToolboxMetrics/\(BuildInfo.version)")
         headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(target.timeout.seconds))
