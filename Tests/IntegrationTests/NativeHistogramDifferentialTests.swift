@@ -1,0 +1,200 @@
+import Foundation
+import Hummingbird
+import MetricsModel
+import ServerTestSupport
+import Testing
+import TestSupport
+
+/// Native histograms end to end against Debian's Prometheus 2.42 (`--enable-feature=native-histograms`):
+/// both scrape one protobuf exporter made in the test and must answer the same; metricsd also
+/// remote-writes what it scraped into that Prometheus, which must then hold the same histograms
+/// twice (its own scrape, and metricsd's under `via="metricsd"`).
+///
+/// For both scrapers to store the very same samples, the exporter moves to its next state only
+/// once both have fetched the current one, and stamps every state with its own timestamp.
+@Suite("native histograms against Prometheus 2.42", .serialized)
+struct NativeHistogramDifferentialTests {
+    static let prometheus = "/usr/bin/prometheus"
+
+    /// The exporter's histograms: each state adds observations in fixed proportions (half in the
+    /// zero bucket and the first, a quarter in each of two more), so quantiles 0.5 and 0.75 fall on
+    /// bucket bounds, where Prometheus 2.42's linear interpolation and the exponential
+    /// one of 3.x agree.
+    actor Exporter {
+        private(set) var generation = 0
+        private var fetchedBy: Set<String> = []
+        private var timestamp: Int64 = 0
+        private var history: [Int64] = []
+
+        /// The exposition for a scraper; the state advances when both scrapers have seen it.
+        func body(userAgent: String) -> [UInt8] {
+            let scraper = userAgent.hasPrefix("Prometheus") ? "prometheus" : "metricsd"
+            if fetchedBy.count == 2 || timestamp == 0 {
+                generation += 1
+                fetchedBy = []
+                let now = Int64(Date().timeIntervalSince1970) * 1000
+                timestamp = max(now, timestamp + 1000)
+                history.append(timestamp)
+            }
+            fetchedBy.insert(scraper)
+            return Self.exposition(generation, timestamp: timestamp)
+        }
+
+        var timestamps: [Int64] { history }
+
+        static func histogram(_ g: Int, scale: Int) -> FloatHistogram {
+            var h = FloatHistogram()
+            h.schema = 2
+            h.zeroThreshold = 1e-4
+            h.zeroCount = Double(g)
+            // Indices 1, 2, 3 at schema 2: (1.19, 1.41], (1.41, 1.68], (1.68, 2]. With the zero bucket,
+            // a quarter of the observations lie up to the first bound and half up to the second.
+            h.positiveSpans = [HistogramSpan(offset: 1, length: 3)]
+            h.positiveBuckets = [Double(4 * g * scale - g), Double(4 * g * scale), Double(8 * g * scale)]
+            h.negativeSpans = [HistogramSpan(offset: 0, length: 1)]
+            h.negativeBuckets = [0]
+            h.count = h.zeroCount + h.positiveBuckets.reduce(0, +)
+            h.sum = Double(g) * (Double(scale) * 26.5 + 0.25)
+            return h
+        }
+
+        static func exposition(_ g: Int, timestamp: Int64) -> [UInt8] {
+            var metrics: [[UInt8]] = []
+            for (pod, scale) in [("a", 1), ("b", 3)] {
+                let h = histogram(g, scale: scale)
+                var message = ProtobufExposition.histogram([("pod", pod)], native: h, count: h.count, sum: h.sum)
+                // Metric field 6: the sample's own timestamp.
+                message += [0x30] + varint(UInt64(timestamp))
+                metrics.append(message)
+            }
+            return ProtobufExposition.family("rpc_latency_seconds", type: .histogram, help: "RPC latency.", metrics: metrics)
+        }
+
+        static func varint(_ value: UInt64) -> [UInt8] {
+            var out: [UInt8] = []
+            var v = value
+            while v >= 0x80 {
+                out.append(UInt8(v & 0x7f) | 0x80)
+                v >>= 7
+            }
+            out.append(UInt8(v))
+            return out
+        }
+    }
+
+    /// `query_range` results as series labels → [time: value].
+    static func rangeQuery(_ base: String, _ query: String, start: Double, end: Double) async -> [String: [Double: Double]]? {
+        let params = formEncode([("query", query), ("start", String(start)), ("end", String(end)), ("step", "1")])
+        guard let (status, body) = await httpGet(base + "/api/v1/query_range?" + params, timeout: 10), status == 200,
+              let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+              let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]
+        else { return nil }
+        var out: [String: [Double: Double]] = [:]
+        for series in result {
+            var metric = series["metric"] as? [String: String] ?? [:]
+            metric["via"] = nil
+            let key = metric.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            for pair in series["values"] as? [[Any]] ?? [] {
+                guard let time = pair[0] as? Double, let text = pair[1] as? String, let value = Double(text) else { continue }
+                out[key, default: [:]][time] = value
+            }
+        }
+        return out
+    }
+
+    /// What differs between two answers (relative tolerance 1e-9, for the last bits of interpolation).
+    static func differences(_ a: [String: [Double: Double]], _ b: [String: [Double: Double]]) -> [String] {
+        var out: [String] = []
+        for key in Set(a.keys).union(b.keys).sorted() {
+            let x = a[key] ?? [:]
+            let y = b[key] ?? [:]
+            for time in Set(x.keys).union(y.keys).sorted() {
+                guard let u = x[time], let v = y[time] else {
+                    let left = x[time].map { "\($0)" } ?? "absent"
+                    let right = y[time].map { "\($0)" } ?? "absent"
+                    out.append("\(key) @\(time): \(left) vs \(right)")
+                    continue
+                }
+                if u == v || (u.isNaN && v.isNaN) || abs(u - v) <= 1e-9 * max(abs(u), abs(v)) { continue }
+                out.append("\(key) @\(time): \(u) vs \(v)")
+            }
+        }
+        return out
+    }
+
+    @Test("histogram_quantile, histogram_count, histogram_sum and rate agree with Prometheus, and remote write carries the histograms",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: prometheus), "prometheus is not installed"))
+    func sameAnswers() async throws {
+        let exporter = Exporter()
+        let exporterPort = ServerProcess.freePort()
+        let router = Router()
+        router.get("**") { request, _ -> Response in
+            guard request.headers[.accept]?.contains("application/vnd.google.protobuf") == true else { return Response(status: .notAcceptable) }
+            let bytes = await exporter.body(userAgent: request.headers[.userAgent] ?? "")
+            return Response(status: .ok, headers: [.contentType: ProtobufExposition.contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        let server = TestServer(Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: exporterPort))))
+        defer { server.cancel() }
+
+        let directory = try makeTemporaryDirectory("nh-diff")
+        defer { removeTemporaryDirectory(directory) }
+        let promPort = ServerProcess.freePort()
+        let scrape = "scrape_configs:\n  - job_name: rpc\n    scrape_interval: 1s\n    static_configs: [{targets: ['127.0.0.1:\(exporterPort)']}]\n"
+        try scrape.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+        let prometheus = try ServerProcess(executable: URL(fileURLWithPath: Self.prometheus), arguments: [
+            "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/prom",
+            "--web.listen-address=127.0.0.1:\(promPort)", "--web.enable-remote-write-receiver", "--enable-feature=native-histograms",
+            "--log.level=error",
+        ])
+        defer { prometheus.stop() }
+        let promBase = "http://127.0.0.1:\(promPort)"
+        try #require(await eventually(within: underLoad) { await httpGet(promBase + "/-/ready")?.0 == 200 }, "Prometheus: \(prometheus.log().suffix(1000))")
+
+        try await withMetricsd("nh-diff", config: { _ in
+            """
+            global:
+              external_labels: {via: metricsd}
+            \(scrape)    scrape_native_histograms: true
+            remote_write:
+              - url: \(promBase)/api/v1/write
+                send_native_histograms: true
+                queue_config: {batch_send_deadline: 1s}
+            """
+        }) { metricsd in
+            // Twenty states, each seen by both scrapers.
+            let advanced = await eventually(within: 90) { await exporter.generation >= 22 }
+            let generation = await exporter.generation
+            try #require(advanced, "the exporter's state did not advance past \(generation)")
+            let stamps = await exporter.timestamps
+            // Steps half a second off the samples' timestamps: Prometheus 2.42's range windows include
+            // their start, 3.x's (and ours) do not.
+            let start = Double(stamps[11]) / 1000 + 0.5
+            let end = Double(stamps[20]) / 1000 + 0.5
+            try await Task.sleep(for: .seconds(3))
+            let queries = [
+                "histogram_count(rpc_latency_seconds)", "histogram_sum(rpc_latency_seconds)",
+                "histogram_quantile(0.25, rpc_latency_seconds)", "histogram_quantile(0.5, rpc_latency_seconds)",
+                "histogram_count(rate(rpc_latency_seconds[5s]))", "histogram_sum(rate(rpc_latency_seconds[5s]))",
+                "histogram_quantile(0.5, sum by (job) (rate(rpc_latency_seconds[5s])))", "histogram_count(increase(rpc_latency_seconds[5s]))",
+            ]
+            for query in queries {
+                let ours = try #require(await Self.rangeQuery(metricsd.base, query, start: start, end: end), "metricsd: \(query)")
+                let theirs = try #require(await Self.rangeQuery(promBase, query.replacingOccurrences(of: "rpc_latency_seconds", with: "rpc_latency_seconds{via=\"\"}"),
+                                                                start: start, end: end), "Prometheus: \(query)")
+                #expect(!ours.isEmpty && ours.values.allSatisfy { $0.count == 10 }, "\(query): \(ours)")
+                let differ = Self.differences(ours, theirs)
+                #expect(differ.isEmpty, "\(query) differs from Prometheus 2.42: \(differ.prefix(5))")
+            }
+            // What metricsd sent by remote write is what Prometheus scraped itself.
+            var sentDiffer: [String] = ["not compared"]
+            _ = await eventually(within: 20) {
+                guard let sent = await Self.rangeQuery(promBase, "histogram_count(rpc_latency_seconds{via=\"metricsd\"})", start: start, end: end),
+                      let own = await Self.rangeQuery(promBase, "histogram_count(rpc_latency_seconds{via=\"\"})", start: start, end: end)
+                else { return false }
+                sentDiffer = sent.isEmpty ? ["nothing arrived"] : Self.differences(sent, own)
+                return sentDiffer.isEmpty
+            }
+            #expect(sentDiffer.isEmpty, "remote-written histograms differ in Prometheus: \(sentDiffer.prefix(5))")
+        }
+    }
+}
