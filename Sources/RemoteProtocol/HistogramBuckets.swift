@@ -44,7 +44,7 @@ package enum HistogramBuckets {
     }
 
     /// Deltas of integer counts; nil when a count is not an exact integer.
-    static func deltas(_ counts: [Double]) -> [Int64]? {
+    package static func deltas(_ counts: [Double]) -> [Int64]? {
         var out: [Int64] = []
         out.reserveCapacity(counts.count)
         var previous: Int64 = 0

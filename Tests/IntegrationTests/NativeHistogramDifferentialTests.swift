@@ -7,8 +7,9 @@ import TestSupport
 
 /// Native histograms end to end against Debian's Prometheus 2.42 (`--enable-feature=native-histograms`):
 /// both scrape one protobuf exporter made in the test and must answer the same; metricsd also
-/// remote-writes what it scraped into that Prometheus, which must then hold the same histograms
-/// twice (its own scrape, and metricsd's under `via="metricsd"`).
+/// remote-writes what it scraped into that Prometheus, and Prometheus federates it from metricsd's
+/// `/federate` over protobuf, so Prometheus must hold the same histograms three times (its own
+/// scrape, metricsd's under `via="metricsd"`, the federated ones under `path="federate"`).
 ///
 /// For both scrapers to store the very same samples, the exporter moves to its next state only
 /// once both have fetched the current one, and stamps every state with its own timestamp.
@@ -62,23 +63,9 @@ struct NativeHistogramDifferentialTests {
             var metrics: [[UInt8]] = []
             for (pod, scale) in [("a", 1), ("b", 3)] {
                 let h = histogram(g, scale: scale)
-                var message = ProtobufExposition.histogram([("pod", pod)], native: h, count: h.count, sum: h.sum)
-                // Metric field 6: the sample's own timestamp.
-                message += [0x30] + varint(UInt64(timestamp))
-                metrics.append(message)
+                metrics.append(ProtobufExposition.histogram([("pod", pod)], native: h, count: h.count, sum: h.sum, timestampMs: timestamp))
             }
             return ProtobufExposition.family("rpc_latency_seconds", type: .histogram, help: "RPC latency.", metrics: metrics)
-        }
-
-        static func varint(_ value: UInt64) -> [UInt8] {
-            var out: [UInt8] = []
-            var v = value
-            while v >= 0x80 {
-                out.append(UInt8(v & 0x7f) | 0x80)
-                v >>= 7
-            }
-            out.append(UInt8(v))
-            return out
         }
     }
 
@@ -92,7 +79,9 @@ struct NativeHistogramDifferentialTests {
         var out: [String: [Double: Double]] = [:]
         for series in result {
             var metric = series["metric"] as? [String: String] ?? [:]
+            // Where a series came by (remote write, federation) is not part of what is compared.
             metric["via"] = nil
+            metric["path"] = nil
             let key = metric.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             for pair in series["values"] as? [[Any]] ?? [] {
                 guard let time = pair[0] as? Double, let text = pair[1] as? String, let value = Double(text) else { continue }
@@ -122,7 +111,31 @@ struct NativeHistogramDifferentialTests {
         return out
     }
 
-    @Test("histogram_quantile, histogram_count, histogram_sum and rate agree with Prometheus, and remote write carries the histograms",
+    static func startPrometheus(config: String, directory: URL, port: Int) throws -> ServerProcess {
+        try config.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+        return try ServerProcess(executable: URL(fileURLWithPath: Self.prometheus), arguments: [
+            "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/prom",
+            "--web.listen-address=127.0.0.1:\(port)", "--web.enable-remote-write-receiver", "--enable-feature=native-histograms",
+            "--log.level=error",
+        ])
+    }
+
+    /// How the histograms Prometheus federated from metricsd differ from those it scraped itself, at
+    /// the newest state's time (waiting up to 20 s for them to arrive).
+    static func federationDifferences(_ base: String, newest stamp: Int64) async -> [String] {
+        let time = Double(stamp) / 1000 - 1.5
+        var differences = ["not compared"]
+        _ = await eventually(within: 20) {
+            guard let got = await rangeQuery(base, "histogram_sum(rpc_latency_seconds{path=\"federate\"})", start: time, end: time),
+                  let own = await rangeQuery(base, "histogram_sum(rpc_latency_seconds{via=\"\", path=\"\"})", start: time, end: time)
+            else { return false }
+            differences = got.isEmpty ? ["nothing federated"] : Self.differences(got, own)
+            return differences.isEmpty
+        }
+        return differences
+    }
+
+    @Test("histogram_quantile, histogram_count, histogram_sum and rate agree with Prometheus; remote write and federation carry the histograms",
           .enabled(if: FileManager.default.isExecutableFile(atPath: prometheus), "prometheus is not installed"))
     func sameAnswers() async throws {
         let exporter = Exporter()
@@ -139,17 +152,8 @@ struct NativeHistogramDifferentialTests {
         let directory = try makeTemporaryDirectory("nh-diff")
         defer { removeTemporaryDirectory(directory) }
         let promPort = ServerProcess.freePort()
-        let scrape = "scrape_configs:\n  - job_name: rpc\n    scrape_interval: 1s\n    static_configs: [{targets: ['127.0.0.1:\(exporterPort)']}]\n"
-        try scrape.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
-        let prometheus = try ServerProcess(executable: URL(fileURLWithPath: Self.prometheus), arguments: [
-            "--config.file=\(directory.path)/prometheus.yml", "--storage.tsdb.path=\(directory.path)/prom",
-            "--web.listen-address=127.0.0.1:\(promPort)", "--web.enable-remote-write-receiver", "--enable-feature=native-histograms",
-            "--log.level=error",
-        ])
-        defer { prometheus.stop() }
         let promBase = "http://127.0.0.1:\(promPort)"
-        try #require(await eventually(within: underLoad) { await httpGet(promBase + "/-/ready")?.0 == 200 }, "Prometheus: \(prometheus.log().suffix(1000))")
-
+        let scrape = "scrape_configs:\n  - job_name: rpc\n    scrape_interval: 1s\n    static_configs: [{targets: ['127.0.0.1:\(exporterPort)']}]\n"
         try await withMetricsd("nh-diff", config: { _ in
             """
             global:
@@ -161,6 +165,22 @@ struct NativeHistogramDifferentialTests {
                 queue_config: {batch_send_deadline: 1s}
             """
         }) { metricsd in
+            // Prometheus scrapes the exporter, and federates metricsd's histograms (over protobuf,
+            // marked path="federate").
+            let federate = """
+                  - job_name: federate
+                    scrape_interval: 1s
+                    honor_labels: true
+                    metrics_path: /federate
+                    params: {'match[]': ['rpc_latency_seconds']}
+                    static_configs: [{targets: ['127.0.0.1:\(metricsd.port)']}]
+                    metric_relabel_configs: [{target_label: path, replacement: federate}]
+
+                """
+            let prometheus = try Self.startPrometheus(config: scrape + federate, directory: directory, port: promPort)
+            let stopPrometheus = { prometheus.stop() }
+            defer { stopPrometheus() }
+            try #require(await eventually(within: underLoad) { await httpGet(promBase + "/-/ready")?.0 == 200 }, "Prometheus: \(prometheus.log().suffix(1000))")
             // Twenty states, each seen by both scrapers.
             let advanced = await eventually(within: 90) { await exporter.generation >= 22 }
             let generation = await exporter.generation
@@ -179,7 +199,7 @@ struct NativeHistogramDifferentialTests {
             ]
             for query in queries {
                 let ours = try #require(await Self.rangeQuery(metricsd.base, query, start: start, end: end), "metricsd: \(query)")
-                let theirs = try #require(await Self.rangeQuery(promBase, query.replacingOccurrences(of: "rpc_latency_seconds", with: "rpc_latency_seconds{via=\"\"}"),
+                let theirs = try #require(await Self.rangeQuery(promBase, query.replacingOccurrences(of: "rpc_latency_seconds", with: "rpc_latency_seconds{via=\"\", path=\"\"}"),
                                                                 start: start, end: end), "Prometheus: \(query)")
                 #expect(!ours.isEmpty && ours.values.allSatisfy { $0.count == 10 }, "\(query): \(ours)")
                 let differ = Self.differences(ours, theirs)
@@ -188,13 +208,18 @@ struct NativeHistogramDifferentialTests {
             // What metricsd sent by remote write is what Prometheus scraped itself.
             var sentDiffer: [String] = ["not compared"]
             _ = await eventually(within: 20) {
-                guard let sent = await Self.rangeQuery(promBase, "histogram_count(rpc_latency_seconds{via=\"metricsd\"})", start: start, end: end),
-                      let own = await Self.rangeQuery(promBase, "histogram_count(rpc_latency_seconds{via=\"\"})", start: start, end: end)
+                guard let sent = await Self.rangeQuery(promBase, "histogram_count(rpc_latency_seconds{via=\"metricsd\", path=\"\"})", start: start, end: end),
+                      let own = await Self.rangeQuery(promBase, "histogram_count(rpc_latency_seconds{via=\"\", path=\"\"})", start: start, end: end)
                 else { return false }
                 sentDiffer = sent.isEmpty ? ["nothing arrived"] : Self.differences(sent, own)
                 return sentDiffer.isEmpty
             }
             #expect(sentDiffer.isEmpty, "remote-written histograms differ in Prometheus: \(sentDiffer.prefix(5))")
+
+            // The newest histograms federated over protobuf are the ones Prometheus scraped itself.
+            let latest = await exporter.timestamps
+            let federated = await Self.federationDifferences(promBase, newest: latest.last ?? 0)
+            #expect(federated.isEmpty, "federated histograms differ: \(federated.prefix(5))")
         }
     }
 }
