@@ -5,13 +5,18 @@ import Scraper
 import TSDB
 
 /// `tsq import`: backfills an OpenMetrics file with timestamps straight into blocks, as
-/// `promtool tsdb create-blocks-from openmetrics` does.
+/// `promtool tsdb create-blocks-from openmetrics` does; or a file of the protobuf exposition format
+/// (delimited `MetricFamily` messages with `timestamp_ms` on every metric), the one notation that
+/// carries native histograms.
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write blocks from an OpenMetrics file with timestamps (promtool's backfill format).")
+        abstract: "Write blocks from an OpenMetrics file with timestamps (promtool's backfill format), or from protobuf exposition messages.")
 
-    @Argument(help: "OpenMetrics text with a timestamp on every sample, ending in # EOF.")
+    @Argument(help: "OpenMetrics text with a timestamp on every sample, ending in # EOF; or, with --format protobuf, delimited MetricFamily messages.")
     var file: String
+
+    @Option(help: "openmetrics (default) or protobuf.")
+    var format = "openmetrics"
 
     @Option(name: .customLong("data-dir"), help: "The storage directory (metricsd's --storage.tsdb.path); must not be in use.")
     var dataDirectory: String
@@ -26,7 +31,10 @@ struct Import: ParsableCommand {
         }
         let clock = ContinuousClock()
         var importer = Importer(range: duration.milliseconds)
-        let readTime = try clock.measure { try importer.read(path: file) }
+        guard format == "openmetrics" || format == "protobuf" else { throw ValidationError("--format must be openmetrics or protobuf, got \(format)") }
+        let readTime = try clock.measure {
+            if format == "protobuf" { try importer.readProtobuf(path: file) } else { try importer.read(path: file) }
+        }
         let writeTime = try clock.measure { try importer.writeBlocks(into: dataDirectory) }
         print("imported \(importer.samples) samples of \(importer.series.count) series into \(importer.blocksWritten) block(s) in \(dataDirectory)")
         print("read+parse \(readTime), write blocks \(writeTime)")
@@ -48,6 +56,9 @@ struct Importer {
         /// The chunk being appended to and its range.
         var currentStart = Int64.min
         var current = XORAppender()
+        /// Native histogram samples per block range start, in time order.
+        var histograms: [Int64: [HistogramSample]] = [:]
+        var newestHistogram = Int64.min
 
         init(labels: Labels, key: [UInt8]) {
             self.labels = labels
@@ -140,21 +151,67 @@ struct Importer {
             tooNew += 1
             return
         }
-        let id = seriesID(&parser)
+        let id = seriesID(parser.seriesBytes) { parser.labels() }
         do {
             try series[id].append(timestamp, parser.value, range: range)
-            samples += 1
-            let start = timestamp.windowStart(range)
-            newestByRange[start] = max(newestByRange[start] ?? Int64.min, timestamp)
+            noteSample(at: timestamp)
         } catch {
             rejected += 1
         }
     }
 
-    /// The series of the current line: the previous line's (files list a series' samples together),
-    /// else a hash lookup over the raw bytes, else a new series.
-    private mutating func seriesID(_ parser: inout TextParser) -> Int {
-        let bytes = parser.seriesBytes
+    private mutating func noteSample(at timestamp: Int64) {
+        samples += 1
+        let start = timestamp.windowStart(range)
+        newestByRange[start] = max(newestByRange[start] ?? Int64.min, timestamp)
+    }
+
+    /// Reads a protobuf exposition file whole: each metric with its timestamp is one sample, a
+    /// native histogram one histogram sample (classic histograms come as their series, as scraped).
+    mutating func readProtobuf(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot open \(path)") }
+        let parser: ProtobufParser
+        do {
+            parser = try ProtobufParser(Array(data))
+        } catch {
+            throw ValidationError("\(path): \(error)")
+        }
+        for entry in parser.entries {
+            guard let timestamp = entry.timestamp else {
+                rejected += 1
+                continue
+            }
+            guard timestamp <= latest else {
+                tooNew += 1
+                continue
+            }
+            let id = seriesID(entry.key[...]) { entry.labels }
+            let buffer = series[id]
+            if var histogram = entry.histogram {
+                guard timestamp > buffer.newestHistogram, histogram.invalidity == nil else {
+                    rejected += 1
+                    continue
+                }
+                let start = timestamp.windowStart(range)
+                histogram.counterResetHint = histogram.storedHint(after: buffer.histograms[start]?.last?.histogram)
+                buffer.histograms[start, default: []].append(HistogramSample(timestamp: timestamp, histogram: histogram))
+                buffer.newestHistogram = timestamp
+                noteSample(at: timestamp)
+            } else {
+                do {
+                    try buffer.append(timestamp, entry.value, range: range)
+                    noteSample(at: timestamp)
+                } catch {
+                    rejected += 1
+                }
+            }
+        }
+    }
+
+    /// The series of `bytes` (a line's series text, or a protobuf entry's key): the previous
+    /// sample's series (files list a series' samples together), else a hash lookup over the raw
+    /// bytes, else a new series with the labels `labels` makes.
+    private mutating func seriesID(_ bytes: ArraySlice<UInt8>, labels: () -> Labels) -> Int {
         if last >= 0 && Self.same(series[last].key, bytes) { return last }
         var hasher = StableHasher()
         bytes.withUnsafeBytes { hasher.combine($0) }
@@ -166,7 +223,7 @@ struct Importer {
             }
         }
         let id = series.count
-        series.append(SeriesBuffer(labels: parser.labels(), key: Array(bytes)))
+        series.append(SeriesBuffer(labels: labels(), key: Array(bytes)))
         byHash[hash, default: []].append(id)
         last = id
         return id
@@ -187,7 +244,7 @@ struct Importer {
     /// Block range starts holding data, after the last chunks are closed.
     var rangeStarts: [Int64] {
         for buffer in series { buffer.flush() }
-        return Array(Set(series.flatMap { $0.ranges.keys })).sorted()
+        return Array(Set(series.flatMap { Array($0.ranges.keys) + Array($0.histograms.keys) })).sorted()
     }
 
     mutating func writeBlocks(into directory: String) throws {
@@ -195,9 +252,10 @@ struct Importer {
         for start in rangeStarts {
             let end = min(start.saturatingAdd(range), (newestByRange[start] ?? start).saturatingAdd(1))
             var writer = try BlockWriter(parent: directory, minTime: start, maxTime: end)
-            for buffer in series where buffer.ranges[start] != nil {
-                try writer.add(buffer.labels, try samples(of: buffer, in: start))
+            for buffer in series where buffer.ranges[start] != nil || buffer.histograms[start] != nil {
+                try writer.add(buffer.labels, try samples(of: buffer, in: start), histograms: buffer.histograms[start] ?? [])
                 buffer.ranges[start] = nil
+                buffer.histograms[start] = nil
             }
             _ = try writer.finish()
             blocksWritten += 1
