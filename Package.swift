@@ -142,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "tsq",
             dependencies: [
-                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal", "alertd",
+                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal", "alertd", "RemoteProtocol",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -14,7 +14,8 @@ extension FloatHistogram {
         return copy
     }
 
-    static func compacted(_ buckets: [(index: Int32, count: Double)], maxEmptyBuckets: Int) -> ([HistogramSpan], [Double]) {
+    /// Spans and counts of ascending `(index, count)` buckets, as `compact` lays them out.
+    package static func compacted(_ buckets: [(index: Int32, count: Double)], maxEmptyBuckets: Int) -> ([HistogramSpan], [Double]) {
         var filled: [(index: Int32, count: Double)] = []
         for bucket in buckets where bucket.count != 0 {
             if let last = filled.last {

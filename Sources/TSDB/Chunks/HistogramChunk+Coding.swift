@@ -6,9 +6,10 @@ struct HistogramChunkEncoder {
     private var times = ByteWriter()
     private var flags: [UInt8] = []
     private var layouts = ByteWriter()
-    private var integers = ByteWriter()
+    private var integerSection = ByteWriter()
     private var floats = ByteWriter()
-    private var sums = ByteWriter()
+    /// Each sum's bits XOR the previous sum's, written as byte planes at the end.
+    private var sums: [UInt64] = []
     private var history = HistogramChunkHistory()
     private var previousTime: Int64 = 0
     private var previousDelta: Int64 = 0
@@ -38,30 +39,39 @@ struct HistogramChunkEncoder {
         var flag = histogram.counterResetHint.rawValue & HistogramChunkFlags.hintMask
         if newLayout { flag |= HistogramChunkFlags.newLayout }
         let reference = newLayout ? HistogramChunkHistory() : history
-        if let actual = HistogramChunkHistory.integers(values) {
+        let integers = HistogramChunkHistory.integers(values)
+        if let actual = integers {
             flag |= HistogramChunkFlags.integerCounts
             let predicted = reference.predictedIntegers(values.count)
-            for index in values.indices { integers.varint(actual[index] &- predicted[index]) }
+            // Buckets first, each against its prediction; then the count against the buckets' total,
+            // which it equals unless observations were NaN.
+            for index in values.indices.dropFirst() { integerSection.varint(actual[index] &- predicted[index]) }
+            integerSection.varint(actual[0] &- actual.dropFirst().reduce(0, &+))
         } else {
             let previous = reference.previousBits(values.count)
             for index in values.indices { floats.uint64LE(values[index].bitPattern ^ previous[index]) }
         }
-        sums.uint64LE(histogram.sum.bitPattern ^ history.sumBits)
+        sums.append(histogram.sum.bitPattern ^ history.sumBits)
         flags.append(flag)
-        history.note(histogram, counts: values, newLayout: newLayout)
+        history.note(histogram, counts: values, integers: integers, newLayout: newLayout)
     }
 
     /// The chunk's bytes: the sample count, then each section with its length.
     func finish() -> [UInt8] {
         var out = ByteWriter(capacity: 16 + times.bytes.count + flags.count + layouts.bytes.count
-                             + integers.bytes.count + floats.bytes.count + sums.bytes.count)
+                             + integerSection.bytes.count + floats.bytes.count + 8 * sums.count)
         out.uvarint(UInt64(count))
         out.bytes(times.bytes)
         out.bytes(flags)
         out.bytes(layouts.bytes)
-        out.bytes(integers.bytes)
+        out.bytes(integerSection.bytes)
         out.bytes(floats.bytes)
-        out.bytes(sums.bytes)
+        // Byte planes, most significant first: a sum's sign, exponent and top mantissa bits change
+        // little from sample to sample, and zstd finds them together.
+        out.uvarint(UInt64(8 * sums.count))
+        for shift in stride(from: 56, through: 0, by: -8) {
+            for value in sums { out.bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        }
         return out.bytes
     }
 
@@ -94,7 +104,7 @@ enum HistogramChunkDecoder {
         var layouts = ByteReader(layoutsRaw)
         var integers = ByteReader(integersRaw)
         var floats = ByteReader(floatsRaw)
-        var sums = ByteReader(sumsRaw)
+        guard sumsRaw.count == 8 * Int(count) else { throw ChunkError.corrupt("histogram chunk") }
         var history = HistogramChunkHistory()
         var previousTime: Int64 = 0
         var previousDelta: Int64 = 0
@@ -131,10 +141,15 @@ enum HistogramChunkDecoder {
             var values = [Double](repeating: 0, count: width)
             if flag & HistogramChunkFlags.integerCounts != 0 {
                 let predicted = reference.predictedIntegers(width)
-                for slot in 0..<width {
+                var total: Int64 = 0
+                for slot in 1..<width {
                     guard let error = integers.varint() else { throw ChunkError.corrupt("histogram chunk") }
-                    values[slot] = Double(predicted[slot] &+ error)
+                    let value = predicted[slot] &+ error
+                    total = total &+ value
+                    values[slot] = Double(value)
                 }
+                guard let residual = integers.varint() else { throw ChunkError.corrupt("histogram chunk") }
+                values[0] = Double(total &+ residual)
             } else {
                 let previous = reference.previousBits(width)
                 for slot in 0..<width {
@@ -142,13 +157,15 @@ enum HistogramChunkDecoder {
                     values[slot] = Double(bitPattern: bits ^ previous[slot])
                 }
             }
-            guard let sumBits = sums.uint64LE() else { throw ChunkError.corrupt("histogram chunk") }
+            var sumBits: UInt64 = 0
+            for plane in 0..<8 { sumBits = sumBits << 8 | UInt64(sumsRaw[plane * Int(count) + index]) }
             histogram.sum = Double(bitPattern: sumBits ^ history.sumBits)
             histogram.count = values[0]
             histogram.zeroCount = values[1]
             histogram.positiveBuckets = Array(values[2..<(2 + positive)])
             histogram.negativeBuckets = Array(values[(2 + positive)...])
-            history.note(histogram, counts: values, newLayout: newLayout)
+            history.note(histogram, counts: values, integers: flag & HistogramChunkFlags.integerCounts != 0 ? HistogramChunkHistory.integers(values) : nil,
+                         newLayout: newLayout)
             if span?.contains(timestamp) ?? true { out.append(HistogramSample(timestamp: timestamp, histogram: histogram)) }
         }
         return out

@@ -4,9 +4,10 @@ import MetricsModel
 /// "Histogram chunks"). The head keeps closed chunks in this form; blocks store it under zstd.
 ///
 /// The chunk is columnar: timestamps, per-sample flags, layouts, integer counts, float counts and
-/// sums each form a section of their own, so zstd sees like bytes next to like. Counts are
-/// predicted from the two samples before (same layout only) and only the error is written: a
-/// counter histogram's buckets grow at a steady rate, and the error is then mostly zero.
+/// sums each form a section of their own, so zstd sees like bytes next to like. Buckets are
+/// written as their growth since the sample before (same layout only), the count as what the
+/// buckets do not account for: a counter histogram's buckets grow by little, and the count is
+/// almost always their total (measured choices in docs/format/chunks.md).
 struct HistogramChunk: Sendable, Equatable {
     let bytes: [UInt8]
 
@@ -44,19 +45,18 @@ struct HistogramChunk: Sendable, Equatable {
 struct HistogramChunkHistory {
     /// The previous sample's layout (its histogram with counts ignored).
     var layout: FloatHistogram?
-    /// Count, zero count, positive then negative buckets of the last two samples sharing `layout`,
-    /// newest last; empty after a layout change.
-    var counts: [[Double]] = []
+    /// Count, zero count, positive then negative buckets of the previous sample; empty after a
+    /// layout change is noted for the sample that makes it.
+    var previous: [Double] = []
+    /// `previous` as exact integers, when every one is.
+    var previousIntegers: [Int64]?
     var sumBits: UInt64 = 0
 
-    /// The counts `current` is predicted to have, as integers: the previous sample's plus its
-    /// increase over the one before, when both share the layout and hold integers; else zero.
+    /// The counts the current sample is predicted to have, as integers: the previous sample's, when
+    /// it shares the layout and holds integers; else zero.
     func predictedIntegers(_ width: Int) -> [Int64] {
-        guard let last = counts.last, last.count == width, let lastInts = Self.integers(last) else {
-            return [Int64](repeating: 0, count: width)
-        }
-        guard counts.count == 2, let earlier = Self.integers(counts[0]), earlier.count == width else { return lastInts }
-        return (0..<width).map { lastInts[$0] &+ (lastInts[$0] &- earlier[$0]) }
+        guard let previousIntegers, previousIntegers.count == width else { return [Int64](repeating: 0, count: width) }
+        return previousIntegers
     }
 
     /// The counts as exact integers, or nil when one is not (or is beyond 2^53, where doubles skip integers).
@@ -72,17 +72,14 @@ struct HistogramChunkHistory {
 
     /// The previous sample's counts for XOR coding of float counts (zeros after a layout change).
     func previousBits(_ width: Int) -> [UInt64] {
-        guard let last = counts.last, last.count == width else { return [UInt64](repeating: 0, count: width) }
-        return last.map(\.bitPattern)
+        guard previous.count == width else { return [UInt64](repeating: 0, count: width) }
+        return previous.map(\.bitPattern)
     }
 
-    mutating func note(_ histogram: FloatHistogram, counts values: [Double], newLayout: Bool) {
-        if newLayout {
-            layout = histogram
-            counts = []
-        }
-        counts.append(values)
-        if counts.count > 2 { counts.removeFirst() }
+    mutating func note(_ histogram: FloatHistogram, counts values: [Double], integers: [Int64]?, newLayout: Bool) {
+        if newLayout { layout = histogram }
+        previous = values
+        previousIntegers = integers
         sumBits = histogram.sum.bitPattern
     }
 

@@ -33,6 +33,15 @@ package enum BlockEncoding: Sendable, Equatable {
         return chunks
     }
 
+    /// Bytes `histograms` take as block chunks of `samplesPerChunk` (for `tsq bench histograms`).
+    package static func histogramChunkBytes(_ histograms: [HistogramSample], samplesPerChunk: Int) throws -> Int {
+        var bytes = 0
+        for start in stride(from: 0, to: histograms.count, by: max(1, samplesPerChunk)) {
+            bytes += try CompactChunk.compress(HistogramChunk(histograms[start..<min(start + samplesPerChunk, histograms.count)]).bytes).count
+        }
+        return bytes
+    }
+
     /// A histogram chunk's samples in `span`.
     static func decodeHistograms(_ data: [UInt8], in span: ClosedRange<Int64>) throws -> [HistogramSample] {
         try HistogramChunk(bytes: CompactChunk.decompress(data)).samples(in: span)

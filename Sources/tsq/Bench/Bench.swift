@@ -2,10 +2,10 @@ import ArgumentParser
 import MetricsModel
 
 /// `tsq bench …`: micro-benchmarks of the hot paths. Build with `-c release` before trusting a figure.
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure hot paths (run from a release build).",
-        subcommands: [ParseBench.self, RelabelBench.self, EncodingBench.self, HeadBench.self, IngestBench.self]
+        subcommands: [ParseBench.self, RelabelBench.self, EncodingBench.self, HeadBench.self, IngestBench.self, HistogramStorageBench.self]
     )
 }
 

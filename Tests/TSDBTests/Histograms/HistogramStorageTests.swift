@@ -10,6 +10,16 @@ struct HistogramStorageTests {
     static let hour: Int64 = 3_600_000
     static let logger = Logger(label: "test")
 
+    /// `samples` with the counter-reset hints the store gives a growing counter (unknown first, then
+    /// not a reset; gauges stay gauges).
+    static func stored(_ samples: [HistogramSample]) -> [HistogramSample] {
+        samples.enumerated().map { index, sample in
+            var copy = sample
+            if copy.histogram.counterResetHint != .gauge { copy.histogram.counterResetHint = index == 0 ? .unknown : .notReset }
+            return copy
+        }
+    }
+
     static func append(_ db: DB, _ labels: Labels, _ samples: [HistogramSample]) throws {
         for sample in samples {
             var appender = db.appender()
@@ -27,7 +37,7 @@ struct HistogramStorageTests {
         let dir = TemporaryDirectory()
         let db = try DB(path: dir.path, logger: Self.logger)
         defer { db.close() }
-        let samples = HistogramFixtures.samples(300)
+        let samples = Self.stored(HistogramFixtures.samples(300))
         try Self.append(db, ["__name__": "h"], samples)
         var appender = db.appender()
         try appender.append(["__name__": "f"], Sample(timestamp: 299 * 15_000, value: 1))
@@ -91,8 +101,8 @@ struct HistogramStorageTests {
     func walReplayAndCheckpoint() throws {
         let dir = TemporaryDirectory()
         // 5 hours at 60 s: the head writes its first 2 h to a block and checkpoints the rest.
-        let samples = HistogramFixtures.samples(300, step: 60_000)
-        let gauges = HistogramFixtures.samples(300, step: 60_000, HistogramFixtures.custom)
+        let samples = Self.stored(HistogramFixtures.samples(300, step: 60_000))
+        let gauges = Self.stored(HistogramFixtures.samples(300, step: 60_000, HistogramFixtures.custom))
         do {
             let db = try DB(path: dir.path, logger: Self.logger)
             for (h, g) in zip(samples, gauges) {
@@ -126,7 +136,7 @@ struct HistogramStorageTests {
         let dir = TemporaryDirectory()
         let db = try DB(path: dir.path, logger: Self.logger)
         defer { db.close() }
-        let samples = HistogramFixtures.samples(10 * 60, step: 60_000)
+        let samples = Self.stored(HistogramFixtures.samples(10 * 60, step: 60_000))
         try Self.append(db, ["__name__": "h"], samples)
         db.runMaintenance()
         #expect(db.blocks.first.map { ($0.minTime, $0.maxTime) } ?? (0, 0) == (0, 6 * Self.hour))
