@@ -226,7 +226,7 @@ extension Evaluation {
                     warn("encountered a mix of histograms and floats for aggregation", at: position)
                     continue
                 }
-                var total = found[0]
+                var total = HistogramKahanSum(found[0])
                 do {
                     for histogram in found.dropFirst() {
                         let notes = try total.add(histogram)
@@ -237,8 +237,11 @@ extension Evaluation {
                     warn("vector contains a mix of histograms with exponential and custom buckets schemas for aggregation", at: position)
                     continue
                 }
-                if op == .avg { total.divide(by: Double(found.count)) }
-                histograms[step] = total.compacted()
+                if op == .avg, let mean = try? HistogramKahanSum.mean(found) {
+                    histograms[step] = mean.compacted()
+                } else {
+                    histograms[step] = total.result.compacted()
+                }
             }
         }
         let hasHistograms = histograms.contains { $0 != nil }

@@ -18,6 +18,12 @@ extension Evaluation {
         guard let mint = span.mint, let maxt = span.maxt else { return }
         let histograms = try loadHistograms(span.matchers, from: mint, through: maxt)
         guard !histograms.isEmpty else { return }
+        mergeHistogramWindows(function, histograms, range: span.range, ends: span.ends, into: &results, position: position)
+    }
+
+    /// Adds the windows of `histograms` (by series) to `results`, the float windows of the same call.
+    mutating func mergeHistogramWindows(_ function: Function, _ histograms: [Labels: [HistogramSample]], range: Int64, ends: [Int64],
+                                        into results: inout [StepSeries], position: Int?) {
         guard Self.histogramRangeFunctions.contains(function.name) else {
             // A float function leaves histograms out, and says so.
             for labels in histograms.keys.sorted() where results.contains(where: { $0.labels == labels }) {
@@ -36,10 +42,10 @@ extension Evaluation {
             var any = false
             var low = 0
             var high = 0
-            for (index, end) in span.ends.enumerated() {
-                if index > 0 && end < span.ends[index - 1] { (low, high) = (0, 0) }
+            for (index, end) in ends.enumerated() {
+                if index > 0 && end < ends[index - 1] { (low, high) = (0, 0) }
                 while high < live.count && live[high].timestamp <= end { high += 1 }
-                while low < high && live[low].timestamp <= end - span.range { low += 1 }
+                while low < high && live[low].timestamp <= end - range { low += 1 }
                 guard low < high else { continue }
                 let window = Array(live[low..<high])
                 let existing = byLabels[labels].flatMap { results[$0].values[index] }
@@ -69,7 +75,7 @@ extension Evaluation {
                     }
                     continue
                 }
-                if let value = histogramWindow(function.name, window, range: span.range, end: end, labels: labels, position: position) {
+                if let value = histogramWindow(function.name, window, range: range, end: end, labels: labels, position: position) {
                     stepHistograms[index] = value
                     any = true
                 }
@@ -92,17 +98,15 @@ extension Evaluation {
         case "last_over_time": return window.last!.histogram
         case "first_over_time": return window.first!.histogram
         case "sum_over_time", "avg_over_time":
-            var total = window[0].histogram
-            for sample in window.dropFirst() {
-                do {
-                    try total.add(sample.histogram)
-                } catch {
-                    warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(labels.metricName))", at: position)
-                    return nil
-                }
+            do {
+                if name == "avg_over_time" { return try HistogramKahanSum.mean(window.map(\.histogram)).compacted() }
+                var total = HistogramKahanSum(window[0].histogram)
+                for sample in window.dropFirst() { _ = try total.add(sample.histogram) }
+                return total.result.compacted()
+            } catch {
+                warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(labels.metricName))", at: position)
+                return nil
             }
-            if name == "avg_over_time" { total.divide(by: Double(window.count)) }
-            return total.compacted()
         case "rate", "increase", "delta":
             return histogramRate(window, counter: name != "delta", rate: name == "rate", range: range, end: end, labels: labels, position: position)
         case "irate", "idelta":

@@ -27,7 +27,15 @@ extension Evaluation {
         let results = try ParallelWork.map(series, cost: series.count * ends.count) { item in
             try rangeSeries(item, window)
         }
-        return .vector(results.compactMap { $0 })
+        var vector = results.compactMap { $0 }
+        // A subquery's histogram points, windowed as a selector's are.
+        var histograms: [Labels: [HistogramSample]] = [:]
+        for item in series where !item.histograms.isEmpty { histograms[item.labels] = item.histograms }
+        if !histograms.isEmpty {
+            mergeHistogramWindows(function, histograms, range: range, ends: ends, into: &vector, position: positions[matrixIndex])
+            vector = vector.filter { $0.values.hasValue || $0.histograms?.contains { $0 != nil } == true }
+        }
+        return .vector(vector)
     }
 
     /// A range function over a plain matrix selector: each series is evaluated as soon as the storage

@@ -6,6 +6,8 @@ struct RawSeries {
     var samples: [Sample]
     /// Each sample's start timestamp (ms, 0 for none), when the storage keeps them and they were asked for.
     var startTimestamps: [Int64]? = nil
+    /// Native histogram points (a subquery's steps that gave histograms), time-sorted.
+    var histograms: [HistogramSample] = []
 }
 
 extension Evaluation {
@@ -159,9 +161,15 @@ extension Evaluation {
             try reservePoints(value.pointCount(steps: inner.steps.count))
             guard case .vector(let series) = value else { throw EvaluationError("subquery is only allowed on instant vector") }
             let raw = series.map { item in
-                RawSeries(labels: Evaluation.finalLabels(item), samples: item.values.points.map { point in
+                var series = RawSeries(labels: Evaluation.finalLabels(item), samples: item.values.points.map { point in
                     Sample(timestamp: innerStart + Int64(point.step) * step, value: point.value)
                 })
+                if let histograms = item.histograms {
+                    series.histograms = histograms.enumerated().compactMap { index, histogram in
+                        histogram.map { HistogramSample(timestamp: innerStart + Int64(index) * step, histogram: $0) }
+                    }
+                }
+                return series
             }
             return (raw, range, ends)
         default:
