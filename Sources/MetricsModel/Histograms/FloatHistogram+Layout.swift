@@ -87,16 +87,24 @@ extension FloatHistogram {
 
 extension FloatHistogram {
     /// The counter-reset hint a store keeps for this histogram, appended after `previous` (nil when
-    /// the series' sample before it is not a histogram, or there is none), as Prometheus's head sets
-    /// it through its chunk headers: a gauge stays a gauge; a histogram that resets the counter (or
-    /// says it does) is `reset`; one that continues it is `notReset`; the first after a float, a stale
-    /// marker or nothing is `unknown`, for the reader to judge.
+    /// the series' sample before it is not a histogram, or there is none), as Prometheus's head gives
+    /// it back through its chunks: a gauge stays a gauge; a histogram that continues the counter is
+    /// `notReset`; one after a float, a stale marker or nothing, and one that resets the counter (a
+    /// new chunk, whose first sample Prometheus reads back as unknown: prometheus#15346), is
+    /// `unknown`, for the reader to judge.
     package func storedHint(after previous: FloatHistogram?) -> CounterResetHint {
         if counterResetHint == .gauge { return .gauge }
-        if counterResetHint == .reset { return .reset }
-        guard let previous, !StaleMarker.isStale(previous.sum), !StaleMarker.isStale(sum) else { return .unknown }
+        guard let previous, !StaleMarker.isStale(previous.sum), !StaleMarker.isStale(sum), counterResetHint != .reset else { return .unknown }
         var judged = self
         judged.counterResetHint = .unknown
-        return judged.isCounterReset(after: previous) ? .reset : .notReset
+        return judged.isCounterReset(after: previous) ? .unknown : .notReset
+    }
+
+    /// The hint Prometheus's statistics iterator gives a histogram read for `histogram_count`,
+    /// `histogram_sum` or `histogram_avg`: one the store left unknown is judged against the sample
+    /// before (`reset` or `notReset`); the first, and any other, is kept.
+    package func judgedHint(after previous: FloatHistogram?) -> CounterResetHint {
+        guard counterResetHint == .unknown, let previous else { return counterResetHint }
+        return isCounterReset(after: previous) ? .reset : .notReset
     }
 }

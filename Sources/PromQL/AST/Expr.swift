@@ -183,6 +183,12 @@ package struct Binary: Sendable, Equatable {
     package var rhs: Expr
     var returnBool: Bool
     package var matching: VectorMatching?
+    /// Where the expression starts (its left operand's first byte), for annotations; nil when built in code.
+    package var position: Int? = nil
+
+    package static func == (lhs: Binary, rhs: Binary) -> Bool {
+        lhs.op == rhs.op && lhs.lhs == rhs.lhs && lhs.rhs == rhs.rhs && lhs.returnBool == rhs.returnBool && lhs.matching == rhs.matching
+    }
 }
 
 /// A duration inside brackets or after `offset`: a literal, or arithmetic over durations and numbers

@@ -186,6 +186,10 @@ struct Evaluation {
     /// sibling subexpressions and of the node being built): Prometheus's "current samples". With
     /// `samplesLoaded`, bounded by `maxSamples`.
     var pointsHeld = 0
+    /// Set while evaluating the argument of `histogram_count`, `histogram_sum` or `histogram_avg`:
+    /// histograms are read with their counter-reset hints judged sample by sample, as Prometheus's
+    /// statistics iterator reads them (which shows in the annotations of aggregations beneath).
+    var statisticsDecoding = false
 
     init(storage: any Queryable, steps: Steps, lookback: Int64, maxSamples: Int, context: QueryContext = .unbounded) {
         self.storage = storage

@@ -62,7 +62,7 @@ extension Evaluation {
             for (group, list) in members.enumerated() {
                 try context.check()
                 if [.sum, .avg, .count, .group].contains(node.op), list.contains(where: { series[$0].histograms != nil }) {
-                    if let result = aggregateWithHistograms(node.op, list.map { series[$0] }, labels: groupLabels[group], at: node.positions.call) { out.append(result) }
+                    if let result = aggregateWithHistograms(node.op, list.map { series[$0] }, labels: groupLabels[group], at: node.positions[node.op.hasParameter ? 1 : 0]) { out.append(result) }
                     continue
                 }
                 var values = StepValues(absent: steps.count)

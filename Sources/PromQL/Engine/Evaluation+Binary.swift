@@ -49,7 +49,7 @@ extension Evaluation {
         for item in series {
             var values = item.values
             if node.op.isTrim {
-                if values.hasValue { inform("incompatible sample types encountered for binary operator \(goQuote(node.op.rawValue)): float \(node.op.rawValue) float", at: nil) }
+                if values.hasValue { inform("incompatible sample types encountered for binary operator \(goQuote(node.op.rawValue)): float \(node.op.rawValue) float", at: node.position) }
                 values = StepValues(absent: values.count)
             }
             for step in values.indices {
@@ -62,7 +62,7 @@ extension Evaluation {
                     values[step] = value
                 }
             }
-            let histograms = item.histograms.flatMap { scaledHistograms(node.op, $0, scalar, scalarOnLeft: scalarOnLeft) }
+            let histograms = item.histograms.flatMap { scaledHistograms(node.op, $0, scalar, scalarOnLeft: scalarOnLeft, position: node.position) }
             if values.hasValue || histograms != nil {
                 let drop = item.dropName || (!node.op.isComparison && !node.op.isTrim) || node.returnBool
                 out.append(StepSeries(labels: item.labels, values: values, histograms: histograms, dropName: drop))
@@ -73,7 +73,7 @@ extension Evaluation {
 
     /// A series' histograms times or divided by a scalar (`h * s`, `s * h`, `h / s`); any other
     /// operator between a histogram and a float gives nothing. Nil when no step is left.
-    private func scaledHistograms(_ op: BinaryOp, _ histograms: [FloatHistogram?], _ scalar: [Double], scalarOnLeft: Bool) -> [FloatHistogram?]? {
+    private func scaledHistograms(_ op: BinaryOp, _ histograms: [FloatHistogram?], _ scalar: [Double], scalarOnLeft: Bool, position: Int?) -> [FloatHistogram?]? {
         if op.isTrim && !scalarOnLeft {
             let out = histograms.enumerated().map { step, histogram in histogram.map { $0.trimmed(op == .trimUpper ? .upper : .lower, at: scalar[step]) } }
             return out.contains { $0 != nil } ? out : nil
@@ -81,7 +81,7 @@ extension Evaluation {
         guard op == .mul || (op == .div && !scalarOnLeft) else {
             if histograms.contains(where: { $0 != nil }) {
                 let sides = scalarOnLeft ? "float \(op.rawValue) histogram" : "histogram \(op.rawValue) float"
-                inform("incompatible sample types encountered for binary operator \(goQuote(op.rawValue)): \(sides)", at: nil)
+                inform("incompatible sample types encountered for binary operator \(goQuote(op.rawValue)): \(sides)", at: position)
             }
             return nil
         }
@@ -281,10 +281,10 @@ extension Evaluation {
             case (.add, var a?, let b?, _, _), (.sub, var a?, let b?, _, _):
                 let adding = node.op == .add
                 guard let notes = try? (adding ? a.add(b) : a.subtract(b)) else {
-                    warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(many.labels.metricName))", at: nil)
+                    warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(many.labels.metricName))", at: node.position)
                     break
                 }
-                if notes.customBoundsReconciled { inform("mismatched custom buckets were reconciled during \(adding ? "addition" : "subtraction")", at: nil) }
+                if notes.customBoundsReconciled { inform("mismatched custom buckets were reconciled during \(adding ? "addition" : "subtraction")", at: node.position) }
                 if !adding { a.counterResetHint = .gauge }
                 result = a.compacted()
             case (.mul, var a?, nil, _, let f?), (.mul, nil, var a?, let f?, _):
@@ -309,7 +309,7 @@ extension Evaluation {
                 result = nil
                 if !node.op.isSetOperator {
                     let describe = { (h: FloatHistogram?, f: Double?) in h != nil ? "histogram" : f != nil ? "float" : "" }
-                    inform("incompatible sample types encountered for binary operator \(goQuote(node.op.rawValue)): \(describe(leftH, leftF)) \(node.op.rawValue) \(describe(rightH, rightF))", at: nil)
+                    inform("incompatible sample types encountered for binary operator \(goQuote(node.op.rawValue)): \(describe(leftH, leftF)) \(node.op.rawValue) \(describe(rightH, rightF))", at: node.position)
                 }
             }
             if let result {

@@ -16,11 +16,13 @@ extension Evaluation {
         let series = try vectorArgument(args[1])
         let histograms = classicHistograms(series, at: positions[1])
         var out = nativeQuantiles(series, q: q)
+        var classics: [StepSeries] = []
         for histogram in histograms {
             let values = quantiles(of: histogram, series, q: q, at: positions[1])
-            if values.hasValue { out.append(StepSeries(labels: histogram.labels, values: values, dropName: true)) }
+            if values.hasValue { classics.append(StepSeries(labels: histogram.labels, values: values, dropName: true)) }
         }
-        return .vector(out)
+        dropMixedHistograms(&out, &classics, at: positions[1])
+        return .vector(out + classics)
     }
 
     /// `histogram_quantiles(v, "label", q1, q2, …)`: one series per histogram and quantile, the
@@ -38,15 +40,16 @@ extension Evaluation {
             levels.append((q, positions[index]))
         }
         let histograms = classicHistograms(series, at: positions[0])
-        var out: [StepSeries] = []
+        var natives: [StepSeries] = []
         for level in levels {
             for var native in nativeQuantiles(series, q: level.q) {
                 var builder = LabelsBuilder(native.labels)
                 builder.set(label, GoFloat.formatOpenMetrics(level.q[0]))
                 native.labels = builder.labels()
-                out.append(native)
+                natives.append(native)
             }
         }
+        var classics: [StepSeries] = []
         for histogram in histograms {
             for level in levels {
                 let values = quantiles(of: histogram, series, q: level.q, at: positions[0])
@@ -54,10 +57,11 @@ extension Evaluation {
                 // Labelled by the quantile asked for at the first step (a constant in practice).
                 var builder = LabelsBuilder(histogram.labels)
                 builder.set(label, GoFloat.formatOpenMetrics(level.q[0]))
-                out.append(StepSeries(labels: builder.labels(), values: values, dropName: true))
+                classics.append(StepSeries(labels: builder.labels(), values: values, dropName: true))
             }
         }
-        return .vector(out)
+        dropMixedHistograms(&natives, &classics, at: positions[0])
+        return .vector(natives + classics)
     }
 
     /// Groups bucket series into histograms; a series without a numeric `le` is left out with a warning.

@@ -4,8 +4,11 @@ import MetricsModel
 extension Evaluation {
     /// `property` of the histogram at each step of each series of `arg`; float steps have none.
     /// The name goes (`histogram_count`, `histogram_sum`, `histogram_avg`, `histogram_stddev`, …).
-    mutating func histogramProperty(_ arg: Expr, _ property: (FloatHistogram, Int) -> Double) throws -> StepValue {
-        .vector(Self.histogramProperty(try vectorArgument(arg), steps: steps.count, property))
+    mutating func histogramProperty(_ arg: Expr, statistics: Bool = false, _ property: (FloatHistogram, Int) -> Double) throws -> StepValue {
+        let outer = statisticsDecoding
+        statisticsDecoding = outer || statistics
+        defer { statisticsDecoding = outer }
+        return .vector(Self.histogramProperty(try vectorArgument(arg), steps: steps.count, property))
     }
 
     static func histogramProperty(_ series: [StepSeries], steps: Int, _ property: (FloatHistogram, Int) -> Double) -> [StepSeries] {
@@ -28,6 +31,7 @@ extension Evaluation {
         let upper = try scalarArgument(args[1])
         let series = try vectorArgument(args[2])
         var out = Self.histogramProperty(series, steps: steps.count) { histogram, step in histogram.fraction(from: lower[step], to: upper[step]) }
+        var classics: [StepSeries] = []
         for classic in classicHistograms(series, at: positions[2]) {
             var values = StepValues(absent: steps.count)
             for step in 0..<steps.count {
@@ -35,9 +39,10 @@ extension Evaluation {
                 guard let histogram = Self.customBuckets(buckets) else { continue }
                 values[step] = histogram.fraction(from: lower[step], to: upper[step])
             }
-            if values.hasValue { out.append(StepSeries(labels: classic.labels, values: values, dropName: true)) }
+            if values.hasValue { classics.append(StepSeries(labels: classic.labels, values: values, dropName: true)) }
         }
-        return .vector(out)
+        dropMixedHistograms(&out, &classics, at: positions[2])
+        return .vector(out + classics)
     }
 
     /// Cumulative classic buckets, sorted by bound, as a histogram with custom buckets; nil without a
@@ -60,5 +65,28 @@ extension Evaluation {
     /// The native histograms' quantiles at each step, labelled as their series (name dropped).
     func nativeQuantiles(_ series: [StepSeries], q: [Double]) -> [StepSeries] {
         Self.histogramProperty(series, steps: steps.count) { histogram, step in histogram.quantile(q[step]) }
+    }
+}
+
+extension Evaluation {
+    /// Where a native histogram and a classic one (its `_bucket` series without `le`) carry the same
+    /// labels, neither gives a result at a step where both have one, with Prometheus's warning: the
+    /// two would be one series of the output.
+    func dropMixedHistograms(_ natives: inout [StepSeries], _ classics: inout [StepSeries], at offset: Int?) {
+        guard !natives.isEmpty && !classics.isEmpty else { return }
+        var nativeRow: [Labels: Int] = [:]
+        for (index, item) in natives.enumerated() { nativeRow[item.labels] = index }
+        for row in classics.indices {
+            guard let other = nativeRow[classics[row].labels] else { continue }
+            var mixed = false
+            for step in 0..<steps.count where classics[row].values[step] != nil && natives[other].values[step] != nil {
+                classics[row].values[step] = nil
+                natives[other].values[step] = nil
+                mixed = true
+            }
+            if mixed { warn("vector contains a mix of classic and native histograms for metric name \(goQuote(classics[row].labels.metricName))", at: offset) }
+        }
+        natives.removeAll { !$0.values.hasValue }
+        classics.removeAll { !$0.values.hasValue }
     }
 }

@@ -31,7 +31,15 @@ extension Evaluation {
         context.noteLoaded(count)
         samplesLoaded += count
         guard samplesLoaded + pointsHeld <= maxSamples else { throw EvaluationError(Self.tooManySamples) }
-        return Dictionary(series, uniquingKeysWith: { first, _ in first })
+        let loaded = Dictionary(series, uniquingKeysWith: { first, _ in first })
+        guard statisticsDecoding else { return loaded }
+        return loaded.mapValues { samples in
+            var judged = samples
+            for index in judged.indices.dropFirst() where !samples[index - 1].isStale {
+                judged[index].histogram.counterResetHint = samples[index].histogram.judgedHint(after: samples[index - 1].histogram)
+            }
+            return judged
+        }
     }
 
     /// An instant selector at every step: the newest sample in (t − lookback, t], unless it is a stale marker.

@@ -115,13 +115,13 @@ extension Function {
             try evaluation.histogramFraction(args, positions)
         }),
         Function("histogram_count", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
-            try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.count }
+            try evaluation.histogramProperty(args[0], statistics: true) { histogram, _ in histogram.count }
         }),
         Function("histogram_sum", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
-            try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.sum }
+            try evaluation.histogramProperty(args[0], statistics: true) { histogram, _ in histogram.sum }
         }),
         Function("histogram_avg", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
-            try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.sum / histogram.count }
+            try evaluation.histogramProperty(args[0], statistics: true) { histogram, _ in histogram.sum / histogram.count }
         }),
         Function("histogram_stdvar", [v], flags: .nativeHistogramsOnly, .steps { evaluation, args, _ in
             try evaluation.histogramProperty(args[0]) { histogram, _ in histogram.variance() }

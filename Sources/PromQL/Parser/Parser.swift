@@ -81,6 +81,7 @@ package struct Parser {
         defer { depth = entryDepth }
         depth += 1
         guard depth <= Self.maxDepth else { throw error("expression nested too deeply (more than \(Self.maxDepth) levels)", at: current) }
+        let start = current.start
         var lhs = try parseUnary()
         while let op = binaryOperator(current), op.precedence >= minPrecedence {
             depth += 1
@@ -118,6 +119,10 @@ package struct Parser {
             }
             let rhs = try parseExpression(minPrecedence: op.rightAssociative ? op.precedence : op.precedence + 1)
             lhs = try makeBinary(op, lhs, rhs, returnBool: returnBool, matching: matching, at: opToken)
+            if case .binary(var binary) = lhs {
+                binary.position = start
+                lhs = .binary(binary)
+            }
         }
         return lhs
     }
