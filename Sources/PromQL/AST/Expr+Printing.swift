@@ -47,7 +47,7 @@ extension Expr: CustomStringConvertible {
 
     /// Numbers as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes them, with `Inf` spelled as PromQL reads it.
     static func format(_ value: Double) -> String {
-        if value.isInfinite { return value < 0 ? "-Inf" : "Inf" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
         return GoFloat.formatPlain(value)
     }
 

@@ -16,6 +16,7 @@ extension Evaluation {
         let series = try vectorArgument(args[1])
         let histograms = classicHistograms(series, at: positions[1])
         var out = nativeQuantiles(series, q: q)
+        noteNaNObservations(series, function: "histogram_quantile", q: q, at: positions[1])
         var classics: [StepSeries] = []
         for histogram in histograms {
             let values = quantiles(of: histogram, series, q: q, at: positions[1])
@@ -42,6 +43,7 @@ extension Evaluation {
         let histograms = classicHistograms(series, at: positions[0])
         var natives: [StepSeries] = []
         for level in levels {
+            noteNaNObservations(series, function: "histogram_quantile", q: level.q, at: positions[0])
             for var native in nativeQuantiles(series, q: level.q) {
                 var builder = LabelsBuilder(native.labels)
                 builder.set(label, GoFloat.formatOpenMetrics(level.q[0]))

@@ -31,6 +31,7 @@ extension Evaluation {
         let upper = try scalarArgument(args[1])
         let series = try vectorArgument(args[2])
         var out = Self.histogramProperty(series, steps: steps.count) { histogram, step in histogram.fraction(from: lower[step], to: upper[step]) }
+        noteNaNObservations(series, function: "histogram_fraction", at: positions[2])
         var classics: [StepSeries] = []
         for classic in classicHistograms(series, at: positions[2]) {
             var values = StepValues(absent: steps.count)
@@ -88,5 +89,34 @@ extension Evaluation {
         }
         natives.removeAll { !$0.values.hasValue }
         classics.removeAll { !$0.values.hasValue }
+    }
+}
+
+extension Evaluation {
+    /// The info Prometheus gives when a native histogram holds NaN observations (its sum is NaN and
+    /// its buckets hold fewer observations than its count): for a quantile, whether the result is NaN
+    /// or skewed higher; for a fraction, that they are left out of it.
+    func noteNaNObservations(_ series: [StepSeries], function: String, q: [Double]? = nil, at position: Int?) {
+        for item in series {
+            guard let histograms = item.histograms else { continue }
+            for (step, histogram) in histograms.enumerated() {
+                guard let histogram, histogram.hasNaNObservations else { continue }
+                let name = goQuote(item.labels.metricName)
+                if let q {
+                    let outcome = histogram.quantile(q[step]).isNaN ? "result is NaN" : "result is skewed higher"
+                    inform("input to histogram_quantile has NaN observations, \(outcome) for metric name \(name)", at: position)
+                } else {
+                    inform("input to \(function) has NaN observations, which are excluded from all fractions for metric name \(name)", at: position)
+                }
+            }
+        }
+    }
+}
+
+extension FloatHistogram {
+    /// Whether some observations were NaN: the sum is NaN and the buckets hold fewer than the count.
+    var hasNaNObservations: Bool {
+        guard sum.isNaN, !StaleMarker.isStale(sum) else { return false }
+        return zeroCount + positiveBuckets.reduce(0, +) + negativeBuckets.reduce(0, +) < count
     }
 }

@@ -25,8 +25,8 @@ extension FloatHistogram {
         guard var bucket = chosen else { return .nan }
         clampZeroBucket(&bucket)
         seen = Swift.min(seen, count)
-        // The buckets ran out before the rank (NaN observations): the top of the highest bucket.
-        if seen < rank { return bucket.upper }
+        // The buckets ran out before the rank: the quantile lies among NaN observations.
+        if seen < rank { return .nan }
         rank = forward ? rank - (seen - bucket.count) : seen - rank
         // A bucket reaching to infinity gives its finite bound: nothing to interpolate towards.
         if bucket.lower == -.infinity { return bucket.upper }
@@ -55,8 +55,11 @@ extension FloatHistogram {
             if lowerRank != nil && upperRank != nil { break }
             rank += bucket.count
         }
-        let low = Swift.min(lowerRank ?? count, count)
-        let high = Swift.min(upperRank ?? count, count)
+        // Bounds above every bucket reach the last observation in a bucket: NaN observations (the
+        // count beyond the buckets) are in no fraction but the whole.
+        let observed = Swift.min(statisticsBuckets.reduce(0) { $0 + $1.count }, count)
+        let low = Swift.min(lowerRank ?? observed, observed)
+        let high = Swift.min(upperRank ?? observed, observed)
         return (high - low) / count
     }
 
