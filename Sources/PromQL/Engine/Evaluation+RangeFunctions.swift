@@ -16,11 +16,12 @@ extension Evaluation {
             return .vector(results.filter { $0.values.hasValue || $0.histograms?.contains { $0 != nil } == true })
         }
         let (series, range, ends) = try rangeArgument(args[matrixIndex], withStartTimestamps: usesStartTimestamps)
-        if case .matrix(let selector, _) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {
-            let result = try extendedRange(function.name, extended, series, range: range, ends: ends)
+        if case .matrix(let selector, let rangeExpr) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {
+            var result = try extendedRange(function.name, extended, series, range: range, ends: ends)
             if function.flags.contains(.counter) {
                 for item in result { checkCounterName(item.labels, at: positions[matrixIndex]) }
             }
+            try addExtendedHistogramWindows(function.name, selector, rangeExpr, into: &result, position: positions[matrixIndex])
             return .vector(result)
         }
         let window = WindowFunction(function: function, range: range, ends: ends, scalars: scalars, positions: positions, matrixIndex: matrixIndex)
