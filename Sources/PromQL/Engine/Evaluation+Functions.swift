@@ -99,11 +99,18 @@ extension Evaluation {
     /// argument is still evaluated, for its errors and annotations).
     /// A sort function's argument; the order is applied to the final result, which only an instant
     /// query has: over several steps (a range query, or a subquery) the call warns, as Prometheus does.
-    mutating func sortArgument(_ arg: Expr, _ positions: SourcePositions) throws -> StepValue {
+    /// `sort`/`sort_desc` (`byValue`) and `sort_by_label(_desc)`: the argument, ordered when the
+    /// answer is written. Sorting by value leaves native histograms out, as Prometheus does.
+    mutating func sortArgument(_ arg: Expr, _ positions: SourcePositions, byValue: Bool = false) throws -> StepValue {
         if steps.start != steps.end {
             warn("sort is ineffective for range queries since results are always ordered by labels", at: positions.call)
         }
-        return .vector(try vectorArgument(arg))
+        var series = try vectorArgument(arg)
+        if byValue {
+            for index in series.indices { series[index].histograms = nil }
+            series.removeAll { !$0.values.hasValue }
+        }
+        return .vector(series)
     }
 
     /// `scalar(v)`: the value of the single series at each step, NaN unless there is exactly one.
@@ -124,7 +131,7 @@ extension Evaluation {
     /// 1 at each step where no series has a value.
     static func onesWhereAbsent(_ series: [StepSeries], steps: Int) -> StepValues {
         var values = StepValues(absent: steps)
-        for step in 0..<steps where !series.contains(where: { $0.values[step] != nil }) { values[step] = 1 }
+        for step in 0..<steps where !series.contains(where: { $0.values[step] != nil || $0.histograms?[step] != nil }) { values[step] = 1 }
         return values
     }
 
@@ -169,13 +176,21 @@ extension Evaluation {
         let offset = try selector.modifiers.offset.map(duration) ?? 0
         let times = (0..<steps.count).map { selectorTime($0, selector.modifiers, offset: offset) }
         guard let first = times.min(), let last = times.max() else { return .vector([]) }
-        var out: [StepSeries] = []
+        // Each series' sample times, floats and histograms together, with whether each is a stale marker.
+        var stamps: [Labels: [(time: Int64, stale: Bool)]] = [:]
         for (labels, samples) in try load(selector.allMatchers, from: first - lookback + 1, through: last) {
+            stamps[labels, default: []] += samples.map { ($0.timestamp, StaleMarker.isStale($0.value)) }
+        }
+        for (labels, samples) in try loadHistograms(selector.allMatchers, from: first - lookback + 1, through: last) {
+            stamps[labels, default: []] += samples.map { ($0.timestamp, $0.isStale) }
+        }
+        var out: [StepSeries] = []
+        for (labels, unsorted) in stamps.sorted(by: { $0.key < $1.key }) {
+            let samples = unsorted.sorted { $0.time < $1.time }
             var values = StepValues(absent: steps.count)
             for (index, t) in times.enumerated() {
-                guard let sample = samples.last(where: { $0.timestamp <= t }), sample.timestamp > t - lookback,
-                      !StaleMarker.isStale(sample.value) else { continue }
-                values[index] = Double(sample.timestamp) / 1000
+                guard let sample = samples.last(where: { $0.time <= t }), sample.time > t - lookback, !sample.stale else { continue }
+                values[index] = Double(sample.time) / 1000
             }
             if values.hasValue { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
         }

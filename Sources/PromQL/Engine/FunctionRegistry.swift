@@ -99,7 +99,9 @@ extension Function {
         }),
         Function("info", [v, v], optional: 1, flags: .keepsName, .steps { evaluation, args, _ in try evaluation.info(args) }),
     ] + ["sort", "sort_desc"].map { name in
-        Function(name, [v], flags: .keepsName, .steps { evaluation, args, positions in try evaluation.sortArgument(args[0], positions) })
+        Function(name, [v], flags: .keepsName, .steps { evaluation, args, positions in
+            try evaluation.sortArgument(args[0], positions, byValue: true)
+        })
     } + ["sort_by_label", "sort_by_label_desc"].map { name in
         Function(name, [v, str], optional: 1, variadic: true, flags: .keepsName, .steps { evaluation, args, positions in
             try evaluation.sortArgument(args[0], positions)
