@@ -63,11 +63,17 @@ package struct VectorSelector: Sendable, Equatable {
     package var name: String?
     package var matchers: [Matcher]
     package var modifiers = Modifiers()
+    /// Where the selector starts in the query, for annotations; nil when built in code.
+    package var position: Int? = nil
 
     package init(name: String? = nil, matchers: [Matcher], modifiers: Modifiers = Modifiers()) {
         self.name = name
         self.matchers = matchers
         self.modifiers = modifiers
+    }
+
+    package static func == (lhs: VectorSelector, rhs: VectorSelector) -> Bool {
+        lhs.name == rhs.name && lhs.matchers == rhs.matchers && lhs.modifiers == rhs.modifiers
     }
 
     /// All matchers including `__name__` from the name written before the braces.

@@ -118,3 +118,72 @@ extension Evaluation {
         return change
     }
 }
+
+extension Evaluation {
+    /// A `smoothed` instant selector over a series with histograms: at each step the histogram on the
+    /// straight line between the newest sample at or before the step and the next one (each within the
+    /// lookback), or the former alone when nothing follows. A counter that resets between them restarts
+    /// from zero (the next histogram scaled by the fraction). Floats among those samples, or
+    /// exponential and custom buckets on either side, give no value and Prometheus's warning.
+    func smoothedHistograms(_ floats: [Sample], _ histograms: [HistogramSample], labels: Labels, times: [Int64], position: Int?) -> StepSeries? {
+        let live = histograms.filter { !$0.isStale }
+        let liveFloats = floats.filter { !StaleMarker.isStale($0.value) }
+        var values = StepValues(absent: times.count)
+        var steps = [FloatHistogram?](repeating: nil, count: times.count)
+        var any = false
+        for (index, t) in times.enumerated() {
+            // The newest sample of either kind at or before t, and the first after it.
+            let histogramAfter = live.partitionIndex { $0.timestamp > t }
+            let floatAfter = liveFloats.partitionIndex { $0.timestamp > t }
+            let beforeH = histogramAfter > 0 ? live[histogramAfter - 1] : nil
+            let beforeF = floatAfter > 0 ? liveFloats[floatAfter - 1] : nil
+            let nextH = histogramAfter < live.count ? live[histogramAfter] : nil
+            let nextF = floatAfter < liveFloats.count ? liveFloats[floatAfter] : nil
+            let beforeIsHistogram = (beforeH?.timestamp ?? .min) > (beforeF?.timestamp ?? .min)
+            guard let beforeTime = beforeIsHistogram ? beforeH?.timestamp : beforeF?.timestamp, beforeTime > t - lookback else { continue }
+            let nextIsHistogram = (nextH?.timestamp ?? .max) < (nextF?.timestamp ?? .max)
+            let nextTime = nextIsHistogram ? nextH?.timestamp : nextF?.timestamp
+            let hasNext = beforeTime < t && nextTime.map { $0 <= t + lookback } == true
+            if hasNext && beforeIsHistogram != nextIsHistogram {
+                warn("encountered a mix of histograms and floats for metric name \(goQuote(labels.metricName))", at: position)
+                continue
+            }
+            if !beforeIsHistogram {
+                if let value = Self.interpolated(floats, at: t, lookback: lookback) {
+                    values[index] = value
+                    any = true
+                }
+                continue
+            }
+            let before = beforeH!
+            guard hasNext, let next = nextH else {
+                steps[index] = before.histogram
+                any = true
+                continue
+            }
+            if before.histogram.usesCustomBuckets != next.histogram.usesCustomBuckets {
+                warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(labels.metricName))", at: position)
+                continue
+            }
+            let fraction = Double(t - before.timestamp) / Double(next.timestamp - before.timestamp)
+            var value = next.histogram
+            if next.histogram.counterResetHint != .gauge && before.histogram.counterResetHint != .gauge
+                && next.histogram.isCounterReset(after: before.histogram) {
+                value.multiply(by: fraction)
+            } else {
+                do {
+                    _ = try value.subtract(before.histogram)
+                    value.multiply(by: fraction)
+                    _ = try value.add(before.histogram)
+                } catch {
+                    warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(labels.metricName))", at: position)
+                    continue
+                }
+            }
+            steps[index] = value
+            any = true
+        }
+        guard any else { return nil }
+        return StepSeries(labels: labels, values: values, histograms: steps)
+    }
+}

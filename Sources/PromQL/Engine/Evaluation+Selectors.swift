@@ -51,7 +51,7 @@ extension Evaluation {
         let smoothed = selector.modifiers.extended == .smoothed
         // Smoothing interpolates towards the next sample, which may lie after the evaluation time.
         var series = try load(selector.allMatchers, from: first - lookback + 1, through: smoothed ? last + lookback : last)
-        var histograms = try loadHistograms(selector.allMatchers, from: first - lookback + 1, through: last)
+        var histograms = try loadHistograms(selector.allMatchers, from: first - lookback + 1, through: smoothed ? last + lookback : last)
         try reservePoints((series.count + histograms.count).multipliedReportingOverflow(by: count).overflow ? Int.max : (series.count + histograms.count) * count)
         var out: [StepSeries] = []
         out.reserveCapacity(series.count)
@@ -60,6 +60,12 @@ extension Evaluation {
             // Series with histograms are read by the mixed path; a series with histograms only has no floats.
             let floats = Dictionary(series, uniquingKeysWith: { first, _ in first })
             for (labels, samples) in histograms.sorted(by: { $0.key < $1.key }) {
+                if smoothed {
+                    if let series = smoothedHistograms(floats[labels] ?? [], samples, labels: labels, times: times, position: selector.position) {
+                        out.append(series)
+                    }
+                    continue
+                }
                 if let mixed = Self.mixedInstant(floats[labels] ?? [], samples, labels: labels, times: times, lookback: lookback) { out.append(mixed) }
             }
             series.removeAll { histograms[$0.0] != nil }

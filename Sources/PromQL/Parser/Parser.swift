@@ -194,6 +194,7 @@ package struct Parser {
     /// `name`, `name{…}` or `{…}`; at least one matcher must reject the empty string.
     private mutating func parseSelector(name: String?, at start: Token) throws(ParseError) -> VectorSelector {
         var selector = VectorSelector(name: name, matchers: [])
+        selector.position = start.start
         if current.kind == .leftBrace {
             _ = advance()
             while current.kind != .rightBrace {
