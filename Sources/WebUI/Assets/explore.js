@@ -3,7 +3,7 @@
 import { api, query, queryRange } from "./api.js";
 import { navigate } from "./app.js";
 import { drawChart, legendHTML } from "./chart.js";
-import { escapeHTML, legendName } from "./format.js";
+import { escapeHTML, formatHistogram, legendName } from "./format.js";
 import { RANGES, parseTime, stepFor } from "./time.js";
 
 let metricNames = null;
@@ -99,7 +99,7 @@ async function run(element, panel) {
       const list = data.resultType === "scalar" || data.resultType === "string" ? [{ metric: {}, value: data.result }] : data.result;
       result.dataset.series = String(list.length);
       result.innerHTML = list.length ? `<div class="scroll"><table><thead><tr><th>Series</th><th>Value</th></tr></thead><tbody>${list.map((entry) => `
-        <tr><td class="mono">${escapeHTML(legendName("", entry.metric))}</td><td class="mono">${escapeHTML(entry.value ? entry.value[1] : (entry.values || []).map((v) => `${v[1]} @${v[0]}`).join("\n"))}</td></tr>`).join("")}</tbody></table></div>`
+        <tr><td class="mono">${escapeHTML(legendName("", entry.metric))}</td><td class="mono">${escapeHTML(tableValue(entry))}</td></tr>`).join("")}</tbody></table></div>`
         : '<p class="message">Empty query result</p>';
       stats.textContent = `${list.length} series · ${Math.round(performance.now() - began)} ms`;
       showNotes(element, response);
@@ -209,4 +209,12 @@ async function suggestions(text) {
   if (!word || word[1].length < 2) return [];
   metricNames ??= (await api("/api/v1/label/__name__/values")).data;
   return metricNames.filter((n) => n.startsWith(word[1]) && n !== word[1]).slice(0, 50).map((n) => ({ label: n, insert: n }));
+}
+
+/// A table cell: an instant value, a native histogram, or a range's points (floats and histograms) with their times.
+function tableValue(entry) {
+  if (entry.value) return entry.value[1];
+  if (entry.histogram) return formatHistogram(entry.histogram[1]);
+  const points = [...(entry.values || []).map(([t, v]) => [t, v]), ...(entry.histograms || []).map(([t, h]) => [t, formatHistogram(h)])];
+  return points.sort((a, b) => a[0] - b[0]).map(([t, v]) => `${v} @${t}`).join("\n");
 }

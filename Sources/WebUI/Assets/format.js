@@ -71,6 +71,19 @@ export function legendName(format, metric) {
 
 export const PALETTE = ["#7eb26d", "#eab839", "#6ed0e0", "#ef843c", "#e24d42", "#1f78c1", "#ba43a9", "#705da0", "#508642", "#cca300"];
 
+/// A native histogram from the API (`{count, sum, buckets: [[rule, lower, upper, count], …]}`) as
+/// text, as `tsq query` prints it: `{count:4, sum:5, (0.5,1]:2, …}`. The rule says which ends are
+/// closed: 0 (lower, upper], 1 [lower, upper), 2 (lower, upper), 3 [lower, upper].
+export function formatHistogram(histogram) {
+  const parts = [`count:${histogram.count}`, `sum:${histogram.sum}`];
+  for (const [rule, lower, upper, count] of histogram.buckets || []) {
+    const open = rule === 1 || rule === 3 ? "[" : "(";
+    const close = rule === 0 || rule === 3 ? "]" : ")";
+    parts.push(`${open}${lower},${upper}${close}:${count}`);
+  }
+  return `{${parts.join(", ")}}`;
+}
+
 export function escapeHTML(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
