@@ -11,8 +11,9 @@ import TestSupport
 /// `/federate` over protobuf, so Prometheus must hold the same histograms three times (its own
 /// scrape, metricsd's under `via="metricsd"`, the federated ones under `path="federate"`).
 ///
-/// For both scrapers to store the very same samples, the exporter moves to its next state only
-/// once both have fetched the current one, and stamps every state with its own timestamp.
+/// For both scrapers to store the very same samples, the test moves the exporter to its next
+/// state only once both stores answer with the current one, and every state carries its own
+/// timestamp: a scrape that timed out on a loaded machine is made up by a later one.
 @Suite("native histograms against Prometheus 2.42", .serialized)
 struct NativeHistogramDifferentialTests {
     static let prometheus = "/usr/bin/prometheus"
@@ -22,29 +23,18 @@ struct NativeHistogramDifferentialTests {
     /// bucket bounds, where Prometheus 2.42's linear interpolation and the exponential
     /// one of 3.x agree.
     actor Exporter {
-        private(set) var generation = 0
-        /// How often each scraper fetched the current state.
-        private var fetches: [String: Int] = [:]
-        private var timestamp: Int64 = 0
-        private var history: [Int64] = []
+        private(set) var generation = 1
+        /// Each state's timestamp: the second it began (or a second after the one before).
+        private(set) var timestamps = [Exporter.currentSecond()]
 
-        /// The exposition for a scraper. The state advances once both scrapers have fetched it twice:
-        /// a scrape that timed out on a loaded machine (1 s interval and timeout) is then made up by
-        /// the next, which gets the same sample again, so both stores hold every state.
-        func body(userAgent: String) -> [UInt8] {
-            let scraper = userAgent.hasPrefix("Prometheus") ? "prometheus" : "metricsd"
-            if timestamp == 0 || (fetches["prometheus", default: 0] >= 2 && fetches["metricsd", default: 0] >= 2) {
-                generation += 1
-                fetches = [:]
-                let now = Int64(Date().timeIntervalSince1970) * 1000
-                timestamp = max(now, timestamp + 1000)
-                history.append(timestamp)
-            }
-            fetches[scraper, default: 0] += 1
-            return Self.exposition(generation, timestamp: timestamp)
+        func advance() {
+            generation += 1
+            timestamps.append(max(Self.currentSecond(), timestamps[timestamps.count - 1] + 1000))
         }
 
-        var timestamps: [Int64] { history }
+        var body: [UInt8] { Self.exposition(generation, timestamp: timestamps[timestamps.count - 1]) }
+
+        static func currentSecond() -> Int64 { Int64(Date().timeIntervalSince1970) * 1000 }
 
         static func histogram(_ g: Int, scale: Int) -> FloatHistogram {
             var h = FloatHistogram()
@@ -114,6 +104,16 @@ struct NativeHistogramDifferentialTests {
         return out
     }
 
+    /// Whether a store's newest sample of pod a at the stamp's time is the exporter's state `generation`
+    /// (pod a's count is 16 × generation).
+    static func holds(_ base: String, generation: Int, at stamp: Int64, selector: String = "") async -> Bool {
+        let time = Double(stamp) / 1000
+        guard let answer = await rangeQuery(base, "histogram_count(rpc_latency_seconds\(selector.isEmpty ? "{pod=\"a\"}" : selector.dropLast() + ", pod=\"a\"}"))",
+                                            start: time, end: time)
+        else { return false }
+        return answer.values.first?[time] == Double(16 * generation)
+    }
+
     static func startPrometheus(config: String, directory: URL, port: Int) throws -> ServerProcess {
         try config.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
         return try ServerProcess(executable: URL(fileURLWithPath: Self.prometheus), arguments: [
@@ -146,7 +146,7 @@ struct NativeHistogramDifferentialTests {
         let router = Router()
         router.get("**") { request, _ -> Response in
             guard request.headers[.accept]?.contains("application/vnd.google.protobuf") == true else { return Response(status: .notAcceptable) }
-            let bytes = await exporter.body(userAgent: request.headers[.userAgent] ?? "")
+            let bytes = await exporter.body
             return Response(status: .ok, headers: [.contentType: ProtobufExposition.contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         let server = TestServer(Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: exporterPort))))
@@ -184,10 +184,17 @@ struct NativeHistogramDifferentialTests {
             let stopPrometheus = { prometheus.stop() }
             defer { stopPrometheus() }
             try #require(await eventually(within: underLoad) { await httpGet(promBase + "/-/ready")?.0 == 200 }, "Prometheus: \(prometheus.log().suffix(1000))")
-            // Twenty states, each seen by both scrapers.
-            let advanced = await eventually(within: 150) { await exporter.generation >= 22 }
-            let generation = await exporter.generation
-            try #require(advanced, "the exporter's state did not advance past \(generation)")
+            // Twenty-two states, each stored by both.
+            for _ in 0..<22 {
+                let generation = await exporter.generation
+                let stamp = await exporter.timestamps[generation - 1]
+                let stored = await eventually(within: underLoad) {
+                    guard await Self.holds(metricsd.base, generation: generation, at: stamp) else { return false }
+                    return await Self.holds(promBase, generation: generation, at: stamp, selector: "{via=\"\", path=\"\"}")
+                }
+                try #require(stored, "state \(generation) was not stored by both: \(prometheus.log().suffix(1000))")
+                await exporter.advance()
+            }
             let stamps = await exporter.timestamps
             // Steps half a second off the samples' timestamps: Prometheus 2.42's range windows include
             // their start, 3.x's (and ours) do not.
