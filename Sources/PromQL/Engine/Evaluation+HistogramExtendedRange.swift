@@ -5,7 +5,8 @@ import MetricsModel
 /// edge; smoothed interpolates histograms at both edges. Neither extrapolates. A counter's resets
 /// add the histogram before them, as the float path adds the value before.
 extension Evaluation {
-    mutating func addExtendedHistogramWindows(_ name: String, _ selector: VectorSelector, _ rangeExpr: DurationExpr,
+    /// `floats` are the series' float samples: `changes` and `resets` read both kinds as one sequence.
+    mutating func addExtendedHistogramWindows(_ name: String, _ selector: VectorSelector, _ rangeExpr: DurationExpr, floats: [Labels: [Sample]],
                                               into results: inout [StepSeries], position: Int?) throws {
         guard let extended = selector.modifiers.extended, ["rate", "increase", "delta", "changes", "resets"].contains(name) else { return }
         let span = try matrixSpan(selector, rangeExpr)
@@ -18,11 +19,25 @@ extension Evaluation {
         for (labels, samples) in histograms.sorted(by: { $0.key < $1.key }) {
             let live = samples.filter { !$0.isStale }
             guard !live.isEmpty else { continue }
-            var floats = StepValues(absent: steps.count)
+            var numbers = StepValues(absent: steps.count)
             var values = [FloatHistogram?](repeating: nil, count: steps.count)
             var any = false
+            let counts = name == "changes" || name == "resets"
+            let mixed = counts ? MixedSample.merged((floats[labels] ?? [])[...], live[...]) : []
             for (index, end) in span.ends.enumerated() {
                 let start = end - span.range
+                if counts {
+                    // The anchored window of the merged sequence: its samples in (start, end] and the
+                    // newest at or before the start (within the lookback).
+                    guard extended == .anchored else { continue }
+                    let low = mixed.partitionIndex { $0.timestamp > start }
+                    let high = mixed.partitionIndex { $0.timestamp > end }
+                    guard high > low else { continue }
+                    let anchor = low > 0 && mixed[low - 1].timestamp > start - lookback ? low - 1 : low
+                    numbers[index] = Self.mixedCount(name, Array(mixed[anchor..<high]))
+                    any = true
+                    continue
+                }
                 let points: [HistogramSample]
                 switch extended {
                 case .anchored:
@@ -38,12 +53,6 @@ extension Evaluation {
                     guard first < last else { continue }
                     points = Array(live[first..<last])
                     guard points.contains(where: { $0.timestamp >= start }), points.contains(where: { $0.timestamp <= end }) else { continue }
-                }
-                if name == "changes" || name == "resets" {
-                    guard extended == .anchored, byLabels[labels].flatMap({ results[$0].values[index] }) == nil else { continue }
-                    floats[index] = Self.histogramWindowNumber(name, points)
-                    any = true
-                    continue
                 }
                 if !counter, points.contains(where: { $0.histogram.counterResetHint != .gauge }) {
                     warn("this native histogram metric is not a gauge: \(goQuote(labels.metricName))", at: position)
@@ -68,9 +77,9 @@ extension Evaluation {
             guard any else { continue }
             if let row = byLabels[labels] {
                 if values.contains(where: { $0 != nil }) { results[row].histograms = values }
-                for index in 0..<steps.count where floats[index] != nil { results[row].values[index] = floats[index] }
+                for index in 0..<steps.count where numbers[index] != nil { results[row].values[index] = numbers[index] }
             } else {
-                results.append(StepSeries(labels: labels, values: floats, histograms: values.contains { $0 != nil } ? values : nil, dropName: true))
+                results.append(StepSeries(labels: labels, values: numbers, histograms: values.contains { $0 != nil } ? values : nil, dropName: true))
             }
         }
         results.sort { $0.labels < $1.labels }

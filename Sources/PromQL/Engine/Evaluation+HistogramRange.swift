@@ -18,11 +18,21 @@ extension Evaluation {
         guard let mint = span.mint, let maxt = span.maxt else { return }
         let histograms = try loadHistograms(span.matchers, from: mint, through: maxt)
         guard !histograms.isEmpty else { return }
-        mergeHistogramWindows(function, histograms, range: span.range, ends: span.ends, into: &results, position: position)
+        // The functions that read floats and histograms as one sequence read both kinds again.
+        var floats: [Labels: [Sample]] = [:]
+        if Self.mixedWindowFunctions.contains(function.name) {
+            try context.check()
+            for (labels, samples) in try storage.select(span.matchers, from: mint, through: maxt) where histograms[labels] != nil {
+                floats[labels] = samples
+            }
+        }
+        mergeHistogramWindows(function, histograms, floats: floats, range: span.range, ends: span.ends, into: &results, position: position)
     }
 
-    /// Adds the windows of `histograms` (by series) to `results`, the float windows of the same call.
-    mutating func mergeHistogramWindows(_ function: Function, _ histograms: [Labels: [HistogramSample]], range: Int64, ends: [Int64],
+    /// Adds the windows of `histograms` (by series) to `results`, the float windows of the same call;
+    /// `floatSamples` are the same series' floats, for the functions that read both kinds as one sequence.
+    mutating func mergeHistogramWindows(_ function: Function, _ histograms: [Labels: [HistogramSample]], floats floatSamples: [Labels: [Sample]],
+                                        range: Int64, ends: [Int64],
                                         into results: inout [StepSeries], position: Int?) {
         guard Self.histogramRangeFunctions.contains(function.name) else {
             // A float function leaves histograms out, and says so.
@@ -34,19 +44,37 @@ extension Evaluation {
         var byLabels: [Labels: Int] = [:]
         for (index, item) in results.enumerated() { byLabels[item.labels] = index }
         let keepsName = function.flags.contains(.keepsName)
+        let readsMixed = Self.mixedWindowFunctions.contains(function.name)
         for (labels, samples) in histograms.sorted(by: { $0.key < $1.key }) {
             let live = samples.filter { !$0.isStale }
             guard !live.isEmpty else { continue }
+            let liveFloats = readsMixed ? (floatSamples[labels] ?? []).filter { !StaleMarker.isStale($0.value) } : []
+            var lowFloat = 0
+            var highFloat = 0
             var floats = StepValues(absent: steps.count)
             var stepHistograms = [FloatHistogram?](repeating: nil, count: steps.count)
             var any = false
             var low = 0
             var high = 0
             for (index, end) in ends.enumerated() {
-                if index > 0 && end < ends[index - 1] { (low, high) = (0, 0) }
+                if index > 0 && end < ends[index - 1] { (low, high, lowFloat, highFloat) = (0, 0, 0, 0) }
                 while high < live.count && live[high].timestamp <= end { high += 1 }
                 while low < high && live[low].timestamp <= end - range { low += 1 }
+                while highFloat < liveFloats.count && liveFloats[highFloat].timestamp <= end { highFloat += 1 }
+                while lowFloat < highFloat && liveFloats[lowFloat].timestamp <= end - range { lowFloat += 1 }
                 guard low < high else { continue }
+                if lowFloat < highFloat {
+                    let merged = MixedSample.merged(liveFloats[lowFloat..<highFloat], live[low..<high])
+                    let answer = mixedWindow(function.name, merged, range: range, end: end, labels: labels, position: position)
+                    if case .float(let value) = answer {
+                        floats[index] = value
+                    } else if let row = byLabels[labels] {
+                        results[row].values[index] = nil
+                    }
+                    if case .histogram(let value) = answer { stepHistograms[index] = value }
+                    any = any || answer != nil
+                    continue
+                }
                 let window = Array(live[low..<high])
                 let existing = byLabels[labels].flatMap { results[$0].values[index] }
                 switch function.name {
@@ -59,8 +87,6 @@ extension Evaluation {
                     any = true
                     continue
                 case "resets", "changes", "ts_of_last_over_time", "ts_of_first_over_time":
-                    // A window that also holds floats keeps the floats' answer (not yet combined).
-                    guard existing == nil else { continue }
                     floats[index] = Self.histogramWindowNumber(function.name, window)
                     any = true
                     continue
@@ -93,7 +119,7 @@ extension Evaluation {
     }
 
     /// One window's histogram result.
-    private func histogramWindow(_ name: String, _ window: [HistogramSample], range: Int64, end: Int64, labels: Labels, position: Int?) -> FloatHistogram? {
+    func histogramWindow(_ name: String, _ window: [HistogramSample], range: Int64, end: Int64, labels: Labels, position: Int?) -> FloatHistogram? {
         switch name {
         case "last_over_time": return window.last!.histogram
         case "first_over_time": return window.first!.histogram

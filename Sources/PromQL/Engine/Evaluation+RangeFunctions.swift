@@ -21,7 +21,9 @@ extension Evaluation {
             if function.flags.contains(.counter) {
                 for item in result { checkCounterName(item.labels, at: positions[matrixIndex]) }
             }
-            try addExtendedHistogramWindows(function.name, selector, rangeExpr, into: &result, position: positions[matrixIndex])
+            var floats: [Labels: [Sample]] = [:]
+            for item in series { floats[item.labels] = item.samples }
+            try addExtendedHistogramWindows(function.name, selector, rangeExpr, floats: floats, into: &result, position: positions[matrixIndex])
             return .vector(result)
         }
         let window = WindowFunction(function: function, range: range, ends: ends, scalars: scalars, positions: positions, matrixIndex: matrixIndex)
@@ -31,9 +33,13 @@ extension Evaluation {
         var vector = results.compactMap { $0 }
         // A subquery's histogram points, windowed as a selector's are.
         var histograms: [Labels: [HistogramSample]] = [:]
-        for item in series where !item.histograms.isEmpty { histograms[item.labels] = item.histograms }
+        var floats: [Labels: [Sample]] = [:]
+        for item in series where !item.histograms.isEmpty {
+            histograms[item.labels] = item.histograms
+            floats[item.labels] = item.samples
+        }
         if !histograms.isEmpty {
-            mergeHistogramWindows(function, histograms, range: range, ends: ends, into: &vector, position: positions[matrixIndex])
+            mergeHistogramWindows(function, histograms, floats: floats, range: range, ends: ends, into: &vector, position: positions[matrixIndex])
             vector = vector.filter { $0.values.hasValue || $0.histograms?.contains { $0 != nil } == true }
         }
         return .vector(vector)
