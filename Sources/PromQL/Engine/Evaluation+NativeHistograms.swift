@@ -37,8 +37,9 @@ extension Evaluation {
             var values = StepValues(absent: steps.count)
             for step in 0..<steps.count {
                 let buckets = classic.buckets.compactMap { bound, index in series[index].values[step].map { (bound: bound, count: $0) } }
-                guard let histogram = Self.customBuckets(buckets) else { continue }
-                values[step] = histogram.fraction(from: lower[step], to: upper[step])
+                guard !buckets.isEmpty else { continue }
+                // Without a +Inf bucket the fraction is NaN, as the quantile is.
+                values[step] = Self.customBuckets(buckets)?.fraction(from: lower[step], to: upper[step]) ?? .nan
             }
             if values.hasValue { classics.append(StepSeries(labels: classic.labels, values: values, dropName: true)) }
         }

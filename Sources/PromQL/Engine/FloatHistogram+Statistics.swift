@@ -17,7 +17,7 @@ extension FloatHistogram {
         var rank = forward ? q * count : (1 - q) * count
         var seen = 0.0
         var chosen: HistogramBucket?
-        for bucket in buckets {
+        for bucket in buckets where bucket.count != 0 {
             chosen = bucket
             seen += bucket.count
             if seen >= rank { break }
@@ -116,10 +116,12 @@ extension FloatHistogram {
         return -(-bucket.upper * Foundation.pow(bucket.lower / bucket.upper, 1 - fraction))
     }
 
-    /// The share of the bucket's observations below `value`, which lies inside it; none for a bucket
-    /// reaching to infinity (no interpolation over an infinite width).
+    /// The share of the bucket's observations below `value`, which lies inside it. A bucket reaching
+    /// to infinity is not interpolated over: its observations are taken to lie at the infinite end
+    /// (all below the value for −Inf, none for +Inf).
     private func share(of bucket: HistogramBucket, below value: Double) -> Double {
-        if bucket.lower.isInfinite || bucket.upper.isInfinite { return 0 }
+        if bucket.lower == -.infinity { return 1 }
+        if bucket.upper == .infinity { return 0 }
         guard spreadsExponentially(bucket) else { return (value - bucket.lower) / (bucket.upper - bucket.lower) }
         if bucket.lower > 0 { return Foundation.log(value / bucket.lower) / Foundation.log(bucket.upper / bucket.lower) }
         return 1 - Foundation.log(value / bucket.upper) / Foundation.log(bucket.lower / bucket.upper)
