@@ -229,14 +229,13 @@ extension Evaluation {
                 var total = HistogramKahanSum(found[0])
                 do {
                     for histogram in found.dropFirst() {
-                        let notes = try total.add(histogram)
-                        if notes.counterResetCollision { warn("conflicting counter resets during histogram aggregation", at: position) }
-                        if notes.customBoundsReconciled { inform("mismatched custom buckets were reconciled during aggregation", at: position) }
+                        if try total.add(histogram).customBoundsReconciled { inform("mismatched custom buckets were reconciled during aggregation", at: position) }
                     }
                 } catch {
                     warn("vector contains a mix of histograms with exponential and custom buckets schemas for aggregation", at: position)
                     continue
                 }
+                if Self.resetHintsCollide(found) { warn("conflicting counter resets during histogram aggregation", at: position) }
                 if op == .avg, let mean = try? HistogramKahanSum.mean(found) {
                     histograms[step] = mean.compacted()
                 } else {

@@ -125,9 +125,14 @@ extension Evaluation {
         case "first_over_time": return window.first!.histogram
         case "sum_over_time", "avg_over_time":
             do {
-                if name == "avg_over_time" { return try HistogramKahanSum.mean(window.map(\.histogram)).compacted() }
                 var total = HistogramKahanSum(window[0].histogram)
-                for sample in window.dropFirst() { _ = try total.add(sample.histogram) }
+                var reconciled = false
+                for sample in window.dropFirst() {
+                    reconciled = try total.add(sample.histogram).customBoundsReconciled || reconciled
+                }
+                if Self.resetHintsCollide(window.map(\.histogram)) { warn("conflicting counter resets during histogram aggregation", at: position) }
+                if reconciled { inform("mismatched custom buckets were reconciled during aggregation", at: position) }
+                if name == "avg_over_time" { return try HistogramKahanSum.mean(window.map(\.histogram)).compacted() }
                 return total.result.compacted()
             } catch {
                 warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(labels.metricName))", at: position)
@@ -165,6 +170,13 @@ extension Evaluation {
         default:
             return nil
         }
+    }
+
+    /// Whether some of the histograms say "counter reset" and others "no counter reset": summing
+    /// them mixes counts from before and after a reset (a gauge or an unknown hint among them
+    /// does not hide the conflict).
+    static func resetHintsCollide(_ histograms: [FloatHistogram]) -> Bool {
+        histograms.contains { $0.counterResetHint == .reset } && histograms.contains { $0.counterResetHint == .notReset }
     }
 
     /// A float read off a window of histograms: counter resets, changes, or a sample's time.
