@@ -194,20 +194,36 @@ extension Evaluation {
     private func histogramRate(_ window: [HistogramSample], counter: Bool, rate: Bool, range: Int64, end: Int64, labels: Labels, position: Int?) -> FloatHistogram? {
         guard window.count >= 2 else { return nil }
         let first = window.first!, last = window.last!
-        let schema = window.map(\.histogram.schema).min()!
         if counter && window.dropFirst().contains(where: { $0.histogram.counterResetHint == .gauge }) {
             warn("this native histogram metric is not a counter: \(goQuote(labels.metricName))", at: position)
         }
         if !counter && (first.histogram.counterResetHint != .gauge || last.histogram.counterResetHint != .gauge) {
             warn("this native histogram metric is not a gauge: \(goQuote(labels.metricName))", at: position)
         }
+        // A counter that resets right after the first sample starts from nothing: only the first
+        // sample's count is read (for the extrapolation), so its buckets' layout does not matter.
+        var base = first.histogram
+        if counter && window[1].histogram.isCounterReset(after: first.histogram) {
+            base = FloatHistogram()
+            base.schema = window[1].histogram.schema
+            base.customValues = window[1].histogram.customValues
+        }
+        guard base.usesCustomBuckets == last.histogram.usesCustomBuckets else {
+            warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(goQuote(labels.metricName))", at: position)
+            return nil
+        }
+        let schema = ([base] + window.dropFirst().map(\.histogram)).map(\.schema).min()!
         var result = last.histogram.usesCustomBuckets ? last.histogram : last.histogram.reduced(to: schema)
         do {
-            try result.subtract(first.histogram)
+            if try result.subtract(base).customBoundsReconciled {
+                inform("mismatched custom buckets were reconciled during subtraction", at: position)
+            }
             if counter {
-                var previous = first.histogram
+                var previous = base
                 for sample in window.dropFirst() {
-                    if sample.histogram.isCounterReset(after: previous) { try result.add(previous) }
+                    if sample.histogram.isCounterReset(after: previous), try result.add(previous).customBoundsReconciled {
+                        inform("mismatched custom buckets were reconciled during aggregation", at: position)
+                    }
                     previous = sample.histogram
                 }
             }
