@@ -179,8 +179,12 @@ extension Evaluation {
                     Sample(timestamp: innerStart + Int64(point.step) * step, value: point.value)
                 })
                 if let histograms = item.histograms {
+                    // A step's histogram says how it follows the series' previous sample, not the
+                    // previous step's: between steps, a counter's resets are found by comparing.
                     series.histograms = histograms.enumerated().compactMap { index, histogram in
-                        histogram.map { HistogramSample(timestamp: innerStart + Int64(index) * step, histogram: $0) }
+                        guard var histogram else { return nil }
+                        if histogram.counterResetHint != .gauge { histogram.counterResetHint = .unknown }
+                        return HistogramSample(timestamp: innerStart + Int64(index) * step, histogram: histogram)
                     }
                 }
                 return series
