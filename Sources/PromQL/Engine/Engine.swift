@@ -190,10 +190,16 @@ struct Evaluation {
     /// histograms are read with their counter-reset hints judged sample by sample, as Prometheus's
     /// statistics iterator reads them (which shows in the annotations of aggregations beneath).
     var statisticsDecoding = false
+    /// The query's first and last evaluation times, which `@ start()` and `@ end()` name, also
+    /// inside a subquery (whose own steps are other times).
+    var queryStart: Int64
+    var queryEnd: Int64
 
     init(storage: any Queryable, steps: Steps, lookback: Int64, maxSamples: Int, context: QueryContext = .unbounded) {
         self.storage = storage
         self.steps = steps
+        queryStart = steps.start
+        queryEnd = steps.end
         self.lookback = lookback
         self.maxSamples = maxSamples
         self.context = context
@@ -317,8 +323,8 @@ struct Evaluation {
         let base: Int64
         switch modifiers.at {
         case .timestamp(let t): base = t
-        case .start: base = steps.start
-        case .end: base = steps.end
+        case .start: base = queryStart
+        case .end: base = queryEnd
         case nil: base = steps.time(index)
         }
         return Self.clampedTime(base.saturatingSubtract(offset))

@@ -99,8 +99,8 @@ extension Evaluation {
                 let base: Int64
                 switch modifiers.at {
                 case .timestamp(let pinned): base = pinned
-                case .start: base = steps.start
-                case .end: base = steps.end
+                case .start: base = queryStart
+                case .end: base = queryEnd
                 case nil: base = t
                 }
                 return base - offset

@@ -168,6 +168,7 @@ extension Evaluation {
             try reservePoints(Int((innerEnd - innerStart) / step + 1))
             var inner = Evaluation(storage: storage, steps: Steps(start: innerStart, end: innerEnd, step: step), lookback: lookback, maxSamples: maxSamples, context: context)
             inner.samplesLoaded = samplesLoaded
+            (inner.queryStart, inner.queryEnd) = (queryStart, queryEnd)
             inner.pointsHeld = pointsHeld
             let value = try inner.eval(subquery.expr)
             samplesLoaded = inner.samplesLoaded
