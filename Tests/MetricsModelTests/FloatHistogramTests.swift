@@ -40,6 +40,14 @@ struct FloatHistogramTests {
         #expect(all.map(\.lowerInclusive) == [true, true, false, false] && all.map(\.upperInclusive) == [false, true, true, true])
     }
 
+    @Test("the text Prometheus writes: count, sum, the populated buckets ascending with their bounds, the zero bucket between the sides")
+    func prometheusText() {
+        let h = Self.histogram(count: 20, sum: 10, zeroThreshold: 0.001, zeroCount: 2, buckets: [1, 0, 2], negative: [1, 2])
+        #expect(h.prometheusText == "{count:20, sum:10, [-2,-1):2, [-1,-0.5):1, [-0.001,0.001]:2, (0.5,1]:1, (2,4]:2}")
+        let custom = Self.histogram(schema: FloatHistogram.customBucketsSchema, count: 3, sum: 1e-7, buckets: [1, 2], custom: [0.5])
+        #expect(custom.prometheusText == "{count:3, sum:1e-07, [-Inf,0.5]:1, (0.5,+Inf]:2}")
+    }
+
     @Test("adding: buckets summed index by index, the finer histogram merged into the coarser schema, count and sum added")
     func addsAcrossSchemas() throws {
         var a = Self.histogram(count: 4, sum: 5, buckets: [1, 2, 1])

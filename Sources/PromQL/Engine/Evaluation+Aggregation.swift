@@ -20,7 +20,7 @@ extension Evaluation {
         // Group keys are computed once per series, not per step, from the labels as they stand
         // before delayed `__name__` removal (so `by (__name__)` still sees the name).
         let keys = series.map { groupKey($0.labels, node) }
-        if ![.sum, .avg, .count, .group, .limitk, .limitRatio].contains(node.op), series.contains(where: { $0.histograms != nil }) {
+        if ![.sum, .avg, .count, .group, .limitk, .limitRatio, .countValues].contains(node.op), series.contains(where: { $0.histograms != nil }) {
             inform("ignored histogram in \(node.op.rawValue) aggregation", at: node.positions.call)
         }
         var groupIndex: [Labels: Int] = [:]
@@ -44,9 +44,11 @@ extension Evaluation {
                 try context.check()
                 for step in 0..<steps.count {
                     for index in list {
-                        guard let value = series[index].values[step] else { continue }
+                        // A histogram counts by its text, as Prometheus writes it.
+                        guard let text = series[index].values[step].map(GoFloat.formatPlain) ?? series[index].histograms?[step]?.prometheusText
+                        else { continue }
                         var builder = LabelsBuilder(groupLabels[group])
-                        builder.set(label, GoFloat.formatPlain(value))
+                        builder.set(label, text)
                         let key = builder.labels()
                         var values = out[key] ?? StepValues(absent: steps.count)
                         values[step] = (values[step] ?? 0) + 1
