@@ -124,6 +124,11 @@ extension Evaluation {
     /// would take (nil where it takes none).
     private mutating func selectInstantWithTimes(_ selector: VectorSelector, at times: [Int64]) throws -> [(labels: Labels, identity: [String], times: [Int64?])] {
         guard let first = times.min(), let last = times.max() else { return [] }
+        // Info series carry data labels on float samples; a native histogram among them is an error.
+        let histograms = try loadHistograms(selector.allMatchers, from: first - lookback + 1, through: last)
+        if let labels = histograms.first(where: { $0.value.contains { !$0.isStale } })?.key {
+            throw EvaluationError("info(): the info series \(labels) has native histogram samples; info series must have float samples")
+        }
         var out: [(labels: Labels, identity: [String], times: [Int64?])] = []
         for (labels, samples) in try load(selector.allMatchers, from: first - lookback + 1, through: last) {
             var picked = [Int64?](repeating: nil, count: times.count)
