@@ -44,6 +44,11 @@ package final class MemoryStorage: Queryable, @unchecked Sendable {
         return samples.filter { $0.timestamp >= mint && $0.timestamp <= maxt }.map { known[$0.timestamp] ?? 0 }
     }
 
+    package func histogramStartTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? {
+        guard let known = starts[labels], let samples = histogramSeries[labels] else { return nil }
+        return samples.filter { $0.timestamp >= mint && $0.timestamp <= maxt }.map { known[$0.timestamp] ?? 0 }
+    }
+
     package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
         series.compactMap { labels, samples in
             guard labels.matches(matchers) else { return nil }

@@ -87,7 +87,9 @@ package struct PromQLTestRunner {
                     if let starts, offset < starts.count, let start = starts[offset] { startTimestamps[timestamp] = timestamp + start }
                 case .omitted: continue
                 case .histogram(let literal):
-                    histogramSamples.append(HistogramSample(timestamp: Int64(offset) * step, histogram: literal.histogram))
+                    let timestamp = Int64(offset) * step
+                    histogramSamples.append(HistogramSample(timestamp: timestamp, histogram: literal.histogram))
+                    if let starts, offset < starts.count, let start = starts[offset] { startTimestamps[timestamp] = timestamp + start }
                 }
             }
             if !histogramSamples.isEmpty {

@@ -211,16 +211,27 @@ extension Evaluation {
         let times = (0..<steps.count).map { selectorTime($0, selector.modifiers, offset: offset) }
         guard let first = times.min(), let last = times.max() else { return .vector([]) }
         let (mint, maxt) = (first - lookback + 1, last)
-        var out: [StepSeries] = []
+        // Each series' samples of both kinds as (time, start, stale), time-sorted.
+        var series: [Labels: [(time: Int64, start: Int64, stale: Bool)]] = [:]
         for (labels, samples) in try load(selector.allMatchers, from: mint, through: maxt) {
             guard let starts = storage.startTimestamps(of: labels, from: mint, through: maxt), starts.count == samples.count else { continue }
+            series[labels] = zip(samples, starts).map { ($0.timestamp, $1, StaleMarker.isStale($0.value)) }
+        }
+        for (labels, samples) in try loadHistograms(selector.allMatchers, from: mint, through: maxt) {
+            guard let starts = storage.histogramStartTimestamps(of: labels, from: mint, through: maxt), starts.count == samples.count else { continue }
+            let points = zip(samples, starts).map { (time: $0.timestamp, start: $1, stale: $0.isStale) }
+            series[labels] = (series[labels] ?? []) + points
+            series[labels]!.sort { $0.time < $1.time }
+        }
+        var out: [StepSeries] = []
+        for (labels, points) in series.sorted(by: { $0.key < $1.key }) {
             var values = StepValues(absent: steps.count)
             for (index, t) in times.enumerated() {
-                let after = samples.partitionIndex { $0.timestamp > t }
+                let after = points.partitionIndex { $0.time > t }
                 guard after > 0 else { continue }
-                let sample = samples[after - 1]
-                guard sample.timestamp > t - lookback, !StaleMarker.isStale(sample.value) else { continue }
-                values[index] = Double(starts[after - 1]) / 1000
+                let point = points[after - 1]
+                guard point.time > t - lookback, !point.stale else { continue }
+                values[index] = Double(point.start) / 1000
             }
             if values.hasValue { out.append(StepSeries(labels: labels, values: values, dropName: true)) }
         }

@@ -26,13 +26,20 @@ extension Evaluation {
                 floats[labels] = samples
             }
         }
-        mergeHistogramWindows(function, histograms, floats: floats, range: span.range, ends: span.ends, into: &results, position: position)
+        var starts: [Labels: [Int64]] = [:]
+        if function.flags.contains(.usesStartTimestamps) {
+            for (labels, samples) in histograms {
+                if let known = storage.histogramStartTimestamps(of: labels, from: mint, through: maxt), known.count == samples.count { starts[labels] = known }
+            }
+        }
+        mergeHistogramWindows(function, histograms, floats: floats, starts: starts, range: span.range, ends: span.ends, into: &results, position: position)
     }
 
     /// Adds the windows of `histograms` (by series) to `results`, the float windows of the same call;
-    /// `floatSamples` are the same series' floats, for the functions that read both kinds as one sequence.
+    /// `floatSamples` are the same series' floats, for the functions that read both kinds as one
+    /// sequence; `starts` the histograms' start timestamps, where the storage keeps them.
     mutating func mergeHistogramWindows(_ function: Function, _ histograms: [Labels: [HistogramSample]], floats floatSamples: [Labels: [Sample]],
-                                        range: Int64, ends: [Int64],
+                                        starts: [Labels: [Int64]] = [:], range: Int64, ends: [Int64],
                                         into results: inout [StepSeries], position: Int?) {
         guard Self.histogramRangeFunctions.contains(function.name) else {
             // A float function leaves histograms out, and says so.
@@ -46,8 +53,10 @@ extension Evaluation {
         let keepsName = function.flags.contains(.keepsName)
         let readsMixed = Self.mixedWindowFunctions.contains(function.name)
         for (labels, samples) in histograms.sorted(by: { $0.key < $1.key }) {
-            let live = samples.filter { !$0.isStale }
-            guard !live.isEmpty else { continue }
+            let liveIndices = samples.indices.filter { !samples[$0].isStale }
+            guard !liveIndices.isEmpty else { continue }
+            let live = liveIndices.map { samples[$0] }
+            let liveStarts = starts[labels].map { known in liveIndices.map { known[$0] } }
             let liveFloats = readsMixed ? (floatSamples[labels] ?? []).filter { !StaleMarker.isStale($0.value) } : []
             var lowFloat = 0
             var highFloat = 0
@@ -76,6 +85,10 @@ extension Evaluation {
                     continue
                 }
                 let window = Array(live[low..<high])
+                let windowStarts = liveStarts.map { Array($0[low..<high]) }
+                if function.flags.contains(.counter), let windowStarts, Self.startTimesOverlap(window.map(\.timestamp), windowStarts) {
+                    warn("sample has start time that overlaps with previous sample timestamp for metric \(goQuote(labels.metricName))", at: position)
+                }
                 let existing = byLabels[labels].flatMap { results[$0].values[index] }
                 switch function.name {
                 case "count_over_time":
@@ -87,7 +100,7 @@ extension Evaluation {
                     any = true
                     continue
                 case "resets", "changes", "ts_of_last_over_time", "ts_of_first_over_time":
-                    floats[index] = Self.histogramWindowNumber(function.name, window)
+                    floats[index] = Self.histogramWindowNumber(function.name, window, starts: windowStarts)
                     any = true
                     continue
                 default:
@@ -101,7 +114,7 @@ extension Evaluation {
                     }
                     continue
                 }
-                if let value = histogramWindow(function.name, window, range: range, end: end, labels: labels, position: position) {
+                if let value = histogramWindow(function.name, window, starts: windowStarts, range: range, end: end, labels: labels, position: position) {
                     stepHistograms[index] = value
                     any = true
                 }
@@ -119,7 +132,8 @@ extension Evaluation {
     }
 
     /// One window's histogram result.
-    func histogramWindow(_ name: String, _ window: [HistogramSample], range: Int64, end: Int64, labels: Labels, position: Int?) -> FloatHistogram? {
+    func histogramWindow(_ name: String, _ window: [HistogramSample], starts: [Int64]? = nil, range: Int64, end: Int64, labels: Labels,
+                         position: Int?) -> FloatHistogram? {
         switch name {
         case "last_over_time": return window.last!.histogram
         case "first_over_time": return window.first!.histogram
@@ -139,7 +153,8 @@ extension Evaluation {
                 return nil
             }
         case "rate", "increase", "delta":
-            return histogramRate(window, counter: name != "delta", rate: name == "rate", range: range, end: end, labels: labels, position: position)
+            return histogramRate(window, starts: name == "delta" ? nil : starts, counter: name != "delta", rate: name == "rate", range: range, end: end,
+                                 labels: labels, position: position)
         case "irate", "idelta":
             guard window.count >= 2 else { return nil }
             let previous = window[window.count - 2], last = window[window.count - 1]
@@ -150,7 +165,8 @@ extension Evaluation {
             if name == "irate" && (previous.histogram.counterResetHint == .gauge || last.histogram.counterResetHint == .gauge) {
                 warn("this native histogram metric is not a counter: \(goQuote(labels.metricName))", at: position)
             }
-            if name == "idelta" || !last.histogram.isCounterReset(after: previous.histogram) {
+            let startReset = name == "irate" && starts.map { Self.startReset($0, window, at: window.count - 1) } == true
+            if name == "idelta" || !(last.histogram.isCounterReset(after: previous.histogram) || startReset) {
                 do {
                     if try result.subtract(previous.histogram).customBoundsReconciled {
                         inform("mismatched custom buckets were reconciled during subtraction", at: position)
@@ -180,9 +196,12 @@ extension Evaluation {
     }
 
     /// A float read off a window of histograms: counter resets, changes, or a sample's time.
-    static func histogramWindowNumber(_ name: String, _ window: [HistogramSample]) -> Double {
+    static func histogramWindowNumber(_ name: String, _ window: [HistogramSample], starts: [Int64]? = nil) -> Double {
         switch name {
-        case "resets": return Double(zip(window, window.dropFirst()).filter { $1.histogram.isCounterReset(after: $0.histogram) }.count)
+        case "resets":
+            return Double(window.indices.dropFirst().filter { index in
+                window[index].histogram.isCounterReset(after: window[index - 1].histogram) || starts.map { startReset($0, window, at: index) } == true
+            }.count)
         case "changes": return Double(zip(window, window.dropFirst()).filter { $0.histogram != $1.histogram }.count)
         case "ts_of_last_over_time": return Double(window.last!.timestamp) / 1000
         default: return Double(window.first!.timestamp) / 1000
@@ -191,9 +210,14 @@ extension Evaluation {
 
     /// The change over the window, corrected for counter resets and extrapolated to the window's
     /// edges as the float rate is (Prometheus's `histogramRate` within `extrapolatedRate`).
-    private func histogramRate(_ window: [HistogramSample], counter: Bool, rate: Bool, range: Int64, end: Int64, labels: Labels, position: Int?) -> FloatHistogram? {
-        guard window.count >= 2 else { return nil }
+    private func histogramRate(_ window: [HistogramSample], starts: [Int64]?, counter: Bool, rate: Bool, range: Int64, end: Int64, labels: Labels,
+                               position: Int?) -> FloatHistogram? {
         let first = window.first!, last = window.last!
+        let rangeStart = end - range
+        // A first sample whose start lies inside the window counts from zero at that start.
+        let firstStart = starts?.first ?? 0
+        let countsFromStart = counter && firstStart != 0 && firstStart > rangeStart && firstStart < first.timestamp
+        guard window.count >= 2 || countsFromStart else { return nil }
         if counter && window.dropFirst().contains(where: { $0.histogram.counterResetHint == .gauge }) {
             warn("this native histogram metric is not a counter: \(goQuote(labels.metricName))", at: position)
         }
@@ -203,7 +227,10 @@ extension Evaluation {
         // A counter that resets right after the first sample starts from nothing: only the first
         // sample's count is read (for the extrapolation), so its buckets' layout does not matter.
         var base = first.histogram
-        if counter && window[1].histogram.isCounterReset(after: first.histogram) {
+        func resets(at index: Int, after previous: FloatHistogram) -> Bool {
+            window[index].histogram.isCounterReset(after: previous) || starts.map { Self.startReset($0, window, at: index) } == true
+        }
+        if counter && window.count >= 2 && resets(at: 1, after: first.histogram) {
             base = FloatHistogram()
             base.schema = window[1].histogram.schema
             base.customValues = window[1].histogram.customValues
@@ -220,11 +247,14 @@ extension Evaluation {
             }
             if counter {
                 var previous = base
-                for sample in window.dropFirst() {
-                    if sample.histogram.isCounterReset(after: previous), try result.add(previous).customBoundsReconciled {
+                for index in window.indices.dropFirst() {
+                    if resets(at: index, after: previous), try result.add(previous).customBoundsReconciled {
                         inform("mismatched custom buckets were reconciled during aggregation", at: position)
                     }
-                    previous = sample.histogram
+                    previous = window[index].histogram
+                }
+                if countsFromStart, try result.add(first.histogram).customBoundsReconciled {
+                    inform("mismatched custom buckets were reconciled during aggregation", at: position)
                 }
             }
         } catch {
@@ -232,21 +262,37 @@ extension Evaluation {
             return nil
         }
         result.counterResetHint = .gauge
-        let rangeStart = end - range
         var durationToStart = Double(first.timestamp - rangeStart) / 1000
         var durationToEnd = Double(end - last.timestamp) / 1000
-        let sampled = Double(last.timestamp - first.timestamp) / 1000
-        let average = sampled / Double(window.count - 1)
+        var sampled = Double(last.timestamp - first.timestamp) / 1000
+        let average = window.count > 1 ? sampled / Double(window.count - 1) : 0
         let threshold = average * 1.1
-        if durationToStart >= threshold { durationToStart = average / 2 }
-        if counter && result.count > 0 && first.histogram.count >= 0 {
-            let durationToZero = sampled * (first.histogram.count / result.count)
-            if durationToZero < durationToStart { durationToStart = durationToZero }
+        if countsFromStart {
+            durationToStart = 0
+            sampled = Double(last.timestamp - firstStart) / 1000
+        } else {
+            if durationToStart >= threshold { durationToStart = average / 2 }
+            if counter && result.count > 0 && first.histogram.count >= 0 {
+                let durationToZero = sampled * (first.histogram.count / result.count)
+                if durationToZero < durationToStart { durationToStart = durationToZero }
+            }
         }
         if durationToEnd >= threshold { durationToEnd = average / 2 }
         var factor = sampled != 0 ? (sampled + durationToStart + durationToEnd) / sampled : 1
         if rate { factor /= Double(range) / 1000 }
         result.multiply(by: factor)
         return result.compacted()
+    }
+
+    /// Whether the start timestamp of sample `index` says its counter restarted after the sample before.
+    static func startReset(_ starts: [Int64], _ window: [HistogramSample], at index: Int) -> Bool {
+        isStartTimestampReset(starts[index - 1], window[index - 1].timestamp, starts[index], window[index].timestamp)
+    }
+
+    /// Whether some sample's start falls before the previous sample without repeating its start.
+    static func startTimesOverlap(_ timestamps: [Int64], _ starts: [Int64]) -> Bool {
+        timestamps.indices.dropFirst().contains { index in
+            starts[index] != 0 && starts[index] < timestamps[index - 1] && starts[index] != starts[index - 1]
+        }
     }
 }

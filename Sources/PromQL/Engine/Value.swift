@@ -9,6 +9,9 @@ package protocol Queryable: Sendable {
     /// span, one per sample (0 where a sample has none); nil when the storage keeps none for it.
     func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]?
 
+    /// The same for the native histogram samples `selectHistograms` returns.
+    func histogramStartTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]?
+
     /// Each matching series with its samples in `mint...maxt` handed to `transform` (possibly on
     /// several threads at once), the results in label order without nils. Storage that can read one
     /// series at a time streams, so a long query never holds every series' samples at once.
@@ -31,6 +34,7 @@ extension Queryable {
 
     /// Storage that keeps no start timestamps.
     package func startTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? { nil }
+    package func histogramStartTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? { nil }
 
     /// Storage that keeps no native histograms.
     package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] { [] }

@@ -62,6 +62,10 @@ package struct MergedQueryable<Local: Queryable>: Queryable {
         local.startTimestamps(of: labels, from: mint, through: maxt)
     }
 
+    package func histogramStartTimestamps(of labels: Labels, from mint: Int64, through maxt: Int64) -> [Int64]? {
+        local.histogramStartTimestamps(of: labels, from: mint, through: maxt)
+    }
+
     package func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
         guard let remote = secondary(matchers, mint, maxt) else { return try local.mapSeries(matchers, from: mint, through: maxt, transform) }
         let series = Self.merge(try local.select(matchers, from: mint, through: maxt), remote)
