@@ -3,16 +3,13 @@ import MetricsModel
 import PromQL
 
 /// Runs Prometheus's PromQL test scripts (`promqltest` DSL, ../shared/docs/promqltest-dsl.md) against
-/// the engine. Evals that need native histograms are skipped; everything else passes or fails.
+/// the engine. Every eval passes or fails.
 package struct PromQLTestRunner {
     package struct Outcome: Sendable {
         package var passed = 0
         package var failed = 0
-        package var skipped = 0
         /// One line per failed eval: where, the query, expected vs got.
         package var failures: [String] = []
-        /// One line per skipped eval: where, the query, and which native-histogram need skipped it.
-        package var skips: [String] = []
         package init() {}
     }
 
@@ -28,8 +25,6 @@ package struct PromQLTestRunner {
             return trimmed.hasPrefix("#") ? "" : trimmed
         }
         var index = 0
-        /// Series loaded with native histogram values: evals whose selectors match them are skipped.
-        var histogramSeries: [Labels] = []
         while index < lines.count {
             let line = lines[index]
             index += 1
@@ -38,7 +33,6 @@ package struct PromQLTestRunner {
             if word == "clear" {
                 // `clear` takes no data lines; the next line is a command.
                 storage.clear()
-                histogramSeries = []
                 continue
             }
             var block: [String] = []
@@ -47,22 +41,20 @@ package struct PromQLTestRunner {
                 index += 1
             }
             if word.hasPrefix("load") {
-                histogramSeries += load(line, block, into: storage, nhcb: word.contains("nhcb"))
+                load(line, block, into: storage, nhcb: word.contains("nhcb"))
             } else if word.hasPrefix("eval") {
                 let lineNumber = index - block.count
-                let needsHistograms = Self.selects(line, histogramSeries)
-                evaluate(line, block, storage: storage, histograms: needsHistograms, at: "\(name):\(lineNumber)", into: &outcome)
+                evaluate(line, block, storage: storage, at: "\(name):\(lineNumber)", into: &outcome)
             }
         }
         return outcome
     }
 
-    /// Loads a block's float samples; returns the series that carry native histograms (histogram
-    /// literals, or, in a `load_with_nhcb` block, each `_bucket` family under its base name without `le`).
-    private func load(_ header: String, _ block: [String], into storage: MemoryStorage, nhcb: Bool) -> [Labels] {
+    /// Loads a block's samples: floats, histogram literals, start timestamps (`@st` lines) and, in a
+    /// `load_with_nhcb` block, each `_bucket` family also as custom-bucket histograms under its base name.
+    private func load(_ header: String, _ block: [String], into storage: MemoryStorage, nhcb: Bool) {
         let parts = header.split(separator: " ")
-        guard parts.count >= 2, let step = PromDuration(parsing: String(parts[1]))?.milliseconds else { return [] }
-        var histograms: [Labels] = []
+        guard parts.count >= 2, let step = PromDuration(parsing: String(parts[1]))?.milliseconds else { return }
         /// The block's float series, for `load_with_nhcb`.
         var classic: [(Labels, [Sample])] = []
         /// The start-time offsets of an `@st` line, for the sample line that follows it.
@@ -92,19 +84,12 @@ package struct PromQLTestRunner {
                     if let starts, offset < starts.count, let start = starts[offset] { startTimestamps[timestamp] = timestamp + start }
                 }
             }
-            if !histogramSamples.isEmpty {
-                histograms.append(labels)
-                storage.add(labels, histogramSamples)
-            }
+            if !histogramSamples.isEmpty { storage.add(labels, histogramSamples) }
             if starts != nil { storage.addStartTimestamps(labels, startTimestamps) }
             if nhcb { classic.append((labels, samples)) }
             storage.add(labels, samples)
         }
-        for (labels, samples) in NHCBConversion.histograms(classic) {
-            histograms.append(labels)
-            storage.add(labels, samples)
-        }
-        return histograms
+        for (labels, samples) in NHCBConversion.histograms(classic) { storage.add(labels, samples) }
     }
 
     /// The offsets of an `@st` line (`metric{labels}@st items`), nil for any other line.
@@ -115,7 +100,7 @@ package struct PromQLTestRunner {
         return nil
     }
 
-    private func evaluate(_ header: String, _ block: [String], storage: MemoryStorage, histograms: Bool, at location: String, into outcome: inout Outcome) {
+    private func evaluate(_ header: String, _ block: [String], storage: MemoryStorage, at location: String, into outcome: inout Outcome) {
         let lower = header.lowercased()
         var expectFail = lower.hasPrefix("eval_fail")
         var ordered = lower.hasPrefix("eval_ordered")
@@ -167,12 +152,6 @@ package struct PromQLTestRunner {
             }
             expectedLines.append(line)
         }
-        // Native histogram support is being built (issue 17): an eval that needs it runs, and counts
-        // as passed when it passes and as skipped, with the reason, when it does not.
-        let nativeOnly = ["histogram_count", "histogram_sum", "histogram_avg", "histogram_fraction", "histogram_stddev", "histogram_stdvar"]
-        let reason = block.contains(where: { $0.contains("{{") }) ? "expects native histogram values"
-            : nativeOnly.contains(where: header.contains) ? "calls a native-histogram function"
-            : histograms ? "selects native histogram series" : nil
         // Header: eval instant at T expr | eval range from S to E step D expr.
         let words = header.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         var query = ""
@@ -193,14 +172,7 @@ package struct PromQLTestRunner {
         // Keep the query text as written (the split above collapsed repeated spaces inside strings):
         // everything after the header's fixed words.
         query = Self.dropWords(header, instantTime != nil ? 4 : 8)
-        // An eval that selects native-histogram series runs on their float neighbours alone: it passes
-        // when the histograms do not change its answer, and is skipped (not failed) when they do.
         func fail(_ message: String) {
-            if let reason {
-                outcome.skipped += 1
-                outcome.skips.append("\(location): \(query) (\(reason): \(message))")
-                return
-            }
             outcome.failed += 1
             outcome.failures.append("\(location): \(query): \(message)")
         }
@@ -269,19 +241,6 @@ package struct PromQLTestRunner {
             }
         }
         outcome.passed += 1
-    }
-
-    /// Whether the query of an eval header selects any of `series` (its selectors' matchers, `__name__`
-    /// included, accept one of them). A query that does not parse selects nothing.
-    static func selects(_ header: String, _ series: [Labels]) -> Bool {
-        guard !series.isEmpty else { return false }
-        let words = header.split(separator: " ", omittingEmptySubsequences: true)
-        let fixedWords = words.count > 1 && words[1] == "range" ? 8 : 4
-        guard let expr = try? Parser.parse(dropWords(header, fixedWords)) else { return false }
-        return expr.selectors.contains { selector in
-            let matchers = selector.allMatchers
-            return series.contains { $0.matches(matchers) }
-        }
     }
 
     /// `text` without its first `count` whitespace-separated words and the blanks after them.

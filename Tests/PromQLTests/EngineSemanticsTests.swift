@@ -16,7 +16,7 @@ struct EngineSemanticsTests {
     }
 
     @Test("our documented cases all pass")
-    func ownCases() throws { try Self.fixture("engine_semantics.test", passes: 46) }
+    func ownCases() throws { try Self.fixture("engine_semantics.test", passes: 48) }
 
     @Test("annotations: texts and positions of warnings and infos for float and classic input")
     func annotationCases() throws { try Self.fixture("annotations.test", passes: 27) }

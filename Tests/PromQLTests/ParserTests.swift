@@ -131,6 +131,9 @@ struct ParserTests {
         ("\"unterminated", "unterminated quoted string"),
         ("", "no expression found in input"),
         ("a and group_left b", "without on() or ignoring()"),
+        ("x{job=\"\\xff\"}", "invalid UTF-8 in string literal \"\\xff\""),
+        ("label_replace(x, \"a\", \"caf\\xc3\", \"b\", \".*\")", "invalid UTF-8 in string literal \"caf\\xc3\""),
+        ("count_values(\"a\\xc5z\", x)", "invalid label name \"a\\xc5z\""),
     ])
     func errors(query: String, message: String) {
         do {
@@ -140,6 +143,12 @@ struct ParserTests {
             #expect(error.message.contains(message), "\(query): \(error)")
             #expect(error.start >= 0 && error.start <= query.utf8.count)
         }
+    }
+
+    @Test("escapes that make valid UTF-8 are kept, whichever way they are written")
+    func validEscapes() throws {
+        #expect(try Parser.parse("x{a=\"caf\\xc3\\xa9\"}") == Parser.parse("x{a=\"café\"}"))
+        #expect(try Parser.parse("\"\\u00e9\\U0001F600\"") == .string("é😀"))
     }
 
     @Test("deep nesting fails cleanly instead of exhausting the stack")

@@ -175,7 +175,9 @@ struct Lexer {
             let b = bytes[position]
             if b == quote {
                 position += 1
-                return Token(kind: .string(String(decoding: out, as: UTF8.self)), text: text(start, position), start: start)
+                var token = Token(kind: .string(String(decoding: out, as: UTF8.self)), text: text(start, position), start: start)
+                if String(validating: out, as: UTF8.self) == nil { token.invalidUTF8 = out }
+                return token
             }
             if quote == UInt8(ascii: "`") {
                 out.append(b)

@@ -17,6 +17,9 @@ struct Token: Equatable {
     /// What the lexer found wrong at this token (an unclosed or unmatched parenthesis), reported as
     /// Prometheus's lexer reports it if the parser stops here.
     var lexError: String?
+    /// A string literal's bytes when its escapes make them invalid UTF-8 (its `.string` value then
+    /// has U+FFFD in their place); the parser refuses such a literal.
+    var invalidUTF8: [UInt8]?
 
     init(kind: Kind, text: Substring, start: Int, lexError: String? = nil) {
         self.kind = kind

@@ -30,6 +30,11 @@ package struct Parser {
         guard parser.current.kind == .end else {
             throw parser.error("unexpected \(parser.describe(parser.current))", at: parser.current)
         }
+        // A string is text: escapes that make invalid UTF-8 would be rewritten (and distinct values
+        // merged) by every later step, so the query is refused.
+        if let token = parser.tokens.first(where: { $0.invalidUTF8 != nil }) {
+            throw parser.error("invalid UTF-8 in string literal \(Self.goQuote(token.invalidUTF8!))", at: token)
+        }
         return expr
     }
 
@@ -284,6 +289,10 @@ package struct Parser {
         let wanted = op.hasParameter ? 2 : 1
         guard args.count == wanted else {
             throw error("wrong number of arguments for aggregate expression provided, expected \(wanted), got \(args.count)", at: opToken)
+        }
+        if op == .countValues, case .string = Self.unparenthesized(args[0]),
+           let literal = tokens[tokens.firstIndex(where: { $0.start == opToken.start })!..<index].first(where: { $0.invalidUTF8 != nil }) {
+            throw error("invalid label name \(Self.goQuote(literal.invalidUTF8!))", at: literal)
         }
         var aggregate = Aggregate(op: op, expr: args[wanted - 1], parameter: op.hasParameter ? args[0] : nil, grouping: grouping, without: without)
         aggregate.positions = SourcePositions(offsets)
@@ -593,4 +602,39 @@ package struct Parser {
         case .unary(_, let inner), .paren(let inner): return try type(of: inner)
         }
     }
+}
+
+extension Parser {
+    /// Go's `%q` of bytes that need not be UTF-8: valid printable characters as they are, other
+    /// bytes as `\xNN`.
+    static func goQuote(_ bytes: [UInt8]) -> String {
+        var out = "\""
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            let length = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
+            if length > 1, index + length <= bytes.count, let text = String(validating: bytes[index..<index + length], as: UTF8.self) {
+                out += text
+                index += length
+                continue
+            }
+            switch lead {
+            case 0x22: out += "\\\""
+            case 0x5c: out += "\\\\"
+            case 0x20..<0x7f: out.unicodeScalars.append(Unicode.Scalar(lead))
+            default: out += "\\x" + String(lead, radix: 16).leftPadded(to: 2)
+            }
+            index += 1
+        }
+        return out + "\""
+    }
+
+    static func unparenthesized(_ expr: Expr) -> Expr {
+        if case .paren(let inner) = expr { return unparenthesized(inner) }
+        return expr
+    }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: Swift.max(0, width - count)) + self }
 }
