@@ -93,18 +93,24 @@ package final class RemoteReadStorage: SecondaryStorage, Service {
         let current = state.withLock { $0 }
         let reads = current.endpoints.compactMap { Self.plan($0, matchers, mint: mint, maxt: maxt, localStart: localStart, externalLabels: current.externalLabels) }
         guard !reads.isEmpty else { return nil }
-        let outcomes = Mutex([Result<[(Labels, [Sample])], RemoteReadClient.Failure>?](repeating: nil, count: reads.count))
+        let outcomes = Mutex([Result<[Received], RemoteReadClient.Failure>?](repeating: nil, count: reads.count))
         DispatchQueue.concurrentPerform(iterations: reads.count) { index in
             let outcome = run(reads[index], deadline: deadline)
             outcomes.withLock { $0[index] = outcome }
         }
         var merged: [Labels: [Sample]] = [:]
+        var mergedHistograms: [Labels: [HistogramSample]] = [:]
         var warnings: [String] = []
         for (read, outcome) in zip(reads, outcomes.withLock { $0 }) {
             switch outcome {
             case .success(let series)?:
-                for (labels, samples) in series {
-                    merged[labels] = merged[labels].map { Sample.merge($0, samples) } ?? samples
+                for item in series {
+                    if !item.samples.isEmpty {
+                        merged[item.labels] = merged[item.labels].map { Sample.merge($0, item.samples) } ?? item.samples
+                    }
+                    if !item.histograms.isEmpty {
+                        mergedHistograms[item.labels] = mergedHistograms[item.labels].map { HistogramSample.merge($0, item.histograms) } ?? item.histograms
+                    }
                 }
             case .failure(let failure)?:
                 warnings.append("remote_read: \(read.endpoint.remoteName): \(failure.description)")
@@ -113,7 +119,8 @@ package final class RemoteReadStorage: SecondaryStorage, Service {
             }
         }
         let series = merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        return SecondarySelection(series: series, warnings: warnings)
+        let histograms = mergedHistograms.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return SecondarySelection(series: series, histograms: histograms, warnings: warnings)
     }
 
     /// One endpoint's part of a selection.
@@ -151,7 +158,7 @@ package final class RemoteReadStorage: SecondaryStorage, Service {
     }
 
     /// Sends one read and turns its series into label sets, counting and timing it.
-    private func run(_ read: Read, deadline: ContinuousClock.Instant?) -> Result<[(Labels, [Sample])], RemoteReadClient.Failure> {
+    private func run(_ read: Read, deadline: ContinuousClock.Instant?) -> Result<[Received], RemoteReadClient.Failure> {
         let labelValues = read.endpoint.labelValues
         let started = ContinuousClock.now
         let result = metrics.tracking(labelValues) { Result { () throws(RemoteReadClient.Failure) in try read.endpoint.client.read(read.query, deadline: deadline) } }
@@ -166,18 +173,31 @@ package final class RemoteReadStorage: SecondaryStorage, Service {
         }
     }
 
+    /// One series of an answer: its label set, float samples and native histogram samples.
+    struct Received: Sendable {
+        var labels: Labels
+        var samples: [Sample]
+        var histograms: [HistogramSample]
+    }
+
     /// A received series as a label set (without the external labels the request added, nor empty
-    /// values) and its samples in time order without stale markers.
-    static func series(_ received: RemoteTimeSeries, removing added: Set<String>) -> (Labels, [Sample]) {
+    /// values) and its samples of each kind in time order without stale markers.
+    static func series(_ received: RemoteTimeSeries, removing added: Set<String>) -> Received {
         let labels = Labels(received.labels.filter { !$0.value.isEmpty && !added.contains($0.name) }.map { Label($0.name, $0.value) })
-        let samples = received.samples.filter { !StaleMarker.isStale($0.value) }
-        guard zip(samples, samples.dropFirst()).contains(where: { $0.timestamp >= $1.timestamp }) else { return (labels, samples) }
-        // A server that sends samples out of order or twice: sorted, the first of each timestamp kept.
-        var ordered: [Sample] = []
-        for sample in samples.sorted(by: { $0.timestamp < $1.timestamp }) where ordered.last?.timestamp != sample.timestamp {
-            ordered.append(sample)
+        return Received(labels: labels, samples: ordered(received.samples.filter { !StaleMarker.isStale($0.value) }, \.timestamp),
+                        histograms: ordered(received.histograms.filter { !$0.isStale }, \.timestamp))
+    }
+
+    /// Samples sorted by time, the first of each timestamp kept: a server may send them out of
+    /// order or twice.
+    static func ordered<Point>(_ points: [Point], _ time: (Point) -> Int64) -> [Point] {
+        guard zip(points, points.dropFirst()).contains(where: { time($0) >= time($1) }) else { return points }
+        var out: [Point] = []
+        for point in points.enumerated().sorted(by: { (time($0.element), $0.offset) < (time($1.element), $1.offset) }).map(\.element)
+        where out.last.map(time) != time(point) {
+            out.append(point)
         }
-        return (labels, ordered)
+        return out
     }
 
     /// Self-metrics: the in-flight gauge, the query counter and the latency histogram.

@@ -72,6 +72,34 @@ struct RemoteReadMergeTests {
         #expect(alone == ["local"] && silent.asked.withLock { $0.count } == 1)
     }
 
+    @Test("a source's native histograms are queried with the store's, and one request brings a selection's floats and histograms")
+    func histogramsThroughTheMerge() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rr-merge-h-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = try DB(path: directory, logger: .init(label: "test"))
+        defer { db.close() }
+        func histogram(_ count: Double) -> FloatHistogram {
+            var h = FloatHistogram()
+            h.count = count
+            h.sum = count
+            h.positiveSpans = [HistogramSpan(offset: 0, length: 1)]
+            h.positiveBuckets = [count]
+            return h
+        }
+        var appender = db.appender()
+        try appender.appendHistogram(Labels(["__name__": "h", "i": "local"]), HistogramSample(timestamp: 10_000, histogram: histogram(3)))
+        try appender.commit()
+        let remoteLabels = Labels(["__name__": "h", "i": "remote"])
+        let remote = FixedSource(SecondarySelection(series: [], histograms: [(remoteLabels, [HistogramSample(timestamp: 9_000, histogram: histogram(5))])], warnings: []))
+        let value = try db.withReader { reader in
+            let merged = MergedQueryable(local: reader, reads: SecondaryReads(storage: remote, localStart: { 0 }), warnings: nil, deadline: nil)
+            return try Engine().instant(try Parser.parse("histogram_count(h)"), at: 10_000, on: merged)
+        }
+        guard case .vector(_, let result) = value else { Issue.record("not a vector: \(value)"); return }
+        #expect(result.map { "\($0.0.get("i"))=\($0.1)" }.sorted() == ["local=3.0", "remote=5.0"])
+        #expect(remote.asked.withLock { $0.count } == 1)
+    }
+
     @Test("a read request encodes as the server decodes it; a response decodes as the server encodes it")
     func messagesRoundTrip() throws {
         let query = RemoteReadRequest.Query(start: -5, end: 1_700_000_000_000, matchers: [

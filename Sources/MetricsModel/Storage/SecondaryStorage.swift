@@ -18,11 +18,15 @@ package protocol SecondaryStorage: Sendable {
 package struct SecondarySelection: Sendable {
     /// Series sorted by labels, each with time-sorted samples, one entry per label set.
     package var series: [(Labels, [Sample])]
+    /// The series that have native histogram samples, sorted by labels, each with those samples
+    /// time-sorted (a series may also have floats in `series`).
+    package var histograms: [(Labels, [HistogramSample])]
     /// Why a source's series are missing, as the API's `warnings` show it.
     package var warnings: [String]
 
-    package init(series: [(Labels, [Sample])], warnings: [String]) {
+    package init(series: [(Labels, [Sample])], histograms: [(Labels, [HistogramSample])] = [], warnings: [String]) {
         self.series = series
+        self.histograms = histograms
         self.warnings = warnings
     }
 }

@@ -29,6 +29,31 @@ final class StorageWarnings: Sendable {
     var all: [String] { texts.withLock { $0 } }
 }
 
+/// The sources' answers of one query, by selection (the last few: a query reads a selection's
+/// floats and histograms one after the other).
+final class SecondaryAnswers: Sendable {
+    struct Key: Hashable {
+        var matchers: [String]
+        var mint: Int64
+        var maxt: Int64
+    }
+
+    private static let kept = 4
+    private let answers = Mutex<[(key: Key, selection: SecondarySelection?)]>([])
+
+    /// `.some(nil)` when the sources were not asked for this selection; nil when it is not known.
+    func answer(for key: Key) -> SecondarySelection?? {
+        answers.withLock { list in list.first { $0.key == key }.map(\.selection) }
+    }
+
+    func keep(_ selection: SecondarySelection?, for key: Key) {
+        answers.withLock { list in
+            list.append((key, selection))
+            if list.count > Self.kept { list.removeFirst() }
+        }
+    }
+}
+
 /// The store with the secondary sources' series merged in: a series both have is one series, its
 /// samples merged by timestamp (the local sample wins a tie). A selection no source is asked for
 /// reads the store alone, streaming as it does without sources.
@@ -39,6 +64,9 @@ package struct MergedQueryable<Local: Queryable>: Queryable {
     let warnings: StorageWarnings?
     /// The query's deadline, which no source is waited for past.
     let deadline: ContinuousClock.Instant?
+    /// The sources' answers so far: the engine reads a selection's floats and histograms apart, and
+    /// the sources are asked once for both.
+    let answers = SecondaryAnswers()
 
     init(local: Local, reads: SecondaryReads, warnings: StorageWarnings?, deadline: ContinuousClock.Instant?) {
         self.local = local
@@ -72,16 +100,29 @@ package struct MergedQueryable<Local: Queryable>: Queryable {
         return try ParallelWork.map(series, cost: series.reduce(0) { $0 + $1.1.count }) { try transform($0.0, $0.1) }.compactMap { $0 }
     }
 
-    /// The store's histograms (remote read brings floats only).
     package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] {
-        try local.selectHistograms(matchers, from: mint, through: maxt)
+        let own = try local.selectHistograms(matchers, from: mint, through: maxt)
+        guard let remote = selection(matchers, mint, maxt)?.histograms, !remote.isEmpty else { return own }
+        var merged = Dictionary(own, uniquingKeysWith: { first, _ in first })
+        for (labels, samples) in remote {
+            merged[labels] = merged[labels].map { HistogramSample.merge($0, samples) } ?? samples
+        }
+        return merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    /// The sources' series for a selection (their warnings noted), or nil when none is asked.
+    /// The sources' float series for a selection, or nil when none is asked.
     private func secondary(_ matchers: [Matcher], _ mint: Int64, _ maxt: Int64) -> [(Labels, [Sample])]? {
-        guard let selection = reads.storage.select(matchers, from: mint, through: maxt, localStart: reads.localStart(), deadline: deadline) else { return nil }
-        warnings?.add(selection.warnings)
-        return selection.series
+        selection(matchers, mint, maxt)?.series
+    }
+
+    /// The sources' answer for a selection (their warnings noted once), or nil when none is asked.
+    private func selection(_ matchers: [Matcher], _ mint: Int64, _ maxt: Int64) -> SecondarySelection? {
+        let key = SecondaryAnswers.Key(matchers: matchers.map { "\($0)" }, mint: mint, maxt: maxt)
+        if let known = answers.answer(for: key) { return known }
+        let selection = reads.storage.select(matchers, from: mint, through: maxt, localStart: reads.localStart(), deadline: deadline)
+        if let selection { warnings?.add(selection.warnings) }
+        answers.keep(selection, for: key)
+        return selection
     }
 
     /// Two label-sorted series lists as one.
