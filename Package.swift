@@ -3,7 +3,7 @@ import PackageDescription
 
 // Module arrows point one way, downwards, level by level (docs/architecture.md has every arrow;
 // scripts/check-module-graph holds this file to it):
-//   metricsd, tsq → Scraper, QueryAPI, alertd → Config, PromQL, TSDB, RemoteProtocol → Relabel → MetricsModel
+//   metricsd, tsq → alertd → Scraper → Exposition, QueryAPI → Config, PromQL, TSDB, RemoteProtocol → Relabel → MetricsModel
 // Linux only: the store and the server call Glibc directly, so no Apple platform is claimed.
 let package = Package(
     name: "ToolboxMetrics",
@@ -77,10 +77,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The exposition formats' parsers (Prometheus text, OpenMetrics, protobuf): bytes in, entries
+        // out, nothing else; light enough for the fuzz targets.
+        .target(name: "Exposition", dependencies: ["MetricsModel", "RemoteProtocol"]),
         .target(
             name: "Scraper",
             dependencies: [
-                "MetricsModel", "Config", "Relabel", "RemoteProtocol",
+                "MetricsModel", "Config", "Relabel", "Exposition",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -142,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "tsq",
             dependencies: [
-                "MetricsModel", "Config", "Relabel", "Scraper", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal", "alertd", "RemoteProtocol",
+                "MetricsModel", "Config", "Relabel", "Scraper", "Exposition", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal", "alertd", "RemoteProtocol",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -175,7 +178,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Config", "MetricsModel", "TSDB", "TestSupport", "ServerTestSupport"]),
+        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Exposition", "Config", "MetricsModel", "TSDB", "TestSupport", "ServerTestSupport"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "PromQLTesting", "MetricsModel", "TestSupport"], exclude: ["Fixtures"]),

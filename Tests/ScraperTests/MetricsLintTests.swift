@@ -1,5 +1,6 @@
 import Testing
 
+@testable import Exposition
 @testable import Scraper
 
 @Suite("Metrics lint (tsq check metrics)")

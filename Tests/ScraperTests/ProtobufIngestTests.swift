@@ -6,6 +6,7 @@ import Testing
 import TestSupport
 import TSDB
 
+@testable import Exposition
 @testable import Scraper
 
 @Suite("Ingesting protobuf scrapes")

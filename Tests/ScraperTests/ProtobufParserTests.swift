@@ -3,6 +3,7 @@ import MetricsModel
 import ServerTestSupport
 import Testing
 
+@testable import Exposition
 @testable import Scraper
 
 @Suite("The protobuf exposition format")

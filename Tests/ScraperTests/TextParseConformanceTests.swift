@@ -3,6 +3,7 @@ import MetricsModel
 import Testing
 import TestSupport
 
+@testable import Exposition
 @testable import Scraper
 
 /// Runs Prometheus's own text-parser tables (`../shared/conformance/textparse_cases.json`).

@@ -2,6 +2,7 @@ import MetricsModel
 import Testing
 import TestSupport
 
+@testable import Exposition
 @testable import Scraper
 
 @Suite("Exposition parser")

@@ -1,4 +1,5 @@
 import Config
+import Exposition
 import Foundation
 import Logging
 import MetricsModel

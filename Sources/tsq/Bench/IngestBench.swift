@@ -1,5 +1,6 @@
 import ArgumentParser
 import Config
+import Exposition
 import Foundation
 import Logging
 import MetricsModel

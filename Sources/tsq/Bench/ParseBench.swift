@@ -1,4 +1,5 @@
 import ArgumentParser
+import Exposition
 import Foundation
 import MetricsModel
 import Scraper

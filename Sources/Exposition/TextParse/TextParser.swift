@@ -108,19 +108,19 @@ package struct TextParser {
     // MARK: - Accessors
 
     /// The metric name of a help, type or unit entry.
-    var metadataMetric: String { text(metaName, escaped: metaNameEscaped) }
+    package var metadataMetric: String { text(metaName, escaped: metaNameEscaped) }
 
     /// The help text of a help entry, unescaped.
-    var helpText: String {
+    package var helpText: String {
         // Prometheus text undoes `\\` and `\n`; OpenMetrics also `\"`. Other escapes stay verbatim.
         unescape(metaText, quote: strict)
     }
 
     /// The type of a type entry.
-    var metadataType: MetricType { metaType }
+    package var metadataType: MetricType { metaType }
 
     /// The unit of a unit entry.
-    var unitText: String { String(decoding: bytes[metaText], as: UTF8.self) }
+    package var unitText: String { String(decoding: bytes[metaText], as: UTF8.self) }
 
     /// The whole line of a comment entry (Prometheus text only).
     var commentText: String { String(decoding: bytes[metaText], as: UTF8.self) }
