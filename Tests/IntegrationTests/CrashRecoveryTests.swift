@@ -73,8 +73,10 @@ struct CrashRecoveryTests {
         defer { removeTemporaryDirectory(directory) }
         let data = directory.path + "/data"
         let config = directory.path + "/prometheus.yml"
+        // Frequent scrapes, so a kill lands mid-ingest; a timeout as long as the interval, so a test
+        // process busy with the rest of the suite still answers in time.
         try """
-            global: {scrape_interval: 50ms, scrape_timeout: 45ms}
+            global: {scrape_interval: 100ms, scrape_timeout: 100ms}
             scrape_configs:
               - job_name: crash
                 static_configs: [{targets: ['127.0.0.1:\(exporterPort)']}]
