@@ -5,6 +5,13 @@ import PackageDescription
 // scripts/check-module-graph holds this file to it):
 //   metricsd, tsq → alertd → Scraper → Exposition, QueryAPI → Config, PromQL, TSDB, RemoteProtocol → Relabel → MetricsModel
 // Linux only: the store and the server call Glibc directly, so no Apple platform is claimed.
+// `scripts/fuzz` builds the fuzz targets, in their own build folder, with TOOLBOX_FUZZING=1: the
+// modules they read are compiled with libFuzzer's coverage and AddressSanitizer (host tools such as
+// the asset plugin's are not), and `fuzz` links libFuzzer's driver.
+let fuzzing = Context.environment["TOOLBOX_FUZZING"] == "1"
+let fuzzed: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"]), .define("FUZZING")] : []
+let fuzzLinked: [LinkerSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])] : []
+
 let package = Package(
     name: "ToolboxMetrics",
     products: [
@@ -29,7 +36,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
-        .target(name: "MetricsModel", dependencies: ["CRE2Shim"]),
+        .target(name: "MetricsModel", dependencies: ["CRE2Shim"], swiftSettings: fuzzed),
         // The web UI's HTML, CSS and JavaScript and the shipped dashboards, embedded by the plugin below.
         .target(name: "WebUI", exclude: ["Assets"], plugins: ["EmbedWebAssets"]),
         .executableTarget(name: "EmbedAssetsTool"),
@@ -42,17 +49,18 @@ let package = Package(
             name: "Config",
             dependencies: ["MetricsModel", "Relabel", .product(name: "Yams", package: "Yams"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
-        .target(name: "PromQL", dependencies: ["MetricsModel"]),
+        .target(name: "PromQL", dependencies: ["MetricsModel"], swiftSettings: fuzzed),
         // The promqltest DSL runner and an in-memory store, for tsq and the tests; metricsd does not ship it.
-        .target(name: "PromQLTesting", dependencies: ["PromQL", "MetricsModel"]),
+        .target(name: "PromQLTesting", dependencies: ["PromQL", "MetricsModel"], swiftSettings: fuzzed),
         // Remote read/write wire formats (snappy, protobuf); shared by the receiver and, later, the sender.
-        .target(name: "RemoteProtocol", dependencies: ["MetricsModel", "CSnappy"]),
+        .target(name: "RemoteProtocol", dependencies: ["MetricsModel", "CSnappy"], swiftSettings: fuzzed),
         .target(
             name: "TSDB",
             dependencies: [
                 "MetricsModel", "CZlib", "CSQLite", "CZstd",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: fuzzed
         ),
         // metricsd's remote_write: durable queues that read the WAL and ship to remote write receivers.
         .target(
@@ -79,7 +87,7 @@ let package = Package(
         ),
         // The exposition formats' parsers (Prometheus text, OpenMetrics, protobuf): bytes in, entries
         // out, nothing else; light enough for the fuzz targets.
-        .target(name: "Exposition", dependencies: ["MetricsModel", "RemoteProtocol"]),
+        .target(name: "Exposition", dependencies: ["MetricsModel", "RemoteProtocol"], swiftSettings: fuzzed),
         .target(
             name: "Scraper",
             dependencies: [
@@ -155,6 +163,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Fuzz targets (Fuzz/, run by scripts/fuzz): the targets as a library the regression tests
+        // also run, and the executable libFuzzer drives (a replayer of saved inputs when built plainly).
+        .target(name: "FuzzTargets", dependencies: ["Exposition", "PromQL", "PromQLTesting", "RemoteProtocol", "TSDB", "MetricsModel"], path: "Fuzz/Targets", swiftSettings: fuzzed),
+        .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
+        .executableTarget(name: "fuzz", dependencies: ["FuzzTargets", "CFuzzerDriver"], path: "Fuzz/Main", swiftSettings: fuzzed, linkerSettings: fuzzLinked),
         // Light test helpers (../shared conformance material, seeded randomness, polling, processes).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Servers for tests: metricsd processes, text exporters, a fake Kubernetes API.
@@ -179,6 +192,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Exposition", "Config", "MetricsModel", "TSDB", "TestSupport", "ServerTestSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "PromQLTesting", "MetricsModel", "TestSupport"], exclude: ["Fixtures"]),
