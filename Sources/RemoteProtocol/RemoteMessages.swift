@@ -131,7 +131,7 @@ package struct RemoteMetadata: Sendable, Equatable {
         while !reader.isAtEnd {
             let (field, wireType) = try reader.readTag()
             switch (field, wireType) {
-            case (1, 0): metadata.type = Int(try reader.readVarint())
+            case (1, 0): metadata.type = Int(clamping: try reader.readVarint())
             case (2, 2): metadata.family = try reader.readString()
             case (4, 2): metadata.help = try reader.readString()
             case (5, 2): metadata.unit = try reader.readString()

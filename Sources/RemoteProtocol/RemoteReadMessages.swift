@@ -62,10 +62,10 @@ package struct RemoteReadRequest: Sendable {
                 var message = try reader.readMessage()
                 request.queries.append(try decodeQuery(&message))
             case (2, 0):
-                request.acceptedResponseTypes.append(Int(try reader.readVarint()))
+                request.acceptedResponseTypes.append(Int(clamping: try reader.readVarint()))
             case (2, 2):
                 var packed = try reader.readMessage()
-                while !packed.isAtEnd { request.acceptedResponseTypes.append(Int(try packed.readVarint())) }
+                while !packed.isAtEnd { request.acceptedResponseTypes.append(Int(clamping: try packed.readVarint())) }
             default:
                 try reader.skip(wireType: wireType)
             }
@@ -88,7 +88,7 @@ package struct RemoteReadRequest: Sendable {
                 while !message.isAtEnd {
                     let (matcherField, matcherWire) = try message.readTag()
                     switch (matcherField, matcherWire) {
-                    case (1, 0): type = Int(try message.readVarint())
+                    case (1, 0): type = Int(clamping: try message.readVarint())
                     case (2, 2): name = try message.readString()
                     case (3, 2): value = try message.readString()
                     default: try message.skip(wireType: matcherWire)

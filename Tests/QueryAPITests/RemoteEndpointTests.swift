@@ -65,6 +65,22 @@ struct RemoteEndpointTests {
         }
     }
 
+    @Test("type numbers beyond Int in a write's metadata or a read's matcher and response types are answered, not a crash (found by fuzzing)")
+    func hugeTypeNumbers() async throws {
+        // WriteRequest { metadata: [{type: 2^64-1}] } and ReadRequest { queries: [{matchers: [{type: 2^64-1}]}], accepted: [2^64-1] }.
+        let huge: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
+        let write: [UInt8] = [0x1a, 0x0b, 0x08] + huge
+        let read: [UInt8] = [0x0a, 0x0e, 0x1a, 0x0c, 0x08] + huge + [0x12, 0x00] + [0x10] + huge
+        try await Self.withAPI { client, _ in
+            try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: ByteBuffer(bytes: Snappy.compress(write))) { response in
+                #expect(response.status.code < 500)
+            }
+            try await client.execute(uri: "/api/v1/read", method: .post, headers: Self.headers, body: ByteBuffer(bytes: Snappy.compress(read))) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
     @Test("written samples are stored and read back; garbage and out-of-order writes are refused with 400")
     func writeThenRead() async throws {
         try await Self.withAPI { client, db in
