@@ -81,7 +81,7 @@ extension ScrapeConfig: Decodable {
         honorTimestamps = try container.decodeIfPresent(Bool.self, forKey: .honorTimestamps) ?? true
         sampleLimit = try container.decodeIfPresent(Int.self, forKey: .sampleLimit) ?? 0
         labelLimit = try container.decodeIfPresent(Int.self, forKey: .labelLimit) ?? 0
-        bodySizeLimit = try container.decodeIfPresent(Int.self, forKey: .bodySizeLimit) ?? 0
+        bodySizeLimit = try ByteSize.decode(container, .bodySizeLimit) ?? 0
         discovery = try DiscoveryConfigs(from: decoder)
         relabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .relabelConfigs) ?? []
         metricRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .metricRelabelConfigs) ?? []

@@ -41,6 +41,11 @@ package struct PrometheusConfig: Sendable, Equatable {
         yaml: String, source: String = "<config>", environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> PrometheusConfig {
         try ConfigKeys.check(yaml, source: source)
+        // An empty file (or one of comments only) is the default configuration, as in Prometheus.
+        // (A syntax error falls through to the decoder, which describes it.)
+        if case .success(let document) = Result(catching: { try Yams.compose(yaml: yaml) }), document == nil || document?.null != nil {
+            return PrometheusConfig()
+        }
         let config: PrometheusConfig
         do {
             config = try YAMLDecoder().decode(PrometheusConfig.self, from: yaml, userInfo: [.environment: environment])
@@ -80,6 +85,10 @@ package struct PrometheusConfig: Sendable, Equatable {
             let timeout = scrape.scrapeTimeout ?? min(global.scrapeTimeout, interval)
             if timeout > interval {
                 throw ConfigError(source: source, message: "scrape timeout greater than scrape interval for scrape config with job name \"\(scrape.jobName)\"")
+            }
+            // A target is host:port; a URL's scheme and path belong in `scheme` and `metrics_path`.
+            for target in scrape.discovery.staticConfigs.flatMap(\.targets) where target.contains("/") {
+                throw ConfigError(source: source, message: "\"\(target)\" is not a valid hostname (job \"\(scrape.jobName)\": write host:port, with scheme and metrics_path apart)")
             }
         }
     }

@@ -52,11 +52,18 @@ struct ReloadTests {
         #expect(refused?.0 == 500)
         #expect(refused?.1.contains("not a valid duration") == true)
         #expect(await Self.pools(base) == ["self", "second"])
+        // The self-metrics say so, under Prometheus's names; the next good reload sets them back.
+        let failedMetrics = await httpGet(base + "/metrics")?.1 ?? ""
+        #expect(failedMetrics.contains("\nprometheus_config_last_reload_successful 0\n"), "\(failedMetrics.prefix(300))")
+        let goodReloadTime = failedMetrics.split(separator: "\n").first { $0.hasPrefix("prometheus_config_last_reload_success_timestamp_seconds ") }
+            .flatMap { Double($0.split(separator: " ")[1]) }
+        #expect(goodReloadTime.map { abs($0 - Date().timeIntervalSince1970) < 120 } == true)
 
         // SIGHUP: back to one job.
         try Self.write("global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:\n" + selfJob, to: config)
         kill(server.process.processIdentifier, SIGHUP)
         #expect(await eventually(within: 15) { await Self.pools(base) == ["self"] })
+        #expect(await eventually(within: 10) { await httpGet(base + "/metrics")?.1.contains("\nprometheus_config_last_reload_successful 1\n") == true })
         #expect(server.stop() == 0)
         let log = server.log()
         // Each good reload restarted nothing that stayed the same: only new jobs start.

@@ -226,6 +226,11 @@ struct TargetTests {
         ("scrape_configs:\n- job_name: a\n  static_config: []\n", "line 3: field static_config not found in scrape_configs[0]"),
         ("scrape_configs:\n- job_name: a\n  relabel_configs:\n  - {action: keep, regexp: x}\n", "line 4: field regexp not found in scrape_configs[0].relabel_configs[0]"),
         ("bogus: 1\n", "line 1: field bogus not found in the configuration"),
+        ("scrape_configs: [{job_name: a, body_size_limit: 10 MB}]", "invalid size \"10 MB\""),
+        ("scrape_configs: [{job_name: a, body_size_limit: 10XB}]", "invalid size"),
+        ("scrape_configs: [{job_name: a, body_size_limit: -1}]", "cannot be negative"),
+        ("scrape_configs: [{job_name: a, body_size_limit: 99999999EB}]", "invalid size"),
+        ("scrape_configs: [{job_name: a, static_configs: [{targets: ['http://x:9100']}]}]", "is not a valid hostname"),
     ])
     func invalidConfigs(yaml: String, reason: String) {
         do {
@@ -235,6 +240,24 @@ struct TargetTests {
             #expect(error.description.contains(reason), "\(error.description)")
             #expect(error.description.hasPrefix("test.yml: "))
         }
+    }
+
+    static let sizeCases: [(String, Int)] = [
+        ("10MB", 10_485_760), ("10MiB", 10_485_760), ("512KB", 524_288), ("1GB", 1_073_741_824), ("3B", 3), ("0", 0), ("1048576", 1_048_576),
+        ("2TB", 2_199_023_255_552), ("1EB", 1_152_921_504_606_846_976),
+    ]
+
+    @Test("sizes take Prometheus's units (powers of 1024), or bare bytes", arguments: sizeCases)
+    func sizes(text: String, bytes: Int) throws {
+        #expect(ByteSize.parse(text) == bytes)
+        let config = try PrometheusConfig.load(yaml: "scrape_configs: [{job_name: a, body_size_limit: \(text)}]")
+        #expect(config.scrapeConfigs[0].bodySizeLimit == bytes)
+    }
+
+    @Test("an empty file, or one of comments only, is the default configuration", arguments: ["", "\n\n", "# nothing here\n", "---\n"])
+    func emptyConfig(yaml: String) throws {
+        let config = try PrometheusConfig.load(yaml: yaml)
+        #expect(config == PrometheusConfig())
     }
 
     @Test("durations parse and print as Prometheus's", arguments: [

@@ -1,3 +1,4 @@
+import Foundation
 import MetricsModel
 import TSDB
 
@@ -11,14 +12,17 @@ struct SelfMetrics: Sendable {
     let httpRequests: HTTPRequestCounter
     let queryGate: QueryGate
     let queryMetrics: QueryMetrics
+    /// The configuration's reload state; nil where nothing reloads it.
+    let runtime: ServerRuntime?
     /// Metrics of other parts (rule evaluation, notifications), already in text format.
     let extra: @Sendable () -> String
 
     init(
         db: DB?, targets: any TargetRetriever, httpRequests: HTTPRequestCounter = HTTPRequestCounter(), queryGate: QueryGate = QueryGate(limit: 20),
-        queryMetrics: QueryMetrics = QueryMetrics(), extra: @escaping @Sendable () -> String = { "" }
+        queryMetrics: QueryMetrics = QueryMetrics(), runtime: ServerRuntime? = nil, extra: @escaping @Sendable () -> String = { "" }
     ) {
         self.extra = extra
+        self.runtime = runtime
         self.db = db
         self.targets = targets
         self.httpRequests = httpRequests
@@ -34,6 +38,13 @@ struct SelfMetrics: Sendable {
         text.single("prometheus_engine_queries", "gauge", "The current number of queries being executed or waiting.", Double(queries.running + queries.waiting))
         text.single("prometheus_engine_queries_concurrent_max", "gauge", "The max number of concurrent queries.", Double(queryGate.limit))
         queryMetrics.write(to: &text)
+        if let runtime {
+            let reload = runtime.reloadState
+            text.single("prometheus_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.",
+                        reload.succeeded ? 1 : 0)
+            text.single("prometheus_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.",
+                        reload.time.timeIntervalSince1970.rounded(.down))
+        }
         writeStorage(to: &text)
         writeScrape(to: &text)
         text.append(extra())

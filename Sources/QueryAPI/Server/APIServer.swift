@@ -62,7 +62,7 @@ package struct APIServer: Sendable {
         httpRequests = HTTPRequestCounter()
         queryGate = QueryGate(limit: options.query.maxConcurrency)
         queryMetrics = QueryMetrics()
-        selfMetrics = SelfMetrics(db: db, targets: targets, httpRequests: httpRequests, queryGate: queryGate, queryMetrics: queryMetrics, extra: extraMetrics)
+        selfMetrics = SelfMetrics(db: db, targets: targets, httpRequests: httpRequests, queryGate: queryGate, queryMetrics: queryMetrics, runtime: runtime, extra: extraMetrics)
     }
 
     /// The router, separate from the listener so tests can drive it in process.
