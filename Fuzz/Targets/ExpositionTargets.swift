@@ -24,6 +24,7 @@ enum ExpositionTargets {
         for entry in parsed.entries {
             _ = entry.labels.count
             _ = entry.histogram?.count
+            _ = entry.exemplars.map(\.labels.count)
         }
     }
 

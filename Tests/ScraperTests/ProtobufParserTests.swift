@@ -1,5 +1,6 @@
 import Config
 import MetricsModel
+import RemoteProtocol
 import ServerTestSupport
 import Testing
 
@@ -51,6 +52,57 @@ struct ProtobufParserTests {
         #expect(parser.metadata["requests_total"] == MetricMetadata(type: .counter, help: "Requests."))
         #expect(parser.metadata["rpc_seconds"]?.type == .summary)
         #expect(parser.metadata["latency_seconds"]?.type == .histogram)
+    }
+
+    /// An `Exemplar` message: labels, value, and a timestamp in seconds.
+    static func exemplar(_ labels: [(String, String)], _ value: Double, seconds: UInt64) -> [UInt8] {
+        var message = ProtobufWriter()
+        for (name, labelValue) in labels {
+            var pair = ProtobufWriter()
+            pair.writeStringField(1, name)
+            pair.writeStringField(2, labelValue)
+            message.writeBytesField(1, pair.bytes)
+        }
+        message.writeDoubleField(2, value)
+        var stamp = ProtobufWriter()
+        stamp.writeVarintField(1, seconds)
+        message.writeBytesField(3, stamp.bytes)
+        return message.bytes
+    }
+
+    @Test("exemplars of counters, classic buckets and native histograms are read with their labels, value and time")
+    func exemplars() throws {
+        // Counter { value 1: 7, exemplar 2 }
+        var counter = ProtobufWriter()
+        counter.writeDoubleField(1, 7)
+        counter.writeBytesField(2, Self.exemplar([("trace_id", "abc")], 0.25, seconds: 1_700_000_000))
+        var metric = ProtobufWriter()
+        metric.writeBytesField(3, counter.bytes)
+        // Histogram { count 1, sum 2, bucket 3 { cumulative 1, bound 2, exemplar 3 }, exemplars 16 }, with a span: native.
+        var bucket = ProtobufWriter()
+        bucket.writeVarintField(1, 2)
+        bucket.writeDoubleField(2, 0.5)
+        bucket.writeBytesField(3, Self.exemplar([("trace_id", "b1")], 0.4, seconds: 1_700_000_001))
+        var histogram = ProtobufWriter()
+        histogram.writeVarintField(1, 3)
+        histogram.writeDoubleField(2, 1.5)
+        histogram.writeBytesField(3, bucket.bytes)
+        var span = ProtobufWriter()
+        span.writeVarintField(2, 1)
+        histogram.writeBytesField(12, span.bytes)
+        histogram.writeBytesField(16, Self.exemplar([("trace_id", "n1")], 0.7, seconds: 1_700_000_002))
+        histogram.writeBytesField(16, Self.exemplar([("trace_id", "n2")], 0.9, seconds: 1_700_000_003))
+        var histogramMetric = ProtobufWriter()
+        histogramMetric.writeBytesField(7, histogram.bytes)
+        let body = P.family("requests_total", type: .counter, metrics: [metric.bytes]) + P.family("latency", type: .histogram, metrics: [histogramMetric.bytes])
+
+        let parsed = try ProtobufParser(body, options: .init(alwaysClassic: true))
+        let byKey = Dictionary(parsed.entries.map { (String(decoding: $0.key, as: UTF8.self), $0.exemplars) }, uniquingKeysWith: { first, _ in first })
+        #expect(byKey["requests_total"] == [Exemplar(labels: [Label("trace_id", "abc")], value: 0.25, timestamp: 1_700_000_000_000)])
+        #expect(byKey["latency"]?.map(\.value) == [0.7, 0.9])
+        #expect(byKey["latency"]?.last?.timestamp == 1_700_000_003_000)
+        #expect(byKey[#"latency_bucket{le="0.5"}"#] == [Exemplar(labels: [Label("trace_id", "b1")], value: 0.4, timestamp: 1_700_000_001_000)])
+        #expect(byKey[#"latency_bucket{le="+Inf"}"#] == [])
     }
 
     @Test("a histogram with native parts is one histogram sample, its classic buckets kept only when asked")

@@ -10,10 +10,15 @@ import RemoteProtocol
 /// zero_threshold 6, zero_count 7 / zero_count_float 8, negative_span 9, negative_delta 10 (sint64),
 /// negative_count 11 (double), positive_span 12, positive_delta 13, positive_count 14, exemplars 16
 /// ```
+/// An `Exemplar` is `label` 1 (repeated `LabelPair`), `value` 2, `timestamp` 3.
 struct ParsedHistogram {
     var count = 0.0
     var sum = 0.0
     var classicBuckets: [(bound: Double, count: Double)] = []
+    /// Each classic bucket's exemplar, by position.
+    var bucketExemplars: [Exemplar?] = []
+    /// The native histogram's exemplars.
+    var exemplars: [Exemplar] = []
     var created: Int64?
     var schema: Int32 = 0
     var zeroThreshold = 0.0
@@ -36,12 +41,16 @@ struct ParsedHistogram {
                 var bucket = try reader.readMessage()
                 var bound = 0.0
                 var cumulative = 0.0
+                var exemplar: Exemplar?
                 while !bucket.isAtEnd {
                     let (bucketField, bucketWire) = try bucket.readTag()
                     switch (bucketField, bucketWire) {
                     case (1, 0): cumulative = Double(try bucket.readVarint())
                     case (4, 1): cumulative = try bucket.readDouble()
                     case (2, 1): bound = try bucket.readDouble()
+                    case (3, 2):
+                        var message = try bucket.readMessage()
+                        exemplar = try ProtobufParser.exemplar(&message)
                     default: try bucket.skip(wireType: bucketWire)
                     }
                 }
@@ -50,6 +59,7 @@ struct ParsedHistogram {
                     throw ExpositionError(line: 0, column: 0, message: "histogram bucket bounds are not increasing")
                 }
                 classicBuckets.append((bound, cumulative))
+                bucketExemplars.append(exemplar)
             case (15, 2):
                 var stamp = try reader.readMessage()
                 created = try ProtobufParser.milliseconds(&stamp)
@@ -69,6 +79,9 @@ struct ParsedHistogram {
                 positiveSpans.append(try HistogramBuckets.readSpan(&span))
             case (13, _): try reader.readSignedVarints(wireType: wire, into: &positiveDeltas)
             case (14, _): try reader.readDoubles(wireType: wire, into: &positiveCounts)
+            case (16, 2):
+                var message = try reader.readMessage()
+                exemplars.append(try ProtobufParser.exemplar(&message))
             default: try reader.skip(wireType: wire)
             }
         }

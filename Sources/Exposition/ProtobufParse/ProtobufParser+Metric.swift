@@ -52,17 +52,23 @@ extension ProtobufParser {
             var message = valueMessage ?? ProtobufReader([])
             var value = 0.0
             var created: Int64?
+            var exemplars: [Exemplar] = []
             while !message.isAtEnd {
                 let (field, wire) = try message.readTag()
                 switch (field, wire) {
                 case (1, 1): value = try message.readDouble()
+                case (2, 2) where type == .counter:
+                    var exemplar = try message.readMessage()
+                    exemplars.append(try Self.exemplar(&exemplar))
                 case (3, 2) where type == .counter:
                     var stamp = try message.readMessage()
                     created = try Self.milliseconds(&stamp)
                 default: try message.skip(wireType: wire)
                 }
             }
-            append(series.entry(value: value, timestamp: timestamp, start: created))
+            var entry = series.entry(value: value, timestamp: timestamp, start: created)
+            entry.exemplars = exemplars
+            append(entry)
         }
     }
 
@@ -111,6 +117,7 @@ extension ProtobufParser {
             var h = try parsed.native()
             if gauge { h.counterResetHint = .gauge }
             entry.histogram = try reduce(h)
+            entry.exemplars = parsed.exemplars
             append(entry)
         }
         guard !native || options.alwaysClassic else { return }
@@ -126,10 +133,41 @@ extension ProtobufParser {
         }
         append(series.suffixed("_count").entry(value: parsed.count, timestamp: timestamp, start: parsed.created))
         append(series.suffixed("_sum").entry(value: parsed.sum, timestamp: timestamp, start: parsed.created))
-        for bucket in buckets {
+        for (index, bucket) in buckets.enumerated() {
             let le = series.suffixed("_bucket").with(label: LabelNames.bucket, GoFloat.formatOpenMetrics(bucket.bound))
-            append(le.entry(value: bucket.count, timestamp: timestamp, start: parsed.created))
+            var entry = le.entry(value: bucket.count, timestamp: timestamp, start: parsed.created)
+            if index < parsed.bucketExemplars.count, let exemplar = parsed.bucketExemplars[index] { entry.exemplars = [exemplar] }
+            append(entry)
         }
+    }
+
+    /// An `Exemplar`: `label` 1 (repeated `LabelPair`), `value` 2, `timestamp` 3 (optional).
+    static func exemplar(_ reader: inout ProtobufReader) throws -> Exemplar {
+        var exemplar = Exemplar(labels: [], value: 0, timestamp: nil)
+        while !reader.isAtEnd {
+            let (field, wire) = try reader.readTag()
+            switch (field, wire) {
+            case (1, 2):
+                var pair = try reader.readMessage()
+                var name = ""
+                var value = ""
+                while !pair.isAtEnd {
+                    let (pairField, pairWire) = try pair.readTag()
+                    switch (pairField, pairWire) {
+                    case (1, 2): name = try pair.readText()
+                    case (2, 2): value = try pair.readText()
+                    default: try pair.skip(wireType: pairWire)
+                    }
+                }
+                exemplar.labels.append(Label(name, value))
+            case (2, 1): exemplar.value = try reader.readDouble()
+            case (3, 2):
+                var stamp = try reader.readMessage()
+                exemplar.timestamp = try milliseconds(&stamp)
+            default: try reader.skip(wireType: wire)
+            }
+        }
+        return exemplar
     }
 
     /// A `google.protobuf.Timestamp` (seconds 1, nanos 2) in milliseconds.

@@ -49,6 +49,9 @@ package struct ProtobufParser {
         package var timestamp: Int64?
         /// The metric's created timestamp (ms), if it gave one.
         package var startTimestamp: Int64?
+        /// The exemplars the exposition attached: a counter's, a classic bucket's, or a native
+        /// histogram's list.
+        package var exemplars: [Exemplar] = []
     }
 
     package internal(set) var entries: [Entry] = []

@@ -35,7 +35,7 @@ package enum ExpositionEntry: Sendable, Equatable {
     case help, type, unit, comment, series
 }
 
-/// One exemplar attached to a sample (OpenMetrics only).
+/// One exemplar attached to a sample (OpenMetrics text, or the protobuf format).
 package struct Exemplar: Sendable, Equatable {
     package var labels: [Label]
     package var value: Double
