@@ -145,6 +145,17 @@ struct ParserTests {
         }
     }
 
+    @Test("a quoted name beside another matcher on __name__ stays a matcher, so both select and the query prints back to itself (found by fuzzing)")
+    func quotedNameBesideNameMatcher() throws {
+        let expr = try Parser.parse(#"{__name__!~"y.*", "a.b"}"#)
+        guard case .vector(let selector) = expr else { Issue.record("\(expr)"); return }
+        #expect(selector.name == nil)
+        #expect(selector.allMatchers.map(\.description) == [#"__name__!~"y.*""#, #"__name__="a.b""#])
+        #expect(try Parser.parse(expr.description) == expr)
+        guard case .vector(let alone) = try Parser.parse(#"{"a.b", job="x"}"#) else { return }
+        #expect(alone.name == "a.b" && alone.matchers.map(\.name) == ["job"])
+    }
+
     @Test("escapes that make valid UTF-8 are kept, whichever way they are written")
     func validEscapes() throws {
         #expect(try Parser.parse("x{a=\"caf\\xc3\\xa9\"}") == Parser.parse("x{a=\"café\"}"))

@@ -202,6 +202,8 @@ package struct Parser {
         selector.position = start.start
         if current.kind == .leftBrace {
             _ = advance()
+            /// Where bare quoted names went among the matchers (`{"my.metric", …}`).
+            var quotedNames: [Int] = []
             while current.kind != .rightBrace {
                 let labelToken = current
                 let label: String
@@ -212,9 +214,11 @@ package struct Parser {
                 }
                 _ = advance()
                 if case .string = labelToken.kind, current.kind == .comma || current.kind == .rightBrace {
-                    // A bare quoted string names the metric: {"my.metric"}.
+                    // A bare quoted string names the metric: {"my.metric"}. It is an equality
+                    // matcher on the name until the braces close (see below).
                     guard selector.name == nil else { throw error("metric name must not be set twice: \"\(selector.name!)\" or \"\(label)\"", at: labelToken) }
-                    selector.name = label
+                    quotedNames.append(selector.matchers.count)
+                    selector.matchers.append(try! Matcher(.equal, LabelNames.metricName, label))
                 } else {
                     guard case .op(let opText) = current.kind, let type = MatchType(rawValue: opText) else {
                         throw error("unexpected \(describe(current)) in label matching, expected label matching operator", at: current)
@@ -243,6 +247,12 @@ package struct Parser {
                 }
             }
             _ = advance()
+            // A quoted name that is the only matcher on the name is the selector's name; beside
+            // other matchers on `__name__` it stays one of them, as Prometheus keeps it (and so
+            // the selector prints back to what parses).
+            if quotedNames.count == 1, selector.matchers.filter({ $0.name == LabelNames.metricName }).count == 1 {
+                selector.name = selector.matchers.remove(at: quotedNames[0]).value
+            }
         }
         if !selector.allMatchers.contains(where: { !$0.matchesEmpty }) && !allowEmptySelector {
             throw error("vector selector must contain at least one non-empty matcher", at: start)
