@@ -71,12 +71,19 @@ struct MetadataEndpointTests {
                 #expect(body["data"] as? [String] == ["http_requests_total"])
                 #expect(body["warnings"] as? [String] == ["results truncated due to limit"])
             }
+            // A negative limit is no limit, as Prometheus takes it.
+            try await client.execute(uri: "/api/v1/label/__name__/values?limit=-1", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try jsonObject(response.body)
+                #expect((body["data"] as? [String])?.count ?? 0 > 1)
+                #expect(body["warnings"] == nil)
+            }
         }
     }
 
     @Test("bad parameters are bad_data with status 400", arguments: [
         "/api/v1/series", "/api/v1/series?match[]=%7Bjob%3D~%22.*%22%7D", "/api/v1/series?match[]=up&start=yesterday",
-        "/api/v1/series?match[]=rate(up%5B5m%5D)", "/api/v1/labels?limit=-1", "/api/v1/format_query?query=sum(",
+        "/api/v1/series?match[]=rate(up%5B5m%5D)", "/api/v1/labels?limit=ten", "/api/v1/format_query?query=sum(",
     ])
     func badData(uri: String) async throws {
         try await Self.withAPI { client in

@@ -87,11 +87,11 @@ struct APIParameters: Sendable {
         return RFC3339.milliseconds(parsing: text)
     }
 
-    /// `limit`: a non-negative integer, 0 meaning none.
+    /// `limit`: an integer; 0 or a negative one means none, as Prometheus takes it.
     func limit() throws(APIError) -> Int {
         guard let text = first("limit"), !text.isEmpty else { return 0 }
-        guard let value = Int(text), value >= 0 else { throw APIError(.badData, "invalid parameter \"limit\": cannot parse \"\(text)\" to a valid limit") }
-        return value
+        guard let value = Int(text) else { throw APIError(.badData, "invalid parameter \"limit\": cannot parse \"\(text)\" to a valid limit") }
+        return max(value, 0)
     }
 
     /// Each `match[]` as a series selector's matchers.
