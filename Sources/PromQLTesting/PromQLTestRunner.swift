@@ -3,13 +3,17 @@ import MetricsModel
 import PromQL
 
 /// Runs Prometheus's PromQL test scripts (`promqltest` DSL, ../shared/docs/promqltest-dsl.md) against
-/// the engine. Every eval passes or fails.
+/// the engine. Every eval passes or fails; a command the runner does not know is skipped and counted.
 package struct PromQLTestRunner {
     package struct Outcome: Sendable {
         package var passed = 0
         package var failed = 0
+        /// Commands the runner does not know (each with its data lines), left unrun.
+        package var skipped = 0
         /// One line per failed eval: where, the query, expected vs got.
         package var failures: [String] = []
+        /// One line per skipped command: where, and the command.
+        package var skips: [String] = []
         package init() {}
     }
 
@@ -45,6 +49,9 @@ package struct PromQLTestRunner {
             } else if word.hasPrefix("eval") {
                 let lineNumber = index - block.count
                 evaluate(line, block, storage: storage, at: "\(name):\(lineNumber)", into: &outcome)
+            } else {
+                outcome.skipped += 1
+                outcome.skips.append("\(name):\(index - block.count): unknown command \(line)")
             }
         }
         return outcome

@@ -15,6 +15,14 @@ struct EngineSemanticsTests {
         #expect(outcome.passed == count)
     }
 
+    @Test("a command the runner does not know is skipped and counted with its data lines, not run and not silently dropped")
+    func unknownCommandSkipped() {
+        let script = "load 1m\n  x 1 2\n\nfrobnicate at 1m x\n  x 1\n\neval instant at 1m x\n  x 2\n"
+        let outcome = PromQLTestRunner().run(file: "t.test", contents: script)
+        #expect(outcome.passed == 1 && outcome.failed == 0 && outcome.skipped == 1)
+        #expect(outcome.skips == ["t.test:4: unknown command frobnicate at 1m x"])
+    }
+
     @Test("our documented cases all pass")
     func ownCases() throws { try Self.fixture("engine_semantics.test", passes: 48) }
 

@@ -12,6 +12,9 @@ struct PromQLTest: ParsableCommand {
     @Argument(help: "Test files or folders.")
     var paths: [String]
 
+    @Flag(help: "Also print every skipped command (one the runner does not know).")
+    var verbose = false
+
     func run() throws {
         var files: [String] = []
         for path in paths {
@@ -28,11 +31,13 @@ struct PromQLTest: ParsableCommand {
         for file in files {
             let outcome = PromQLTestRunner().run(file: (file as NSString).lastPathComponent, contents: try String(contentsOfFile: file, encoding: .utf8))
             for failure in outcome.failures { print("FAIL \(failure)") }
-            print("\((file as NSString).lastPathComponent): \(outcome.passed) passed, \(outcome.failed) failed")
+            if verbose { for skip in outcome.skips { print("SKIP \(skip)") } }
+            print("\((file as NSString).lastPathComponent): \(outcome.passed) passed, \(outcome.failed) failed, \(outcome.skipped) skipped")
             total.passed += outcome.passed
             total.failed += outcome.failed
+            total.skipped += outcome.skipped
         }
-        print("\(total.passed) passed, \(total.failed) failed")
+        print("\(total.passed) passed, \(total.failed) failed, \(total.skipped) skipped")
         if total.failed > 0 { throw ExitCode(1) }
     }
 }
