@@ -1,3 +1,5 @@
+import Foundation
+
 /// A size as Prometheus's configuration writes one (`<size>`, e.g. `body_size_limit: 10MB`): a
 /// whole number with a unit in powers of 1024 (`B`, `KB` or `KiB`, `MB` or `MiB`, … `EB` or
 /// `EiB`); a bare whole number is bytes.
@@ -8,7 +10,7 @@ package enum ByteSize {
 
     /// The bytes `text` names, or nil when it is not a size (or does not fit in an Int).
     package static func parse(_ text: String) -> Int? {
-        let trimmed = text.trimmingWhitespace()
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let plain = Int(trimmed), plain >= 0 { return plain }
         for (suffixes, power) in units {
             guard let suffix = suffixes.first(where: { trimmed.hasSuffix($0) }) else { continue }
@@ -36,11 +38,5 @@ package enum ByteSize {
                                                    debugDescription: "invalid size \"\(text)\" (a whole number with a unit: B, KB, MB, GB, TB, PB, EB, or KiB, MiB, …)")
         }
         return bytes
-    }
-}
-
-private extension String {
-    func trimmingWhitespace() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

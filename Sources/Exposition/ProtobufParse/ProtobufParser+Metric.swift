@@ -21,17 +21,7 @@ extension ProtobufParser {
             switch (field, wire) {
             case (1, 2):
                 var pair = try reader.readMessage()
-                var name = ""
-                var value = ""
-                while !pair.isAtEnd {
-                    let (pairField, pairWire) = try pair.readTag()
-                    switch (pairField, pairWire) {
-                    case (1, 2): name = try pair.readText()
-                    case (2, 2): value = try pair.readText()
-                    default: try pair.skip(wireType: pairWire)
-                    }
-                }
-                pairs.append((name, value))
+                pairs.append(try Self.labelPair(&pair))
             case (valueField, 2): valueMessage = try reader.readMessage()
             case (4, 2): summary = try reader.readMessage()
             case (6, 0): timestamp = Int64(bitPattern: try reader.readVarint())
@@ -141,6 +131,21 @@ extension ProtobufParser {
         }
     }
 
+    /// A `LabelPair`: `name` 1, `value` 2.
+    static func labelPair(_ reader: inout ProtobufReader) throws -> (name: String, value: String) {
+        var name = ""
+        var value = ""
+        while !reader.isAtEnd {
+            let (field, wire) = try reader.readTag()
+            switch (field, wire) {
+            case (1, 2): name = try reader.readText()
+            case (2, 2): value = try reader.readText()
+            default: try reader.skip(wireType: wire)
+            }
+        }
+        return (name, value)
+    }
+
     /// An `Exemplar`: `label` 1 (repeated `LabelPair`), `value` 2, `timestamp` 3 (optional).
     static func exemplar(_ reader: inout ProtobufReader) throws -> Exemplar {
         var exemplar = Exemplar(labels: [], value: 0, timestamp: nil)
@@ -149,16 +154,7 @@ extension ProtobufParser {
             switch (field, wire) {
             case (1, 2):
                 var pair = try reader.readMessage()
-                var name = ""
-                var value = ""
-                while !pair.isAtEnd {
-                    let (pairField, pairWire) = try pair.readTag()
-                    switch (pairField, pairWire) {
-                    case (1, 2): name = try pair.readText()
-                    case (2, 2): value = try pair.readText()
-                    default: try pair.skip(wireType: pairWire)
-                    }
-                }
+                let (name, value) = try labelPair(&pair)
                 exemplar.labels.append(Label(name, value))
             case (2, 1): exemplar.value = try reader.readDouble()
             case (3, 2):

@@ -1,4 +1,10 @@
 extension Expr {
+    /// The expression without the parentheses around it.
+    var unparenthesized: Expr {
+        if case .paren(let inner) = self { return inner.unparenthesized }
+        return self
+    }
+
     /// Every vector selector in the expression, in the order they appear (for exemplar lookups and
     /// federation, which act on the series an expression selects).
     package var selectors: [VectorSelector] {

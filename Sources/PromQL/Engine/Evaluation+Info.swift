@@ -15,7 +15,7 @@ extension Evaluation {
         var nameMatchers: [Matcher] = []
         var dataMatchers: [Matcher] = []
         if args.count > 1 {
-            guard case .vector(let selector) = Self.unparenthesized(args[1]) else {
+            guard case .vector(let selector) = args[1].unparenthesized else {
                 throw EvaluationError("info(): the second argument must be a label selector")
             }
             for matcher in selector.allMatchers {

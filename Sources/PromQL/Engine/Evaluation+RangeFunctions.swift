@@ -10,13 +10,13 @@ extension Evaluation {
         let matrixIndex = function.matrixArgument ?? 0
         let scalars = try args.enumerated().filter { $0.offset != matrixIndex }.map { try scalarArgument($0.element) }
         let usesStartTimestamps = function.flags.contains(.usesStartTimestamps)
-        if case .matrix(let selector, let rangeExpr) = Self.unparenthesized(args[matrixIndex]), selector.modifiers.extended == nil {
+        if case .matrix(let selector, let rangeExpr) = args[matrixIndex].unparenthesized, selector.modifiers.extended == nil {
             var results = try streamedRangeFunction(function, selector, rangeExpr, scalars, positions, matrixIndex: matrixIndex, startTimestamps: usesStartTimestamps)
             try addHistogramWindows(function, selector, rangeExpr, into: &results, position: positions[matrixIndex])
             return .vector(results.filter { $0.values.hasValue || $0.histograms?.contains { $0 != nil } == true })
         }
         let (series, range, ends) = try rangeArgument(args[matrixIndex], withStartTimestamps: usesStartTimestamps)
-        if case .matrix(let selector, let rangeExpr) = Self.unparenthesized(args[matrixIndex]), let extended = selector.modifiers.extended {
+        if case .matrix(let selector, let rangeExpr) = args[matrixIndex].unparenthesized, let extended = selector.modifiers.extended {
             var result = try extendedRange(function.name, extended, series, range: range, ends: ends)
             if function.flags.contains(.counter) {
                 for item in result { checkCounterName(item.labels, at: positions[matrixIndex]) }
@@ -137,11 +137,6 @@ extension Evaluation {
         guard any else { return nil }
         if counterFunction { checkCounterName(item.labels, at: function.positions[function.matrixIndex]) }
         return StepSeries(labels: item.labels, values: values, dropName: !function.function.flags.contains(.keepsName))
-    }
-
-    static func unparenthesized(_ expr: Expr) -> Expr {
-        if case .paren(let inner) = expr { return unparenthesized(inner) }
-        return expr
     }
 
     /// rate, increase, delta, changes and resets over `anchored` or `smoothed` windows (no extrapolation).

@@ -300,7 +300,7 @@ package struct Parser {
         guard args.count == wanted else {
             throw error("wrong number of arguments for aggregate expression provided, expected \(wanted), got \(args.count)", at: opToken)
         }
-        if op == .countValues, case .string = Self.unparenthesized(args[0]),
+        if op == .countValues, case .string = args[0].unparenthesized,
            let literal = tokens[tokens.firstIndex(where: { $0.start == opToken.start })!..<index].first(where: { $0.invalidUTF8 != nil }) {
             throw error("invalid label name \(Self.goQuote(literal.invalidUTF8!))", at: literal)
         }
@@ -637,11 +637,6 @@ extension Parser {
             index += 1
         }
         return out + "\""
-    }
-
-    static func unparenthesized(_ expr: Expr) -> Expr {
-        if case .paren(let inner) = expr { return unparenthesized(inner) }
-        return expr
     }
 }
 
