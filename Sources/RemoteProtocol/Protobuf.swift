@@ -99,6 +99,27 @@ package struct ProtobufReader {
         return String(decoding: bytes[message.position..<message.end], as: UTF8.self)
     }
 
+    /// A string field, and its bytes when they are not valid UTF-8 (the string is then a lossy reading).
+    mutating func readCheckedString() throws(Failure) -> (String, invalid: ArraySlice<UInt8>?) {
+        let message = try readMessage()
+        let raw = bytes[message.position..<message.end]
+        if let valid = String(validating: raw, as: UTF8.self) { return (valid, nil) }
+        return (String(decoding: raw, as: UTF8.self), raw)
+    }
+
+    /// Bytes quoted with printable ASCII kept and every other byte as `\xNN`, so an error shows them as sent.
+    package static func escaped(_ bytes: some Collection<UInt8>) -> String {
+        var out = "\""
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += "\\" + String(UnicodeScalar(byte))
+            case 0x20..<0x7f: out.append(Character(UnicodeScalar(byte)))
+            default: out += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
+            }
+        }
+        return out + "\""
+    }
+
     package mutating func skip(wireType: Int) throws(Failure) {
         switch wireType {
         case 0: _ = try readVarint()

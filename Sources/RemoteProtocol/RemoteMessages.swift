@@ -7,6 +7,10 @@ package struct RemoteTimeSeries: Sendable, Equatable {
     package var samples: [Sample]
     /// `TimeSeries` field 4.
     package var histograms: [HistogramSample]
+    /// Set when a label name or value was not valid UTF-8: which, with its bytes escaped. The
+    /// labels then hold a lossy reading, so the series must be refused, never stored under it
+    /// (two distinct values would become one series).
+    package var invalidUTF8: String?
 
     package init(labels: [(name: String, value: String)], samples: [Sample], histograms: [HistogramSample] = []) {
         self.labels = labels
@@ -30,8 +34,13 @@ package struct RemoteTimeSeries: Sendable, Equatable {
                 while !label.isAtEnd {
                     let (labelField, labelWire) = try label.readTag()
                     switch (labelField, labelWire) {
-                    case (1, 2): name = try label.readString()
-                    case (2, 2): value = try label.readString()
+                    case (1, 2), (2, 2):
+                        let (text, invalid) = try label.readCheckedString()
+                        if labelField == 1 { name = text } else { value = text }
+                        if let invalid, series.invalidUTF8 == nil {
+                            series.invalidUTF8 = (labelField == 1 ? "a label name" : "the value of label \(quoteLabelValue(name))")
+                                + " is not valid UTF-8: " + ProtobufReader.escaped(invalid)
+                        }
                     default: try label.skip(wireType: labelWire)
                     }
                 }

@@ -103,6 +103,12 @@ enum FileIO {
         }
     }
 
+    /// Size of the file at `path` in bytes; nil when it cannot be read.
+    static func fileSize(_ path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
+    }
+
     /// Apparent size of everything under `path`, in bytes.
     static func directorySize(_ path: String) -> Int64 {
         var info = stat()

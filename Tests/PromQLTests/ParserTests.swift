@@ -145,6 +145,27 @@ struct ParserTests {
         }
     }
 
+    @Test("a range or subquery duration of zero is refused where it is written, as Prometheus 2.42 refuses it", arguments: [
+        ("rate(x[0s])", 1, 8), ("x[5m:0s]", 1, 6), ("x[0s:1m]", 1, 3), ("rate(x[0])", 1, 8), ("x[1m-1m]", 1, 3),
+        ("sum(\n  rate(x[0ms])\n)", 2, 10), ("x[5m:min_of(0s, 1m)]", 1, 6),
+    ] as [(String, Int, Int)])
+    func zeroDurations(query: String, line: Int, column: Int) {
+        do {
+            let expr = try Parser.parse(query)
+            Issue.record("\(query) parsed as \(expr)")
+        } catch {
+            #expect(error.message == "duration must be greater than 0", "\(query): \(error)")
+            #expect((error.line, error.column) == (line, column), "\(query): \(error)")
+        }
+    }
+
+    @Test("durations that depend on the query's step or range, and positive ones, still parse", arguments: [
+        "rate(x[step()])", "x[range():step()]", "x[1ms]", "x[5m:]", "x offset 0s", "count_over_time(x[step()*0+1])",
+    ])
+    func durationsThatParse(query: String) throws {
+        _ = try Parser.parse(query)
+    }
+
     @Test("a quoted name beside another matcher on __name__ stays a matcher, so both select and the query prints back to itself (found by fuzzing)")
     func quotedNameBesideNameMatcher() throws {
         let expr = try Parser.parse(#"{__name__!~"y.*", "a.b"}"#)

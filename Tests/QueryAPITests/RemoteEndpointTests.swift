@@ -81,6 +81,45 @@ struct RemoteEndpointTests {
         }
     }
 
+    @Test("label names and values that are not valid UTF-8 refuse their series with 400 and never merge two series into one")
+    func invalidUTF8Labels() async throws {
+        // Two series whose `job` values differ only in one invalid byte (0xff, 0xfe): read lossily,
+        // both would be `a\u{FFFD}b`, one series. A placeholder byte is replaced after encoding.
+        let series = [0xff, 0xfe, 0x80].map { _ in
+            RemoteTimeSeries(labels: [("__name__", "m"), ("job", "a\u{01}b")], samples: [Sample(timestamp: 1000, value: 1)])
+        } + [
+            RemoteTimeSeries(labels: [("__name__", "m"), ("\u{01}", "x")], samples: [Sample(timestamp: 1000, value: 1)]),
+            RemoteTimeSeries(labels: [("__name__", "m"), ("job", "good")], samples: [Sample(timestamp: 1000, value: 2)]),
+        ]
+        var wire = RemoteWriteRequest(timeseries: series).encode()
+        var replacements: [UInt8] = [0xff, 0xfe, 0xc3]
+        for index in wire.indices.dropFirst().dropLast() where wire[index - 1 ... index + 1] == [0x61, 0x01, 0x62] && !replacements.isEmpty {
+            wire[index] = replacements.removeFirst()
+        }
+        #expect(replacements.isEmpty)
+        let body = ByteBuffer(bytes: Snappy.compress(wire))
+        let decoded = try RemoteWriteRequest.decode(wire)
+        #expect(decoded.timeseries.map(\.invalidUTF8) == [
+            #"the value of label "job" is not valid UTF-8: "a\xffb""#, #"the value of label "job" is not valid UTF-8: "a\xfeb""#,
+            #"the value of label "job" is not valid UTF-8: "a\xc3b""#, nil, nil,
+        ])
+        try await Self.withAPI { client, db in
+            let (status, text) = try await client.execute(uri: "/api/v1/write", method: .post, headers: Self.headers, body: body) { response in
+                (response.status, String(buffer: response.body))
+            }
+            #expect(status == .badRequest)
+            #expect(text.hasPrefix("3 sample(s) refused, the rest stored: invalid labels for series"), "\(text)")
+            #expect(text.contains(#"is not valid UTF-8: "a\xffb""#) && text.contains(#""a\xfeb""#), "\(text)")
+            let stored = try db.select([try Matcher(.equal, "__name__", "m")], from: 0, through: 5000)
+            #expect(stored.map { $0.0["job"] ?? "" } == ["", "good"], "the series with name \\x01 (valid UTF-8) is stored; no lossy one")
+        }
+        // A label name that is not UTF-8 is refused the same way.
+        var nameWire = RemoteWriteRequest(timeseries: [series[3]]).encode()
+        // The name field: tag 0x0a, length 1, the byte.
+        if let index = nameWire.indices.dropLast(2).first(where: { nameWire[$0 ... $0 + 2] == [0x0a, 0x01, 0x01] }) { nameWire[index + 2] = 0xff }
+        #expect(try RemoteWriteRequest.decode(nameWire).timeseries.first?.invalidUTF8 == #"a label name is not valid UTF-8: "\xff""#)
+    }
+
     @Test("written samples are stored and read back; garbage and out-of-order writes are refused with 400")
     func writeThenRead() async throws {
         try await Self.withAPI { client, db in

@@ -371,11 +371,11 @@ package struct Parser {
         while true {
             if current.kind == .leftBracket {
                 let open = advance()
-                let range = try parseDurationExpr(minPrecedence: 0)
+                let range = try parsePositiveDuration()
                 if current.kind == .colon {
                     _ = advance()
                     var step: DurationExpr?
-                    if current.kind != .rightBracket { step = try parseDurationExpr(minPrecedence: 0) }
+                    if current.kind != .rightBracket { step = try parsePositiveDuration() }
                     try expect(.rightBracket, "\"]\"")
                     let type = try typeOf(expr)
                     guard type == .vector else { throw error("subquery is only allowed on instant vector, got \(type.rawValue) instead", at: open) }
@@ -503,6 +503,42 @@ package struct Parser {
             lhs = .binary(op: op, lhs, rhs)
         }
         return lhs
+    }
+
+    /// A range's or a subquery's duration: one that is known now (no `step()` or `range()` in it)
+    /// must be above zero, as Prometheus requires (`rate(x[0s])`, `x[5m:0s]`).
+    private mutating func parsePositiveDuration() throws(ParseError) -> DurationExpr {
+        let start = current
+        let duration = try parseDurationExpr(minPrecedence: 0)
+        if let seconds = Self.constantSeconds(duration), !(seconds > 0) {
+            throw error("duration must be greater than 0", at: start)
+        }
+        return duration
+    }
+
+    /// The seconds a duration expression stands for when it does not depend on the query's step or
+    /// range; nil otherwise (and for a division by zero, which evaluation reports).
+    static func constantSeconds(_ expr: DurationExpr) -> Double? {
+        switch expr {
+        case .literal(let milliseconds): return Double(milliseconds) / 1000
+        case .seconds(let seconds): return seconds
+        case .negate(let inner): return constantSeconds(inner).map { -$0 }
+        case .paren(let inner): return constantSeconds(inner)
+        case .call(let name, let args):
+            guard name == "min_of" || name == "max_of", let a = constantSeconds(args[0]), let b = constantSeconds(args[1]) else { return nil }
+            return name == "min_of" ? Swift.min(a, b) : Swift.max(a, b)
+        case .binary(let op, let lhs, let rhs):
+            guard let a = constantSeconds(lhs), let b = constantSeconds(rhs) else { return nil }
+            switch op {
+            case .add: return a + b
+            case .sub: return a - b
+            case .mul: return a * b
+            case .div: return b == 0 ? nil : a / b
+            case .mod: return b == 0 ? nil : a.truncatingRemainder(dividingBy: b)
+            case .pow: return pow(a, b)
+            default: return nil
+            }
+        }
     }
 
     private mutating func parseDurationPrimary() throws(ParseError) -> DurationExpr {
@@ -643,3 +679,9 @@ extension Parser {
 private extension String {
     func leftPadded(to width: Int) -> String { String(repeating: "0", count: Swift.max(0, width - count)) + self }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

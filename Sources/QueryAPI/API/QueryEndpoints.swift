@@ -83,6 +83,7 @@ struct QueryEndpoints: Sendable {
         metrics.duration.observe((ContinuousClock.now - prepared).seconds, "prepare_time")
         let result = try await evaluate(parameters, connection: connection) { context in
             try db.withReader { reader in
+                defer { warnings.add(reader.damage.warnings) }
                 guard let secondary else { return try engine.instant(expr, at: time, on: reader, context: context) }
                 let merged = MergedQueryable(local: reader, reads: secondary, warnings: warnings, deadline: context.deadline)
                 return try engine.instant(expr, at: time, on: merged, context: context)
@@ -119,6 +120,7 @@ struct QueryEndpoints: Sendable {
         metrics.duration.observe((ContinuousClock.now - prepared).seconds, "prepare_time")
         let result = try await evaluate(parameters, connection: connection) { context in
             try db.withReader { reader in
+                defer { warnings.add(reader.damage.warnings) }
                 guard let secondary else { return try engine.range(expr, start: start, end: end, step: step, on: reader, context: context) }
                 let merged = MergedQueryable(local: reader, reads: secondary, warnings: warnings, deadline: context.deadline)
                 return try engine.range(expr, start: start, end: end, step: step, on: merged, context: context)

@@ -124,6 +124,9 @@ struct RemoteEndpoints: Sendable {
 
     /// A series' labels, checked as Prometheus checks them: names non-empty and unique, a metric name.
     static func labels(_ series: RemoteTimeSeries) throws(RemoteFailure) -> Labels {
+        if let problem = series.invalidUTF8 {
+            throw RemoteFailure("invalid labels for series \(series.labels.map { "\($0.name)=\(quoteLabelValue($0.value))" }): \(problem)")
+        }
         var seen = Set<String>()
         for label in series.labels {
             guard !label.name.isEmpty, seen.insert(label.name).inserted else {

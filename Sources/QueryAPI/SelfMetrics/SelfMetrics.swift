@@ -102,6 +102,12 @@ struct SelfMetrics: Sendable {
         text.single("prometheus_tsdb_compactions_total", "counter", "Total number of compactions that were executed.", Double(storage.compactions))
         text.single("prometheus_tsdb_compactions_failed_total", "counter", "Total number of compactions that failed.", Double(storage.compactionFailures))
         text.single("prometheus_tsdb_size_retentions_total", "counter", "Number of blocks deleted by retention.", Double(storage.retentionDeletions))
+        text.single("metricsd_tsdb_blocks_quarantined_total", "counter", "Blocks that failed their checks at open and were moved to corrupted/.",
+                    Double(storage.quarantinedBlocks))
+        text.single("metricsd_tsdb_blocks_inconsistent_meta", "gauge", "Loaded blocks whose meta.json contradicts their index (served with the index's range).",
+                    Double(storage.inconsistentBlocks))
+        text.single("metricsd_tsdb_chunk_read_failures_total", "counter", "Chunks a query could not read or decode and answered without (with a warning).",
+                    Double(storage.chunkReadFailures))
         text.single("prometheus_tsdb_data_replay_duration_seconds", "gauge", "Time taken to replay the data on disk.", storage.replaySeconds)
         db.writeInstruments(to: &text)
     }

@@ -13,7 +13,11 @@ import Synchronization
 /// with `pread` from the segment files, so a query decodes only the chunks it needs.
 package final class Block: Sendable {
     package let directory: String
+    /// The block's `meta.json`, its time range widened to the chunks' when the file contradicts
+    /// them (see `inconsistency`).
     package let meta: BlockMeta
+    /// How `meta.json` contradicts the index, if it does: the block is served with the index's range.
+    package let inconsistency: String?
     /// Label pairs by id (index 0 unused).
     let pairs: [Label]
     /// Label names to their pairs' (value, id), values sorted.
@@ -37,9 +41,18 @@ package final class Block: Sendable {
     /// Deleted ranges not yet compacted away.
     let tombstones: Mutex<Tombstones>
 
+    /// Opens a block, checking what can be checked without reading every chunk: `meta.json` parses,
+    /// the index opens, and every chunk a series refers to lies inside a chunk file that exists.
+    /// Throws `StorageError.corrupt` (or `.sqlite`) naming the first problem.
     package init(directory: String) throws {
         self.directory = directory
-        meta = try BlockMeta.read(directory)
+        let written: BlockMeta
+        do {
+            written = try BlockMeta.read(directory)
+        } catch {
+            throw StorageError.corrupt("meta.json of \(directory): \(error)")
+        }
+        guard FileIO.exists(directory + "/index.sqlite") else { throw StorageError.corrupt("index.sqlite missing in \(directory)") }
         let db = try SQLiteDatabase(path: directory + "/index.sqlite", readOnly: true)
         var pairs: [Label] = [Label("", "")]
         var byName: [String: [(value: String, id: Int64)]] = [:]
@@ -65,6 +78,8 @@ package final class Block: Sendable {
             files[index] = fd
         }
         chunkFiles = files
+        let extent = try ChunkExtent.scan(db, files: files, directory: directory)
+        (meta, inconsistency) = extent.reconcile(written, numSeries: Int64(numSeries))
         statements = Mutex(try Statements(db))
         let tombstonePath = directory + "/tombstones"
         tombstones = Mutex(FileIO.exists(tombstonePath) ? try Tombstones.decode(try FileIO.readAll(tombstonePath)) : Tombstones())
@@ -132,14 +147,15 @@ package final class Block: Sendable {
 
     // MARK: Reading
 
-    /// Series matching `matchers` with their samples in `mint...maxt`, sorted by labels.
-    package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [Sample])] {
+    /// Series matching `matchers` with their samples in `mint...maxt`, sorted by labels. With
+    /// `damage`, a chunk that does not decode is left out and noted there; without, it fails the read.
+    package func select(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, damage: ReadDamage? = nil) throws -> [(Labels, [Sample])] {
         let refs = try seriesRefs(matchers, from: mint, through: maxt)
         // Chunk reads run outside the SQLite lock (pread is safe to call concurrently), spread over
         // the cores: reading and decompressing chunks is most of a long query's storage time.
         let deleted = tombstones.withLock { $0 }
         let decoded = try ParallelWork.map(refs, cost: Self.decodeCost(refs)) { ref -> (Labels, [Sample])? in
-            let samples = try self.samples(of: ref, from: mint, through: maxt, deleted: deleted)
+            let samples = try self.samples(of: ref, from: mint, through: maxt, deleted: deleted, damage: damage)
             return samples.isEmpty ? nil : (ref.labels, samples)
         }
         return decoded.compactMap { $0 }
@@ -167,9 +183,9 @@ package final class Block: Sendable {
         }
     }
 
-    /// The samples of one series in `mint...maxt` (its tombstones applied).
-    func samples(of ref: SeriesRef, from mint: Int64, through maxt: Int64) throws -> [Sample] {
-        try samples(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 })
+    /// The samples of one series in `mint...maxt` (its tombstones applied); see `select` for `damage`.
+    func samples(of ref: SeriesRef, from mint: Int64, through maxt: Int64, damage: ReadDamage?) throws -> [Sample] {
+        try samples(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 }, damage: damage)
     }
 
     /// A chunk's samples in `span`; with `cached`, a compact chunk's decompressed bytes come from, or
@@ -193,13 +209,14 @@ package final class Block: Sendable {
     static let chunkDecodeCost = 200
 
     /// The samples of a series in `mint...maxt` from its chunks, without deleted ones.
-    private func samples(of ref: SeriesRef, from mint: Int64, through maxt: Int64, deleted: Tombstones, cached: Bool = true) throws -> [Sample] {
+    private func samples(of ref: SeriesRef, from mint: Int64, through maxt: Int64, deleted: Tombstones, cached: Bool = true,
+                         damage: ReadDamage?) throws -> [Sample] {
         let id = ref.id, chunks = ref.chunks
         var samples: [Sample] = []
         let hasTombstones = deleted.ranges[id] != nil
         for chunk in chunks where chunk.encoding != BlockEncoding.histogramByte {
-            guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
-            let decoded = try decode(chunk, fd: fd, in: mint...maxt, cached: cached)
+            guard let decoded = try readChunk(chunk, of: ref, damage: damage, { fd in try decode(chunk, fd: fd, in: mint...maxt, cached: cached) })
+            else { continue }
             if !hasTombstones {
                 if samples.isEmpty { samples = decoded } else { samples.append(contentsOf: decoded) }
                 continue
@@ -210,19 +227,36 @@ package final class Block: Sendable {
     }
 
     /// The histogram samples of a series in `mint...maxt`, without deleted ones.
-    func histograms(of ref: SeriesRef, from mint: Int64, through maxt: Int64) throws -> [HistogramSample] {
-        try histograms(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 })
+    func histograms(of ref: SeriesRef, from mint: Int64, through maxt: Int64, damage: ReadDamage?) throws -> [HistogramSample] {
+        try histograms(of: ref, from: mint, through: maxt, deleted: tombstones.withLock { $0 }, damage: damage)
     }
 
-    private func histograms(of ref: SeriesRef, from mint: Int64, through maxt: Int64, deleted: Tombstones) throws -> [HistogramSample] {
+    private func histograms(of ref: SeriesRef, from mint: Int64, through maxt: Int64, deleted: Tombstones,
+                            damage: ReadDamage?) throws -> [HistogramSample] {
         var out: [HistogramSample] = []
         for chunk in ref.chunks where chunk.encoding == BlockEncoding.histogramByte {
-            guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
-            let (_, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
-            out.append(contentsOf: try BlockEncoding.decodeHistograms(data, in: mint...maxt))
+            let decoded = try readChunk(chunk, of: ref, damage: damage) { fd in
+                let (_, data) = try ChunkFile.read(fd: fd, offset: chunk.offset, length: chunk.length)
+                return try BlockEncoding.decodeHistograms(data, in: mint...maxt)
+            }
+            out.append(contentsOf: decoded ?? [])
         }
         if deleted.ranges[ref.id] != nil { out.removeAll { deleted.isDeleted(ref.id, $0.timestamp) } }
         return out
+    }
+
+    /// Runs `decode` on the chunk's file; with `damage`, a chunk that fails to read or decode (a
+    /// corrupt byte, a torn record, a bad sector) is noted there and yields nil, so only what it holds is lost.
+    private func readChunk<T>(_ chunk: BlockWriter.ChunkRef, of ref: SeriesRef, damage: ReadDamage?,
+                              _ decode: (Int32) throws -> T) throws -> T? {
+        do {
+            guard let fd = chunkFiles[chunk.file] else { throw StorageError.corrupt("missing chunk file \(chunk.file) in \(directory)") }
+            return try decode(fd)
+        } catch {
+            guard let damage else { throw error }
+            damage.record(block: self, series: ref.labels, chunk: chunk, error: error)
+            return nil
+        }
     }
 
     /// Whether any of the series' chunks holds histograms.
@@ -241,8 +275,8 @@ package final class Block: Sendable {
         let (labels, all) = try withStatements { s in try seriesRow(Int64(id), s) }
         let ref = SeriesRef(id: id, labels: labels, chunks: all.filter { $0.maxTime >= mint && $0.minTime <= maxt })
         let deleted = tombstones.withLock { $0 }
-        let samples = try samples(of: ref, from: mint, through: maxt, deleted: deleted, cached: false)
-        let histograms = Self.hasHistograms(ref) ? try histograms(of: ref, from: mint, through: maxt, deleted: deleted) : []
+        let samples = try samples(of: ref, from: mint, through: maxt, deleted: deleted, cached: false, damage: nil)
+        let histograms = Self.hasHistograms(ref) ? try histograms(of: ref, from: mint, through: maxt, deleted: deleted, damage: nil) : []
         return samples.isEmpty && histograms.isEmpty ? nil : SeriesData(labels: labels, samples: samples, histograms: histograms)
     }
 

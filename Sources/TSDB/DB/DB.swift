@@ -61,12 +61,7 @@ package final class DB: Appendable, Sendable {
                 continue
             }
             guard name.count == 26, FileIO.isDirectory(full) else { continue }
-            do {
-                blocks.append(try Block(directory: full))
-            } catch {
-                // A damaged block is kept on disk for inspection but not served.
-                logger.error("cannot open block; skipping it", metadata: ["dir": "\(full)", "error": "\(error)"])
-            }
+            if let block = Self.openBlock(full, access: access, statistics: statistics, logger: logger) { blocks.append(block) }
         }
         blockList.withLock { $0 = blocks.sorted { $0.minTime < $1.minTime } }
         let wal = try WAL(directory: path + "/wal", options: options.wal, readOnly: access == .readOnly, logger: logger)
@@ -105,7 +100,12 @@ package final class DB: Appendable, Sendable {
     }
 
     /// A reader of the store as it is now; close it when done.
-    package func reader() -> Reader { Reader(db: self, view: head.isolation.openReader()) }
+    package func reader() -> Reader {
+        Reader(db: self, view: head.isolation.openReader(), damage: ReadDamage { [statistics, logger] warning in
+            statistics.chunkReadFailures.add(1, ordering: .relaxed)
+            if statistics.shouldLogDamage(warning) { logger.error("a query met an unreadable chunk; answering without it", metadata: ["problem": "\(warning)"]) }
+        })
+    }
 
     /// Runs `body` with a reader, closed when it returns: every read in `body` (every selector of
     /// one query, say) sees the same commits.
@@ -121,6 +121,8 @@ package final class DB: Appendable, Sendable {
     package struct Reader: Sendable {
         let db: DB
         let view: ReadView
+        /// Chunks this read could not decode, left out of its answers; show `damage.warnings` with them.
+        package let damage: ReadDamage
 
         /// Ends the read; until then the head keeps what it needs to hide later commits.
         package func close() { db.head.isolation.closeReader(view) }
@@ -133,7 +135,7 @@ package final class DB: Appendable, Sendable {
         /// Series matching `matchers` that have native histogram samples in `mint...maxt`, with those
         /// samples, sorted by labels.
         package func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64) throws -> [(Labels, [HistogramSample])] {
-            try db.selectHistograms(matchers, from: mint, through: maxt, view: view)
+            try db.selectHistograms(matchers, from: mint, through: maxt, view: view, damage: damage)
         }
 
         /// Each series matching `matchers`, with its samples in `mint...maxt`, handed to `transform` as soon
@@ -142,11 +144,11 @@ package final class DB: Appendable, Sendable {
         /// is still in the cache.
         package func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64,
                                  _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
-            try db.mapSeries(matchers, from: mint, through: maxt, view: view, transform)
+            try db.mapSeries(matchers, from: mint, through: maxt, view: view, damage: damage, transform)
         }
     }
 
-    private func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, view: ReadView,
+    private func mapSeries<T>(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, view: ReadView, damage: ReadDamage,
                               _ transform: (Labels, [Sample]) throws -> T?) throws -> [T] {
         // Each source's series, in its own (label) order.
         var sources: [[(Labels, SeriesPart)]] = []
@@ -175,7 +177,7 @@ package final class DB: Appendable, Sendable {
             for source in sources {
                 let more: [Sample]
                 switch source {
-                case .block(let block, let ref): more = try block.samples(of: ref, from: mint, through: maxt)
+                case .block(let block, let ref): more = try block.samples(of: ref, from: mint, through: maxt, damage: damage)
                 case .head(let headSamples): more = headSamples
                 }
                 samples = samples.isEmpty ? more : Sample.merge(samples, more)
@@ -186,11 +188,12 @@ package final class DB: Appendable, Sendable {
     }
 
     /// Histograms of blocks and head merged; a block's series without histogram chunks is never read.
-    private func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, view: ReadView) throws -> [(Labels, [HistogramSample])] {
+    private func selectHistograms(_ matchers: [Matcher], from mint: Int64, through maxt: Int64, view: ReadView,
+                                  damage: ReadDamage) throws -> [(Labels, [HistogramSample])] {
         var merged: [Labels: [HistogramSample]] = [:]
         for block in blocks where block.maxTime > mint && block.minTime <= maxt {
             for ref in try block.seriesRefs(matchers, from: mint, through: maxt) where Block.hasHistograms(ref) {
-                let samples = try block.histograms(of: ref, from: mint, through: maxt)
+                let samples = try block.histograms(of: ref, from: mint, through: maxt, damage: damage)
                 if !samples.isEmpty { merged[ref.labels] = HistogramSample.merge(merged[ref.labels] ?? [], samples) }
             }
         }
@@ -283,6 +286,9 @@ extension DB {
         package var compactions: UInt64
         package var compactionFailures: UInt64
         package var retentionDeletions: UInt64
+        package var quarantinedBlocks: UInt64
+        package var inconsistentBlocks: Int
+        package var chunkReadFailures: UInt64
         package var replaySeconds: Double
     }
 
@@ -294,6 +300,9 @@ extension DB {
             compactions: statistics.compactions.load(ordering: .relaxed),
             compactionFailures: statistics.compactionFailures.load(ordering: .relaxed),
             retentionDeletions: statistics.blocksDeletedByRetention.load(ordering: .relaxed),
+            quarantinedBlocks: statistics.quarantinedBlocks.load(ordering: .relaxed),
+            inconsistentBlocks: blocks.count { $0.inconsistency != nil },
+            chunkReadFailures: statistics.chunkReadFailures.load(ordering: .relaxed),
             replaySeconds: Double(statistics.replaySeconds.load(ordering: .relaxed)) / 1000)
     }
 }
@@ -304,6 +313,18 @@ final class DBStatistics: Sendable {
     let compactions = Atomic<UInt64>(0)
     let compactionFailures = Atomic<UInt64>(0)
     let blocksDeletedByRetention = Atomic<UInt64>(0)
+    let quarantinedBlocks = Atomic<UInt64>(0)
+    let chunkReadFailures = Atomic<UInt64>(0)
+    /// Unreadable chunks already logged, so a dashboard that keeps asking does not flood the log.
+    private let loggedDamage = Mutex<Set<String>>([])
+
+    /// Whether `warning` is new to the log (the first 1,000 distinct ones are logged).
+    func shouldLogDamage(_ warning: String) -> Bool {
+        loggedDamage.withLock { logged in
+            guard logged.count < 1000 else { return false }
+            return logged.insert(warning).inserted
+        }
+    }
     /// Prometheus's buckets (1 s doubling to about 2 h); head compactions and merges alike.
     let compactionSeconds = Histogram(
         "prometheus_tsdb_compaction_duration_seconds", "Duration of compaction runs",
@@ -323,6 +344,8 @@ extension DB {
             wal.statistics.writeSeconds.write(to: &text)
             text.single("prometheus_tsdb_wal_segment_current", "gauge", "Write log segment index that TSDB is currently writing to.",
                         Double(wal.statistics.currentSegment.load(ordering: .relaxed)))
+            text.single("metricsd_tsdb_wal_missing_segments_total", "counter", "WAL segments found missing at replay (the segments around them were replayed).",
+                        Double(wal.statistics.missingSegments.load(ordering: .relaxed)))
             text.single("prometheus_tsdb_wal_writes_failed_total", "counter", "Total number of write log writes that failed.",
                         Double(wal.statistics.writeFailures.load(ordering: .relaxed)))
         }

@@ -13,6 +13,9 @@ extension WAL {
         package var segments = 0
         /// Where a torn or corrupt tail was cut, if anywhere.
         var repaired: String?
+        /// Segments missing between the checkpoint and the last segment (deleted by hand, lost on a
+        /// damaged disk); the records around them were replayed.
+        package var missingSegments: [Int] = []
     }
 
     /// Reads the newest checkpoint and every later segment, in order, calling `handle` per record.
@@ -40,6 +43,15 @@ extension WAL {
             firstSegment = checkpoint.upTo + 1
         }
         let segments = try segments().filter { $0 >= firstSegment }
+        report.missingSegments = Self.missing(in: segments, after: try latestCheckpoint()?.upTo)
+        if !report.missingSegments.isEmpty {
+            // Replay reads on past the gap: the records there whose series were defined in a missing
+            // segment are skipped (counted as unknown references), the rest are kept.
+            statistics.missingSegments.add(UInt64(report.missingSegments.count), ordering: .relaxed)
+            logger.error("WAL segments are missing; replaying the segments around them, samples in them are lost", metadata: [
+                "dir": "\(directory)", "missing": "\(Self.describe(report.missingSegments))",
+            ])
+        }
         for (position, segment) in segments.enumerated() {
             let path = directory + "/" + Self.segmentName(segment)
             let bytes = try FileIO.readAll(path)
@@ -64,6 +76,29 @@ extension WAL {
             }
         }
         return report
+    }
+
+    /// Segment numbers absent from `present` (ascending): holes between its members and, after a
+    /// checkpoint covering up to `checkpoint`, before its first.
+    static func missing(in present: [Int], after checkpoint: Int?) -> [Int] {
+        guard let first = present.first else { return [] }
+        var missing: [Int] = []
+        var expected = checkpoint.map { $0 + 1 } ?? first
+        for segment in present {
+            // Bounded: a gap of millions of segments is reported by its ends.
+            if segment > expected { missing += segment - expected <= 1000 ? Array(expected..<segment) : [expected, segment - 1] }
+            expected = segment + 1
+        }
+        return missing
+    }
+
+    /// `[3, 4, 5, 9]` as `00000003…00000005, 00000009`.
+    static func describe(_ segments: [Int]) -> String {
+        var runs: [(Int, Int)] = []
+        for segment in segments {
+            if let last = runs.last, last.1 + 1 == segment { runs[runs.count - 1].1 = segment } else { runs.append((segment, segment)) }
+        }
+        return runs.map { $0 == $1 ? segmentName($0) : segmentName($0) + "…" + segmentName($1) }.joined(separator: ", ")
     }
 
     /// Decodes frames until the end or the first bad one; returns the count and where decoding stopped.

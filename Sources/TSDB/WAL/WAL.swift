@@ -66,10 +66,17 @@ package final class WAL: Sendable {
 
     // MARK: Writing
 
-    /// Opens a fresh segment after the last one; call once, after replay.
+    /// Opens a fresh segment after the last one, or the last one again when it is empty (so starts
+    /// that write nothing leave no trail of empty segments); call once, after replay.
     func startWriting() throws {
         precondition(!readOnly, "a read-only WAL is never written")
-        let next = (try segments().last ?? (try latestCheckpoint()?.upTo ?? -1)) + 1
+        let last = try segments().last
+        let next: Int
+        if let last, FileIO.fileSize(directory + "/" + Self.segmentName(last)) == 0 {
+            next = last
+        } else {
+            next = try (last ?? (latestCheckpoint()?.upTo ?? -1)) + 1
+        }
         try writer.withLock { state in
             try openSegment(next, &state)
         }
@@ -249,6 +256,8 @@ package final class WALStatistics: Sendable {
     package let bytesWritten = Atomic<UInt64>(0)
     package let writeFailures = Atomic<UInt64>(0)
     let corruptions = Atomic<UInt64>(0)
+    /// Segments found missing at replay (`ReplayReport.missingSegments`).
+    let missingSegments = Atomic<UInt64>(0)
     package let currentSegment = Atomic<Int>(0)
     /// Prometheus's name and type: a summary of fsync times.
     package let fsyncSeconds = Summary("prometheus_tsdb_wal_fsync_duration_seconds", "Duration of write log fsync.")
