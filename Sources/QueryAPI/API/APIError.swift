@@ -15,14 +15,30 @@ struct APIError: Error, Sendable {
 
     package let kind: Kind
     package let message: String
+    /// A status other than the kind's (413 for a body over the limit, whose errorType stays bad_data).
+    let statusOverride: HTTPResponse.Status?
 
     package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
+        statusOverride = nil
+    }
+
+    init(_ kind: Kind, _ message: String, status: HTTPResponse.Status) {
+        self.kind = kind
+        self.message = message
+        statusOverride = status
+    }
+
+    /// A request body over `limit` bytes: 413, and the connection is closed after the answer, so the
+    /// client stops sending instead of waiting on a server that has stopped reading.
+    static func bodyTooLarge(limit: Int) -> APIError {
+        APIError(.badData, "request body too large (limit \(limit) bytes)", status: .contentTooLarge)
     }
 
     /// Prometheus's status codes for each error type (see the HTTP API contract §1.2).
     var status: HTTPResponse.Status {
+        if let statusOverride { return statusOverride }
         switch kind {
         case .badData: return .badRequest
         case .execution: return .unprocessableContent
@@ -90,6 +106,9 @@ enum APIResponse {
     }
 
     private static func response(_ bytes: [UInt8], status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        // The body was not read to its end: the connection cannot carry another request (`HTTPGuard`).
+        if status == .contentTooLarge { headers[.connection] = "close" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

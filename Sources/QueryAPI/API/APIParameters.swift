@@ -17,7 +17,7 @@ struct APIParameters: Sendable {
             do {
                 body = try await request.body.collect(upTo: maxBodyBytes)
             } catch {
-                throw APIError(.badData, "request body too large (limit \(maxBodyBytes) bytes)")
+                throw APIError.bodyTooLarge(limit: maxBodyBytes)
             }
             parameters.merge(Self.decodeForm(String(buffer: body)), bodyWins: true)
         }

@@ -20,7 +20,15 @@ struct RemoteEndpoints: Sendable {
 
     /// Remote read/write errors are plain text lines, as Go's `http.Error` writes them.
     static func text(_ message: String, _ status: HTTPResponse.Status) -> Response {
-        APIServer.text(message + "\n", status: status)
+        var response = APIServer.text(message + "\n", status: status)
+        // The body was not read to its end: the connection cannot carry another request (`HTTPGuard`).
+        if status == .contentTooLarge { response.headers[.connection] = "close" }
+        return response
+    }
+
+    /// The answer to a request that could not be read or decoded.
+    static func refusal(_ error: any Error) -> Response {
+        text("\(error)", (error as? RemoteFailure)?.status ?? .badRequest)
     }
 
     private func body(_ request: Request) async throws(RemoteFailure) -> [UInt8] {
@@ -28,7 +36,7 @@ struct RemoteEndpoints: Sendable {
         do {
             buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
         } catch {
-            throw RemoteFailure("request body larger than \(Self.maxBodyBytes) bytes")
+            throw RemoteFailure("request body larger than \(Self.maxBodyBytes) bytes", status: .contentTooLarge)
         }
         do {
             return try Snappy.decompress(Array(buffer: buffer))
@@ -39,7 +47,12 @@ struct RemoteEndpoints: Sendable {
 
     struct RemoteFailure: Error, CustomStringConvertible {
         let description: String
-        init(_ description: String) { self.description = description }
+        /// 400 unless said otherwise (413 for a body over the limit).
+        let status: HTTPResponse.Status
+        init(_ description: String, status: HTTPResponse.Status = .badRequest) {
+            self.description = description
+            self.status = status
+        }
     }
 
     /// Stores every valid sample of the request and answers with Prometheus's status for what was
@@ -56,7 +69,7 @@ struct RemoteEndpoints: Sendable {
         do {
             decoded = try RemoteWriteRequest.decode(try await body(request))
         } catch {
-            return Self.text("\(error)", .badRequest)
+            return Self.refusal(error)
         }
         let db = self.db
         let refusals: Refusals
@@ -146,7 +159,7 @@ struct RemoteEndpoints: Sendable {
         do {
             decoded = try RemoteReadRequest.decode(try await body(request))
         } catch {
-            return Self.text("\(error)", .badRequest)
+            return Self.refusal(error)
         }
         if !decoded.acceptedResponseTypes.isEmpty && !decoded.acceptedResponseTypes.contains(RemoteReadRequest.samplesResponse) {
             return Self.text("server does not support any of the requested response types: \(decoded.acceptedResponseTypes)", .badRequest)

@@ -9,6 +9,10 @@ final class HTTPRequestCounter: Sendable {
     let durations = Histogram(
         "prometheus_http_request_duration_seconds", "Histogram of latencies for HTTP requests.", labels: ["handler"],
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120])
+    /// Connections closed for not sending a whole request within `--web.read-timeout` (`HTTPGuard`).
+    let readTimeouts = Atomic<UInt64>(0)
+    /// Requests the HTTP parser refused (an unknown method, headers over the limit, bad framing).
+    let malformedRequests = Atomic<UInt64>(0)
 
     struct HandlerCode: Hashable {
         let handler: String
@@ -30,5 +34,9 @@ final class HTTPRequestCounter: Sendable {
             }
         }
         durations.write(to: &text)
+        text.single("metricsd_http_read_timeouts_total", "counter", "Connections closed for not sending a whole request within --web.read-timeout.",
+                    Double(readTimeouts.load(ordering: .relaxed)))
+        text.single("metricsd_http_malformed_requests_total", "counter", "Requests the HTTP parser refused (unknown method, headers over 1 MiB, bad framing).",
+                    Double(malformedRequests.load(ordering: .relaxed)))
     }
 }

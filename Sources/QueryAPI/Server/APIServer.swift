@@ -1,6 +1,8 @@
 import Config
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import MetricsModel
 import Relabel
@@ -22,6 +24,9 @@ package struct APIServer: Sendable {
         /// `--web.max-connections`: past it the server stops accepting (connections wait in the
         /// listen backlog) until one closes, as Prometheus's limited listener does; 0 for no cap.
         package var maxConnections = 512
+        /// `--web.read-timeout`: the time to read one request, from the end of the previous
+        /// answer (or the connection's start) to its body's last byte; nil for none.
+        package var readTimeout: Duration? = .seconds(300)
         /// `--web.ui-libraries-path` and `--web.dashboards-dir`.
         package var ui = UIRoutes.Options()
         package init() {}
@@ -138,8 +143,10 @@ package struct APIServer: Sendable {
     package func application(
         host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        let (readTimeout, counters) = (options.readTimeout.map { TimeAmount.nanoseconds(Int64($0.inSeconds * 1e9)) }, httpRequests)
+        return Application(
             router: router(),
+            server: HTTPServerBuilder { responder in GuardedHTTP1Channel(responder: responder, readTimeout: readTimeout, counters: counters) },
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "metricsd",
                 availableConnectionsDelegate: options.maxConnections > 0 ? .maximum(options.maxConnections, logger: logger) : nil),
