@@ -95,10 +95,8 @@ enum ConfigKeys {
     static let root = Section(
         keys: keys(PrometheusConfig.CodingKeys.self).union(["scrape_config_files", "tracing", "otlp", "runtime"]),
         children: [
-            "global": Section(keys: keys(GlobalConfig.CodingKeys.self).union([
-                "rule_query_offset", "query_log_file", "scrape_failure_log_file", "body_size_limit",
-                "sample_limit", "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit",
-                "keep_dropped_targets", "metric_name_validation_scheme", "metric_name_escaping_scheme",
+            "global": Section(keys: keys(GlobalConfig.CodingKeys.self).union(keys(ScrapeLimits.CodingKeys.self)).union([
+                "rule_query_offset", "query_log_file", "scrape_failure_log_file", "metric_name_validation_scheme", "metric_name_escaping_scheme",
                 "convert_classic_histograms_to_nhcb", "always_scrape_classic_histograms", "scrape_native_histograms", "scrape_protocols",
             ])),
             "scrape_configs": scrapeConfig,

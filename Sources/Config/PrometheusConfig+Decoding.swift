@@ -20,7 +20,10 @@ extension PrometheusConfig: Decodable {
         alerting = try container.decodeIfPresent(AlertingConfig.self, forKey: .alerting) ?? AlertingConfig()
         remoteWrite = try container.decodeIfPresent([RemoteWriteConfig].self, forKey: .remoteWrite) ?? []
         remoteRead = try container.decodeIfPresent([RemoteReadConfig].self, forKey: .remoteRead) ?? []
-        for index in scrapeConfigs.indices { scrapeConfigs[index].histograms.inherit(global.histograms) }
+        for index in scrapeConfigs.indices {
+            scrapeConfigs[index].histograms.inherit(global.histograms)
+            scrapeConfigs[index].inheritLimits(global.scrapeLimits)
+        }
     }
 }
 
@@ -47,6 +50,7 @@ extension GlobalConfig: Decodable {
         }
         ruleQueryOffset = try container.decodeIfPresent(PromDuration.self, forKey: .ruleQueryOffset) ?? ruleQueryOffset
         histograms = try HistogramScrapeOptions(from: decoder, global: true)
+        scrapeLimits = try ScrapeLimits(from: decoder)
     }
 }
 
@@ -61,7 +65,11 @@ extension ScrapeConfig: Decodable {
         case honorTimestamps = "honor_timestamps"
         case sampleLimit = "sample_limit"
         case labelLimit = "label_limit"
+        case labelNameLengthLimit = "label_name_length_limit"
+        case labelValueLengthLimit = "label_value_length_limit"
         case bodySizeLimit = "body_size_limit"
+        case targetLimit = "target_limit"
+        case keepDroppedTargets = "keep_dropped_targets"
         case relabelConfigs = "relabel_configs"
         case metricRelabelConfigs = "metric_relabel_configs"
     }
@@ -81,7 +89,11 @@ extension ScrapeConfig: Decodable {
         honorTimestamps = try container.decodeIfPresent(Bool.self, forKey: .honorTimestamps) ?? true
         sampleLimit = try container.decodeIfPresent(Int.self, forKey: .sampleLimit) ?? 0
         labelLimit = try container.decodeIfPresent(Int.self, forKey: .labelLimit) ?? 0
+        labelNameLengthLimit = try container.decodeIfPresent(Int.self, forKey: .labelNameLengthLimit) ?? 0
+        labelValueLengthLimit = try container.decodeIfPresent(Int.self, forKey: .labelValueLengthLimit) ?? 0
         bodySizeLimit = try ByteSize.decode(container, .bodySizeLimit) ?? 0
+        targetLimit = try container.decodeIfPresent(Int.self, forKey: .targetLimit) ?? 0
+        keepDroppedTargets = try container.decodeIfPresent(Int.self, forKey: .keepDroppedTargets) ?? 0
         discovery = try DiscoveryConfigs(from: decoder)
         relabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .relabelConfigs) ?? []
         metricRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .metricRelabelConfigs) ?? []

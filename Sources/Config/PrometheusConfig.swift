@@ -135,6 +135,8 @@ package struct GlobalConfig: Sendable, Equatable {
     /// `scrape_protocols`, `scrape_native_histograms`, `always_scrape_classic_histograms` and
     /// `convert_classic_histograms_to_nhcb` for scrape configs that do not set their own.
     package var histograms = HistogramScrapeOptions()
+    /// `sample_limit`, `label_limit`, … `keep_dropped_targets` for jobs that do not set their own.
+    package var scrapeLimits = ScrapeLimits()
     package init() {}
 }
 
@@ -150,7 +152,13 @@ package struct ScrapeConfig: Sendable, Equatable {
     package var honorTimestamps = true
     package var sampleLimit = 0
     package var labelLimit = 0
+    package var labelNameLengthLimit = 0
+    package var labelValueLengthLimit = 0
     package var bodySizeLimit = 0
+    /// `target_limit`: more targets than this after relabeling fail every target of the job (0: none).
+    package var targetLimit = 0
+    /// `keep_dropped_targets`: how many dropped targets `/api/v1/targets` keeps for the job (0: all).
+    package var keepDroppedTargets = 0
     /// Formats asked for and what becomes of native and classic histograms (globals applied).
     package var histograms = HistogramScrapeOptions()
     /// Where the targets come from, and authentication and TLS for the scrapes.

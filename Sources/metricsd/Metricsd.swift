@@ -40,6 +40,9 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("storage.tsdb.retention.time"), help: "How long to retain samples in storage (Prometheus duration, e.g. 15d).")
     var retentionTime = "15d"
 
+    @Option(name: .customLong("storage.tsdb.max-series"), help: "Most series the head holds; samples of new series beyond it are refused and counted, existing series keep ingesting (0: no cap).")
+    var maxSeries = 0
+
     @Option(name: .customLong("storage.tsdb.retention.size"), help: "Maximum bytes of storage blocks and WAL (e.g. 512MB, 10GB); 0 disables.")
     var retentionSize = "0"
 
@@ -158,7 +161,7 @@ struct Metricsd: AsyncParsableCommand {
     var flagValues: [String: String] {
         [
             "config.file": configFile ?? "", "web.listen-address": listenAddress, "storage.tsdb.path": storagePath,
-            "storage.tsdb.retention.time": retentionTime, "storage.tsdb.retention.size": retentionSize,
+            "storage.tsdb.retention.time": retentionTime, "storage.tsdb.retention.size": retentionSize, "storage.tsdb.max-series": String(maxSeries),
             "storage.tsdb.wal-sync-interval": walSyncInterval, "storage.tsdb.future-tolerance": futureTolerance,
             "storage.remote.wal-hold-max-age": walHoldMaxAge, "storage.remote.wal-hold-max-size": walHoldMaxSize, "web.enable-lifecycle": String(enableLifecycle),
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
@@ -198,6 +201,8 @@ struct Metricsd: AsyncParsableCommand {
             throw ValidationError("--storage.tsdb.future-tolerance: invalid duration \(futureTolerance)")
         }
         options.head.clock = SampleClock(futureTolerance: tolerance.milliseconds)
+        guard maxSeries >= 0 else { throw ValidationError("--storage.tsdb.max-series must not be negative") }
+        options.head.maxSeries = maxSeries
         return options
     }
 

@@ -19,6 +19,10 @@ struct ScrapeTargets: TargetRetriever {
         return (active, snapshot.dropped.map { DroppedTarget(scrapePool: $0.scrapePool, discoveredLabels: $0.discoveredLabels) })
     }
 
+    func droppedTargetCounts() -> [String: Int] {
+        board.snapshot().droppedCounts
+    }
+
     func sampleRefusals() -> SampleRefusals {
         let refusals = board.refusals
         return SampleRefusals(outOfOrder: refusals.outOfOrder, outOfBounds: refusals.outOfBounds, duplicateTimestamp: refusals.duplicateTimestamp,

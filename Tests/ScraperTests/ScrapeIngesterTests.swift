@@ -162,6 +162,51 @@ struct ScrapeIngesterTests {
         }
     }
 
+    @Test("label_limit, label_name_length_limit and label_value_length_limit (in bytes) fail the whole scrape with Prometheus's words", arguments: [
+        // The final labels count, target labels among them: `ok` has __name__, env, instance and job.
+        ("label_limit: 5", #"m{a="1",b="2",c="3"} 1"#, "label_limit exceeded (metric: m, number of labels: 7, limit: 5)"),
+        ("label_name_length_limit: 8", #"m{long_name_here="1"} 1"#, "label_name_length_limit exceeded (metric: m, label name: long_name_here, length: 14, limit: 8)"),
+        ("label_value_length_limit: 10", #"m{a="123456789012"} 1"#, #"label_value_length_limit exceeded (metric: m, label name: a, value: "123456789012", length: 12, limit: 10)"#),
+        ("label_value_length_limit: 10", #"m{a="éééééé"} 1"#, #"label_value_length_limit exceeded (metric: m, label name: a, value: "éééééé", length: 12, limit: 10)"#),
+    ])
+    func labelLimits(setting: String, line: String, message: String) throws {
+        let config = try PrometheusConfig.load(yaml: "scrape_configs:\n- job_name: node\n  \(setting)\n").scrapeConfigs[0]
+        var ingester = ScrapeIngester(target: try Self.target(config), config: config)
+        var appender = RecordingAppender()
+        do {
+            _ = try ingester.ingest(Array("ok 1\n\(line)\n".utf8), format: .prometheusText, timestamp: 1000, into: &appender)
+            Issue.record("\(setting): the scrape passed")
+        } catch {
+            #expect(error.description == message)
+        }
+        // Within the limit, the same series is stored.
+        let loose = try PrometheusConfig.load(yaml: "scrape_configs:\n- job_name: node\n").scrapeConfigs[0]
+        var free = ScrapeIngester(target: try Self.target(loose), config: loose)
+        #expect(try free.ingest(Array("\(line)\n".utf8), format: .prometheusText, timestamp: 1000, into: &appender).samplesPostRelabel == 1)
+    }
+
+    @Test("limits under global: apply to jobs that do not set their own; a job's own value wins")
+    func globalLimits() throws {
+        let config = try PrometheusConfig.load(yaml: """
+            global:
+              sample_limit: 100
+              label_limit: 10
+              label_value_length_limit: 200
+              body_size_limit: 1MB
+              target_limit: 5
+              keep_dropped_targets: 2
+            scrape_configs:
+            - job_name: inherits
+            - job_name: own
+              sample_limit: 7
+              target_limit: 1
+            """)
+        let inherits = config.scrapeConfigs[0], own = config.scrapeConfigs[1]
+        #expect([inherits.sampleLimit, inherits.labelLimit, inherits.labelValueLengthLimit, inherits.bodySizeLimit, inherits.targetLimit, inherits.keepDroppedTargets]
+                == [100, 10, 200, 1 << 20, 5, 2])
+        #expect([own.sampleLimit, own.labelLimit, own.targetLimit] == [7, 10, 1])
+    }
+
     @Test("honor_timestamps uses the exposed timestamp")
     func timestamps() throws {
         let config = ScrapeConfig(jobName: "node")

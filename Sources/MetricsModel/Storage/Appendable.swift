@@ -60,6 +60,9 @@ package enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidHistogram(labels: Labels, reason: String)
     /// A native histogram given to storage that keeps floats only.
     case histogramsNotSupported(labels: Labels)
+    /// A new series while the head holds its cap of series (`--storage.tsdb.max-series`); samples
+    /// of series already there are taken as before.
+    case seriesLimit(labels: Labels, limit: Int)
 
     /// The refusal's kind as Prometheus words it.
     package var reason: String {
@@ -70,6 +73,7 @@ package enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownReference: "unknown series reference"
         case .invalidHistogram: "invalid histogram"
         case .histogramsNotSupported: "native histograms are not stored here"
+        case .seriesLimit: "head series limit reached"
         }
     }
 
@@ -80,6 +84,7 @@ package enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownReference(let ref): "\(reason) \(ref)"
         case .invalidHistogram(let labels, let problem): "\(reason) for series \(labels): \(problem)"
         case .histogramsNotSupported(let labels): "\(reason) (series \(labels))"
+        case .seriesLimit(let labels, let limit): "\(reason) (\(limit) series, --storage.tsdb.max-series): new series \(labels) refused"
         }
     }
 }

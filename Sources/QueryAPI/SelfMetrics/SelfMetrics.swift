@@ -85,6 +85,7 @@ struct SelfMetrics: Sendable {
         for (reason, value) in [
             ("out_of_order", stats.outOfOrderSamples), ("too_old", stats.outOfBoundsSamples - stats.tooFarInFutureSamples),
             ("too_far_in_future", stats.tooFarInFutureSamples), ("duplicate_timestamp", stats.duplicateSamples),
+            ("series_limit", stats.seriesLimitRefusals),
         ] {
             text.sample("metricsd_tsdb_samples_refused_total", ["reason"], [reason], Double(value))
         }
@@ -130,7 +131,7 @@ struct SelfMetrics: Sendable {
             if entry.health == "down" { counts.down += 1 } else { counts.up += 1 }
             byPool[entry.scrapePool] = counts
         }
-        for entry in snapshot.dropped { byPool[entry.scrapePool, default: (0, 0, 0)].dropped += 1 }
+        for (pool, count) in targets.droppedTargetCounts() { byPool[pool, default: (0, 0, 0)].dropped += count }
         let pools = byPool.sorted { $0.key < $1.key }
         text.header("metricsd_scrape_targets", "gauge", "Active scrape targets by pool and last health.")
         for (pool, counts) in pools {

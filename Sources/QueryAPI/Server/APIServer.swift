@@ -103,7 +103,7 @@ package struct APIServer: Sendable {
         routes.on("/api/v1/targets", [.get]) { request, _ in
             let state = request.uri.queryParameters.get("state") ?? "any"
             let pool = request.uri.queryParameters.get("scrapePool")
-            return APIResponse.success(TargetsResponse.render(targets.targets(), state: state, pool: pool))
+            return APIResponse.success(TargetsResponse.render(targets.targets(), droppedCounts: targets.droppedTargetCounts(), state: state, pool: pool))
         }
         routes.on("/api/v1/targets/relabel_steps", [.get]) { request, _ in
             relabelSteps(request)
@@ -173,7 +173,9 @@ package struct APIServer: Sendable {
 
 /// `/api/v1/targets` in Prometheus's shape.
 enum TargetsResponse {
-    static func render(_ snapshot: (active: [ActiveTarget], dropped: [DroppedTarget]), state: String, pool: String? = nil) -> [String: Any] {
+    static func render(
+        _ snapshot: (active: [ActiveTarget], dropped: [DroppedTarget]), droppedCounts: [String: Int], state: String, pool: String? = nil
+    ) -> [String: Any] {
         let snapshot = pool.map { pool in
             (active: snapshot.active.filter { $0.scrapePool == pool }, dropped: snapshot.dropped.filter { $0.scrapePool == pool })
         } ?? snapshot
@@ -198,7 +200,8 @@ enum TargetsResponse {
         // Both lists are always present; the one `state` excludes is empty, as Prometheus answers.
         data["activeTargets"] = state == "any" || state == "active" ? active : []
         data["droppedTargets"] = state == "any" || state == "dropped" ? dropped : []
-        data["droppedTargetCounts"] = Dictionary(snapshot.dropped.map { ($0.scrapePool, 1) }, uniquingKeysWith: +)
+        // Every pool's count of dropped targets, including those `keep_dropped_targets` leaves out.
+        data["droppedTargetCounts"] = pool.map { name in droppedCounts.filter { $0.key == name } } ?? droppedCounts
         return data
     }
 }

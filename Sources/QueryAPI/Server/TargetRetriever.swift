@@ -5,8 +5,10 @@ import MetricsModel
 /// `TargetRetriever`, so QueryAPI does not depend on the scraper; metricsd adapts the scraper's
 /// status board to it.
 package protocol TargetRetriever: Sendable {
-    /// Every active target, and every target relabeling dropped.
+    /// Every active target, and the targets relabeling dropped that are kept for the API.
     func targets() -> (active: [ActiveTarget], dropped: [DroppedTarget])
+    /// How many targets relabeling dropped in each pool, kept or not (`keep_dropped_targets`).
+    func droppedTargetCounts() -> [String: Int]
     /// Scraped samples the store refused, summed over every target, by Prometheus's reasons.
     func sampleRefusals() -> SampleRefusals
     /// The scraper's and discovery's own metrics, appended in Prometheus text format.
@@ -15,6 +17,11 @@ package protocol TargetRetriever: Sendable {
 
 extension TargetRetriever {
     package func writeMetrics(to text: inout MetricsText) {}
+
+    /// For retrievers that keep every dropped target.
+    package func droppedTargetCounts() -> [String: Int] {
+        Dictionary(targets().dropped.map { ($0.scrapePool, 1) }, uniquingKeysWith: +)
+    }
 }
 
 /// One scraped target as `/api/v1/targets` shows it.

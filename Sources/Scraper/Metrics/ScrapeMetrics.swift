@@ -21,6 +21,8 @@ package final class ScrapeMetrics: Sendable {
     let scrapeFailures = Counter(
         "metricsd_target_scrape_pool_scrape_failures_total", "Scrapes that failed (target down, bad body, sample limit), by scrape pool.",
         labels: ["scrape_job"])
+    let exceededTargetLimit = Counter(
+        "prometheus_target_scrape_pool_exceeded_target_limit_total", "Total number of times scrape pools hit the target limit, during sync or config reload.")
     package let discovery = DiscoveryMetrics()
 
     package init() {}
@@ -34,6 +36,7 @@ package final class ScrapeMetrics: Sendable {
         scrapeSeconds.write(to: &text)
         samplesScraped.write(to: &text)
         scrapeFailures.write(to: &text)
+        exceededTargetLimit.write(to: &text)
         discovery.write(to: &text)
     }
 }

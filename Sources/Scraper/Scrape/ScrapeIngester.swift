@@ -29,8 +29,9 @@ package struct ScrapeIngester: Sendable {
         /// The series' exposition bytes (name and labels), to confirm a hash hit.
         var key: [UInt8]
         var target: Target
-        /// The final label count, for `label_limit`.
-        var labelCount: Int
+        /// The label limit the final labels break, if any (`label_limit`, `label_name_length_limit`,
+        /// `label_value_length_limit`): a scrape holding such a series fails whole, as in Prometheus.
+        var limitBreach: Failure?
         /// The iteration in which the series last appeared.
         var lastSeen: UInt64
         /// Whether the series' last sample was a native histogram (its stale marker is one too).
@@ -65,19 +66,22 @@ package struct ScrapeIngester: Sendable {
         package var duplicateTimestamp = 0
         /// Native histograms the store refused as invalid (or cannot keep).
         package var invalidHistograms = 0
+        /// Samples of new series the store refused at its series cap (`--storage.tsdb.max-series`).
+        package var seriesLimit = 0
     }
 
     /// Why a scrape body was refused as a whole.
     package enum Failure: Error, Sendable, CustomStringConvertible {
         case parse(ExpositionError)
         case sampleLimit(Int)
-        case labelLimit(Int)
+        /// A series over `label_limit`, `label_name_length_limit` or `label_value_length_limit`, in Prometheus's words.
+        case labelLimit(String)
 
         package var description: String {
             switch self {
             case .parse(let error): return "parse error: \(error)"
             case .sampleLimit(let limit): return "sample limit exceeded (\(limit))"
-            case .labelLimit(let limit): return "label_limit exceeded (\(limit))"
+            case .labelLimit(let text): return text
             }
         }
     }
@@ -164,7 +168,7 @@ package struct ScrapeIngester: Sendable {
         if case .dropped = entries[Int(slot)].target { return }
         report.samplesPostRelabel += 1
         if config.sampleLimit > 0 && report.samplesPostRelabel > config.sampleLimit { throw .sampleLimit(config.sampleLimit) }
-        if config.labelLimit > 0 && entries[Int(slot)].labelCount > config.labelLimit { throw .labelLimit(config.labelLimit) }
+        if let breach = entries[Int(slot)].limitBreach { throw breach }
         let time = config.honorTimestamps ? (explicit ?? timestamp) : timestamp
         do {
             switch value {
@@ -178,6 +182,7 @@ package struct ScrapeIngester: Sendable {
             case .outOfBounds: report.outOfBounds += 1
             case .duplicate: report.duplicateTimestamp += 1
             case .invalidHistogram, .histogramsNotSupported: report.invalidHistograms += 1
+            case .seriesLimit: report.seriesLimit += 1
             // Labels are always given on this path.
             case .unknownReference: report.outOfOrder += 1
             }
@@ -276,10 +281,29 @@ package struct ScrapeIngester: Sendable {
         let labels = finalLabels(scraped)
         if labels != nil { report.seriesAdded += 1 }
         let slot = Int32(entries.count)
-        entries.append(CacheEntry(key: key, target: labels.map { .labels($0) } ?? .dropped, labelCount: labels?.count ?? 0, lastSeen: iteration))
+        entries.append(CacheEntry(key: key, target: labels.map { .labels($0) } ?? .dropped, limitBreach: labels.flatMap(limitBreach), lastSeen: iteration))
         let hash = Self.hash(bytes)
         if index[hash] == nil { index[hash] = slot } else { collided[key] = slot }
         return slot
+    }
+
+    /// The first label limit `labels` breaks, worded as Prometheus words it (lengths in bytes).
+    private func limitBreach(_ labels: Labels) -> Failure? {
+        let metric = String((labels[LabelNames.metricName] ?? "").prefix(50))
+        if config.labelLimit > 0 && labels.count > config.labelLimit {
+            return .labelLimit("label_limit exceeded (metric: \(metric), number of labels: \(labels.count), limit: \(config.labelLimit))")
+        }
+        for label in labels {
+            if config.labelNameLengthLimit > 0 && label.name.utf8.count > config.labelNameLengthLimit {
+                return .labelLimit("label_name_length_limit exceeded (metric: \(metric), label name: \(label.name.prefix(50)), "
+                                   + "length: \(label.name.utf8.count), limit: \(config.labelNameLengthLimit))")
+            }
+            if config.labelValueLengthLimit > 0 && label.value.utf8.count > config.labelValueLengthLimit {
+                return .labelLimit("label_value_length_limit exceeded (metric: \(metric), label name: \(label.name.prefix(50)), "
+                                   + "value: \(goQuote(String(label.value.prefix(50)))), length: \(label.value.utf8.count), limit: \(config.labelValueLengthLimit))")
+            }
+        }
+        return nil
     }
 
     /// Drops entries unseen for 16 scrapes, renumbering the survivors.

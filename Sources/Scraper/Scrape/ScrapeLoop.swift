@@ -16,6 +16,8 @@ struct ScrapeLoop<Store: Appendable> {
     let endOfRun: EndOfRunChoice
     /// Where deferred end-of-run markers wait.
     let staleness: StalenessScheduler
+    /// A reason every scrape fails with for now, without fetching (the pool's `target_limit`).
+    var forcedError: @Sendable () -> String? = { nil }
 
     func run() async {
         var ingester = ScrapeIngester(target: target, config: config)
@@ -80,6 +82,7 @@ struct ScrapeLoop<Store: Appendable> {
         var report = ScrapeIngester.Report()
         var failure: String?
         do {
+            if let forced = forcedError() { throw ForcedScrapeError(description: forced) }
             let (body, contentType) = try await fetcher.fetch(target, config: config)
             do {
                 report = try ingester.ingest(body, format: ExpositionFormat(contentType: contentType), timestamp: timestamp, into: &appender)
@@ -94,6 +97,11 @@ struct ScrapeLoop<Store: Appendable> {
             appender.rollback()
             appender = store.appender()
             ingester.markAllStale(at: timestamp, into: &appender)
+        }
+        if report.seriesLimit > 0 {
+            logger.warning("the store is at its series cap; new series of this scrape were not stored", metadata: [
+                "job": "\(config.jobName)", "target": "\(target.url)", "refused_samples": "\(report.seriesLimit)",
+            ])
         }
         if report.outOfOrder + report.outOfBounds + report.duplicateTimestamp > 0 {
             status.refusals.add(report)
@@ -142,4 +150,9 @@ struct ScrapeLoop<Store: Appendable> {
     }
 
     static func nowMilliseconds() -> Int64 { Timestamps.now() }
+}
+
+/// A scrape failed before fetching, for a reason of the pool's.
+struct ForcedScrapeError: Error, CustomStringConvertible {
+    let description: String
 }

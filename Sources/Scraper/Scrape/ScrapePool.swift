@@ -25,6 +25,8 @@ final class ScrapePool<Store: Appendable>: Sendable {
 
     private let state = Mutex(State())
     private let discovery: DiscoveryProviders
+    /// Set while the pool has more targets than `target_limit`: every loop fails its scrapes with it.
+    let targetLimitError = Mutex<String?>(nil)
 
     init(
         config: ScrapeConfig, global: GlobalConfig, store: Store, client: HTTPClient, fetcher: any TargetFetcher,
@@ -63,7 +65,19 @@ final class ScrapePool<Store: Appendable>: Sendable {
         }
         let targets = Target.targets(groups, config: config, global: global)
         for error in targets.errors { logger.warning("target skipped", metadata: ["error": "\(error)"]) }
-        status.update(pool: config.jobName, active: targets.active, dropped: targets.dropped)
+        status.update(pool: config.jobName, active: targets.active, dropped: targets.dropped, keepDropped: config.keepDroppedTargets)
+        // As Prometheus: past `target_limit` the targets stay listed, and each scrape fails with the
+        // reason (up 0, nothing stored) until discovery or the limit changes.
+        let overLimit = config.targetLimit > 0 && targets.active.count > config.targetLimit
+        if overLimit {
+            status.metrics.exceededTargetLimit.add(1)
+            logger.error("scrape pool has more targets than its target_limit; scrapes fail until it has fewer", metadata: [
+                "job": "\(config.jobName)", "targets": "\(targets.active.count)", "target_limit": "\(config.targetLimit)",
+            ])
+        }
+        targetLimitError.withLock {
+            $0 = overLimit ? "target_limit exceeded (number of targets: \(targets.active.count), limit: \(config.targetLimit))" : nil
+        }
         state.withLock { state in
             let wanted = Dictionary(targets.active.map { ($0.key, $0) }) { first, _ in first }
             for (key, loop) in state.loops where wanted[key] == nil {
@@ -77,7 +91,7 @@ final class ScrapePool<Store: Appendable>: Sendable {
                 let endOfRun = EndOfRunChoice()
                 let loop = ScrapeLoop(
                     target: target, config: config, store: store, fetcher: fetcher, status: status, logger: logger,
-                    endOfRun: endOfRun, staleness: staleness)
+                    endOfRun: endOfRun, staleness: staleness, forcedError: { [weak self] in self?.targetLimitError.withLock { $0 } })
                 state.loops[key] = (Task { await loop.run() }, endOfRun)
             }
         }

@@ -23,7 +23,10 @@ package final class TargetStatusBoard: Sendable {
 
     private struct Pool {
         var entries: [Target.Key: Entry] = [:]
+        /// The dropped targets kept for the API (`keep_dropped_targets` of them, or all).
         var dropped: [Labels] = []
+        /// How many targets relabeling dropped, kept or not.
+        var droppedCount = 0
     }
 
     private let state = Mutex([String: Pool]())
@@ -35,9 +38,11 @@ package final class TargetStatusBoard: Sendable {
     package init() {}
 
     /// Replaces a pool's targets, keeping the health of those that stay.
-    package func update(pool name: String, active: [Target], dropped: [Labels]) {
+    /// `keepDropped` > 0 keeps only that many dropped targets (Prometheus's `keep_dropped_targets`),
+    /// while their count stays whole.
+    package func update(pool name: String, active: [Target], dropped: [Labels], keepDropped: Int = 0) {
         state.withLock { pools in
-            var next = Pool(dropped: dropped)
+            var next = Pool(dropped: keepDropped > 0 ? Array(dropped.prefix(keepDropped)) : dropped, droppedCount: dropped.count)
             for target in active {
                 next.entries[target.key] = pools[name]?.entries[target.key].map { entry in
                     var entry = entry
@@ -66,14 +71,14 @@ package final class TargetStatusBoard: Sendable {
         }
     }
 
-    /// Active targets sorted by pool then labels, and the dropped ones.
-    package func snapshot() -> (active: [Entry], dropped: [Dropped]) {
+    /// Active targets sorted by pool then labels, the dropped ones kept, and each pool's count of dropped targets.
+    package func snapshot() -> (active: [Entry], dropped: [Dropped], droppedCounts: [String: Int]) {
         state.withLock { pools in
             let active = pools.values.flatMap(\.entries.values).sorted { ($0.scrapePool, $0.target.labels) < ($1.scrapePool, $1.target.labels) }
             let dropped = pools.sorted { $0.key < $1.key }.flatMap { name, pool in
                 pool.dropped.map { Dropped(scrapePool: name, discoveredLabels: $0) }
             }
-            return (active, dropped)
+            return (active, dropped, pools.mapValues(\.droppedCount))
         }
     }
 

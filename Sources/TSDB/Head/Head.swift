@@ -11,6 +11,8 @@ package struct HeadOptions: Sendable {
     /// The wall clock the head's sample bounds are measured against; nil for tools and tests over
     /// synthetic time, which then have only the bound behind the head's newest sample.
     package var clock: SampleClock?
+    /// The most series the head holds; a sample of a new series beyond it is refused (0: no cap).
+    package var maxSeries = 0
 
     package init(chunkRange: Int64 = 2 * 3_600_000, outOfOrderWindow: Int64 = 0, clock: SampleClock? = nil) {
         self.chunkRange = chunkRange
@@ -145,8 +147,15 @@ package final class Head: Appendable, Sendable {
     }
 
     /// The series for `labels`, created if new. Returns the series and whether it was created.
-    func getOrCreate(_ labels: Labels, in state: inout Shard.State) -> (MemSeries, Bool) {
+    /// Throws `AppendError.seriesLimit` for a new series while the head holds `maxSeries` (checked
+    /// without a global lock, so concurrent appenders may pass it by a few series).
+    func getOrCreate(_ labels: Labels, in state: inout Shard.State) throws(AppendError) -> (MemSeries, Bool) {
         if let series = state.byLabels[labels] { return (series, false) }
+        if options.maxSeries > 0 && statistics.liveSeries.load(ordering: .relaxed) >= options.maxSeries {
+            statistics.seriesLimitRefusals.add(1, ordering: .relaxed)
+            throw .seriesLimit(labels: labels, limit: options.maxSeries)
+        }
+        statistics.liveSeries.add(1, ordering: .relaxed)
         let ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
         let series = MemSeries(ref: ref, labels: intern(labels))
         state.byLabels[series.labels] = series
@@ -303,6 +312,7 @@ package final class Head: Appendable, Sendable {
         for (ref, _) in removed { unregister(ref) }
         minTimeValue.store(newMin, ordering: .relaxed)
         statistics.seriesRemoved.add(UInt64(removed.count), ordering: .relaxed)
+        statistics.liveSeries.subtract(removed.count, ordering: .relaxed)
     }
 
     // MARK: WAL replay and checkpoints
@@ -340,6 +350,8 @@ package final class Head: Appendable, Sendable {
                         let created = MemSeries(ref: ref, labels: shared)
                         state.byLabels[shared] = created
                         index.add(ref, shared)
+                        // Replay keeps every series the WAL holds, over the cap or not.
+                        statistics.liveSeries.add(1, ordering: .relaxed)
                         return created
                     }
                     register(series)
@@ -480,6 +492,10 @@ package final class HeadStatistics: Sendable {
     let outOfOrderAccepted = Atomic<UInt64>(0)
     let seriesCreated = Atomic<UInt64>(0)
     let seriesRemoved = Atomic<UInt64>(0)
+    /// Series in the head now (created or replayed, less those removed).
+    let liveSeries = Atomic<Int>(0)
+    /// Samples of new series refused at the `maxSeries` cap.
+    let seriesLimitRefusals = Atomic<UInt64>(0)
     let commitFailures = Atomic<UInt64>(0)
 
     package struct Snapshot: Sendable {
@@ -492,6 +508,7 @@ package final class HeadStatistics: Sendable {
         var outOfOrderAccepted: UInt64
         package var seriesCreated: UInt64
         var seriesRemoved: UInt64
+        package var seriesLimitRefusals: UInt64
         package var commitFailures: UInt64
     }
 
@@ -506,6 +523,7 @@ package final class HeadStatistics: Sendable {
             outOfOrderAccepted: outOfOrderAccepted.load(ordering: .relaxed),
             seriesCreated: seriesCreated.load(ordering: .relaxed),
             seriesRemoved: seriesRemoved.load(ordering: .relaxed),
+            seriesLimitRefusals: seriesLimitRefusals.load(ordering: .relaxed),
             commitFailures: commitFailures.load(ordering: .relaxed))
     }
 }

@@ -38,8 +38,8 @@ package struct HeadAppender: Appender {
         guard bounds.contains(sample.timestamp) else { throw refuseOutOfBounds(sample, labels) }
         let shard = head.shard(for: labels)
         let transaction = self.transaction
-        let (series, verdict) = shard.state.withLock { state in
-            let series = head.getOrCreate(labels, in: &state).0
+        let (series, verdict) = try shard.state.withLock { state throws(AppendError) in
+            let series = try head.getOrCreate(labels, in: &state).0
             return (series, Self.check(series, sample, transaction: transaction, window: head.options.outOfOrderWindow))
         }
         try add(series, verdict, sample)
@@ -107,8 +107,9 @@ package struct HeadAppender: Appender {
         if let problem = sample.histogram.invalidity { throw AppendError.invalidHistogram(labels: seriesLabels, reason: problem) }
         guard bounds.contains(sample.timestamp) else { throw refuseOutOfBounds(Sample(timestamp: sample.timestamp, value: 0), seriesLabels) }
         let transaction = self.transaction
-        let (series, verdict) = head.shard(for: seriesLabels).state.withLock { state in
-            let series = known ?? head.getOrCreate(labels, in: &state).0
+        let (series, verdict) = try head.shard(for: seriesLabels).state.withLock { state throws(AppendError) in
+            let series: MemSeries
+            if let known { series = known } else { series = try head.getOrCreate(labels, in: &state).0 }
             return (series, Self.checkHistogram(series, sample, transaction: transaction))
         }
         switch verdict {
