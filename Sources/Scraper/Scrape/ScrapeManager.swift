@@ -51,7 +51,7 @@ package final class ScrapeManager<Store: Appendable>: Service {
 
     package func run() async throws {
         var configuration = HTTPClient.Configuration()
-        configuration.decompression = .enabled(limit: .ratio(100))
+        configuration.decompression = .enabled(limit: .ratio(HTTPTargetFetcher.decompressionRatio))
         configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let fetcher = fetcherOverride ?? HTTPTargetFetcher(client: client)

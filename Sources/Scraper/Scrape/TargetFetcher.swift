@@ -4,6 +4,7 @@ import Foundation
 import MetricsModel
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 
 /// How a scrape loop gets a target's exposition, as Prometheus's `scraper` interface: the HTTP one
 /// is the product's; tests hand loops, pools and the manager one of their own.
@@ -15,6 +16,8 @@ protocol TargetFetcher: Sendable {
 /// Scrapes over HTTP(S) with the job's authentication and TLS settings.
 struct HTTPTargetFetcher: TargetFetcher {
     let client: HTTPClient
+    /// The most a gzip body may grow when decompressed, as a multiple of its size (the client's setting).
+    static let decompressionRatio = 100
 
 
     /// One GET of the target. The body is gathered on the event loop (one hop to this task per
@@ -32,12 +35,32 @@ struct HTTPTargetFetcher: TargetFetcher {
             url: target.url, method: .GET, headers: headers, tlsConfiguration: try config.discovery.http.tlsConfig.nioConfiguration())
         let limit = config.bodySizeLimit > 0 ? config.bodySizeLimit : 1 << 30
         let delegate = ResponseAccumulator(request: request, maxBodySize: limit)
-        let response = try await client.execute(
-            request: request, delegate: delegate, deadline: .now() + .milliseconds(target.timeout.milliseconds)
-        ).futureResult.get()
+        let response: HTTPClient.Response
+        do {
+            response = try await client.execute(
+                request: request, delegate: delegate, deadline: .now() + .milliseconds(target.timeout.milliseconds)
+            ).futureResult.get()
+        } catch let error as NIOHTTPDecompression.DecompressionError where error == .limit {
+            throw ScrapeBodyError.decompressionBomb(ratio: HTTPTargetFetcher.decompressionRatio)
+        } catch is ResponseAccumulator.ResponseTooBigError {
+            throw ScrapeBodyError.bodySizeLimit(limit)
+        }
         guard response.status == .ok else { throw ScrapeHTTPError(status: response.status) }
         let body = response.body.map { Array($0.readableBytesView) } ?? []
         return (body, response.headers.first(name: "Content-Type"))
+    }
+}
+
+/// A body refused for its size.
+enum ScrapeBodyError: Error, CustomStringConvertible {
+    case bodySizeLimit(Int)
+    case decompressionBomb(ratio: Int)
+
+    var description: String {
+        switch self {
+        case .bodySizeLimit(let limit): "body size limit exceeded (\(limit) bytes)"
+        case .decompressionBomb(let ratio): "gzip body decompresses to more than \(ratio) times its size; refused as a decompression bomb"
+        }
     }
 }
 
