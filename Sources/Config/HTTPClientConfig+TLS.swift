@@ -8,7 +8,8 @@ extension HTTPClientConfig.TLSConfig {
         if let caFile { tls.trustRoots = .file(caFile) }
         if let certFile, let keyFile {
             tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
-            tls.privateKey = .file(keyFile)
+            // Read as PEM whatever the name ends with (NIOSSL guesses the format from `.pem`/`.der` only).
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
         }
         if insecureSkipVerify { tls.certificateVerification = .none }
         return tls

@@ -83,6 +83,9 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("web.max-connections"), help: "Maximum number of simultaneous connections (0: no limit). Held below half the open-file limit, so accepting can never exhaust it.")
     var maxConnections = 512
 
+    @Option(name: .customLong("web.config.file"), help: "Path to a web configuration file (exporter-toolkit format) enabling TLS, client certificates, basic authentication and response headers.")
+    var webConfigFile: String?
+
     @Option(name: .customLong("web.read-timeout"), help: "Maximum duration before timing out read of the request, and closing idle connections (0s: none).")
     var readTimeout = "5m"
 
@@ -141,6 +144,13 @@ struct Metricsd: AsyncParsableCommand {
         options.query.maxConcurrency = queryMaxConcurrency
         guard maxConnections >= 0 else { throw ValidationError("--web.max-connections must not be negative") }
         options.maxConnections = maxConnections
+        if let webConfigFile {
+            do {
+                options.security = try WebSecurity(try WebConfig.load(file: webConfigFile))
+            } catch {
+                throw ValidationError("--web.config.file: \(error)")
+            }
+        }
         guard let read = PromDuration(parsing: readTimeout) else { throw ValidationError("--web.read-timeout: invalid duration \(readTimeout)") }
         options.readTimeout = read.milliseconds > 0 ? .milliseconds(read.milliseconds) : nil
         options.enableAdminAPI = enableAdminAPI
@@ -166,7 +176,7 @@ struct Metricsd: AsyncParsableCommand {
             "storage.remote.wal-hold-max-age": walHoldMaxAge, "storage.remote.wal-hold-max-size": walHoldMaxSize, "web.enable-lifecycle": String(enableLifecycle),
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
-            "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections), "web.read-timeout": readTimeout,
+            "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections), "web.read-timeout": readTimeout, "web.config.file": webConfigFile ?? "",
             "web.ui-libraries-path": uiLibrariesPath, "web.dashboards-dir": dashboardsDirectory ?? "",
         ].merging(rules.values) { own, _ in own }.merging(agent.values) { own, _ in own }
     }

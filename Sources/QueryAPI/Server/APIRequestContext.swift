@@ -7,6 +7,8 @@ struct APIRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The connection the request arrived on.
     let connection: ClientConnection
+    /// The user basic authentication proved (`--web.config.file`), for the audit log.
+    var user: String?
 
     package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

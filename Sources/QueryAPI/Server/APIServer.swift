@@ -27,6 +27,8 @@ package struct APIServer: Sendable {
         /// `--web.read-timeout`: the time to read one request, from the end of the previous
         /// answer (or the connection's start) to its body's last byte; nil for none.
         package var readTimeout: Duration? = .seconds(300)
+        /// `--web.config.file`: TLS, basic authentication and response headers; nil for none.
+        package var security: WebSecurity?
         /// `--web.ui-libraries-path` and `--web.dashboards-dir`.
         package var ui = UIRoutes.Options()
         package init() {}
@@ -74,6 +76,8 @@ package struct APIServer: Sendable {
     func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         let table = RouteTable()
+        // Authentication first: nothing else runs for a request without valid credentials.
+        if let security = options.security { router.add(middleware: WebSecurityMiddleware(security: security)) }
         // Added before any route, so it wraps every handler and the not-found answer.
         router.add(middleware: HTTPSemanticsMiddleware(routes: table, corsOrigin: options.corsOrigin, requests: httpRequests))
         let routes = Routes(router: router, table: table)
@@ -146,7 +150,9 @@ package struct APIServer: Sendable {
         let (readTimeout, counters) = (options.readTimeout.map { TimeAmount.nanoseconds(Int64($0.inSeconds * 1e9)) }, httpRequests)
         return Application(
             router: router(),
-            server: HTTPServerBuilder { responder in GuardedHTTP1Channel(responder: responder, readTimeout: readTimeout, counters: counters) },
+            server: HTTPServerBuilder { [security = options.security] responder in
+                GuardedHTTP1Channel(responder: responder, readTimeout: readTimeout, counters: counters, security: security)
+            },
             configuration: .init(
                 address: .hostname(host, port: port), serverName: "metricsd",
                 availableConnectionsDelegate: options.maxConnections > 0 ? .maximum(options.maxConnections, logger: logger) : nil),
