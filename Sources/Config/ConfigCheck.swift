@@ -34,7 +34,7 @@ extension PrometheusConfig {
             guard let node = try Yams.compose(yaml: yaml) else { return [] }
             root = node
         } catch {
-            return [ConfigProblem(source: source, line: nil, key: "", message: "\(error)")]
+            return [ConfigProblem(source: source, line: nil, key: "", message: YAMLErrorText.describe(error))]
         }
         var problems = ConfigKeys.unknown(in: root).map { found in
             ConfigProblem(source: source, line: found.line, key: found.path.isEmpty ? found.name : "\(found.path).\(found.name)",

@@ -117,7 +117,7 @@ enum ConfigKeys {
         do {
             node = try Yams.compose(yaml: yaml)
         } catch {
-            throw ConfigError(source: source, message: "\(error)")
+            throw ConfigError(source: source, message: YAMLErrorText.describe(error))
         }
         guard let node, let first = unknown(in: node).first else { return }
         let line = first.line.map { "line \($0): " } ?? ""

@@ -52,7 +52,7 @@ package struct PrometheusConfig: Sendable, Equatable {
         } catch let error as DecodingError {
             throw ConfigError(source: source, message: ConfigError.describe(error))
         } catch {
-            throw ConfigError(source: source, message: "\(error)")
+            throw ConfigError(source: source, message: YAMLErrorText.describe(error))
         }
         try config.validate(source: source)
         return config

@@ -72,7 +72,7 @@ package struct WebConfig: Sendable, Equatable {
         do {
             node = try Yams.compose(yaml: text)
         } catch {
-            throw fail("\(error)")
+            throw fail(YAMLErrorText.describe(error))
         }
         var config = WebConfig()
         guard let root = node?.mapping else {
