@@ -86,6 +86,12 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("web.config.file"), help: "Path to a web configuration file (exporter-toolkit format) enabling TLS, client certificates, basic authentication and response headers.")
     var webConfigFile: String?
 
+    @Option(name: .customLong("web.audit-log"), help: "Append one JSON line per admin, lifecycle and write request, and per refused credentials, to this file.")
+    var auditLog: String?
+
+    @Flag(name: .customLong("web.audit-log.queries"), help: "Also write every other request (queries, metadata, pages) to the audit log.")
+    var auditQueries = false
+
     @Option(name: .customLong("web.read-timeout"), help: "Maximum duration before timing out read of the request, and closing idle connections (0s: none).")
     var readTimeout = "5m"
 
@@ -151,6 +157,13 @@ struct Metricsd: AsyncParsableCommand {
                 throw ValidationError("--web.config.file: \(error)")
             }
         }
+        if let auditLog {
+            do {
+                options.auditLog = try AuditLog(path: auditLog, includeQueries: auditQueries)
+            } catch {
+                throw ValidationError("--web.audit-log: \(error)")
+            }
+        }
         guard let read = PromDuration(parsing: readTimeout) else { throw ValidationError("--web.read-timeout: invalid duration \(readTimeout)") }
         options.readTimeout = read.milliseconds > 0 ? .milliseconds(read.milliseconds) : nil
         options.enableAdminAPI = enableAdminAPI
@@ -176,7 +189,7 @@ struct Metricsd: AsyncParsableCommand {
             "storage.remote.wal-hold-max-age": walHoldMaxAge, "storage.remote.wal-hold-max-size": walHoldMaxSize, "web.enable-lifecycle": String(enableLifecycle),
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
             "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
-            "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections), "web.read-timeout": readTimeout, "web.config.file": webConfigFile ?? "",
+            "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections), "web.read-timeout": readTimeout, "web.config.file": webConfigFile ?? "", "web.audit-log": auditLog ?? "", "web.audit-log.queries": String(auditQueries),
             "web.ui-libraries-path": uiLibrariesPath, "web.dashboards-dir": dashboardsDirectory ?? "",
         ].merging(rules.values) { own, _ in own }.merging(agent.values) { own, _ in own }
     }

@@ -35,7 +35,7 @@ struct WebConfigTests {
     static var opensslAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
 
     /// Starts metricsd with `web` as its web configuration and waits until curl gets an answer.
-    static func start(_ store: DataSafetyTests.Store, web: String, certificates: Certificates) async throws -> (ServerProcess, Int) {
+    static func start(_ store: DataSafetyTests.Store, web: String, certificates: Certificates, arguments: [String] = []) async throws -> (ServerProcess, Int) {
         let port = ServerProcess.freePort()
         let webFile = store.directory.appendingPathComponent("web.yml")
         try web.write(to: webFile, atomically: true, encoding: .utf8)
@@ -44,7 +44,7 @@ struct WebConfigTests {
         let server = try ServerProcess("metricsd", arguments: [
             "--config.file", config.path, "--web.listen-address", "127.0.0.1:\(port)", "--storage.tsdb.path", store.data,
             "--web.config.file", webFile.path,
-        ])
+        ] + arguments)
         let ready = await eventually(within: 20) {
             (try? Self.curl(certificates, port: port, path: "/-/ready", user: "alice:\(Self.password)", clientCertificate: true).status) == 0
         }
@@ -53,9 +53,9 @@ struct WebConfigTests {
     }
 
     /// `curl` over TLS trusting the test CA; returns its exit status and its output (headers and body).
-    static func curl(_ certificates: Certificates, port: Int, path: String, user: String?, clientCertificate: Bool, rogue: Bool = false)
-        throws -> (status: Int32, output: String) {
-        var arguments = ["-s", "-i", "--max-time", "10", "--cacert", certificates.path("ca.crt")]
+    static func curl(_ certificates: Certificates, port: Int, path: String, user: String?, clientCertificate: Bool, rogue: Bool = false,
+                     method: String = "GET") throws -> (status: Int32, output: String) {
+        var arguments = ["-s", "-i", "--max-time", "10", "--cacert", certificates.path("ca.crt"), "-X", method]
         if let user { arguments += ["-u", user] }
         if clientCertificate {
             let name = rogue ? "rogue" : "client"
@@ -116,6 +116,41 @@ struct WebConfigTests {
             #expect(run.status == 0 && run.output.contains("'value': [") && run.output.contains("'7']"), "\(run.output)")
             #expect(run.output.contains("refused HTTP Status Code 401"), "\(run.output)")
         }
+    }
+
+    @Test("the audit log has a JSON line per admin, lifecycle and write request and per refusal, with user and certificate subject",
+          .enabled(if: opensslAvailable, "openssl is not installed"), arguments: [false, true])
+    func auditLog(queries: Bool) async throws {
+        let store = try DataSafetyTests.Store()
+        let certificates = try Certificates(in: store.directory)
+        let audit = store.directory.appendingPathComponent("audit.log")
+        let (server, port) = try await Self.start(
+            store, web: Self.webConfig(certificates, clientAuth: "RequireAndVerifyClientCert"), certificates: certificates,
+            arguments: ["--web.audit-log", audit.path, "--web.enable-admin-api", "--web.enable-lifecycle", "--web.enable-remote-write-receiver"]
+                + (queries ? ["--web.audit-log.queries"] : []))
+        defer { server.stop() }
+        let user = "alice:\(Self.password)"
+        _ = try Self.curl(certificates, port: port, path: "/api/v1/query?query=1", user: user, clientCertificate: true)
+        _ = try Self.curl(certificates, port: port, path: "/api/v1/query?query=1", user: "alice:wrong", clientCertificate: true)
+        _ = try Self.curl(certificates, port: port, path: "/api/v1/admin/tsdb/snapshot", user: user, clientCertificate: true, method: "POST")
+        _ = try Self.curl(certificates, port: port, path: "/-/reload", user: user, clientCertificate: true, method: "POST")
+        _ = try Self.curl(certificates, port: port, path: "/api/v1/write", user: user, clientCertificate: true, method: "POST")
+        let lines = try String(contentsOf: audit, encoding: .utf8).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        // The readiness probes of `start` come first when queries are audited.
+        let seen = lines.map { "\($0["kind"] ?? "") \($0["method"] ?? "") \($0["path"] ?? "") \($0["status"] ?? "")" }.filter { !$0.contains("/-/ready") }
+        let expected = (queries ? ["query GET /api/v1/query 200"] : []) + [
+            "unauthorized GET /api/v1/query 401", "admin POST /api/v1/admin/tsdb/snapshot 200", "lifecycle POST /-/reload 200",
+            "write POST /api/v1/write 400",
+        ]
+        #expect(seen == expected, "\(seen)")
+        let admin = lines.first { $0["kind"] as? String == "admin" }
+        #expect(admin?["user"] as? String == "alice")
+        #expect(admin?["certificate"] as? String == "CN=grafana-client")
+        #expect((admin?["client"] as? String)?.hasPrefix("127.0.0.1:") == true)
+        #expect((admin?["time"] as? String)?.hasSuffix("Z") == true && admin?["duration_seconds"] is Double)
+        #expect(lines.first { $0["kind"] as? String == "unauthorized" }?["user"] == nil)
     }
 
     @Test("promtool 2.42 queries over TLS with basic auth (it has no --http.config.file: the CA comes from SSL_CERT_FILE, the user from the URL)",

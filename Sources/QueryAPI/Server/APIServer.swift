@@ -29,6 +29,8 @@ package struct APIServer: Sendable {
         package var readTimeout: Duration? = .seconds(300)
         /// `--web.config.file`: TLS, basic authentication and response headers; nil for none.
         package var security: WebSecurity?
+        /// `--web.audit-log`: where audited requests are written; nil for none.
+        package var auditLog: AuditLog?
         /// `--web.ui-libraries-path` and `--web.dashboards-dir`.
         package var ui = UIRoutes.Options()
         package init() {}
@@ -76,7 +78,9 @@ package struct APIServer: Sendable {
     func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         let table = RouteTable()
-        // Authentication first: nothing else runs for a request without valid credentials.
+        // The audit log outermost, so it records what the client got, refusals included.
+        if let auditLog = options.auditLog { router.add(middleware: AuditLogMiddleware(log: auditLog, security: options.security)) }
+        // Authentication next: nothing else runs for a request without valid credentials.
         if let security = options.security { router.add(middleware: WebSecurityMiddleware(security: security)) }
         // Added before any route, so it wraps every handler and the not-found answer.
         router.add(middleware: HTTPSemanticsMiddleware(routes: table, corsOrigin: options.corsOrigin, requests: httpRequests))
