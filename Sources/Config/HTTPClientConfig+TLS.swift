@@ -5,7 +5,10 @@ extension HTTPClientConfig.TLSConfig {
     package func nioConfiguration() throws -> TLSConfiguration? {
         guard !isDefault else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile { tls.trustRoots = .file(caFile) }
+        // The files are read for each request, and by content: a rotated CA, certificate or key is
+        // used from the next connection on, without a reload (the client's context cache is keyed by
+        // the configuration, so a path alone would keep the old CA).
+        if let caFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) }
         if let certFile, let keyFile {
             tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
             // Read as PEM whatever the name ends with (NIOSSL guesses the format from `.pem`/`.der` only).
