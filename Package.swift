@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -50,7 +51,8 @@ let package = Package(
         // The prometheus.yml model: global, scrape_configs, rule_files, alerting, remote_write, storage.
         .target(
             name: "Config",
-            dependencies: ["MetricsModel", "Relabel", .product(name: "Yams", package: "Yams"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
+            dependencies: ["MetricsModel", "Relabel", .product(name: "Yams", package: "Yams"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: fuzzed
         ),
         .target(name: "PromQL", dependencies: ["MetricsModel"], swiftSettings: fuzzed),
         // The promqltest DSL runner and an in-memory store, for tsq and the tests; metricsd does not ship it.
@@ -113,6 +115,7 @@ let package = Package(
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -176,7 +179,9 @@ let package = Package(
         ),
         // Fuzz targets (Fuzz/, run by scripts/fuzz): the targets as a library the regression tests
         // also run, and the executable libFuzzer drives (a replayer of saved inputs when built plainly).
-        .target(name: "FuzzTargets", dependencies: ["Exposition", "PromQL", "PromQLTesting", "RemoteProtocol", "TSDB", "MetricsModel"], path: "Fuzz/Targets", swiftSettings: fuzzed),
+        .target(
+            name: "FuzzTargets", dependencies: ["Exposition", "PromQL", "PromQLTesting", "RemoteProtocol", "TSDB", "Config", "MetricsModel"],
+            path: "Fuzz/Targets", swiftSettings: fuzzed),
         .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
         .executableTarget(name: "fuzz", dependencies: ["FuzzTargets", "CFuzzerDriver"], path: "Fuzz/Main", swiftSettings: fuzzed, linkerSettings: fuzzLinked),
         // Light test helpers (../shared conformance material, seeded randomness, polling, processes).

@@ -21,6 +21,7 @@ package struct FuzzTarget: Sendable {
         PromQLTargets.parse, PromQLTargets.evaluate,
         RemoteWriteTargets.request,
         StorageTargets.blockChunk, StorageTargets.histogramChunk, StorageTargets.walRecord,
+        StoreFileTargets.walSegment, StoreFileTargets.blockIndex, ConfigTargets.prometheus,
     ]
 
     package static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

@@ -8,7 +8,7 @@ import Darwin
 /// `String.<` compares by Unicode canonical equivalence and `utf8.lexicographicallyPrecedes`
 /// walks an iterator; a memcmp over the contiguous storage is several times faster.
 @inline(__always)
-func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
+package func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
     utf8Compare(lhs, rhs) < 0
 }
 

@@ -296,7 +296,10 @@ package final class Block: Sendable {
         var labels: [Label] = []
         while !reader.isAtEnd {
             guard let pair = reader.uvarint(), pair > 0, Int(pair) < pairs.count else { throw StorageError.corrupt("series \(id) labels") }
-            labels.append(pairs[Int(pair)])
+            let label = pairs[Int(pair)]
+            // A damaged row can name pairs out of order or twice; a label set must be sorted and unique.
+            if let last = labels.last, !utf8Less(last.name, label.name) { throw StorageError.corrupt("series \(id) labels out of order") }
+            labels.append(label)
         }
         return (Labels(sortedUnique: labels), try ChunkRefs.decode(s.series.blob(1)))
     }

@@ -45,20 +45,38 @@ extension UntrustedDecoders {
         if let chunk = try? BlockEncoding.encodeHistograms(histograms).first { blockChunks.append([3] + chunk.data) }
 
         let histogramChunk = HistogramChunk(histograms).bytes
-        let (up, latency): (SeriesRef, SeriesRef) = (1, 2)
-        let records: [WALRecord] = [
-            .series([(up, Labels(["__name__": "up", "job": "api"])), (latency, Labels(["__name__": "latency", "le": "0.5"]))]),
-            .samples(samples.prefix(5).map { (up, $0) }),
-            .tombstones([(up, 0, 1_700_000_000_000)]),
-            .chunks([(up, xor.chunk())]),
-            .histograms(histograms.prefix(3).map { (latency, $0) }),
-            .histogramChunks([(latency, HistogramChunk(bytes: histogramChunk))]),
-        ]
-        let walRecords = records.map { record in
+        let walRecords = exampleRecords().map { record in
             var writer = ByteWriter()
             record.encodePayload(into: &writer)
             return [record.kind.rawValue] + writer.bytes
         }
         return (blockChunks, [histogramChunk], walRecords)
+    }
+
+    /// One WAL record of each kind, over two series.
+    static func exampleRecords() -> [WALRecord] {
+        let samples = (0..<30).map { Sample(timestamp: 1_700_000_000_000 + Int64($0) * 15_000, value: Double($0 % 7) * 1.5) }
+        let histograms = (0..<20).map { index in
+            var h = FloatHistogram()
+            h.schema = Int32(index % 3)
+            h.count = Double(index * 3)
+            h.sum = Double(index) * 0.7
+            h.zeroThreshold = 0.001
+            h.zeroCount = Double(index)
+            h.positiveSpans = [HistogramSpan(offset: -1, length: 2)]
+            h.positiveBuckets = [Double(index), Double(index)]
+            return HistogramSample(timestamp: 1_700_000_000_000 + Int64(index) * 15_000, histogram: h)
+        }
+        var xor = XORAppender()
+        for sample in samples { try? xor.append(sample.timestamp, sample.value) }
+        let (up, latency): (SeriesRef, SeriesRef) = (1, 2)
+        return [
+            .series([(up, Labels(["__name__": "up", "job": "api"])), (latency, Labels(["__name__": "latency", "le": "0.5"]))]),
+            .samples(samples.prefix(5).map { (up, $0) }),
+            .tombstones([(up, 0, 1_700_000_000_000)]),
+            .chunks([(up, xor.chunk())]),
+            .histograms(histograms.prefix(3).map { (latency, $0) }),
+            .histogramChunks([(latency, HistogramChunk(histograms))]),
+        ]
     }
 }
