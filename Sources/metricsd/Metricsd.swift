@@ -98,6 +98,9 @@ struct Metricsd: AsyncParsableCommand {
     @Option(name: .customLong("query.timeout"), help: "Maximum time a query may take before being aborted (a client's timeout can only shorten it).")
     var queryTimeout = "2m"
 
+    @Option(name: .customLong("query.max-memory"), help: "Most memory one query's samples and step points may take (e.g. 512MB); past it the query fails with 422. 0 for no limit.")
+    var queryMaxMemory = "0"
+
     @Option(name: .customLong("query.max-samples"), help: "Maximum number of samples a single query can load into memory.")
     var queryMaxSamples = 50_000_000
 
@@ -130,6 +133,7 @@ struct Metricsd: AsyncParsableCommand {
         var engine = Engine()
         engine.lookbackDelta = query.lookbackDelta
         engine.maxSamples = query.maxSamples
+        engine.maxMemory = query.maxMemory
         return LocalQuerier(engine: engine, storage: MergedQueryable(local: db, reads: reads))
     }
 
@@ -146,6 +150,10 @@ struct Metricsd: AsyncParsableCommand {
         options.query.lookbackDelta = lookback.milliseconds
         guard queryMaxSamples > 0 else { throw ValidationError("--query.max-samples must be positive") }
         options.query.maxSamples = queryMaxSamples
+        guard let memory = ByteSize.parse(queryMaxMemory) else {
+            throw ValidationError("--query.max-memory: invalid size \(queryMaxMemory) (use B, KB, MB, GB, TB)")
+        }
+        options.query.maxMemory = Int(memory)
         guard queryMaxConcurrency > 0 else { throw ValidationError("--query.max-concurrency must be positive") }
         options.query.maxConcurrency = queryMaxConcurrency
         guard maxConnections >= 0 else { throw ValidationError("--web.max-connections must not be negative") }
@@ -188,7 +196,7 @@ struct Metricsd: AsyncParsableCommand {
             "storage.tsdb.wal-sync-interval": walSyncInterval, "storage.tsdb.future-tolerance": futureTolerance,
             "storage.remote.wal-hold-max-age": walHoldMaxAge, "storage.remote.wal-hold-max-size": walHoldMaxSize, "web.enable-lifecycle": String(enableLifecycle),
             "web.enable-admin-api": String(enableAdminAPI), "web.enable-remote-write-receiver": String(enableRemoteWriteReceiver), "web.cors.origin": corsOrigin, "query.timeout": queryTimeout,
-            "query.max-samples": String(queryMaxSamples), "query.max-concurrency": String(queryMaxConcurrency),
+            "query.max-samples": String(queryMaxSamples), "query.max-memory": queryMaxMemory, "query.max-concurrency": String(queryMaxConcurrency),
             "query.lookback-delta": queryLookbackDelta, "log.level": logLevel, "web.max-connections": String(maxConnections), "web.read-timeout": readTimeout, "web.config.file": webConfigFile ?? "", "web.audit-log": auditLog ?? "", "web.audit-log.queries": String(auditQueries),
             "web.ui-libraries-path": uiLibrariesPath, "web.dashboards-dir": dashboardsDirectory ?? "",
         ].merging(rules.values) { own, _ in own }.merging(agent.values) { own, _ in own }

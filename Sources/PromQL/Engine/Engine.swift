@@ -8,13 +8,39 @@ package struct Engine: Sendable {
     package var lookbackDelta: Int64 = 5 * 60_000
     /// Points a query may load before it fails.
     package var maxSamples = 50_000_000
+    /// Bytes a query's samples and step points may take (`--query.max-memory`; 0 for no limit).
+    /// Counted as the sample limit is, at `bytesPerPoint` each: raw samples loaded and step values
+    /// held, as they are loaded and before they are allocated. Series labels and the size of
+    /// native histograms beyond one point are not counted, so the budget bounds the working set
+    /// rather than every byte.
+    package var maxMemory = 0
+
+    /// What one loaded sample or held step point costs in memory: a timestamp and a value.
+    package static let bytesPerPoint = 16
 
     package init() {}
 
+    /// The points a query may hold: the sample limit, or the memory budget's, whichever is less.
+    var pointBudget: Int { maxMemory > 0 ? min(maxSamples, maxMemory / Self.bytesPerPoint) : maxSamples }
+
+    /// The sample limit's error, worded for the memory budget when that is the limit that bound.
+    func budgetError(_ error: EvaluationError) -> EvaluationError {
+        guard error.message == Evaluation.tooManySamples, maxMemory > 0, maxMemory / Self.bytesPerPoint < maxSamples else { return error }
+        return EvaluationError("query processing would use more than \(maxMemory) bytes of memory (--query.max-memory) in query execution")
+    }
+
     /// An instant query at `time` (ms).
     package func instant(_ expr: Expr, at time: Int64, on storage: some Queryable, context: QueryContext = .unbounded) throws -> QueryValue {
+        do {
+            return try evaluateInstant(expr, at: time, on: storage, context: context)
+        } catch let error as EvaluationError {
+            throw budgetError(error)
+        }
+    }
+
+    private func evaluateInstant(_ expr: Expr, at time: Int64, on storage: some Queryable, context: QueryContext) throws -> QueryValue {
         let steps = Steps(start: time, end: time, step: 0)
-        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: maxSamples, context: context)
+        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: pointBudget, context: context)
         if try Parser.type(of: expr) == .matrix {
             return .matrix(try evaluation.rawMatrix(expr).map { ($0.labels, $0.samples) }.sorted { $0.0 < $1.0 })
         }
@@ -93,6 +119,14 @@ package struct Engine: Sendable {
 
     /// A range query: `start`, `start + step`, …, up to `end` (ms). The result is a matrix sorted by labels.
     package func range(_ expr: Expr, start: Int64, end: Int64, step: Int64, on storage: some Queryable, context: QueryContext = .unbounded) throws -> QueryValue {
+        do {
+            return try evaluateRange(expr, start: start, end: end, step: step, on: storage, context: context)
+        } catch let error as EvaluationError {
+            throw budgetError(error)
+        }
+    }
+
+    private func evaluateRange(_ expr: Expr, start: Int64, end: Int64, step: Int64, on storage: some Queryable, context: QueryContext) throws -> QueryValue {
         guard step > 0 else { throw EvaluationError("zero or negative query resolution step widths are not accepted") }
         guard end >= start else { throw EvaluationError("end timestamp must not be before start time") }
         let type = try Parser.type(of: expr)
@@ -100,7 +134,7 @@ package struct Engine: Sendable {
             throw EvaluationError("invalid expression type \"\(type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
         let steps = Steps(start: start, end: end, step: step)
-        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: maxSamples, context: context)
+        var evaluation = Evaluation(storage: storage, steps: steps, lookback: lookbackDelta, maxSamples: pointBudget, context: context)
         let value = try evaluation.eval(expr)
         var out: [(Labels, [Sample])] = []
         switch value {

@@ -18,6 +18,8 @@ package struct QueryOptions: Sendable {
     package var lookbackDelta: Int64 = 5 * 60_000
     /// `--query.max-samples`.
     package var maxSamples = 50_000_000
+    /// `--query.max-memory`, in bytes; 0 for none.
+    package var maxMemory = 0
 
     package init() {}
 }
@@ -134,6 +136,7 @@ struct QueryEndpoints: Sendable {
         var engine = Engine()
         engine.lookbackDelta = options.lookbackDelta
         engine.maxSamples = options.maxSamples
+        engine.maxMemory = options.maxMemory
         if let text = parameters.first("lookback_delta"), !text.isEmpty {
             guard let lookback = Self.parseStep(text), lookback > 0 else {
                 throw APIError(.badData, "invalid parameter \"lookback_delta\": cannot parse \"\(text)\" to a valid duration")
