@@ -10,7 +10,9 @@ import Yams
 /// basic_auth_users: {alice: $2y$10$…}   # bcrypt hashes
 /// ```
 package struct WebConfig: Sendable, Equatable {
+    /// `tls_server_config`; nil serves plain HTTP.
     package var tls: TLSServerConfig?
+    /// `http_server_config.headers`, added to every response.
     package var headers: [String: String] = [:]
     /// User names to bcrypt hashes; empty means no authentication.
     package var basicAuthUsers: [String: String] = [:]
@@ -39,6 +41,7 @@ package struct WebConfig: Sendable, Equatable {
         private var rank: Int { [.tls10: 0, .tls11: 1, .tls12: 2, .tls13: 3][self]! }
     }
 
+    /// `tls_server_config`, its certificate paths resolved.
     package struct TLSServerConfig: Sendable, Equatable {
         package var certFile: String
         package var keyFile: String
@@ -66,6 +69,7 @@ package struct WebConfig: Sendable, Equatable {
         return try parse(text, source: path, directory: PrometheusConfig.directory(of: path))
     }
 
+    /// Parses the text of a web configuration; `directory` resolves relative certificate paths.
     package static func parse(_ text: String, source: String = "<web config>", directory: String = ".") throws(ConfigError) -> WebConfig {
         func fail(_ message: String) -> ConfigError { ConfigError(source: source, message: message) }
         let node: Node?

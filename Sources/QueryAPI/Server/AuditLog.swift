@@ -19,6 +19,7 @@ package final class AuditLog: Sendable {
     }
 
     private let fd: Int32
+    /// The file lines go to.
     package let path: String
     let includeQueries: Bool
     private let writeLock = Mutex(())

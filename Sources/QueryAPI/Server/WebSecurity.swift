@@ -16,6 +16,7 @@ package final class WebSecurity: Sendable {
     /// Credentials already checked, so bcrypt (tens of milliseconds a check) runs once per pair.
     private let checked = Mutex<[String: Bool]>([:])
 
+    /// Loads the certificates and keys `config` names (throws when they cannot be read).
     package init(_ config: WebConfig) throws {
         users = config.basicAuthUsers
         headers = config.headers.sorted { $0.key < $1.key }
@@ -66,7 +67,8 @@ package final class WebSecurity: Sendable {
     /// The user an `Authorization: Basic …` header proves, or nil when it proves none.
     func authenticatedUser(_ header: String?) -> String? {
         guard let header, header.lowercased().hasPrefix("basic "),
-              let decoded = Base64.decode(String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let decoded = String(data: data, encoding: .utf8),
               let colon = decoded.firstIndex(of: ":")
         else { return nil }
         let user = String(decoded[..<colon]), password = String(decoded[decoded.index(after: colon)...])
@@ -82,12 +84,4 @@ package final class WebSecurity: Sendable {
     }
 
     var requiresAuthentication: Bool { !users.isEmpty }
-}
-
-/// Standard base64 (with padding) to text.
-enum Base64 {
-    static func decode(_ text: String) -> String? {
-        guard let data = Foundation.Data(base64Encoded: text) else { return nil }
-        return String(data: data, encoding: .utf8)
-    }
 }

@@ -44,5 +44,6 @@ package final class ReadDamage: Sendable {
         }
     }
 
+    /// Whether the read met no unreadable chunk.
     package var isEmpty: Bool { found.withLock { $0.isEmpty } }
 }
