@@ -8,6 +8,17 @@ import TestSupport
 enum HostileExporter {
     /// The bodies, by path.
     static func start(port: Int, gzipBomb: [UInt8]) async throws -> TestServer {
+        // Bodies are made once: the exporter must stay cheap, or a slow exporter (not metricsd)
+        // would make the healthy target late.
+        let endlessPiece = ByteBuffer(string: String(repeating: "endless_metric{n=\"1\"} 1\n", count: 2_700))
+        var million: [ByteBuffer] = []
+        for block in 0..<100 {
+            var piece = ""
+            piece.reserveCapacity(400_000)
+            for i in 0..<10_000 { piece += "million_metric{n=\"\(block * 10_000 + i)\"} 1\n" }
+            million.append(ByteBuffer(string: piece))
+        }
+        let millionBody = million
         let router = Router()
         let text: HTTPFields = [.contentType: "text/plain; version=0.0.4"]
         router.get("/good") { _, _ in Response(status: .ok, headers: text, body: .init(byteBuffer: ByteBuffer(string: "good_metric 1\n"))) }
@@ -21,18 +32,10 @@ enum HostileExporter {
                 try await writer.finish(nil)
             })
         }
-        // Valid series without end: 64 KiB pieces up to 2 GiB.
+        // A body without end: 64 KiB pieces up to 2 GiB.
         router.get("/endless") { _, _ in
             Response(status: .ok, headers: text, body: ResponseBody { writer in
-                var line = 0
-                for _ in 0..<32_768 {
-                    var piece = ""
-                    while piece.utf8.count < 65_536 {
-                        piece += "endless_metric{n=\"\(line)\"} 1\n"
-                        line += 1
-                    }
-                    try await writer.write(ByteBuffer(string: piece))
-                }
+                for _ in 0..<32_768 { try await writer.write(endlessPiece) }
                 try await writer.finish(nil)
             })
         }
@@ -49,15 +52,7 @@ enum HostileExporter {
         }
         // A million series in one scrape (about 30 MB).
         router.get("/million") { _, _ in
-            Response(status: .ok, headers: text, body: ResponseBody { writer in
-                for block in 0..<100 {
-                    var piece = ""
-                    piece.reserveCapacity(400_000)
-                    for i in 0..<10_000 { piece += "million_metric{n=\"\(block * 10_000 + i)\"} 1\n" }
-                    try await writer.write(ByteBuffer(string: piece))
-                }
-                try await writer.finish(nil)
-            })
+            Response(status: .ok, headers: text, body: .init(contentsOf: millionBody))
         }
         // The same series twice with different values, and one far in the future.
         router.get("/duplicates") { _, _ in

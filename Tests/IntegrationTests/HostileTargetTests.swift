@@ -13,15 +13,15 @@ struct HostileTargetTests {
             """
               - job_name: \(name)
                 metrics_path: /\(name)
-                scrape_interval: 2s
-                scrape_timeout: 1s
+                scrape_interval: 4s
+                scrape_timeout: 3s
                 static_configs: [{targets: ['127.0.0.1:\(exporter)']}]
             \(extra)
             """
         }
         return "scrape_configs:\n" + [
-            job("good").replacingOccurrences(of: "scrape_interval: 2s", with: "scrape_interval: 1s"),
-            job("trickle"),
+            job("good").replacingOccurrences(of: "scrape_interval: 4s\n    scrape_timeout: 3s", with: "scrape_interval: 1s\n    scrape_timeout: 1s"),
+            job("trickle").replacingOccurrences(of: "scrape_timeout: 3s", with: "scrape_timeout: 1s"),
             job("endless", "    body_size_limit: 1MB"),
             job("gzipbomb"),
             job("biglabel", "    label_value_length_limit: 1024"),
@@ -63,7 +63,7 @@ struct HostileTargetTests {
     func hostileTargets() async throws {
         let store = try DataSafetyTests.Store()
         let exporterPort = ServerProcess.freePort()
-        let exporter = try await HostileExporter.start(port: exporterPort, gzipBomb: try HostileExporter.gzipBomb(megabytes: 1024, in: store.directory))
+        let exporter = try await HostileExporter.start(port: exporterPort, gzipBomb: try HostileExporter.gzipBomb(megabytes: 256, in: store.directory))
         defer { exporter.cancel() }
         let server = try await DataSafetyTests.start(store, config: Self.config(exporter: exporterPort))
         defer { server.process.stop() }
@@ -74,7 +74,7 @@ struct HostileTargetTests {
             return targets.count == 8 && targets.values.allSatisfy { $0.health != "unknown" }
         }
         #expect(settled)
-        try await Task.sleep(for: .seconds(6))
+        try await Task.sleep(for: .seconds(8))
         var peak = Self.residentBytes(server.pid)
         let targets = await Self.targets(server.base)
         for (job, target) in targets.sorted(by: { $0.key < $1.key }) { print("hostile target \(job): \(target.health) \(target.error)") }

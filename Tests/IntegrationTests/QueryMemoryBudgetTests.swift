@@ -49,7 +49,8 @@ struct QueryMemoryBudgetTests {
             ("query", [("query", "count_over_time(wide_metric[1h])"), ("time", "\(seconds)")]),
         ]
         var refused = 0
-        for (path, pairs) in queries {
+        // Without the budget one wide query shows what it would cost (the others would only load the machine).
+        for (path, pairs) in limited ? queries : Array(queries.prefix(1)) {
             let answer = await httpPost(server.base + "/api/v1/" + path, body: Data(formEncode(pairs).utf8),
                                         headers: ["Content-Type": "application/x-www-form-urlencoded"], timeout: 120)
             if answer?.0 == 422 {
@@ -67,7 +68,7 @@ struct QueryMemoryBudgetTests {
         } else {
             // Without the budget the same queries answer, and take more than the budget would allow.
             #expect(refused == 0)
-            #expect(growth > Self.budget, "the queries must be wide enough that the budget matters: grew \(growth >> 20) MiB")
+            #expect(growth > Self.budget, "the query must be wide enough that the budget matters: grew \(growth >> 20) MiB")
         }
         #expect(await DataSafetyTests.healthy(server.base))
     }

@@ -34,8 +34,8 @@ struct ScrapeTLSTests {
         let script = """
             set -e
             cd '\(directory.path)'
-            openssl req -x509 -newkey rsa:2048 -nodes -keyout \(name)-ca.key -out \(name)-ca.crt -days 2 -subj /CN=\(name)-ca
-            openssl req -newkey rsa:2048 -nodes -keyout \(name)-server.key -out \(name)-server.csr -subj /CN=exporter
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout \(name)-ca.key -out \(name)-ca.crt -days 2 -subj /CN=\(name)-ca
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout \(name)-server.key -out \(name)-server.csr -subj /CN=exporter
             printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
             openssl x509 -req -in \(name)-server.csr -CA \(name)-ca.crt -CAkey \(name)-ca.key -CAcreateserial -out \(name)-server.crt -days 2 -extfile san.ext
             """

@@ -18,13 +18,13 @@ struct WebConfigTests {
             let script = """
                 set -e
                 cd '\(directory.path)'
-                openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca
-                openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost
+                openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca
+                openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=localhost
                 printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext
                 openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext
-                openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=grafana-client
+                openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout client.key -out client.csr -subj /CN=grafana-client
                 openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2
-                openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue
+                openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue
                 """
             let made = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script])
             guard made.status == 0 else { throw POSIXError(.EIO) }
