@@ -25,18 +25,7 @@ extension UntrustedDecoders {
     /// Well-formed inputs for the decoders above, as the fuzz targets take them (a leading byte
     /// naming the encoding or record kind, then the data): the fuzzers' first seeds.
     package static func examples() -> (blockChunks: [[UInt8]], histogramChunks: [[UInt8]], walRecords: [[UInt8]]) {
-        let samples = (0..<30).map { Sample(timestamp: 1_700_000_000_000 + Int64($0) * 15_000, value: Double($0 % 7) * 1.5) }
-        let histograms = (0..<20).map { index in
-            var h = FloatHistogram()
-            h.schema = Int32(index % 3)
-            h.count = Double(index * 3)
-            h.sum = Double(index) * 0.7
-            h.zeroThreshold = 0.001
-            h.zeroCount = Double(index)
-            h.positiveSpans = [HistogramSpan(offset: -1, length: 2)]
-            h.positiveBuckets = [Double(index), Double(index)]
-            return HistogramSample(timestamp: 1_700_000_000_000 + Int64(index) * 15_000, histogram: h)
-        }
+        let (samples, histograms) = exampleSeries()
         var blockChunks: [[UInt8]] = []
         var xor = XORAppender()
         for sample in samples { try? xor.append(sample.timestamp, sample.value) }
@@ -53,8 +42,8 @@ extension UntrustedDecoders {
         return (blockChunks, [histogramChunk], walRecords)
     }
 
-    /// One WAL record of each kind, over two series.
-    static func exampleRecords() -> [WALRecord] {
+    /// The floats and native histograms the examples are made of.
+    static func exampleSeries() -> (samples: [Sample], histograms: [HistogramSample]) {
         let samples = (0..<30).map { Sample(timestamp: 1_700_000_000_000 + Int64($0) * 15_000, value: Double($0 % 7) * 1.5) }
         let histograms = (0..<20).map { index in
             var h = FloatHistogram()
@@ -67,6 +56,12 @@ extension UntrustedDecoders {
             h.positiveBuckets = [Double(index), Double(index)]
             return HistogramSample(timestamp: 1_700_000_000_000 + Int64(index) * 15_000, histogram: h)
         }
+        return (samples, histograms)
+    }
+
+    /// One WAL record of each kind, over two series.
+    static func exampleRecords() -> [WALRecord] {
+        let (samples, histograms) = exampleSeries()
         var xor = XORAppender()
         for sample in samples { try? xor.append(sample.timestamp, sample.value) }
         let (up, latency): (SeriesRef, SeriesRef) = (1, 2)
