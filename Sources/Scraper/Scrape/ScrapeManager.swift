@@ -54,7 +54,8 @@ package final class ScrapeManager<Store: Appendable>: Service {
         configuration.decompression = .enabled(limit: .ratio(HTTPTargetFetcher.decompressionRatio))
         configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let fetcher = fetcherOverride ?? HTTPTargetFetcher(client: client)
+        let serverNameClients = ServerNameClients(configuration: configuration)
+        let fetcher = fetcherOverride ?? HTTPTargetFetcher(client: client, serverNameClients: serverNameClients)
         let config = state.withLock { state in
             state.client = client
             state.fetcher = fetcher
@@ -76,6 +77,7 @@ package final class ScrapeManager<Store: Appendable>: Service {
         // replay and the next scrape continue every series without a gap, as in Prometheus.
         staleness.cancelAll()
         for pool in pools { await pool.stop(.leaveSeries) }
+        await serverNameClients.shutdown()
         try await client.shutdown()
     }
 

@@ -16,6 +16,8 @@ protocol TargetFetcher: Sendable {
 /// Scrapes over HTTP(S) with the job's authentication and TLS settings.
 struct HTTPTargetFetcher: TargetFetcher {
     let client: HTTPClient
+    /// Clients for jobs whose `tls_config` names a `server_name`.
+    let serverNameClients: ServerNameClients
     /// The most a gzip body may grow when decompressed, as a multiple of its size (the client's setting).
     static let decompressionRatio = 100
 
@@ -31,8 +33,15 @@ struct HTTPTargetFetcher: TargetFetcher {
         headers.add(name: "User-Agent", value: "ToolboxMetrics/\(BuildInfo.version)")
         headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(target.timeout.seconds))
         if let authorization = try config.discovery.http.authorizationHeader() { headers.add(name: "Authorization", value: authorization) }
+        var client = client
+        var url = target.url
+        if let serverName = config.discovery.http.tlsConfig.serverName, url.hasPrefix("https:"),
+           let route = serverNameClients.route(url, serverName: serverName) {
+            (client, url) = (route.client, route.url)
+            headers.add(name: "Host", value: route.host)
+        }
         let request = try HTTPClient.Request(
-            url: target.url, method: .GET, headers: headers, tlsConfiguration: try config.discovery.http.tlsConfig.nioConfiguration())
+            url: url, method: .GET, headers: headers, tlsConfiguration: try config.discovery.http.tlsConfig.nioConfiguration())
         let limit = config.bodySizeLimit > 0 ? config.bodySizeLimit : 1 << 30
         let delegate = ResponseAccumulator(request: request, maxBodySize: limit)
         let response: HTTPClient.Response
