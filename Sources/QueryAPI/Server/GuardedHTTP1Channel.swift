@@ -22,7 +22,7 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let tls = try security?.tlsHandler()
-            if let tls { try channel.pipeline.syncOperations.addHandler(tls) }
+            if let tls { try channel.pipeline.syncOperations.addHandlers(PlainHTTPRefusal(), tls) }
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = HTTPGuard.maxHeaderBytes
             limits.maxHeaderListSize = HTTPGuard.maxHeaderBytes
