@@ -127,13 +127,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Rules: the rule file format with Prometheus's load-time checks, rule templates, evaluation
-        // on a schedule, and notifications to Alertmanager (found through the scraper's discovery).
+        // Rule files: the format with Prometheus's load-time checks, and the template language of
+        // labels and annotations (parsing and execution). No networking, so the fuzz build takes it.
+        .target(
+            name: "RuleFiles", dependencies: ["MetricsModel", "PromQL", .product(name: "Yams", package: "Yams")],
+            swiftSettings: fuzzed),
+        // Rules: evaluation on a schedule, and notifications to Alertmanager (found through the
+        // scraper's discovery).
         .target(
             name: "alertd",
             dependencies: [
-                "MetricsModel", "PromQL", "Config", "Relabel", "Scraper", "RemoteProtocol", "RemoteWrite", "QueryAPI",
-                .product(name: "Yams", package: "Yams"),
+                "MetricsModel", "PromQL", "RuleFiles", "Config", "Relabel", "Scraper", "RemoteProtocol", "RemoteWrite", "QueryAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -167,7 +171,7 @@ let package = Package(
         .executableTarget(
             name: "tsq",
             dependencies: [
-                "MetricsModel", "Config", "Relabel", "Scraper", "Exposition", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal", "alertd", "RemoteProtocol",
+                "MetricsModel", "Config", "Relabel", "Scraper", "Exposition", "TSDB", "PromQL", "PromQLTesting", "QueryAPI", "Terminal", "RuleFiles", "alertd", "RemoteProtocol",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -180,7 +184,8 @@ let package = Package(
         // Fuzz targets (Fuzz/, run by scripts/fuzz): the targets as a library the regression tests
         // also run, and the executable libFuzzer drives (a replayer of saved inputs when built plainly).
         .target(
-            name: "FuzzTargets", dependencies: ["Exposition", "PromQL", "PromQLTesting", "RemoteProtocol", "TSDB", "Config", "MetricsModel"],
+            name: "FuzzTargets",
+            dependencies: ["Exposition", "PromQL", "PromQLTesting", "RemoteProtocol", "TSDB", "Config", "RuleFiles", "MetricsModel"],
             path: "Fuzz/Targets", swiftSettings: fuzzed),
         .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
         .executableTarget(name: "fuzz", dependencies: ["FuzzTargets", "CFuzzerDriver"], path: "Fuzz/Main", swiftSettings: fuzzed, linkerSettings: fuzzLinked),
@@ -203,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "AlertdTests",
             dependencies: [
-                "alertd", "PromQL", "PromQLTesting", "MetricsModel", "Config", "Scraper", "TestSupport",
+                "alertd", "RuleFiles", "PromQL", "PromQLTesting", "MetricsModel", "Config", "Scraper", "TestSupport",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ]
         ),

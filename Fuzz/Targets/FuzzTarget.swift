@@ -22,6 +22,7 @@ package struct FuzzTarget: Sendable {
         RemoteWriteTargets.request,
         StorageTargets.blockChunk, StorageTargets.histogramChunk, StorageTargets.walRecord,
         StoreFileTargets.walSegment, StoreFileTargets.blockIndex, ConfigTargets.prometheus,
+        RuleFileTargets.ruleFile, RuleFileTargets.template,
     ]
 
     package static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

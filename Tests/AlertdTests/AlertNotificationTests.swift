@@ -8,6 +8,7 @@ import Testing
 import Yams
 
 @testable import alertd
+@testable import RuleFiles
 
 @Suite("Alerts handed to Alertmanager")
 struct AlertNotificationTests {

@@ -4,6 +4,7 @@ import PromQLTesting
 import Testing
 
 @testable import alertd
+@testable import RuleFiles
 
 @Suite("Restoring alerts' for state after a restart")
 struct ForStateRestoreTests {

@@ -4,6 +4,7 @@ import PromQLTesting
 import Testing
 
 @testable import alertd
+@testable import RuleFiles
 
 @Suite("Recording rules over native histograms")
 struct HistogramRuleTests {

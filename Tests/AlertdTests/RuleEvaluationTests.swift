@@ -4,6 +4,7 @@ import PromQLTesting
 import Testing
 
 @testable import alertd
+@testable import RuleFiles
 
 @Suite("Rule evaluation")
 struct RuleEvaluationTests {

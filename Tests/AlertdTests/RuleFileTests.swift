@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 
 @testable import alertd
+@testable import RuleFiles
 
 @Suite("Rule files: loading and checks")
 struct RuleFileTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import alertd
+@testable import RuleFiles
 
 @Suite("Rule templates: parsing")
 struct TemplateTests {

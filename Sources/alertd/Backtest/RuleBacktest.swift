@@ -1,5 +1,6 @@
 import MetricsModel
 import PromQL
+import RuleFiles
 
 /// A rule file replayed over stored history: every group evaluated at each of its slots between two
 /// times, with the same `RuleGroupRun` and the same schedule (interval and offset) as live

@@ -1,5 +1,6 @@
 import MetricsModel
 import PromQL
+import RuleFiles
 
 /// An alerting rule and its alerts, stepped one evaluation at a time as Prometheus's
 /// `AlertingRule.Eval` steps them: new alerts go pending, pending ones fire after `for`, firing ones

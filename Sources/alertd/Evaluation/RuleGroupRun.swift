@@ -1,6 +1,7 @@
 import Foundation
 import MetricsModel
 import PromQL
+import RuleFiles
 
 /// A rule that failed one evaluation: its index in the group and why. Prometheus counts these
 /// (`prometheus_rule_evaluation_failures_total`) and carries on with the next rule.

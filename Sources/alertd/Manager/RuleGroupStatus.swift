@@ -1,3 +1,5 @@
+import RuleFiles
+
 /// A rule group as the API shows it: its rules, their health and their alerts.
 package struct RuleGroupStatus: Sendable {
     package var name: String

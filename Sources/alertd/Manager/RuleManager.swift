@@ -1,6 +1,7 @@
 import Config
 import Logging
 import PromQL
+import RuleFiles
 import Scraper
 import ServiceLifecycle
 import Synchronization

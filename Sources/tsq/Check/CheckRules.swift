@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import alertd
+import RuleFiles
 
 /// `tsq check rules`: rule files validated as `promtool check rules` validates them.
 struct CheckRules: ParsableCommand {

@@ -2,6 +2,7 @@ import Foundation
 import MetricsModel
 import PromQL
 import PromQLTesting
+import RuleFiles
 import Yams
 import alertd
 

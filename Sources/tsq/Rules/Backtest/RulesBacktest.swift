@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MetricsModel
 import PromQL
+import RuleFiles
 import TSDB
 import Terminal
 import alertd
