@@ -66,10 +66,8 @@ enum ConfigKeys {
     ]) { _, new in new }
 
     static let scrapeConfig = Section(
-        keys: keys(ScrapeConfig.CodingKeys.self).union(discoveryKeys).union([
-            "track_timestamps_staleness", "fallback_scrape_protocol", "enable_compression",
-            "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
-            "metric_name_validation_scheme", "metric_name_escaping_scheme", "scrape_failure_log_file",
+        keys: keys(ScrapeConfig.CodingKeys.self).union(keys(ScrapeLimits.CodingKeys.self)).union(discoveryKeys).union([
+            "track_timestamps_staleness", "fallback_scrape_protocol", "enable_compression", "metric_name_validation_scheme", "metric_name_escaping_scheme", "scrape_failure_log_file",
         ]).union(keys(HistogramScrapeOptions.CodingKeys.self)),
         children: discoveryChildren.merging(["relabel_configs": relabel, "metric_relabel_configs": relabel]) { _, new in new })
 

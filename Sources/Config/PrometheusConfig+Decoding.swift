@@ -22,7 +22,7 @@ extension PrometheusConfig: Decodable {
         remoteRead = try container.decodeIfPresent([RemoteReadConfig].self, forKey: .remoteRead) ?? []
         for index in scrapeConfigs.indices {
             scrapeConfigs[index].histograms.inherit(global.histograms)
-            scrapeConfigs[index].inheritLimits(global.scrapeLimits)
+            scrapeConfigs[index].limits.inherit(global.scrapeLimits)
         }
     }
 }
@@ -63,13 +63,6 @@ extension ScrapeConfig: Decodable {
         case scheme, params
         case honorLabels = "honor_labels"
         case honorTimestamps = "honor_timestamps"
-        case sampleLimit = "sample_limit"
-        case labelLimit = "label_limit"
-        case labelNameLengthLimit = "label_name_length_limit"
-        case labelValueLengthLimit = "label_value_length_limit"
-        case bodySizeLimit = "body_size_limit"
-        case targetLimit = "target_limit"
-        case keepDroppedTargets = "keep_dropped_targets"
         case relabelConfigs = "relabel_configs"
         case metricRelabelConfigs = "metric_relabel_configs"
     }
@@ -87,13 +80,7 @@ extension ScrapeConfig: Decodable {
         params = try container.decodeIfPresent([String: [String]].self, forKey: .params) ?? [:]
         honorLabels = try container.decodeIfPresent(Bool.self, forKey: .honorLabels) ?? false
         honorTimestamps = try container.decodeIfPresent(Bool.self, forKey: .honorTimestamps) ?? true
-        sampleLimit = try container.decodeIfPresent(Int.self, forKey: .sampleLimit) ?? 0
-        labelLimit = try container.decodeIfPresent(Int.self, forKey: .labelLimit) ?? 0
-        labelNameLengthLimit = try container.decodeIfPresent(Int.self, forKey: .labelNameLengthLimit) ?? 0
-        labelValueLengthLimit = try container.decodeIfPresent(Int.self, forKey: .labelValueLengthLimit) ?? 0
-        bodySizeLimit = try ByteSize.decode(container, .bodySizeLimit) ?? 0
-        targetLimit = try container.decodeIfPresent(Int.self, forKey: .targetLimit) ?? 0
-        keepDroppedTargets = try container.decodeIfPresent(Int.self, forKey: .keepDroppedTargets) ?? 0
+        limits = try ScrapeLimits(from: decoder)
         discovery = try DiscoveryConfigs(from: decoder)
         relabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .relabelConfigs) ?? []
         metricRelabelConfigs = try container.decodeIfPresent([RelabelConfig].self, forKey: .metricRelabelConfigs) ?? []

@@ -150,15 +150,8 @@ package struct ScrapeConfig: Sendable, Equatable {
     package var params: [String: [String]] = [:]
     package var honorLabels = false
     package var honorTimestamps = true
-    package var sampleLimit = 0
-    package var labelLimit = 0
-    package var labelNameLengthLimit = 0
-    package var labelValueLengthLimit = 0
-    package var bodySizeLimit = 0
-    /// `target_limit`: more targets than this after relabeling fail every target of the job (0: none).
-    package var targetLimit = 0
-    /// `keep_dropped_targets`: how many dropped targets `/api/v1/targets` keeps for the job (0: all).
-    package var keepDroppedTargets = 0
+    /// `sample_limit`, `body_size_limit`, `target_limit` and the other limits (globals applied).
+    package var limits = ScrapeLimits()
     /// Formats asked for and what becomes of native and classic histograms (globals applied).
     package var histograms = HistogramScrapeOptions()
     /// Where the targets come from, and authentication and TLS for the scrapes.

@@ -1,12 +1,15 @@
-/// The per-scrape limits `global:` sets for every job that does not set its own (a job's 0, or a
-/// missing key, takes the global value, as in Prometheus).
+/// A scrape job's limits, under `scrape_configs:` or `global:` (a job's 0, or a missing key, takes
+/// the global value, as in Prometheus). 0 is no limit.
 package struct ScrapeLimits: Sendable, Equatable {
+    /// `sample_limit`: more samples than this after relabeling fail the scrape.
     package var sampleLimit = 0
     package var labelLimit = 0
     package var labelNameLengthLimit = 0
     package var labelValueLengthLimit = 0
     package var bodySizeLimit = 0
+    /// `target_limit`: more targets than this after relabeling fail every target of the job.
     package var targetLimit = 0
+    /// `keep_dropped_targets`: how many dropped targets `/api/v1/targets` keeps for the job (0: all).
     package var keepDroppedTargets = 0
 
     package init() {}
@@ -33,9 +36,9 @@ package struct ScrapeLimits: Sendable, Equatable {
     }
 }
 
-extension ScrapeConfig {
-    /// The job's limits, each 0 (unset) one taken from `global`.
-    mutating func inheritLimits(_ global: ScrapeLimits) {
+extension ScrapeLimits {
+    /// Takes each limit that is 0 (unset) here from `global`.
+    mutating func inherit(_ global: ScrapeLimits) {
         func inherit(_ own: inout Int, _ global: Int) { if own == 0 { own = global } }
         inherit(&sampleLimit, global.sampleLimit)
         inherit(&labelLimit, global.labelLimit)

@@ -154,7 +154,7 @@ struct ScrapeIngesterTests {
     @Test("sample_limit fails the whole scrape")
     func sampleLimit() throws {
         var config = ScrapeConfig(jobName: "node")
-        config.sampleLimit = 1
+        config.limits.sampleLimit = 1
         var ingester = ScrapeIngester(target: try Self.target(config), config: config)
         var appender = RecordingAppender()
         #expect(throws: ScrapeIngester.Failure.self) {
@@ -202,9 +202,9 @@ struct ScrapeIngesterTests {
               target_limit: 1
             """)
         let inherits = config.scrapeConfigs[0], own = config.scrapeConfigs[1]
-        #expect([inherits.sampleLimit, inherits.labelLimit, inherits.labelValueLengthLimit, inherits.bodySizeLimit, inherits.targetLimit, inherits.keepDroppedTargets]
+        #expect([inherits.limits.sampleLimit, inherits.limits.labelLimit, inherits.limits.labelValueLengthLimit, inherits.limits.bodySizeLimit, inherits.limits.targetLimit, inherits.limits.keepDroppedTargets]
                 == [100, 10, 200, 1 << 20, 5, 2])
-        #expect([own.sampleLimit, own.labelLimit, own.targetLimit] == [7, 10, 1])
+        #expect([own.limits.sampleLimit, own.limits.labelLimit, own.limits.targetLimit] == [7, 10, 1])
     }
 
     @Test("honor_timestamps uses the exposed timestamp")
@@ -296,7 +296,7 @@ struct TargetTests {
     func sizes(text: String, bytes: Int) throws {
         #expect(ByteSize.parse(text) == bytes)
         let config = try PrometheusConfig.load(yaml: "scrape_configs: [{job_name: a, body_size_limit: \(text)}]")
-        #expect(config.scrapeConfigs[0].bodySizeLimit == bytes)
+        #expect(config.scrapeConfigs[0].limits.bodySizeLimit == bytes)
     }
 
     @Test("an empty file, or one of comments only, is the default configuration", arguments: ["", "\n\n", "# nothing here\n", "---\n"])

@@ -167,7 +167,7 @@ package struct ScrapeIngester: Sendable {
         entries[Int(slot)].lastSeen = iteration
         if case .dropped = entries[Int(slot)].target { return }
         report.samplesPostRelabel += 1
-        if config.sampleLimit > 0 && report.samplesPostRelabel > config.sampleLimit { throw .sampleLimit(config.sampleLimit) }
+        if config.limits.sampleLimit > 0 && report.samplesPostRelabel > config.limits.sampleLimit { throw .sampleLimit(config.limits.sampleLimit) }
         if let breach = entries[Int(slot)].limitBreach { throw breach }
         let time = config.honorTimestamps ? (explicit ?? timestamp) : timestamp
         do {
@@ -290,17 +290,17 @@ package struct ScrapeIngester: Sendable {
     /// The first label limit `labels` breaks, worded as Prometheus words it (lengths in bytes).
     private func limitBreach(_ labels: Labels) -> Failure? {
         let metric = String((labels[LabelNames.metricName] ?? "").prefix(50))
-        if config.labelLimit > 0 && labels.count > config.labelLimit {
-            return .labelLimit("label_limit exceeded (metric: \(metric), number of labels: \(labels.count), limit: \(config.labelLimit))")
+        if config.limits.labelLimit > 0 && labels.count > config.limits.labelLimit {
+            return .labelLimit("label_limit exceeded (metric: \(metric), number of labels: \(labels.count), limit: \(config.limits.labelLimit))")
         }
         for label in labels {
-            if config.labelNameLengthLimit > 0 && label.name.utf8.count > config.labelNameLengthLimit {
+            if config.limits.labelNameLengthLimit > 0 && label.name.utf8.count > config.limits.labelNameLengthLimit {
                 return .labelLimit("label_name_length_limit exceeded (metric: \(metric), label name: \(label.name.prefix(50)), "
-                                   + "length: \(label.name.utf8.count), limit: \(config.labelNameLengthLimit))")
+                                   + "length: \(label.name.utf8.count), limit: \(config.limits.labelNameLengthLimit))")
             }
-            if config.labelValueLengthLimit > 0 && label.value.utf8.count > config.labelValueLengthLimit {
+            if config.limits.labelValueLengthLimit > 0 && label.value.utf8.count > config.limits.labelValueLengthLimit {
                 return .labelLimit("label_value_length_limit exceeded (metric: \(metric), label name: \(label.name.prefix(50)), "
-                                   + "value: \(goQuote(String(label.value.prefix(50)))), length: \(label.value.utf8.count), limit: \(config.labelValueLengthLimit))")
+                                   + "value: \(goQuote(String(label.value.prefix(50)))), length: \(label.value.utf8.count), limit: \(config.limits.labelValueLengthLimit))")
             }
         }
         return nil

@@ -65,18 +65,18 @@ final class ScrapePool<Store: Appendable>: Sendable {
         }
         let targets = Target.targets(groups, config: config, global: global)
         for error in targets.errors { logger.warning("target skipped", metadata: ["error": "\(error)"]) }
-        status.update(pool: config.jobName, active: targets.active, dropped: targets.dropped, keepDropped: config.keepDroppedTargets)
+        status.update(pool: config.jobName, active: targets.active, dropped: targets.dropped, keepDropped: config.limits.keepDroppedTargets)
         // As Prometheus: past `target_limit` the targets stay listed, and each scrape fails with the
         // reason (up 0, nothing stored) until discovery or the limit changes.
-        let overLimit = config.targetLimit > 0 && targets.active.count > config.targetLimit
+        let overLimit = config.limits.targetLimit > 0 && targets.active.count > config.limits.targetLimit
         if overLimit {
             status.metrics.exceededTargetLimit.add(1)
             logger.error("scrape pool has more targets than its target_limit; scrapes fail until it has fewer", metadata: [
-                "job": "\(config.jobName)", "targets": "\(targets.active.count)", "target_limit": "\(config.targetLimit)",
+                "job": "\(config.jobName)", "targets": "\(targets.active.count)", "target_limit": "\(config.limits.targetLimit)",
             ])
         }
         targetLimitError.withLock {
-            $0 = overLimit ? "target_limit exceeded (number of targets: \(targets.active.count), limit: \(config.targetLimit))" : nil
+            $0 = overLimit ? "target_limit exceeded (number of targets: \(targets.active.count), limit: \(config.limits.targetLimit))" : nil
         }
         state.withLock { state in
             let wanted = Dictionary(targets.active.map { ($0.key, $0) }) { first, _ in first }

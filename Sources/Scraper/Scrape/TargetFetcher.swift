@@ -42,7 +42,7 @@ struct HTTPTargetFetcher: TargetFetcher {
         }
         let request = try HTTPClient.Request(
             url: url, method: .GET, headers: headers, tlsConfiguration: try config.discovery.http.tlsConfig.nioConfiguration())
-        let limit = config.bodySizeLimit > 0 ? config.bodySizeLimit : 1 << 30
+        let limit = config.limits.bodySizeLimit > 0 ? config.limits.bodySizeLimit : 1 << 30
         let delegate = ResponseAccumulator(request: request, maxBodySize: limit)
         let response: HTTPClient.Response
         do {
