@@ -53,6 +53,21 @@ struct TemplateExecutionTests {
         #expect(try Self.run(template) == expected)
     }
 
+    /// Widths and precisions as Go's `fmt` reads them; each expected text is promtool 2.42's output
+    /// for the same annotation. The first two crashed the process before (a fuzz find: a width of
+    /// 5,555,555,555,555 spaces was allocated).
+    @Test("printf widths and precisions are bounded as in Go", arguments: [
+        ("{{ printf \"%5555555555555d|\" 1 }}", "%!(NOVERB)%!(EXTRA int=1)"),
+        ("{{ printf \"%.99999999d|\" 1 }}", "%!(NOVERB)%!(EXTRA int=1)"),
+        ("{{ printf \"%d %.\" 1 }}", "1 %!.(MISSING)"),
+        ("{{ printf \"%\u{663}d|\" 1 }}", "%!\u{663}(int=1)d|"),
+        ("{{ printf \"%12d|\" 1 }}", "           1|"),
+        ("{{ printf \"%10000001d\" 1 | len }}", "10000001"),
+    ])
+    func printfWidths(template: String, expected: String) throws {
+        #expect(try Self.run(template) == expected)
+    }
+
     @Test("humanize functions match Prometheus's", arguments: [
         ("{{ humanize 1234567 }}", "1.235M"), ("{{ humanize 0.0123 }}", "12.3m"), ("{{ humanize 0 }}", "0"), ("{{ humanize 999 }}", "999"),
         ("{{ humanize1024 1048576 }}", "1Mi"), ("{{ humanize1024 512 }}", "512"),

@@ -13,24 +13,38 @@ enum GoFormat {
             guard character == "%" else { out.append(character); continue }
             var flags = ""
             while let next = characters.first, "-+ 0#".contains(next) { flags.append(next); characters.removeFirst() }
-            var width = ""
-            while let next = characters.first, next.isNumber { width.append(next); characters.removeFirst() }
+            let width = number(&characters)
             var precision: Int?
-            if characters.first == "." {
+            // Go reads a precision only when something follows the dot.
+            if characters.first == ".", characters.count > 1 {
                 characters.removeFirst()
-                var digits = ""
-                while let next = characters.first, next.isNumber { digits.append(next); characters.removeFirst() }
-                precision = Int(digits) ?? 0
+                precision = number(&characters) ?? 0
             }
             guard let verb = characters.popFirst() else { out += "%!(NOVERB)"; break }
             if verb == "%" { out.append("%"); continue }
             guard let argument = remaining.popFirst() else { out += "%!\(verb)(MISSING)"; continue }
-            out += pad(formatted(argument, verb: verb, flags: flags, precision: precision), width: Int(width) ?? 0, flags: flags)
+            out += pad(formatted(argument, verb: verb, flags: flags, precision: precision), width: width ?? 0, flags: flags)
         }
         if !remaining.isEmpty {
             out += "%!(EXTRA " + remaining.map { "\($0.kindName)=\($0.printed)" }.joined(separator: ", ") + ")"
         }
         return out
+    }
+
+    /// A width or precision: ASCII digits, nil when there are none. Like Go's `parsenum`, a number
+    /// that grows past a million stops the parse and takes the rest of the format with it (Go then
+    /// prints `%!(NOVERB)`), so a template cannot ask for a width of 10¹³ spaces.
+    static func number(_ characters: inout ArraySlice<Character>) -> Int? {
+        var value: Int?
+        while let next = characters.first, let digit = next.asciiValue.map({ Int($0) - 48 }), (0...9).contains(digit) {
+            if let current = value, current > 1_000_000 {
+                characters = []
+                return nil
+            }
+            value = (value ?? 0) * 10 + digit
+            characters.removeFirst()
+        }
+        return value
     }
 
     static func formatted(_ argument: TemplateValue, verb: Character, flags: String, precision: Int?) -> String {
