@@ -48,6 +48,22 @@ struct TemplateTests {
         #expect(throws: TemplateError(name: "__alert_Test", line: line, message: message)) { try Self.parse(text) }
     }
 
+    /// A fuzz find: 1,734 nested parentheses overflowed the parser's stack. Go accepts deeper
+    /// nesting (and overflows its own stack past about 100,000); rule templates here stop at 100.
+    @Test("nesting is bounded: 100 levels of parentheses or blocks parse, 101 are refused")
+    func nesting() throws {
+        let depth = TemplateParser.maxNesting
+        func parens(_ n: Int) -> String { "{{ " + String(repeating: "(", count: n) + "1" + String(repeating: ")", count: n) + " }}" }
+        func blocks(_ n: Int) -> String { String(repeating: "{{ if 1 }}", count: n) + "x" + String(repeating: "{{ end }}", count: n) }
+        #expect(try Self.parse(parens(depth)).execute(TemplateContext(labels: [:], value: 0)) == "1")
+        #expect(try Self.parse(blocks(depth)).execute(TemplateContext(labels: [:], value: 0)) == "x")
+        let refused = "template: __alert_Test:1: nesting deeper than 100 levels"
+        for text in [parens(depth + 1), blocks(depth + 1), parens(100_000), blocks(100_000)] {
+            #expect(throws: TemplateError.self) { try Self.parse(text) }
+            do { _ = try Self.parse(text) } catch { #expect(error.description == refused) }
+        }
+    }
+
     @Test("the message reads as Prometheus prints it")
     func description() {
         #expect(TemplateError(name: "__alert_X", line: 3, message: "undefined variable \"$a\"").description

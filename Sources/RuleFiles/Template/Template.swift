@@ -21,6 +21,12 @@ struct TemplateParser {
     let name: String
     let functions: Set<String>
     var scopes: [Set<String>]
+    /// Open parentheses around the operand being parsed.
+    var parenthesesDepth = 0
+    /// The most `if`/`range`/`with` blocks, and separately parentheses, one inside another. Go sets
+    /// no limit and overflows its stack past about 100,000; parsing and running the tree recurse
+    /// once per level here, so a generous bound keeps a hostile rule file from stopping the process.
+    static let maxNesting = 100
 
     /// An open `if`, `range` or `with`, collecting its branches.
     struct Frame {
@@ -45,6 +51,10 @@ struct TemplateParser {
         TemplateError(name: name, line: line, message: message)
     }
 
+    func nestingError(line: Int) -> TemplateError {
+        error("nesting deeper than \(Self.maxNesting) levels", line: line)
+    }
+
     mutating func parse(_ text: String) throws(TemplateError) -> [TemplateNode] {
         var frames = [Frame(kind: .root)]
         func append(_ node: TemplateNode) {
@@ -64,6 +74,7 @@ struct TemplateParser {
                 switch first.kind {
                 case .identifier("if"), .identifier("with"), .identifier("range"):
                     let kind: Frame.Kind = first.kind == .identifier("if") ? .ifNode : first.kind == .identifier("with") ? .withNode : .rangeNode
+                    guard frames.count <= Self.maxNesting else { throw nestingError(line: line) }
                     scopes.append([])
                     let pipeline = try parsePipeline(Array(tokens.dropFirst()), line: line, declarations: kind == .rangeNode ? 2 : 1)
                     frames.append(Frame(kind: kind, pipeline: pipeline, line: line))
@@ -73,6 +84,7 @@ struct TemplateParser {
                     scopes[scopes.count - 1] = []
                     if tokens.count > 1, tokens[1].kind == .identifier("if") || tokens[1].kind == .identifier("with") {
                         let kind: Frame.Kind = tokens[1].kind == .identifier("if") ? .ifNode : .withNode
+                        guard frames.count <= Self.maxNesting else { throw nestingError(line: line) }
                         scopes.append([])
                         let pipeline = try parsePipeline(Array(tokens.dropFirst(2)), line: line, declarations: 1)
                         frames.append(Frame(kind: kind, pipeline: pipeline, line: line, chained: true))
@@ -193,6 +205,9 @@ struct TemplateParser {
             guard functions.contains(function) else { throw error("function \"\(function)\" not defined", line: line) }
             return .function(function)
         case .leftParen:
+            guard parenthesesDepth < Self.maxNesting else { throw nestingError(line: line) }
+            parenthesesDepth += 1
+            defer { parenthesesDepth -= 1 }
             let commands = try parseCommands(tokens, &index, line: line, closing: true)
             guard index < tokens.count, tokens[index].kind == .rightParen else { throw error("unclosed left paren", line: line) }
             index += 1
