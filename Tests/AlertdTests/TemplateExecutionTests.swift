@@ -68,6 +68,24 @@ struct TemplateExecutionTests {
         #expect(try Self.run(template) == expected)
     }
 
+    /// A fuzz find: numbers past Int64 trapped converting to whole seconds. `humanizeDuration`
+    /// prints what promtool 2.42 prints for them; `toDuration` (newer than 2.42) refuses them.
+    @Test("durations past 64 bits are printed as Prometheus prints them, or refused", arguments: [
+        ("{{ 801e22 | humanizeDuration }}", "-106751991167300d -15h -30m -8s"),
+        ("{{ -801e22 | humanizeDuration }}", "--106751991167300d -15h -30m -8s"),
+        ("{{ 9.3e18 | humanizeDuration }}", "-106751991167300d -15h -30m -8s"),
+        ("{{ 9.2e18 | humanizeDuration }}", "106481481481481d 11h 33m 20s"),
+        ("{{ 9e9 | toDuration }}", "2500000h0m0s"),
+    ])
+    func hugeDurations(template: String, expected: String) throws {
+        #expect(try Self.run(template) == expected)
+    }
+
+    @Test("toDuration refuses what a Go duration cannot hold", arguments: ["1e300", "-9.3e9", "\"NaN\"", "\"+Inf\""])
+    func toDurationRefuses(argument: String) {
+        #expect(throws: TemplateError.self) { try Self.run("{{ \(argument) | toDuration }}") }
+    }
+
     @Test("humanize functions match Prometheus's", arguments: [
         ("{{ humanize 1234567 }}", "1.235M"), ("{{ humanize 0.0123 }}", "12.3m"), ("{{ humanize 0 }}", "0"), ("{{ humanize 999 }}", "999"),
         ("{{ humanize1024 1048576 }}", "1Mi"), ("{{ humanize1024 512 }}", "512"),

@@ -114,7 +114,15 @@ extension TemplateFunctions {
             let seconds = try arguments[0].number()
             guard seconds.isFinite else { throw TemplateRunError("value is NaN or Inf") }
             return .time(Double(try timestamp(seconds)) / 1000)
-        case "toDuration": try expect(1); return .duration(try arguments[0].number())
+        case "toDuration":
+            try expect(1)
+            let seconds = try arguments[0].number()
+            guard seconds.isFinite else { throw TemplateRunError("value is NaN or Inf") }
+            // A Go `time.Duration` is int64 nanoseconds.
+            guard abs(seconds * 1e9) < 9.2e18 else {
+                throw TemplateRunError("\(GoFloat.formatG(seconds)) cannot be represented as a nanoseconds duration since it overflows int64")
+            }
+            return .duration(seconds)
         case "parseDuration":
             try expect(1)
             let text = try arguments[0].string(for: name)
@@ -342,7 +350,9 @@ enum Humanize {
         if seconds == 0 { return GoFormat.fourDigits(seconds) + "s" }
         if abs(seconds) >= 1 {
             let sign = seconds < 0 ? "-" : ""
-            let whole = Int64(abs(seconds))
+            // Go's int64(v) on amd64: a value past the range becomes math.MinInt64, so Prometheus
+            // prints `-106751991167300d -15h -30m -8s` for it (promtool 2.42 does), and so do we.
+            let whole = abs(seconds) < Double(Int64.max) ? Int64(abs(seconds)) : Int64.min
             let (days, hours, minutes, rest) = (whole / 86400, whole / 3600 % 24, whole / 60 % 60, whole % 60)
             if days != 0 { return "\(sign)\(days)d \(hours)h \(minutes)m \(rest)s" }
             if hours != 0 { return "\(sign)\(hours)h \(minutes)m \(rest)s" }
