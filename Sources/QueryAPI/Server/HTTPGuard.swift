@@ -91,7 +91,7 @@ final class HTTPGuard: ChannelDuplexHandler, RemovableChannelHandler {
             if !pending.isEmpty { pending.removeFirst() }
             responsesWritten += 1
             guard !closeAfterResponse else {
-                context.writeAndFlush(data).whenComplete { _ in context.close(promise: nil) }
+                context.writeAndFlush(data).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
                 promise?.succeed(())
                 return
             }
@@ -117,7 +117,7 @@ final class HTTPGuard: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "connection", value: "close")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: message)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
     static func answer(for error: HTTPParserError) -> (HTTPResponseStatus, String) {
@@ -131,7 +131,7 @@ final class HTTPGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func armReadDeadline(_ context: ChannelHandlerContext) {
         guard let readTimeout else { return }
         disarmReadDeadline()
-        readDeadline = context.eventLoop.scheduleTask(in: readTimeout) { [weak self] in
+        readDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: readTimeout) { [weak self] in
             guard let self else { return }
             self.readDeadline = nil
             self.counters.readTimeouts.add(1, ordering: .relaxed)

@@ -34,7 +34,7 @@ final class PlainHTTPRefusal: ChannelInboundHandler, RemovableChannelHandler {
         received = nil
         if couldBeHTTP {
             refused = true
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: Self.answer))).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: Self.answer))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
         context.fireChannelRead(wrapInboundOut(buffer))
