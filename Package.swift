@@ -212,7 +212,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ScraperTests", dependencies: ["Scraper", "Exposition", "Config", "MetricsModel", "RemoteProtocol", "TSDB", "TestSupport", "ServerTestSupport"]),
+        .testTarget(
+            name: "ScraperTests",
+            dependencies: [
+                "Scraper", "Exposition", "Config", "MetricsModel", "RemoteProtocol", "TSDB", "TestSupport", "ServerTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "MetricsModel", "TestSupport"]),
         // Fixtures are promqltest files the tests read by path.

@@ -35,18 +35,33 @@ final class ServerNameClients: Sendable {
     }
 
     /// The request for `url` presenting `serverName`, and the client that sends it to `url`'s host.
-    /// Nil when `url` has no host to connect to (the scrape then fails on the URL as it stands).
-    func route(_ url: String, serverName: String) -> (client: HTTPClient, url: String, host: String)? {
-        guard var components = URLComponents(string: url), let address = components.percentEncodedHost,
-              let connectHost = URL(string: url)?.host(percentEncoded: false), !connectHost.isEmpty, !serverName.isEmpty
-        else { return nil }
-        let hostHeader = address + (components.port.map { ":\($0)" } ?? "")
-        // AsyncHTTPClient looks the override up by the URL's host as it writes it: IPv6 in brackets.
+    /// Nil when `url` has no host to connect to (the scrape then fails on the URL as it stands);
+    /// throws when `serverName` cannot stand as a URL's host (the scrape fails saying so).
+    func route(_ url: String, serverName: String) throws(InvalidServerName) -> (client: HTTPClient, url: String, host: String)? {
         let isIPv6 = serverName.contains(":")
+        guard !serverName.isEmpty, serverName.utf8.allSatisfy(isIPv6 ? Self.isIPv6Byte : Self.isHostNameByte) else {
+            throw InvalidServerName(name: serverName)
+        }
+        guard let schemeEnd = url.range(of: "://"), let connectHost = URL(string: url)?.host(percentEncoded: false), !connectHost.isEmpty
+        else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        // The port after the host (after the brackets of an IPv6 address), when there is one.
+        let hostEnd = authority.hasPrefix("[") ? authority.firstIndex(of: "]").map(authority.index(after:)) ?? authority.endIndex
+                                               : authority.firstIndex(of: ":") ?? authority.endIndex
+        let port = authority[hostEnd...]
+        // AsyncHTTPClient looks the override up by the URL's host as it writes it: IPv6 in brackets.
         let urlHost = isIPv6 ? "[\(serverName)]" : serverName
-        components.percentEncodedHost = urlHost
-        guard let routed = components.string else { return nil }
-        return (client(Key(serverName: urlHost, host: connectHost)), routed, hostHeader)
+        let routed = url[..<schemeEnd.upperBound] + urlHost + port + rest[authority.endIndex...]
+        return (client(Key(serverName: urlHost, host: connectHost)), String(routed), String(authority))
+    }
+
+    static func isHostNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x2E || byte == 0x5F
+    }
+
+    static func isIPv6Byte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46) || byte == 0x3A || byte == 0x2E
     }
 
     private func client(_ key: Key) -> HTTPClient {
@@ -76,4 +91,11 @@ final class ServerNameClients: Sendable {
         }
         for client in all { try? await client.shutdown() }
     }
+}
+
+/// A `server_name` that cannot be a URL's host (only letters, digits, `-`, `.` and `_`, or an IPv6
+/// address): the scrape fails with this rather than sending another name.
+struct InvalidServerName: Error, CustomStringConvertible {
+    let name: String
+    var description: String { "tls_config.server_name \"\(name)\" is not a host name this scraper can send" }
 }

@@ -36,7 +36,7 @@ struct HTTPTargetFetcher: TargetFetcher {
         var client = client
         var url = target.url
         if let serverName = config.discovery.http.tlsConfig.serverName, url.hasPrefix("https:"),
-           let route = serverNameClients.route(url, serverName: serverName) {
+           let route = try serverNameClients.route(url, serverName: serverName) {
             (client, url) = (route.client, route.url)
             headers.add(name: "Host", value: route.host)
         }
